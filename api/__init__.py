@@ -1,0 +1,1 @@
+"""mofkg's Flask front end: a thin layer over :mod:`graphstore`."""

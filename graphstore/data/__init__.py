@@ -1,0 +1,1 @@
+"""Data files shipped with mofkg: the demo catalogue and fixed queries."""

@@ -1,0 +1,1 @@
+"""Importers: other catalogues' records turned into mofkg RDF."""

@@ -1,0 +1,1 @@
+"""The ontology files, shipped inside the installed package as ``graphstore.ontology``."""

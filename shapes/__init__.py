@@ -1,0 +1,1 @@
+"""The SHACL shapes files, shipped inside the installed package as ``graphstore.shapes``."""
