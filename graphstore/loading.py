@@ -66,12 +66,7 @@ def syntax_error_from(exc: SyntaxError | ValueError, source: str) -> RdfSyntaxEr
     """An :class:`RdfSyntaxError` from pyoxigraph's parser error, keeping line and column."""
     if isinstance(exc, SyntaxError):
         message = exc.msg or str(exc)
-        message = re.sub(
-            r"^Parser error (?:at|between) line \d+ column \d+"
-            r"(?: and line \d+ column \d+)?: ",
-            "",
-            message,
-        )
+        message = re.sub(r"^Parser error [^:]*: ", "", message)
         return RdfSyntaxError(source, message, line=exc.lineno, column=exc.offset)
     return RdfSyntaxError(source, str(exc))
 
