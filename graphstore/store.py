@@ -13,7 +13,7 @@ rdflib.term.Literal('c')
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -22,9 +22,9 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
-from .errors import MofkgError, NotFoundError, QueryError, RdfSyntaxError, ReadOnlyError
+from .errors import MofkgError, NotFoundError, QueryError, ReadOnlyError
 from .formats import RdfFormat, format_by_name
-from .loading import RdfInput, Source, open_rdf_input, syntax_error_from
+from .loading import RdfInput, Source, check_syntax, open_rdf_input, syntax_error_from
 from .namespaces import PREFIXES
 from .terms import graph_to_quads, to_rdflib, triples_to_graph
 
@@ -178,7 +178,6 @@ class Store:
         left exactly as it was. Quads of named graphs in TriG / N-Quads / JSON-LD keep their
         graph; their default graph goes to ``graph``.
         """
-        self._writable()
         rdf = (
             source
             if isinstance(source, RdfInput)
@@ -186,19 +185,42 @@ class Store:
                 source, format=format, media_type=media_type, source_name=source_name
             )
         )
-        target = ox.NamedNode(graph)
-        staging = ox.NamedNode(STAGING_PREFIX + uuid.uuid4().hex) if replace else target
-        try:
-            self._store.load(
-                rdf.data, format=rdf.format.oxigraph, to_graph=staging, base_iri=base_iri
+        return self.load_all([(rdf, graph)], replace=replace, base_iri=base_iri)[0]
+
+    def load_all(
+        self,
+        inputs: Sequence[tuple[RdfInput, str]],
+        *,
+        replace: bool = False,
+        base_iri: str | None = None,
+    ) -> list[LoadResult]:
+        """Load several inputs, each into its graph; every input is parsed before any write.
+
+        A syntax error in any of them writes nothing. Appending is one transaction per input;
+        replacing loads into a staging graph and swaps it in with one ``MOVE``, so readers
+        never see the graph empty.
+        """
+        self._writable()
+        for rdf, _ in inputs:
+            check_syntax(rdf, base_iri=base_iri)
+        results = []
+        for rdf, graph in inputs:
+            target = ox.NamedNode(graph)
+            staging = ox.NamedNode(STAGING_PREFIX + uuid.uuid4().hex) if replace else target
+            try:
+                self._store.load(
+                    rdf.data, format=rdf.format.oxigraph, to_graph=staging, base_iri=base_iri
+                )
+            except (SyntaxError, ValueError) as exc:
+                raise syntax_error_from(exc, rdf.source) from exc
+            except OSError as exc:
+                raise MofkgError(f"{rdf.source}: cannot write to the store: {exc}") from exc
+            if replace:
+                self._move({graph: staging.value})
+            results.append(
+                LoadResult(graph=graph, triples=self.graph_size(graph), source=rdf.source)
             )
-        except (SyntaxError, ValueError) as exc:
-            raise syntax_error_from(exc, rdf.source) from exc
-        except OSError as exc:
-            raise RdfSyntaxError(rdf.source, f"cannot load: {exc}") from exc
-        if replace:
-            self._store.update(f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph}>")
-        return LoadResult(graph=graph, triples=self.graph_size(graph), source=rdf.source)
+        return results
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
         """Replace several named graphs by rdflib graphs, all in one commit."""
