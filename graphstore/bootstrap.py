@@ -1,0 +1,45 @@
+"""Setting a store up: the ontology, the licence graph, and optionally the demo catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Graph
+
+from .namespaces import DEMO_GRAPH, LICENCE_GRAPH, ONTOLOGY_GRAPH
+from .resources import demo_catalogue_path, ontology_path
+from .settings import Settings
+from .store import Store
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """The graphs :func:`initialise` wrote and their sizes."""
+
+    graphs: dict[str, int]
+
+
+def licence_graph(settings: Settings) -> Graph:
+    """The licence graph the settings ask for (current SPDX list, or MOT's pinned copy)."""
+    from .licences import build_licence_graph
+
+    return build_licence_graph(
+        licence_list=settings.licence_list, mot_licences_path=settings.mot_licences
+    )
+
+
+def initialise(store: Store, settings: Settings, *, demo: bool = False) -> InitResult:
+    """(Re)build the ontology and licence graphs, and load the demo catalogue with ``demo``.
+
+    All graphs are replaced in one commit, so running it again is safe.
+    """
+    ontology = Graph().parse(ontology_path(), format="turtle")
+    graphs: dict[str, Graph] = {
+        str(ONTOLOGY_GRAPH): ontology,
+        str(LICENCE_GRAPH): licence_graph(settings),
+    }
+    if demo:
+        graphs[str(DEMO_GRAPH)] = Graph().parse(demo_catalogue_path(), format="turtle")
+    store.replace_graphs(graphs)
+    sizes = store.graph_sizes()
+    return InitResult(graphs={name: sizes.get(name, 0) for name in graphs})

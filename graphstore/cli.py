@@ -1,0 +1,311 @@
+"""The ``mofkg`` command line.
+
+Exit status: 0 on success, 1 with a one-line message on bad input, 2 on bad usage.
+The store folder comes from ``--store``, else ``MOFKG_STORE``, else ``./mofkg-data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from . import __version__
+from .errors import MofkgError
+from .formats import format_by_name, format_names
+from .loading import open_rdf_input
+from .namespaces import source_graph
+from .progress import Progress, human_size
+from .settings import Settings, load_settings
+from .store import Store
+
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+class UsageError(MofkgError):
+    """A command used the wrong way (exit status 2)."""
+
+
+def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+    return Store(settings.store, read_only=read_only)
+
+
+def read_text_argument(value: str) -> str:
+    """A query given inline, or ``@file`` to read it from a file (``@-`` for standard input)."""
+    if not value.startswith("@"):
+        return value
+    name = value[1:]
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MofkgError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    from .bootstrap import initialise
+
+    store = open_store(settings)
+    with Progress("building the ontology and licence graphs"):
+        result = initialise(store, settings, demo=args.demo)
+    store.flush()
+    for graph, size in result.graphs.items():
+        print(f"{graph}\t{size} triples")
+    print(f"store ready at {settings.store}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    if args.graph and len(args.files) > 1 and args.replace:
+        raise UsageError("--replace with --graph takes one file (each would replace the last)")
+    inputs = []
+    for name in args.files:
+        source = sys.stdin.buffer if name == "-" else Path(name)
+        label = "<stdin>" if name == "-" else name
+        if name == "-" and not args.format:
+            raise UsageError("reading standard input needs --format")
+        rdf = open_rdf_input(source, format=args.format, source_name=label)
+        graph = args.graph or str(source_graph(Path(label).name))
+        inputs.append((rdf, graph))
+    store = open_store(settings)
+    total = sum(len(rdf.data) for rdf, _ in inputs)
+    with Progress(f"loading {len(inputs)} file(s), {human_size(total)}"):
+        results = store.load_all(inputs, replace=args.replace, base_iri=args.base)
+    store.flush()
+    for result in results:
+        print(f"{result.source}\t{result.graph}\t{result.triples} triples")
+    return 0
+
+
+def _print_table(solutions: ox.QuerySolutions, out: TextIO) -> None:
+    names = [v.value for v in solutions.variables]
+    rows = [[str(s[n]) if s[n] is not None else "" for n in names] for s in solutions]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    out.write("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip() + "\n")
+    for row in rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    sparql = read_text_argument(args.sparql)
+    store = open_store(settings, read_only=True)
+    result = store.query(sparql)
+    out = sys.stdout
+    fmt = args.format
+    if isinstance(result, ox.QueryBoolean):
+        if fmt in RESULT_FORMATS:
+            data = result.serialize(format=RESULT_FORMATS[fmt])
+            assert data is not None
+            out.write(data.decode("utf-8"))
+        else:
+            out.write(("true" if bool(result) else "false") + "\n")
+    elif isinstance(result, ox.QuerySolutions):
+        if fmt in (None, "table"):
+            _print_table(result, out)
+        elif fmt in RESULT_FORMATS:
+            data = result.serialize(format=RESULT_FORMATS[fmt])
+            assert data is not None
+            out.write(data.decode("utf-8"))
+        else:
+            raise UsageError(
+                f"--format {fmt} is for graphs; SELECT results take table, "
+                f"{', '.join(RESULT_FORMATS)}"
+            )
+    else:
+        rdf = format_by_name(fmt or "turtle") if fmt not in RESULT_FORMATS else None
+        if rdf is None or fmt == "table":
+            raise UsageError(
+                f"--format {fmt} is for SELECT results; graphs take {', '.join(format_names())}"
+            )
+        data = ox.serialize(result, format=rdf.oxigraph)
+        assert data is not None
+        out.write(data.decode("utf-8"))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what:
+        return export_record(args, settings)
+    if not args.format:
+        raise UsageError("export needs --format (" + ", ".join(format_names()) + ")")
+    store = open_store(settings, read_only=True)
+    fmt = format_by_name(args.format)
+    if args.output:
+        store.export(Path(args.output), fmt, graph=args.graph)
+    else:
+        store.export(sys.stdout.buffer, fmt, graph=args.graph)
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def export_record(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what[0] != "mot" or len(args.what) != 2:
+        raise UsageError("export takes no argument, or: export mot MODEL")
+    from .importers.mot import dump_record_yaml
+
+    store = open_store(settings, read_only=True)
+    model = resolve_model(store, args.what[1], settings)
+    text = dump_record_yaml(model_description(store, model), URIRef(model))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def model_description(store: Store, model: str) -> Graph:
+    """What the store says of one model: its own triples, its components', its blank nodes'
+    and the labels of the resources it points to."""
+    return store.construct(
+        f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+          {{ BIND(<{model}> AS ?s) ?s ?p ?o }}
+          UNION {{ <{model}> mof:hasComponent ?s . ?s ?p ?o }}
+          UNION {{ <{model}> mof:hasComponent? ?x . ?x ?q ?s . FILTER(isBlank(?s)) ?s ?p ?o }}
+          UNION {{ <{model}> ?q ?s . FILTER(isIRI(?s)) ?s ?p ?o .
+                   FILTER(?p IN (rdfs:label, schema:name)) }}
+        }}"""
+    )
+
+
+def resolve_model(store: Store, name: str, settings: Settings) -> str:
+    """A model given by IRI, by name, or by the slug of its IRI."""
+    from .namespaces import MOF, SCHEMA, Ids
+
+    if name.startswith(("http://", "https://")):
+        candidates = [name]
+    else:
+        rows = store.select(
+            f"SELECT DISTINCT ?m WHERE {{ ?m a <{MOF.Model}> . "
+            f"{{ ?m <{SCHEMA.name}> ?n . FILTER(STR(?n) = {json.dumps(name)}) }} "
+            f"UNION {{ FILTER(?m = <{Ids(settings.base_iri).model(name)}>) }} }}"
+        )
+        candidates = sorted(str(r["m"]) for r in rows)
+    if not candidates or not store.ask(f"ASK {{ <{candidates[0]}> a <{MOF.Model}> }}"):
+        raise MofkgError(f"no model {name!r} in the store")
+    if len(candidates) > 1:
+        raise MofkgError(
+            f"{name!r} names {len(candidates)} models; give an IRI: " + ", ".join(candidates)
+        )
+    return candidates[0]
+
+
+def cmd_graphs(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings, read_only=True)
+    sizes = store.graph_sizes()
+    for graph, size in sizes.items():
+        print(f"{size}\t{graph}")
+    print(f"{len(sizes)} graphs, {sum(sizes.values())} triples")
+    return 0
+
+
+def cmd_check_ontology(args: argparse.Namespace, settings: Settings) -> int:
+    from .owl import check_ontology
+
+    with Progress("reasoning over the ontology with HermiT"):
+        check = check_ontology()
+    print(check.message)
+    return 0 if check.consistent else 1
+
+
+# -- the parser ------------------------------------------------------------------------
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 2 with one line (no usage dump)."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"mofkg: {message} (see mofkg {self.prog.split()[-1]} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="mofkg", description="The knowledge graph of model openness.")
+    parser.add_argument("--version", action="version", version=f"mofkg {__version__}")
+    parser.add_argument(
+        "--store", type=Path, help="store folder (default: $MOFKG_STORE or ./mofkg-data)"
+    )
+    parser.add_argument("--config", type=Path, help="a TOML settings file")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    p = sub.add_parser("init", help="create the store with the ontology and licence graph")
+    p.add_argument("--demo", action="store_true", help="also load the demo catalogue")
+    p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("load", help="load RDF files (all or nothing)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="RDF files (also .gz); - for stdin")
+    p.add_argument("--graph", help="named graph IRI (default: one graph per file)")
+    p.add_argument("--replace", action="store_true", help="replace the graph instead of adding")
+    p.add_argument("--format", choices=format_names(), help="RDF format (default: from suffix)")
+    p.add_argument("--base", help="base IRI for relative IRIs")
+    p.set_defaults(run=cmd_load)
+
+    p = sub.add_parser("query", help="run a SPARQL query over the store")
+    p.add_argument("sparql", help="the query, or @FILE to read it from a file")
+    p.add_argument(
+        "--format",
+        choices=["table", *RESULT_FORMATS, *format_names()],
+        help="output format (default: table for SELECT, Turtle for graphs)",
+    )
+    p.set_defaults(run=cmd_query)
+
+    p = sub.add_parser("export", help="write the store, one graph, or a MOT record")
+    p.add_argument("what", nargs="*", help="nothing, or: mot MODEL")
+    p.add_argument("--graph", help="only this named graph")
+    p.add_argument("--format", choices=format_names(), help="RDF format")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("graphs", help="list the named graphs and their sizes")
+    p.set_defaults(run=cmd_graphs)
+
+    p = sub.add_parser("check-ontology", help="check the ontology's consistency with HermiT")
+    p.set_defaults(run=cmd_check_ontology)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+#: Functions that add more subcommands (assessment, import, validate, serve).
+EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(file=args.config, store=args.store)
+        run: Command = args.run
+        return run(args, settings)
+    except UsageError as exc:
+        print(f"mofkg {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except MofkgError as exc:
+        print(f"mofkg {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("mofkg: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

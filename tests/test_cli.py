@@ -1,0 +1,195 @@
+"""The mofkg command line: each command, its exit statuses, and its messages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graphstore.cli import main
+from graphstore.namespaces import DEMO_GRAPH, LICENCE_GRAPH, ONTOLOGY_GRAPH, source_graph
+from graphstore.store import Store
+
+NT = b'<https://example.org/m> <http://schema.org/name> "M" .\n'
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Path:
+    return tmp_path / "kg"
+
+
+def graph_sizes(store_dir: Path) -> dict[str, int]:
+    return Store(store_dir, read_only=True).graph_sizes()
+
+
+def test_init_builds_the_ontology_and_licence_graphs(
+    capsys: pytest.CaptureFixture[str], store_dir: Path
+) -> None:
+    code, out, _ = run(capsys, "--store", str(store_dir), "init")
+    assert code == 0
+    sizes = graph_sizes(store_dir)
+    assert sizes[str(ONTOLOGY_GRAPH)] > 500
+    assert sizes[str(LICENCE_GRAPH)] > 3000
+    assert str(DEMO_GRAPH) not in sizes
+    assert "store ready" in out
+
+
+def test_init_demo_then_query(capsys: pytest.CaptureFixture[str], store_dir: Path) -> None:
+    assert run(capsys, "--store", str(store_dir), "init", "--demo")[0] == 0
+    assert graph_sizes(store_dir)[str(DEMO_GRAPH)] > 100
+    code, out, _ = run(
+        capsys,
+        "--store",
+        str(store_dir),
+        "query",
+        "SELECT (COUNT(?m) AS ?n) WHERE { ?m a mof:Model }",
+        "--format",
+        "csv",
+    )
+    assert code == 0
+    assert int(out.splitlines()[1]) >= 12
+
+
+def test_store_from_environment(
+    capsys: pytest.CaptureFixture[str],
+    store_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MOFKG_STORE", str(store_dir))
+    nt = tmp_path / "a.nt"
+    nt.write_bytes(NT)
+    assert run(capsys, "load", str(nt))[0] == 0
+    assert graph_sizes(store_dir) == {str(source_graph("a.nt")): 1}
+
+
+def test_load_query_graphs_export(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, tmp_path: Path
+) -> None:
+    nt = tmp_path / "a.nt.gz"
+    nt.write_bytes(gzip.compress(NT))
+    code, out, _ = run(
+        capsys, "--store", str(store_dir), "load", str(nt), "--graph", "https://example.org/g"
+    )
+    assert code == 0 and "1 triples" in out
+    code, out, _ = run(capsys, "--store", str(store_dir), "graphs")
+    assert out.splitlines()[0] == "1\thttps://example.org/g"
+    query = tmp_path / "q.rq"
+    query.write_text("SELECT ?n WHERE { ?m schema:name ?n }")
+    code, out, _ = run(capsys, "--store", str(store_dir), "query", f"@{query}")
+    assert code == 0 and out.splitlines() == ["n", '"M"', "(1 row)"]
+    code, out, _ = run(
+        capsys,
+        "--store",
+        str(store_dir),
+        "query",
+        "SELECT ?n WHERE { ?m schema:name ?n }",
+        "--format",
+        "json",
+    )
+    assert json.loads(out)["results"]["bindings"][0]["n"]["value"] == "M"
+    code, out, _ = run(
+        capsys,
+        "--store",
+        str(store_dir),
+        "query",
+        "CONSTRUCT WHERE { ?s ?p ?o }",
+        "--format",
+        "ntriples",
+    )
+    assert out.encode() == NT
+    code, out, _ = run(capsys, "--store", str(store_dir), "query", "ASK { ?s ?p ?o }")
+    assert out == "true\n"
+    out_file = tmp_path / "dump.trig"
+    code, _, _ = run(
+        capsys, "--store", str(store_dir), "export", "--format", "trig", "--output", str(out_file)
+    )
+    assert code == 0 and b"https://example.org/g" in out_file.read_bytes()
+
+
+def test_bad_rdf_exits_1_with_position_and_store_unchanged(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.nt"
+    good.write_bytes(NT)
+    run(capsys, "--store", str(store_dir), "load", str(good))
+    before = graph_sizes(store_dir)
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <https://example.org/> .\nex:a ex:b "c" ;\n  ex:d .\n')
+    code, out, err = run(capsys, "--store", str(store_dir), "load", str(good), str(bad))
+    assert code == 1
+    assert err.startswith(f"mofkg load: {bad}:3:")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert graph_sizes(store_dir) == before
+
+
+def test_malformed_query_exits_1(capsys: pytest.CaptureFixture[str], store_dir: Path) -> None:
+    Store(store_dir)
+    code, _, err = run(capsys, "--store", str(store_dir), "query", "SELECT WHERE {")
+    assert code == 1 and err.startswith("mofkg query: malformed query")
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], store_dir: Path) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--store", str(store_dir), "load"])
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit) as caught:
+        main(["frobnicate"])
+    assert caught.value.code == 2
+    code, _, err = run(capsys, "--store", str(store_dir), "export")
+    assert code == 2 and "needs --format" in err
+    code, _, err = run(capsys, "--store", str(store_dir), "load", "-")
+    assert code == 2 and "needs --format" in err
+
+
+def test_missing_file_exits_1(capsys: pytest.CaptureFixture[str], store_dir: Path) -> None:
+    code, _, err = run(capsys, "--store", str(store_dir), "load", "/nonexistent/x.ttl")
+    assert code == 1 and "x.ttl: cannot read" in err
+
+
+def test_export_unknown_model_exits_1(capsys: pytest.CaptureFixture[str], store_dir: Path) -> None:
+    Store(store_dir)
+    code, _, err = run(capsys, "--store", str(store_dir), "export", "mot", "NoSuchModel")
+    assert code == 1 and "no model 'NoSuchModel'" in err
+
+
+def test_progress_shows_for_slow_loads() -> None:
+    import io
+
+    from graphstore.progress import Progress
+
+    stream = io.StringIO()
+    with Progress("loading big.nt", delay=0.0, interval=0.01, stream=stream):
+        import time
+
+        time.sleep(0.05)
+    assert stream.getvalue().startswith("loading big.nt ... ")
+    assert stream.getvalue().rstrip().endswith(", done")
+    quiet = io.StringIO()
+    with Progress("fast", delay=5.0, stream=quiet):
+        pass
+    assert quiet.getvalue() == ""
+
+
+def test_console_script_gives_no_traceback(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("mofkg")
+    bad = tmp_path / "bad.nt"
+    bad.write_bytes(b"<a> <b> .\n")
+    env = {**os.environ, "MOFKG_STORE": str(tmp_path / "kg")}
+    proc = subprocess.run(
+        [str(exe), "load", str(bad)], capture_output=True, text=True, env=env, check=False
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert f"{bad}:1:" in proc.stderr
