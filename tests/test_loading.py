@@ -1,4 +1,4 @@
-"""Loading RDF into the store: every format, gzip, and every bad input leaving the store as it was."""
+"""Loading RDF: every format, gzip, and every bad input leaving the store as it was."""
 
 from __future__ import annotations
 
