@@ -14,6 +14,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
+from graphstore.licences import build_licence_graph
 from graphstore.namespaces import FAIR4ML, MLS, MOF, ONTOLOGY_IRI, PREFIXES, SCHEMA
 from graphstore.owl import ReasonerError, check_ontology, load_ontology_graph
 from graphstore.resources import ontology_path
@@ -394,6 +395,13 @@ def test_hermit_accepts_a_valid_catalogue(onto: Graph, java: str) -> None:
     assert check.message == f"HermiT found the ontology with {len(extra)} extra triples consistent"
     ontology_individuals = len(set(onto.subjects(RDF.type, OWL.NamedIndividual)))
     assert check.individuals == ontology_individuals + 7
+
+
+def test_hermit_accepts_the_licence_graph(java: str) -> None:
+    licences = build_licence_graph()
+    check = check_ontology(extra=licences, java=java)
+    assert check.consistent, check.message
+    assert check.individuals > 500
 
 
 def test_owl_imports_in_extra_data_are_not_followed(java: str) -> None:
