@@ -10,9 +10,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import ORG, RDF, RDFS, XSD
 
+from graphstore.assessment import assess_models
+from graphstore.bootstrap import initialise
 from graphstore.licences import build_licence_graph
 from graphstore.namespaces import DCT, DEFAULT_IDS, MOF, SCHEMA, slug
 from graphstore.resources import demo_catalogue_path
+from graphstore.settings import Settings
+from graphstore.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 VOCABULARY = (REPO / "docs" / "vocabulary.md").read_text("utf-8")
@@ -167,3 +171,24 @@ def test_mof_terms_used_are_declared_in_the_ontology(demo: Graph) -> None:
         if isinstance(term, URIRef) and str(term).startswith(str(MOF))
     }
     assert used - declared == set()
+
+
+def test_demo_models_span_the_mof_classes() -> None:
+    store = Store()
+    initialise(store, Settings(), demo=True)
+    reached = {a.name: a.class_number for a in assess_models(store)}
+    expected = {
+        "OLMo-7B": 1,
+        "Pythia-12B": 1,
+        "Amber": 1,
+        "OLMo-7B-Instruct": 2,
+        "GPT-NeoX-20B": 3,
+        "Falcon-40B": 3,
+        "Granite-3.0-8B-Base": 3,
+        "Mistral-7B-v0.1": 0,
+        "Llama-3-8B": 0,
+        "Gemma-7B": 0,
+        "StarCoder2-15B": 0,
+        "BLOOM": 0,
+    }
+    assert {name: reached.get(name) for name in expected} == expected
