@@ -82,3 +82,7 @@ class RecordError(MofkgError):
         self.field = field
         self.message = message
         super().__init__(f"{source}: {field}: {message}")
+
+
+class ReasonerError(MofkgError):
+    """The reasoner could not run: no Java runtime, or Java failed."""

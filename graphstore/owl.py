@@ -26,7 +26,7 @@ import owlready2.reasoning
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from graphstore.errors import MofkgError
+from graphstore.errors import ReasonerError
 from graphstore.namespaces import MOF, ONTOLOGY_IRI
 from graphstore.resources import ontology_path
 
@@ -39,10 +39,6 @@ JRE_HINT = "install a Java runtime (Debian/Ubuntu: apt-get install default-jre-h
 
 # owlready2 reads the Java executable and heap size from module globals: one check at a time.
 _OWLREADY_LOCK = threading.Lock()
-
-
-class ReasonerError(MofkgError):
-    """The reasoner could not run: no Java runtime, or Java failed."""
 
 
 @dataclass(frozen=True)
