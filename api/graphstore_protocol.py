@@ -1,0 +1,207 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at ``/store``.
+
+- ``/store?graph=IRI`` names a graph indirectly, ``/store?default`` the store's default
+  graph (which holds nothing unless written here: queries see the union of the named
+  graphs), and ``/store/<path>`` names the graph whose IRI is that URL (direct
+  identification). ``POST /store`` alone creates a new graph and answers its IRI in
+  ``Location``.
+- ``GET`` / ``HEAD`` read (404 for a graph the store lacks); ``PUT`` replaces, ``POST``
+  appends (a body or ``multipart/form-data`` files), ``DELETE`` drops. Writes need the
+  bearer token, and are all-or-nothing: every part is parsed into a staging graph first,
+  and only when all parse is the target changed, in one update.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from graphstore.errors import (
+    NotFoundError,
+    QueryError,
+    TooLargeError,
+    UnsupportedFormatError,
+)
+from graphstore.formats import RdfFormat, bare_media_type, format_for_media_type, format_for_suffix
+from graphstore.loading import GZIP_MAGIC
+from graphstore.store import STAGING_PREFIX, Store
+
+from .errors import BadRequestError, NotAcceptableError
+from .negotiation import acceptable, content_type, graph_formats, negotiate_rdf
+from .state import endpoint
+
+bp = Blueprint("graph_store", __name__)
+
+METHODS = ["GET", "PUT", "POST", "DELETE"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The graph a request is about: a named graph IRI, or ``None`` for the default graph."""
+
+    iri: str | None
+    created: bool = False
+
+    @property
+    def label(self) -> str:
+        return "the default graph" if self.iri is None else f"graph <{self.iri}>"
+
+    @property
+    def sparql(self) -> str:
+        return "DEFAULT" if self.iri is None else f"GRAPH <{self.iri}>"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One RDF document of a write request."""
+
+    data: bytes
+    format: RdfFormat
+    source: str
+
+
+def _target(direct: str | None) -> Target:
+    has_graph = "graph" in request.args
+    has_default = "default" in request.args
+    if direct is not None:
+        if has_graph or has_default:
+            raise BadRequestError("a graph named by its URL takes no 'graph' or 'default'")
+        return Target(request.base_url)
+    if has_graph and has_default:
+        raise BadRequestError("give either 'graph' or 'default', not both")
+    if has_default:
+        return Target(None)
+    if has_graph:
+        iri = request.args.get("graph", "")
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise BadRequestError(f"'graph' must be an absolute IRI: {exc}") from exc
+        return Target(iri)
+    if request.method == "POST":
+        return Target(request.host_url + "store/" + uuid.uuid4().hex, created=True)
+    raise BadRequestError("name a graph with ?graph=IRI, or the default graph with ?default")
+
+
+def _exists(store: Store, target: Target) -> bool:
+    return target.iri is None or store.has_graph(target.iri)
+
+
+def _format_of(media_type: str | None, filename: str | None) -> RdfFormat:
+    allowed = graph_formats()
+    if media_type and bare_media_type(media_type) not in ("", "application/octet-stream"):
+        fmt = format_for_media_type(media_type)
+    elif filename:
+        fmt = format_for_suffix(filename)
+    else:
+        raise UnsupportedFormatError("say the RDF format of the body with Content-Type")
+    if fmt not in allowed:
+        names = ", ".join(f.media_type for f in allowed)
+        raise UnsupportedFormatError(f"{fmt.label} holds datasets; send one graph as {names}")
+    return fmt
+
+
+def _inflate(data: bytes, limit: int, source: str) -> bytes:
+    """Gzip content, decompressed without ever going past the body limit."""
+    if data[:2] != GZIP_MAGIC:
+        return data
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise BadRequestError(f"{source}: broken gzip data ({exc})") from exc
+    if len(out) > limit:
+        raise TooLargeError(f"{source}: decompresses to more than {limit} bytes (setting max_body)")
+    return out
+
+
+def _parts() -> list[Part]:
+    limit = endpoint().settings.max_body
+    if request.mimetype == "multipart/form-data":
+        parts = []
+        for name, file in request.files.items(multi=True):
+            source = file.filename or name
+            fmt = _format_of(file.mimetype, file.filename)
+            parts.append(Part(_inflate(file.read(), limit, source), fmt, source))
+        if not parts:
+            raise BadRequestError("the multipart request holds no file")
+        return parts
+    fmt = _format_of(request.content_type, None)
+    return [Part(_inflate(request.get_data(), limit, "request body"), fmt, "request body")]
+
+
+def _write(store: Store, target: Target, parts: list[Part], *, replace: bool) -> None:
+    """Parse every part into staging graphs, then change the target in one update."""
+    staged: list[str] = []
+    try:
+        for part in parts:
+            staging = STAGING_PREFIX + uuid.uuid4().hex
+            staged.append(staging)
+            store.load(
+                part.data,
+                graph=staging,
+                format=part.format,
+                base_iri=target.iri or request.base_url,
+                source_name=part.source,
+            )
+        operations = [f"CLEAR SILENT {target.sparql}"] if replace else []
+        for staging in staged:
+            operations.append(f"ADD SILENT GRAPH <{staging}> TO {target.sparql}")
+            operations.append(f"DROP SILENT GRAPH <{staging}>")
+        store.oxigraph.update(" ;\n".join(operations))
+        if target.iri is not None and not store.has_graph(target.iri):
+            # An empty graph still exists once written, as for Oxigraph's own server.
+            store.oxigraph.add_graph(ox.NamedNode(target.iri))
+    except BaseException:
+        store.drop_graphs(staged)
+        raise
+
+
+def _read(target: Target) -> Response:
+    state = endpoint()
+    accept = request.headers.get("Accept")
+    fmt = negotiate_rdf(accept)
+    if fmt is None:
+        raise NotAcceptableError(acceptable(accept))
+    store = state.store
+    if not _exists(store, target):
+        raise NotFoundError(f"the store holds no {target.label}")
+    prefixes: dict[str, str] | None = {} if fmt.name in ("ntriples", "jsonld") else None
+    graph = ox.DefaultGraph() if target.iri is None else ox.NamedNode(target.iri)
+    body = store.oxigraph.dump(format=fmt.oxigraph, from_graph=graph, prefixes=prefixes)
+    response = Response(body or b"", content_type=content_type(fmt.media_type))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.route("/store", methods=METHODS, defaults={"direct": None})
+@bp.route("/store/<path:direct>", methods=METHODS)
+def graph_store(direct: str | None) -> Response:
+    """One Graph Store Protocol operation."""
+    target = _target(direct)
+    if request.method in ("GET", "HEAD"):
+        return _read(target)
+    state = endpoint()
+    state.check_token()
+    if request.method == "DELETE":
+        with state.writing() as store:
+            if not _exists(store, target):
+                raise NotFoundError(f"the store holds no {target.label}")
+            try:
+                store.oxigraph.update(f"DROP {target.sparql}")
+            except (SyntaxError, ValueError, OSError) as exc:
+                raise QueryError(f"cannot drop {target.label}: {exc}") from exc
+        return Response(status=204)
+    parts = _parts()
+    with state.writing() as store:
+        existed = target.iri is not None and store.has_graph(target.iri)
+        _write(store, target, parts, replace=request.method == "PUT")
+    if target.created:
+        response = Response(status=201)
+        response.headers["Location"] = target.iri or ""
+        return response
+    return Response(status=201 if target.iri is not None and not existed else 204)

@@ -1,0 +1,158 @@
+"""Content negotiation: the one place that picks a response format from a request.
+
+Query results (SELECT, ASK) come as SPARQL JSON, SPARQL XML, CSV or TSV; graphs (CONSTRUCT,
+DESCRIBE, the service description, Graph Store reads) in one of graphstore's RDF formats.
+The ``Accept`` header is read with its q-values (``q=0`` refuses a type); ``None`` means
+nothing fits, which the views answer with 406.
+
+>>> negotiate_results("text/csv;q=0.5, application/sparql-results+xml").name
+'xml'
+>>> negotiate_results("text/html") is None
+True
+>>> negotiate_rdf("application/ld+json, text/turtle;q=0.9").name
+'jsonld'
+>>> negotiate_rdf(None).name
+'turtle'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from graphstore.errors import UnsupportedFormatError
+from graphstore.formats import RdfFormat, bare_media_type, format_by_name
+
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    """A serialisation of SPARQL query results (solutions or a boolean)."""
+
+    name: str
+    media_type: str
+    other_media_types: tuple[str, ...]
+    oxigraph: ox.QueryResultsFormat
+    format_iri: str
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return (self.media_type, *self.other_media_types)
+
+
+#: The result formats, the preferred one (for ``*/*`` or no Accept header) first.
+RESULT_FORMATS: tuple[ResultFormat, ...] = (
+    ResultFormat(
+        "json",
+        "application/sparql-results+json",
+        ("application/json",),
+        ox.QueryResultsFormat.JSON,
+        W3C_FORMATS + "SPARQL_Results_JSON",
+    ),
+    ResultFormat(
+        "xml",
+        "application/sparql-results+xml",
+        ("application/xml", "text/xml"),
+        ox.QueryResultsFormat.XML,
+        W3C_FORMATS + "SPARQL_Results_XML",
+    ),
+    ResultFormat(
+        "csv", "text/csv", (), ox.QueryResultsFormat.CSV, W3C_FORMATS + "SPARQL_Results_CSV"
+    ),
+    ResultFormat(
+        "tsv",
+        "text/tab-separated-values",
+        (),
+        ox.QueryResultsFormat.TSV,
+        W3C_FORMATS + "SPARQL_Results_TSV",
+    ),
+)
+
+#: The RDF formats a graph is answered in, the preferred one first. TriG and N-Quads are
+#: left out: a CONSTRUCT result or a single graph has no graph names to carry.
+GRAPH_FORMAT_NAMES: tuple[str, ...] = ("turtle", "ntriples", "jsonld", "rdfxml")
+
+#: W3C format IRIs of the graph formats, for the service description.
+GRAPH_FORMAT_IRIS: dict[str, str] = {
+    "turtle": W3C_FORMATS + "Turtle",
+    "ntriples": W3C_FORMATS + "N-Triples",
+    "jsonld": W3C_FORMATS + "JSON-LD",
+    "rdfxml": W3C_FORMATS + "RDF_XML",
+}
+
+
+def graph_formats() -> tuple[RdfFormat, ...]:
+    """The RDF formats graphs are served in, from graphstore's one format table."""
+    return tuple(format_by_name(name) for name in GRAPH_FORMAT_NAMES)
+
+
+def result_format_by_name(name: str) -> ResultFormat:
+    for fmt in RESULT_FORMATS:
+        if fmt.name == name:
+            return fmt
+    raise UnsupportedFormatError(f"unknown result format {name!r}")
+
+
+def _best(accept: str | None, offers: Sequence[str]) -> str | None:
+    """The offer the Accept header prefers (by q-value, then specificity, then offer order)."""
+    if accept is None or not accept.strip():
+        return offers[0]
+    parsed = parse_accept_header(_without_parameters(accept), MIMEAccept)
+    best = parsed.best_match(offers)
+    return best
+
+
+def _without_parameters(accept: str) -> str:
+    """An Accept header with only its q-values: ``text/turtle; charset=utf-8`` is Turtle.
+
+    >>> _without_parameters("text/turtle; charset=utf-8, */*;q=0.1")
+    'text/turtle, */*;q=0.1'
+    """
+    ranges = []
+    for item in accept.split(","):
+        media_type, *params = (p.strip() for p in item.split(";"))
+        kept = [p for p in params if p.replace(" ", "").lower().startswith("q=")]
+        ranges.append(";".join([media_type, *kept]))
+    return ", ".join(r for r in ranges if r)
+
+
+def negotiate_results(accept: str | None) -> ResultFormat | None:
+    """The result format for an Accept header, or ``None`` when none is acceptable."""
+    offers = [m for fmt in RESULT_FORMATS for m in fmt.media_types]
+    chosen = _best(accept, offers)
+    if chosen is None:
+        return None
+    return next(f for f in RESULT_FORMATS if chosen in f.media_types)
+
+
+def negotiate_rdf(accept: str | None) -> RdfFormat | None:
+    """The RDF format for an Accept header, or ``None`` when none is acceptable."""
+    formats = graph_formats()
+    offers = [m for fmt in formats for m in fmt.media_types]
+    chosen = _best(accept, offers)
+    if chosen is None:
+        return None
+    return next(f for f in formats if chosen in f.media_types)
+
+
+def content_type(media_type: str) -> str:
+    """The Content-Type header for a media type: text types say their charset.
+
+    >>> content_type("text/turtle")
+    'text/turtle; charset=utf-8'
+    >>> content_type("application/sparql-results+json")
+    'application/sparql-results+json'
+    """
+    bare = bare_media_type(media_type)
+    return f"{bare}; charset=utf-8" if bare.startswith("text/") else bare
+
+
+def acceptable(accept: str | None) -> str:
+    """What the endpoint can answer, for a 406 message."""
+    types = [f.media_type for f in RESULT_FORMATS] + [f.media_type for f in graph_formats()]
+    return f"Accept {accept!r} matches none of: {', '.join(types)}"

@@ -1,0 +1,191 @@
+"""What a query or update may reach: SERVICE, LOAD, FROM and USING are checked before it runs.
+
+Oxigraph would follow ``SERVICE <url>`` and ``LOAD <url>`` over the network; mofkg refuses
+them unless the IRI is on ``settings.service_allow``. ``FROM``, ``FROM NAMED``, ``USING`` and
+``USING NAMED`` may only name graphs the store holds (or allow-listed IRIs). A ``SERVICE``
+whose endpoint is a variable is always refused: it cannot be checked before it runs.
+
+The check reads the query with a small lexer that knows SPARQL's strings, IRIs, prefixed
+names, variables and comments, after the ``\\u`` escapes SPARQL applies before parsing, so
+keywords inside literals or IRIs never count and ``\\u0053ERVICE`` does. It errs on the side
+of refusing: it does not need the query to be valid (Oxigraph rejects invalid ones anyway).
+
+>>> policy = Policy(allow=("http://ok.example/sparql",), holds=lambda iri: False)
+>>> policy.check("SELECT * { SERVICE <http://ok.example/sparql> { ?s ?p ?o } }")
+>>> policy.check("select * { service silent <http://evil.example/> { ?s ?p ?o } }")
+Traceback (most recent call last):
+...
+graphstore.errors.QueryRefusedError: SERVICE <http://evil.example/> is refused: ...
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from graphstore.errors import QueryError, QueryRefusedError
+from graphstore.namespaces import PREFIXES
+
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+      |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<var>[?$][\w\u00b7-\uffff]+)
+  | (?P<pname>(?:[^\W\d_][\w\-.\u00b7-\uffff]*)?:(?:[\w\-.:%\\\u00b7-\uffff])*)
+  | (?P<word>[^\W\d][\w]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical token: its kind, its text and where it starts in the (unescaped) query."""
+
+    kind: str
+    text: str
+    start: int
+
+    def is_word(self, *words: str) -> bool:
+        return self.kind == "word" and self.text.upper() in words
+
+
+def unescape(text: str) -> str:
+    r"""Apply SPARQL's codepoint escapes (``\u0053`` is ``S``), as the parser does first."""
+    return _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def tokens(text: str) -> list[Token]:
+    """The tokens of a query or update, without spaces and comments."""
+    found = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind in ("space", "comment"):
+            continue
+        value = match.group()
+        if kind == "pname":
+            value = value.rstrip(".")
+        found.append(Token(kind, value, match.start()))
+    return found
+
+
+@dataclass
+class _Prologue:
+    base: str | None
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, token: Token) -> str | None:
+        """The IRI an IRI or prefixed-name token stands for (``None`` if it is neither)."""
+        if token.kind == "iri":
+            iri = token.text[1:-1]
+            return urljoin(self.base, iri) if self.base else iri
+        if token.kind == "pname":
+            prefix, _, local = token.text.partition(":")
+            namespace = self.prefixes.get(prefix)
+            if namespace is None:
+                raise QueryError(f"unknown prefix {prefix!r} in {token.text}")
+            return namespace + re.sub(r"\\(.)", r"\1", local)
+        return None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The allow-list and the store's graphs, against which queries and updates are checked."""
+
+    allow: tuple[str, ...]
+    holds: Callable[[str], bool]
+    base_iri: str | None = None
+    prefixes: Mapping[str, str] = field(default_factory=lambda: dict(PREFIXES))
+
+    def _allowed(self, iri: str) -> bool:
+        return iri in self.allow or iri.rstrip("/") in (a.rstrip("/") for a in self.allow)
+
+    def check(self, text: str) -> None:
+        """Raise :class:`QueryRefusedError` if a query or update reaches beyond the store."""
+        toks = tokens(unescape(text))
+        prologue = _Prologue(self.base_iri, dict(self.prefixes))
+        for i, tok in enumerate(toks):
+            if tok.kind != "word":
+                continue
+            word = tok.text.upper()
+            following = toks[i + 1 :]
+            if word == "PREFIX" and len(following) >= 2 and following[0].kind == "pname":
+                iri = prologue.resolve(following[1])
+                if iri is not None:
+                    prologue.prefixes[following[0].text.rstrip(":")] = iri
+            elif word == "BASE" and following and following[0].kind == "iri":
+                prologue.base = prologue.resolve(following[0])
+            elif word in ("SERVICE", "LOAD"):
+                rest = following[1:] if following and following[0].is_word("SILENT") else following
+                self._check_remote(word, rest[0] if rest else None, prologue)
+            elif word in ("FROM", "USING"):
+                rest = following[1:] if following and following[0].is_word("NAMED") else following
+                self._check_graph(word, rest[0] if rest else None, prologue)
+
+    def _check_remote(self, word: str, target: Token | None, prologue: _Prologue) -> None:
+        if target is None:
+            return
+        if target.kind == "var":
+            raise QueryRefusedError(
+                f"{word} {target.text} is refused: an endpoint given by a variable cannot be "
+                "checked against the allow-list"
+            )
+        iri = prologue.resolve(target)
+        if iri is None:
+            return
+        if not self._allowed(iri):
+            raise QueryRefusedError(
+                f"{word} <{iri}> is refused: this endpoint only reaches remote IRIs on its "
+                "allow-list (setting service_allow)"
+            )
+
+    def _check_graph(self, word: str, target: Token | None, prologue: _Prologue) -> None:
+        iri = prologue.resolve(target) if target is not None else None
+        if iri is None:
+            return
+        if not (self.holds(iri) or self._allowed(iri)):
+            raise QueryRefusedError(
+                f"{word} <{iri}> is refused: the store holds no such graph and graphs are "
+                "never fetched"
+            )
+
+
+def add_using(update: str, *, using: Iterable[str], using_named: Iterable[str]) -> str:
+    """An update with the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` applied.
+
+    Each ``DELETE``/``INSERT ... WHERE`` operation gets the ``USING`` clauses; an update
+    that has its own ``USING`` or ``WITH`` conflicts with them (SPARQL 1.1 Protocol 2.2.3).
+
+    >>> add_using("INSERT { ?s a 1 } WHERE { ?s ?p ?o }", using=["http://g"], using_named=[])
+    'INSERT { ?s a 1 } USING <http://g> WHERE { ?s ?p ?o }'
+    """
+    clauses = [f"USING <{g}>" for g in using] + [f"USING NAMED <{g}>" for g in using_named]
+    if not clauses:
+        return update
+    text = unescape(update)
+    toks = tokens(text)
+    if any(t.is_word("USING", "WITH") for t in toks):
+        raise QueryError(
+            "using-graph-uri / using-named-graph-uri conflict with USING or WITH in the update"
+        )
+    insert = " ".join(clauses) + " "
+    depth = 0
+    positions = []
+    for i, tok in enumerate(toks):
+        if tok.kind == "other" and tok.text == "{":
+            depth += 1
+        elif tok.kind == "other" and tok.text == "}":
+            depth -= 1
+        elif depth == 0 and tok.is_word("WHERE") and not (i and toks[i - 1].is_word("DELETE")):
+            positions.append(tok.start)
+    for pos in reversed(positions):
+        text = text[:pos] + insert + text[pos:]
+    return text

@@ -1,0 +1,263 @@
+"""Queries run in worker processes that can be killed: a timeout really stops the work.
+
+Oxigraph evaluates aggregates without returning to Python, so a thread cannot stop them.
+Each worker is a subprocess that opens the on-disk store read-only and answers
+one :class:`QueryJob` at a time with a serialised :class:`QueryOutcome`. When a query runs
+past the timeout the worker is killed and a fresh one started in the background, while the
+other workers go on serving. A read-only open sees a snapshot, so writers bump a shared
+generation number and a worker reopens the store (about 10 ms) when it has changed.
+
+The endpoint therefore needs an on-disk store; an in-memory one cannot be shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from graphstore.errors import MofkgError, QueryError, QueryTimeoutError
+from graphstore.formats import format_by_name
+from graphstore.namespaces import PREFIXES
+
+from .errors import BusyError, NotAcceptableError
+from .negotiation import result_format_by_name
+from .results import serialize_boolean, serialize_solutions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """A query to run: its text, dataset, and the formats negotiated for each result kind."""
+
+    query: str
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    result_format: str | None = "json"
+    rdf_format: str | None = "turtle"
+    max_rows: int = 10000
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    """A serialised answer, or the error a query raised (its kind's name and message)."""
+
+    body: bytes = b""
+    media_type: str = ""
+    truncated: bool = False
+    rows: int = 0
+    error_kind: str | None = None
+    error: str = ""
+
+    def raise_error(self) -> None:
+        """Raise the error the worker reported, as its graphstore / api kind."""
+        kinds: dict[str, type[MofkgError]] = {
+            "NotAcceptableError": NotAcceptableError,
+            "QueryError": QueryError,
+        }
+        if self.error_kind is not None:
+            raise kinds.get(self.error_kind, QueryError)(self.error)
+
+
+def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
+    """Run one job on a store and serialise its result (the worker's whole job)."""
+    kwargs: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": job.base_iri}
+    if job.default_graphs is not None or job.named_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    try:
+        result = store.query(job.query, **kwargs)
+        if isinstance(result, ox.QueryTriples):
+            if job.rdf_format is None:
+                raise NotAcceptableError("the client accepts no RDF format for this graph result")
+            fmt = format_by_name(job.rdf_format)
+            triples = list(islice(result, job.max_rows + 1))
+            truncated = len(triples) > job.max_rows
+            triples = triples[: job.max_rows]
+            body = ox.serialize(triples, format=fmt.oxigraph, prefixes=_prefixes_for(fmt.name))
+            return QueryOutcome(body or b"", fmt.media_type, truncated, len(triples))
+        if job.result_format is None:
+            raise NotAcceptableError("the client accepts no SPARQL results format")
+        rfmt = result_format_by_name(job.result_format)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryOutcome(serialize_boolean(bool(result), rfmt.name), rfmt.media_type)
+        variables = [v.value for v in result.variables]
+        rows = list(islice(result, job.max_rows + 1))
+        truncated = len(rows) > job.max_rows
+        rows = rows[: job.max_rows]
+        body = serialize_solutions(variables, rows, rfmt.name)
+        return QueryOutcome(body, rfmt.media_type, truncated, len(rows))
+    except NotAcceptableError as exc:
+        return QueryOutcome(error_kind="NotAcceptableError", error=str(exc))
+    except SyntaxError as exc:
+        return QueryOutcome(error_kind="QueryError", error=f"malformed query: {exc.msg or exc}")
+    except (ValueError, OSError) as exc:
+        return QueryOutcome(error_kind="QueryError", error=f"query failed: {exc}")
+
+
+def _prefixes_for(name: str) -> dict[str, str] | None:
+    return dict(PREFIXES) if name in ("turtle", "rdfxml") else None
+
+
+def _open(path: str) -> ox.Store:
+    for attempt in range(3):
+        try:
+            return ox.Store.read_only(path)
+        except OSError:
+            if attempt == 2:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+def worker_main(path: str, conn: Connection) -> None:
+    """A worker's loop: open the store read-only, answer jobs, reopen after writes."""
+    seen = 0
+    store = _open(path)
+    conn.send("ready")
+    while True:
+        try:
+            generation, job = conn.recv()
+        except EOFError:
+            return
+        if generation != seen:
+            store = _open(path)
+            seen = generation
+        conn.send(run_job(store, job))
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    conn: Connection
+
+
+class QueryPool:
+    """A fixed number of query workers over an on-disk store, each killable on timeout.
+
+    Workers are plain subprocesses (``python -m api.query_worker``) joined by a socket
+    pair, so nothing depends on how the server's own ``__main__`` was started.
+    """
+
+    def __init__(self, path: Path, *, size: int, timeout: float) -> None:
+        self.path = path
+        self.size = size
+        self.timeout = timeout
+        self.generation = 0
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._closed = False
+        self._processes: dict[int, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+        starters = [threading.Thread(target=self._start_worker) for _ in range(size)]
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join()
+        if self._idle.qsize() < size:
+            self.close()
+            raise MofkgError(f"{self.path}: the query workers could not open the store")
+
+    def _start_worker(self) -> None:
+        try:
+            self._add_worker()
+        except (MofkgError, OSError) as exc:
+            log.error("a query worker failed to start: %s", exc)
+
+    def _add_worker(self) -> None:
+        ours, theirs = socket.socketpair()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.query_worker", str(self.path), str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        theirs.close()
+        conn = Connection(ours.detach())
+        if not conn.poll(30) or conn.recv() != "ready":
+            process.kill()
+            process.wait()
+            raise MofkgError(f"{self.path}: a query worker could not open the store")
+        with self._lock:
+            if self._closed:
+                process.kill()
+                process.wait()
+                return
+            self._processes[process.pid] = process
+        self._idle.put(_Worker(process, conn))
+
+    def stored_changed(self) -> None:
+        """Tell the workers the store was written: they reopen it before their next query."""
+        with self._lock:
+            self.generation += 1
+
+    def run(self, job: QueryJob) -> QueryOutcome:
+        """Run a job on an idle worker within the timeout, killing the worker if it overruns."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            worker = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise BusyError(
+                f"every query worker stayed busy for {self.timeout:g} s; try again later"
+            ) from None
+        try:
+            worker.conn.send((self.generation, job))
+            if worker.conn.poll(max(deadline - time.monotonic(), 0.001)):
+                outcome: QueryOutcome = worker.conn.recv()
+                self._idle.put(worker)
+                return outcome
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            log.error("query worker %s died: %s", worker.process.pid, exc)
+            self._replace(worker)
+            raise QueryError("the query worker died while running the query") from exc
+        self._replace(worker)
+        raise QueryTimeoutError(
+            f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
+        )
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.wait()
+        worker.conn.close()
+        with self._lock:
+            self._processes.pop(worker.process.pid, None)
+            if self._closed:
+                return
+        threading.Thread(target=self._start_worker, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop every worker."""
+        with self._lock:
+            self._closed = True
+            processes = list(self._processes.values())
+            self._processes.clear()
+        for process in processes:
+            process.kill()
+            process.wait()
+        while not self._idle.empty():
+            self._idle.get_nowait().conn.close()
+
+
+def main(argv: list[str]) -> None:
+    """Entry point of a worker process: ``python -m api.query_worker STORE FD``."""
+    worker_main(argv[0], Connection(int(argv[1])))
+
+
+if __name__ == "__main__":
+    # Run the module's own copy, so pickled jobs and outcomes name api.query_worker.
+    from api.query_worker import main as module_main
+
+    module_main(sys.argv[1:])

@@ -1,0 +1,198 @@
+"""The SPARQL 1.1 Protocol at ``/sparql``: queries, updates and the service description.
+
+- ``GET ?query=``, ``POST`` form-encoded (``query=`` or ``update=``), ``POST``
+  ``application/sparql-query`` and ``application/sparql-update``; ``default-graph-uri`` and
+  ``named-graph-uri`` (``using-graph-uri`` and ``using-named-graph-uri`` for updates).
+- Queries see the union of the named graphs as their default graph, run in a killable
+  worker (:mod:`api.query_worker`) under the timeout, and are capped at ``max_rows``
+  rows; a capped answer carries ``X-Mofkg-Truncated: true`` and a ``Warning`` header.
+- Updates need the bearer token and run in this process, one at a time.
+- ``GET /sparql`` without a query answers the service description.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, VOID, XSD
+
+from graphstore.errors import QueryError, UnsupportedFormatError
+from graphstore.formats import bare_media_type
+from graphstore.namespaces import PREFIXES
+
+from .errors import BadRequestError, NotAcceptableError
+from .negotiation import (
+    GRAPH_FORMAT_IRIS,
+    RESULT_FORMATS,
+    acceptable,
+    content_type,
+    negotiate_rdf,
+    negotiate_results,
+)
+from .policy import add_using
+from .query_worker import QueryJob
+from .state import endpoint
+
+#: The SPARQL 1.1 Service Description vocabulary.
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+TRUNCATED_HEADER = "X-Mofkg-Truncated"
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+bp = Blueprint("sparql", __name__)
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise BadRequestError(f"the request has {len(values)} '{name}' parameters; give one")
+    return values[0] if values else None
+
+
+def _body_text() -> str:
+    """The request body as text: SPARQL bodies must be UTF-8."""
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedFormatError(f"the request body must be UTF-8, not {charset}")
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequestError(f"the request body is not valid UTF-8: {exc}") from exc
+
+
+def _graphs(name: str) -> list[str]:
+    values = request.args.getlist(name)
+    if request.mimetype == FORM:
+        values += request.form.getlist(name)
+    return values
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    """One SPARQL operation, or the service description."""
+    query: str | None = None
+    update: str | None = None
+    if request.method == "GET":
+        if "update" in request.args:
+            raise BadRequestError("updates must be POSTed, not sent with GET")
+        query = _one(request.args.getlist("query"), "query")
+        if query is None:
+            return service_description()
+    else:
+        mimetype = bare_media_type(request.content_type or "")
+        if mimetype == FORM:
+            query = _one(request.form.getlist("query"), "query")
+            update = _one(request.form.getlist("update"), "update")
+            if query is None and update is None:
+                raise BadRequestError("the form has neither a 'query' nor an 'update' field")
+        elif mimetype == QUERY_TYPE:
+            query = _body_text()
+        elif mimetype == UPDATE_TYPE:
+            update = _body_text()
+        else:
+            raise UnsupportedFormatError(
+                f"POST a SPARQL operation as {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}, "
+                f"not {mimetype or 'a body without Content-Type'}"
+            )
+        if query is not None and update is not None:
+            raise BadRequestError("a request carries either a query or an update, not both")
+    if update is not None:
+        return _run_update(update)
+    assert query is not None
+    return _run_query(query)
+
+
+def _run_query(query: str) -> Response:
+    state = endpoint()
+    accept = request.headers.get("Accept")
+    result_format = negotiate_results(accept)
+    rdf_format = negotiate_rdf(accept)
+    if result_format is None and rdf_format is None:
+        raise NotAcceptableError(acceptable(accept))
+    state.policy(base_iri=request.base_url).check(query)
+    default = _graphs("default-graph-uri")
+    named = _graphs("named-graph-uri")
+    dataset = bool(default or named)
+    job = QueryJob(
+        query=query,
+        default_graphs=tuple(default) if dataset else None,
+        named_graphs=tuple(named) if dataset else None,
+        result_format=result_format.name if result_format else None,
+        rdf_format=rdf_format.name if rdf_format else None,
+        max_rows=state.settings.max_rows,
+        base_iri=request.base_url,
+    )
+    outcome = state.pool.run(job)
+    outcome.raise_error()
+    response = Response(outcome.body, content_type=content_type(outcome.media_type))
+    response.headers["Vary"] = "Accept"
+    if outcome.truncated:
+        limit = state.settings.max_rows
+        response.headers[TRUNCATED_HEADER] = "true"
+        response.headers["Warning"] = (
+            f'199 mofkg "results truncated to the first {limit} rows (setting max_rows)"'
+        )
+    return response
+
+
+def _run_update(update: str) -> Response:
+    state = endpoint()
+    state.check_token()
+    base = request.base_url
+    state.policy(base_iri=base).check(update)
+    text = add_using(
+        update,
+        using=_graphs("using-graph-uri"),
+        using_named=_graphs("using-named-graph-uri"),
+    )
+    with state.writing() as store:
+        try:
+            store.oxigraph.update(text, base_iri=base, prefixes=PREFIXES)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed update: {exc.msg or exc}") from exc
+        except (ValueError, OSError) as exc:
+            raise QueryError(f"update failed: {exc}") from exc
+    return Response(status=204)
+
+
+def service_description() -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF format."""
+    accept = request.headers.get("Accept")
+    fmt = negotiate_rdf(accept)
+    if fmt is None:
+        raise NotAcceptableError(acceptable(accept))
+    state = endpoint()
+    g = Graph()
+    g.bind("sd", SD)
+    service = BNode()
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, URIRef(request.base_url)))
+    for language in (SD.SPARQL11Query, SD.SPARQL11Update):
+        g.add((service, SD.supportedLanguage, language))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    if state.settings.service_allow:
+        g.add((service, SD.feature, SD.BasicFederatedQuery))
+    for rfmt in RESULT_FORMATS:
+        g.add((service, SD.resultFormat, URIRef(rfmt.format_iri)))
+    for iri in GRAPH_FORMAT_IRIS.values():
+        g.add((service, SD.resultFormat, URIRef(iri)))
+    dataset = BNode()
+    default_graph = BNode()
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    g.add((dataset, SD.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, SD.Graph))
+    for name, size in state.store.graph_sizes().items():
+        named = BNode()
+        graph = BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(name)))
+        g.add((named, SD.graph, graph))
+        g.add((graph, RDF.type, SD.Graph))
+        g.add((graph, VOID.triples, Literal(size, datatype=XSD.integer)))
+    body = g.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    response = Response(body, content_type=content_type(fmt.media_type))
+    response.headers["Vary"] = "Accept"
+    return response

@@ -1,0 +1,119 @@
+"""Start the real mofkg app under a real WSGI server on a free loopback port.
+
+``running_server`` serves ``create_app`` with werkzeug's threaded server in a thread;
+``running_gunicorn`` starts ``api.app.serve`` (gunicorn) in a subprocess. Both yield a
+:class:`Server` with the base URL and stop everything on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from api.app import close_app, create_app
+from graphstore.settings import Settings
+from graphstore.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: its base URL (no trailing slash), and the app and store in-process."""
+
+    url: str
+    app: Flask | None
+    store: Store | None
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+    @property
+    def graph_store(self) -> str:
+        return self.url + "/store"
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(settings: Settings, *, store: Store | None = None) -> Iterator[Server]:
+    """The app for ``settings`` served in a thread on a free loopback port."""
+    store = store if store is not None else Store(settings.store)
+    app = create_app(settings, store=store)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{httpd.server_port}", app, store)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        close_app(app)
+
+
+def wait_until_up(url: str, *, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Poll ``url`` until it answers, failing if the process exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@contextmanager
+def running_gunicorn(store_path: Path, **env: str) -> Iterator[Server]:
+    """``api.app.serve`` (gunicorn) in a subprocess on a free port, over ``store_path``."""
+    port = free_port()
+    environ = {
+        **os.environ,
+        "MOFKG_STORE": str(store_path),
+        "MOFKG_HOST": "127.0.0.1",
+        "MOFKG_PORT": str(port),
+        **env,
+    }
+    code = (
+        "from api.app import serve; from graphstore.settings import load_settings; "
+        "serve(load_settings())"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/sparql", process=process)
+        yield Server(url, None, None)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
