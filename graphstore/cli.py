@@ -207,6 +207,55 @@ def resolve_model(store: Store, name: str, settings: Settings) -> str:
     return candidates[0]
 
 
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from .importers.mot import import_mot
+    from .licences import licence_index
+    from .namespaces import LICENCE_GRAPH, MOF, Ids
+
+    if args.kind != "mot":
+        raise UsageError(f"unknown import kind {args.kind!r}; use: import mot PATH...")
+    store = open_store(settings)
+    licences = store.to_rdflib(str(LICENCE_GRAPH))
+    if not len(licences):
+        raise MofkgError("the store has no licence graph; run `mofkg init` first")
+    index = licence_index(licences)
+    names = {p.name for p in _record_paths(args.paths)}
+    # Models of the records being imported again are replaced, not kept apart from.
+    existing = {
+        URIRef(str(row["m"]))
+        for row in store.select(
+            f"SELECT DISTINCT ?m ?r WHERE {{ ?m a <{MOF.Model}> . "
+            f"OPTIONAL {{ ?m <{MOF.sourceRecord}> ?r }} }}"
+        )
+        if "r" not in row or str(row["r"]) not in names
+    }
+    with Progress(f"importing {len(names)} MOT record(s)"):
+        result = import_mot(
+            args.paths,
+            ids=Ids(settings.base_iri),
+            licence_resolver=index.resolve,
+            existing_models=existing,
+        )
+        store.replace_graphs(result.graphs())
+    store.flush()
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for record in result.records:
+        print(f"{record.path.name}\t{record.model}\t{len(record.graph)} triples")
+    print(f"{len(result.records)} records imported")
+    return 0
+
+
+def _record_paths(paths: Sequence[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += [p for p in path.iterdir() if p.suffix in (".yml", ".yaml")]
+        else:
+            found.append(path)
+    return found
+
+
 def cmd_graphs(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings, read_only=True)
     sizes = store.graph_sizes()
@@ -271,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=format_names(), help="RDF format")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("import", help="import other catalogues' records (MOT YAML)")
+    p.add_argument("kind", choices=["mot"], help="record format: mot (Model Openness Tool YAML)")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders")
+    p.set_defaults(run=cmd_import)
 
     p = sub.add_parser("graphs", help="list the named graphs and their sizes")
     p.set_defaults(run=cmd_graphs)

@@ -193,3 +193,62 @@ def test_console_script_gives_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert f"{bad}:1:" in proc.stderr
+
+
+def test_import_mot_records_then_export_one_back(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    import yaml
+
+    models = shared_data / "mot" / "models"
+    run(capsys, "--store", str(store_dir), "init")
+    code, out, err = run(capsys, "--store", str(store_dir), "import", "mot", str(models))
+    assert code == 0 and out.splitlines()[-1] == "161 records imported"
+    assert "warning: " in err and "Llama-3-70B-Instruct" in err
+    before = graph_sizes(store_dir)
+    # Importing a record again replaces its graph and keeps its model IRI.
+    code, out, _ = run(
+        capsys, "--store", str(store_dir), "import", "mot", str(models / "Amber.yml")
+    )
+    assert code == 0 and "https://w3id.org/mofkg/id/model/Amber\t" in out
+    assert graph_sizes(store_dir) == before
+    code, out, _ = run(capsys, "--store", str(store_dir), "export", "mot", "Amber")
+    assert code == 0
+    exported = yaml.safe_load(out)
+    original = yaml.safe_load((models / "Amber.yml").read_text())
+    assert exported["release"]["name"] == "Amber"
+    assert [c["name"] for c in exported["release"]["components"]] == [
+        c["name"] for c in original["release"]["components"]
+    ]
+
+
+def test_import_of_a_bad_record_exits_1_and_imports_nothing(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, tmp_path: Path
+) -> None:
+    run(capsys, "--store", str(store_dir), "init")
+    before = graph_sizes(store_dir)
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "good.yml").write_text(
+        "framework: {name: Model Openness Framework, version: '1.0', date: '2024-12-15'}\n"
+        "release: {name: Good, components: []}\n"
+    )
+    (folder / "bad.yml").write_text("release:\n  name: [unclosed\n")
+    code, _, err = run(capsys, "--store", str(store_dir), "import", "mot", str(folder))
+    assert code == 1
+    assert "bad.yml:" in err and "Traceback" not in err
+    assert graph_sizes(store_dir) == before
+
+
+def test_import_needs_an_initialised_store(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, shared_data: Path
+) -> None:
+    code, _, err = run(
+        capsys,
+        "--store",
+        str(store_dir),
+        "import",
+        "mot",
+        str(shared_data / "mot" / "models" / "Amber.yml"),
+    )
+    assert code == 1 and "run `mofkg init` first" in err
