@@ -207,9 +207,8 @@ def test_import_mot_records_then_export_one_back(
     assert "warning: " in err and "Llama-3-70B-Instruct" in err
     before = graph_sizes(store_dir)
     # Importing a record again replaces its graph and keeps its model IRI.
-    code, out, _ = run(
-        capsys, "--store", str(store_dir), "import", "mot", str(models / "Amber.yml")
-    )
+    amber = str(models / "Amber.yml")
+    code, out, _ = run(capsys, "--store", str(store_dir), "import", "mot", amber)
     assert code == 0 and "https://w3id.org/mofkg/id/model/Amber\t" in out
     assert graph_sizes(store_dir) == before
     code, out, _ = run(capsys, "--store", str(store_dir), "export", "mot", "Amber")
