@@ -7,17 +7,22 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -117,3 +122,68 @@ def running_gunicorn(store_path: Path, **env: str) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP answer: status, headers (case-insensitive lookups) and body."""
+
+    status_code: int
+    headers: Message
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+def fetch(
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    data: bytes | str | Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 30,
+) -> Reply:
+    """One HTTP request over loopback with http.client: nothing is added or followed.
+
+    ``data`` as a mapping is sent form-encoded, as text or bytes as it is.
+    """
+    headers = dict(headers or {})
+    if params:
+        url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
+    body: bytes | None
+    if isinstance(data, Mapping):
+        body = urllib.parse.urlencode(data).encode()
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    else:
+        body = data.encode() if isinstance(data, str) else data
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.netloc, timeout=timeout)
+    try:
+        target = parts.path + ("?" + parts.query if parts.query else "")
+        conn.request(method, target, body=body, headers=headers)
+        response = conn.getresponse()
+        return Reply(response.status, response.msg, response.read())
+    finally:
+        conn.close()
+
+
+def get(url: str, **kwargs: Any) -> Reply:
+    return fetch("GET", url, **kwargs)
+
+
+def post(url: str, **kwargs: Any) -> Reply:
+    return fetch("POST", url, **kwargs)
+
+
+def put(url: str, **kwargs: Any) -> Reply:
+    return fetch("PUT", url, **kwargs)
+
+
+def delete(url: str, **kwargs: Any) -> Reply:
+    return fetch("DELETE", url, **kwargs)

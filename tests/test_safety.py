@@ -1,0 +1,299 @@
+"""Safety of the public endpoint: timeouts that stop the work, caps, and no remote requests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.app import create_app
+from api.state import EXTENSION, Endpoint
+from graphstore.errors import SettingsError
+from graphstore.settings import Settings
+from graphstore.store import Store
+from tests.server import Reply, Server, delete, get, post, put, running_server
+
+EX = "http://example.org/"
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+TOKEN = "safety-token"
+
+
+def _fill(store: Store, n: int) -> None:
+    lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(n))
+    store.load(lines.encode(), graph=EX + "g", format="turtle")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    path = tmp_path_factory.mktemp("safety")
+    store = Store(path)
+    _fill(store, 300)
+    settings = Settings(
+        store=path,
+        query_timeout=1.5,
+        max_rows=100,
+        max_body=4096,
+        workers=2,
+        update_token=TOKEN,
+        service_allow=("http://allowed.example/sparql",),
+    )
+    with running_server(settings, store=store) as srv:
+        yield srv
+
+
+def _query(server: Server, query: str, **kwargs: str) -> Reply:
+    return get(server.sparql, params={"query": query, **kwargs}, timeout=30)
+
+
+def _pids(server: Server) -> set[int]:
+    assert server.app is not None
+    state: Endpoint = server.app.extensions[EXTENSION]
+    return set(state.pool._processes)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_timeout_kills_the_worker_and_answers_504(server: Server) -> None:
+    before = _pids(server)
+    started = time.monotonic()
+    response = _query(server, SLOW)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 504
+    assert "ran longer than the 1.5 s timeout and was stopped" in response.text
+    assert elapsed < 5
+    # The worker that ran it is gone, and a fresh one replaces it.
+    deadline = time.monotonic() + 10
+    while len(_pids(server)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = _pids(server)
+    killed = before - after
+    assert len(killed) == 1 and len(after) == 2
+    assert not any(_alive(pid) for pid in killed)
+
+
+def test_other_queries_are_served_while_one_runs_long(server: Server) -> None:
+    slow: dict[str, Reply] = {}
+    thread = threading.Thread(target=lambda: slow.update(r=_query(server, SLOW)))
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    fast = _query(server, "ASK { ?s ?p 7 }")
+    assert fast.status_code == 200 and fast.json()["boolean"] is True
+    assert time.monotonic() - started < 1.0
+    thread.join()
+    assert slow["r"].status_code == 504
+
+
+def test_row_cap_says_it_truncated(server: Server) -> None:
+    response = _query(server, "SELECT ?s WHERE { ?s ?p ?o }")
+    assert response.status_code == 200
+    assert len(response.json()["results"]["bindings"]) == 100
+    assert response.headers["X-Mofkg-Truncated"] == "true"
+    assert "truncated to the first 100 rows" in response.headers["Warning"]
+    assert set(response.json()) == {"head", "results"}
+    complete = _query(server, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 5")
+    assert "X-Mofkg-Truncated" not in complete.headers
+    graph = _query(server, "CONSTRUCT WHERE { ?s ?p ?o }")
+    assert graph.headers["X-Mofkg-Truncated"] == "true"
+
+
+def test_body_cap_answers_413(server: Server) -> None:
+    query = "ASK {}" + " " * 5000
+    response = post(
+        server.sparql,
+        data=query,
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    assert "Request Entity Too Large" in response.text
+    form = post(server.sparql, data={"query": query}, timeout=30)
+    assert form.status_code == 413
+
+
+def test_gzip_upload_cannot_expand_past_the_body_cap(server: Server) -> None:
+    import gzip
+
+    bomb = gzip.compress(b"# " + b"x" * 100_000 + b"\n")
+    assert len(bomb) < 4096
+    response = put(
+        server.graph_store,
+        params={"graph": EX + "bomb"},
+        data=bomb,
+        headers={"Content-Type": "application/n-triples", "Authorization": f"Bearer {TOKEN}"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    assert "decompresses to more than 4096 bytes" in response.text
+
+
+def test_malformed_query_gives_the_parser_message_and_position(server: Server) -> None:
+    response = _query(server, "SELECT ?s WHERE { ?s ?p }")
+    assert response.status_code == 400
+    assert response.text.startswith("malformed query: error at 1:")
+    assert "error at 1:26: expected one of" in response.text
+
+
+class Listener:
+    """A loopback TCP listener that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/sparql"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    listening = Listener()
+    yield listening
+    listening.close()
+
+
+def test_a_listener_does_see_connections(listener: Listener) -> None:
+    """The check below could fail: a real request does reach the listener."""
+    with pytest.raises(OSError):
+        get(listener.url, timeout=1)
+    time.sleep(0.2)
+    assert listener.connections == 1
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        "select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}",
+        "PREFIX r: <{base}> SELECT * WHERE {{ SERVICE r:sparql {{ ?s ?p ?o }} }}",
+        "BASE <{base}> SELECT * WHERE {{ SERVICE <sparql> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ \\u0053ERVICE <{url}> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        "SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+        "SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        "ASK FROM <{url}> {{ }}",
+    ],
+)
+def test_queries_reaching_out_are_refused_and_nothing_leaves(
+    server: Server, listener: Listener, template: str
+) -> None:
+    base = listener.url.rsplit("/", 1)[0] + "/"
+    query = template.format(url=listener.url, base=base)
+    response = _query(server, query)
+    assert response.status_code == 403, response.text
+    assert f"<{listener.url}> is refused" in response.text
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+def test_service_with_a_variable_endpoint_is_refused(server: Server) -> None:
+    response = _query(server, "SELECT * { VALUES ?e { <http://x/> } SERVICE ?e { ?s ?p ?o } }")
+    assert response.status_code == 403
+    assert "SERVICE ?e is refused: an endpoint given by a variable" in response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT * WHERE { ?s ?p "SERVICE <http://evil.example/> { }" }',
+        "SELECT ?service WHERE { ?service ?p ?o } LIMIT 1",
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:from ex:service } LIMIT 1",
+        "# SERVICE <http://evil.example/>\nASK {}",
+        f"SELECT * FROM <{EX}g> WHERE {{ ?s ?p ?o }} LIMIT 1",
+    ],
+)
+def test_words_that_only_look_like_service_or_from_pass(server: Server, query: str) -> None:
+    response = _query(server, query)
+    assert response.status_code == 200, response.text
+
+
+def test_load_is_refused_and_nothing_leaves(server: Server, listener: Listener) -> None:
+    for update in (f"LOAD <{listener.url}>", f"load silent <{listener.url}> INTO GRAPH <{EX}x>"):
+        response = post(
+            server.sparql,
+            data=update,
+            headers={
+                "Content-Type": "application/sparql-update",
+                "Authorization": f"Bearer {TOKEN}",
+            },
+            timeout=30,
+        )
+        assert response.status_code == 403, response.text
+        assert f"LOAD <{listener.url}> is refused" in response.text
+    time.sleep(0.2)
+    assert listener.connections == 0
+
+
+def test_allow_listed_service_passes_the_policy(server: Server) -> None:
+    """On the allow-list the query reaches Oxigraph (which here cannot resolve the host)."""
+    query = "SELECT * WHERE { SERVICE SILENT <http://allowed.example/sparql> { ?s ?p ?o } }"
+    response = _query(server, query)
+    assert response.status_code != 403
+
+
+def test_readers_see_writes_at_once(server: Server) -> None:
+    graph = EX + "fresh"
+    ask = f"ASK {{ GRAPH <{graph}> {{ ?s ?p 'new' }} }}"
+    assert _query(server, ask).json()["boolean"] is False
+    response = put(
+        server.graph_store,
+        params={"graph": graph},
+        data=f"<{EX}s> <{EX}p> 'new' .",
+        headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"},
+        timeout=30,
+    )
+    assert response.status_code == 201
+    # Both workers, whichever answers, see the new graph.
+    assert all(_query(server, ask).json()["boolean"] for _ in range(4))
+    delete(
+        server.graph_store,
+        params={"graph": graph},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=30,
+    )
+    assert _query(server, ask).json()["boolean"] is False
+
+
+def test_in_memory_store_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="needs an on-disk store"):
+        create_app(Settings(store=tmp_path), store=Store())
+
+
+def test_query_parameters_are_url_decoded_once(server: Server) -> None:
+    query = urllib.parse.quote("ASK { ?s ?p 5 }")
+    response = get(f"{server.sparql}?query={query}", timeout=30)
+    assert response.json()["boolean"] is True
