@@ -1,0 +1,472 @@
+"""SHACL Core validation inside Oxigraph: shapes compiled to set-based SPARQL.
+
+Each constraint of each shape is one SPARQL query over all focus nodes at once (targets are a
+sub-select binding ``?this``); nested shapes (``sh:node``, ``sh:not``, ``sh:and``/``or``/``xone``,
+qualified value shapes) are evaluated on the set of value nodes of their parent, and the parent
+combines the sets in Python. Shapes using features the compiler does not handle (SPARQL-based
+constraints, blank-node constants, recursion) are validated by pySHACL, and the outcome says so.
+
+>>> from rdflib import Graph
+>>> from graphstore.store import Store
+>>> store = Store()
+>>> _ = store.load(b'<http://ex/a> a <http://ex/C> .', graph="http://g", format="ttl")
+>>> shapes = Graph().parse(data='''@prefix sh: <http://www.w3.org/ns/shacl#> .
+... <http://ex/S> a sh:NodeShape ; sh:targetClass <http://ex/C> ;
+...   sh:property [ sh:path <http://ex/name> ; sh:minCount 1 ] .''', format="turtle")
+>>> outcome = validate_store(store, shapes)
+>>> outcome.conforms, [str(r.focus_node) for r in outcome.results]
+(False, ['http://ex/a'])
+>>> outcome.results[0].source_constraint_component.endswith("MinCountConstraintComponent")
+True
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
+from rdflib.term import Node
+
+from .shacl_compile import (
+    NODE_KINDS,
+    TYPE_PATH,
+    XSD_CASTABLE,
+    XSD_INTEGER_RANGES,
+    Constraint,
+    Qualified,
+    Shape,
+    ShapesError,
+    ShapesModel,
+    _Fallback,
+    read_shapes,
+    sparql_term,
+)
+from .store import Store
+from .terms import to_rdflib
+
+__all__ = ["ShapesError", "ValidationOutcome", "ValidationResultRecord", "validate_store"]
+
+_MARK = '"ill-typed"^^<urn:mofkg:shacl:mark>'
+_OPS = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}
+
+
+@dataclass(frozen=True)
+class ValidationResultRecord:
+    """One validation result (SHACL §3.6.2)."""
+
+    focus_node: Node
+    result_path: Node | None
+    value: Node | None
+    source_shape: Node
+    source_constraint_component: URIRef
+    severity: URIRef
+    messages: tuple[Literal, ...] = ()
+
+
+@dataclass
+class ValidationOutcome:
+    """The results of a validation, and which engine validated which shapes (``engine``)."""
+
+    conforms: bool
+    results: list[ValidationResultRecord]
+    engine: list[str] = field(default_factory=list)
+    paths: Graph = field(default_factory=Graph, repr=False)
+
+    def to_report_graph(self) -> Graph:
+        """The outcome as a standard ``sh:ValidationReport`` (SHACL §3.6)."""
+        g = Graph()
+        g.bind("sh", SH)
+        report = BNode()
+        g.add((report, RDF.type, SH.ValidationReport))
+        g.add((report, SH.conforms, Literal(self.conforms)))
+        for r in self.results:
+            node = BNode()
+            g.add((report, SH.result, node))
+            g.add((node, RDF.type, SH.ValidationResult))
+            g.add((node, SH.focusNode, r.focus_node))
+            if r.result_path is not None:
+                g.add((node, SH.resultPath, r.result_path))
+                if isinstance(r.result_path, BNode):
+                    _copy_bnode(self.paths, g, r.result_path)
+            if r.value is not None:
+                g.add((node, SH.value, r.value))
+            g.add((node, SH.sourceShape, r.source_shape))
+            g.add((node, SH.sourceConstraintComponent, r.source_constraint_component))
+            g.add((node, SH.resultSeverity, r.severity))
+            for message in r.messages:
+                g.add((node, SH.resultMessage, message))
+        return g
+
+
+def _copy_bnode(source: Graph, target: Graph, node: Node) -> None:
+    for p, o in source.predicate_objects(node):
+        target.add((node, p, o))
+        if isinstance(o, BNode):
+            _copy_bnode(source, target, o)
+
+
+@dataclass
+class _Hit:
+    """A raw result: pyoxigraph focus and value, the shape and constraint that produced it."""
+
+    focus: Any
+    value: Any
+    shape: Shape
+    constraint: Constraint
+    path: Node | None = None
+
+
+def validate_store(
+    store: Store, shapes: Graph, *, data_graphs: list[str] | None = None
+) -> ValidationOutcome:
+    """Validate the store's data (the union of its graphs, or ``data_graphs``) against ``shapes``.
+
+    Raises :class:`ShapesError` when ``shapes`` is not a usable SHACL shapes graph.
+    """
+    model = read_shapes(shapes)
+    engine = _Engine(store, data_graphs)
+    fallback: dict[Node, str] = {}
+    hits: list[_Hit] = []
+    compiled = 0
+    for shape in model.top:
+        reason = model.needs_fallback(shape)
+        pattern = shape.target_pattern
+        assert pattern is not None
+        if reason is None:
+            try:
+                hits.extend(engine.shape_hits(shape, pattern))
+                compiled += 1
+                continue
+            except _Fallback as exc:
+                reason = str(exc)
+        fallback[shape.node] = reason
+    results = list(dict.fromkeys(_record(h) for h in hits))
+    notes = [f"oxigraph-sparql: {compiled} shapes compiled to {engine.queries} queries"]
+    paths = Graph()
+    paths += shapes
+    if fallback:
+        extra, report = _pyshacl_results(store, model, set(fallback), data_graphs=data_graphs)
+        results.extend(extra)
+        paths += report
+        for node, reason in fallback.items():
+            notes.append(f"pyshacl: shape {node} ({reason})")
+    return ValidationOutcome(conforms=not results, results=results, engine=notes, paths=paths)
+
+
+def _record(hit: _Hit) -> ValidationResultRecord:
+    shape = hit.shape
+    messages = tuple(shape.messages) or (Literal(_default_message(hit)),)
+    return ValidationResultRecord(
+        focus_node=to_rdflib(hit.focus),
+        result_path=hit.path if hit.path is not None else shape.path,
+        value=to_rdflib(hit.value) if hit.value is not None else None,
+        source_shape=shape.node,
+        source_constraint_component=hit.constraint.component,
+        severity=shape.severity,
+        messages=messages,
+    )
+
+
+def _default_message(hit: _Hit) -> str:
+    c = hit.constraint
+    value = c.value
+    if isinstance(value, Shape):
+        value = value.node
+    elif isinstance(value, Qualified):
+        count = value.min_count if c.kind == "qualifiedMinCount" else value.max_count
+        return f"{c.kind} {count} of the values conforming to shape {value.shape.node} not met"
+    elif isinstance(value, list):
+        value = "(" + " ".join(str(getattr(v, "node", v)) for v in value) + ")"
+    elif isinstance(value, tuple):
+        value = value[0]
+    where = f" on path {hit.shape.path}" if hit.shape.path is not None else ""
+    return f"sh:{c.kind} {value} not met{where}"
+
+
+class _Engine:
+    """Runs compiled shapes against one store, counting queries, caching nested shapes."""
+
+    def __init__(self, store: Store, data_graphs: list[str] | None) -> None:
+        self.store = store
+        self.kwargs: dict[str, Any] = {} if data_graphs is None else {"default_graph": data_graphs}
+        self.queries = 0
+        self.failing_cache: dict[tuple[int, str], set[Any]] = {}
+        self.in_progress: set[tuple[int, str]] = set()
+
+    def rows(self, sparql: str) -> list[ox.QuerySolution]:
+        self.queries += 1
+        return list(self.store.query(sparql, **self.kwargs))
+
+    def shape_hits(self, shape: Shape, focus: str) -> list[_Hit]:
+        """Every result of ``shape`` (and its property shapes) for the focus nodes of ``focus``."""
+        if shape.deactivated:
+            return []
+        hits: list[_Hit] = []
+        for constraint in shape.constraints:
+            hits.extend(self.constraint_hits(shape, constraint, focus))
+        for prop in shape.properties:
+            hits.extend(self.shape_hits(prop, self.value_focus(shape, focus)))
+        return hits
+
+    def failing(self, shape: Shape, focus: str) -> set[Any]:
+        """The focus nodes of ``focus`` that do not conform to ``shape``."""
+        key = (id(shape), focus)
+        if key in self.failing_cache:
+            return self.failing_cache[key]
+        if key in self.in_progress:
+            raise _Fallback(f"shape {shape.node} is recursive")
+        self.in_progress.add(key)
+        failed = {h.focus for h in self.shape_hits(shape, focus)}
+        self.in_progress.discard(key)
+        self.failing_cache[key] = failed
+        return failed
+
+    # -- patterns ----------------------------------------------------------------------
+
+    @staticmethod
+    def values(shape: Shape, focus: str) -> str:
+        """The group pattern binding ``?this`` (focus) and ``?value`` (each value node)."""
+        if shape.path_sparql is None:
+            return f"{focus} BIND(?this AS ?value)"
+        return f"{focus} ?this {shape.path_sparql} ?value ."
+
+    @staticmethod
+    def value_focus(shape: Shape, focus: str) -> str:
+        """A focus pattern binding ``?this`` to each value node of ``shape``, once."""
+        if shape.path_sparql is None:
+            return focus
+        return (
+            "{ SELECT DISTINCT ?this WHERE { { SELECT DISTINCT (?this AS ?_up) WHERE "
+            f"{{ {focus} }} }} ?_up {shape.path_sparql} ?this }} }}"
+        )
+
+    def select(self, shape: Shape, c: Constraint, where: str, *, value: bool = True) -> list[_Hit]:
+        head = "?this ?value" if value else "?this"
+        rows = self.rows(f"SELECT DISTINCT {head} WHERE {{ {where} }}")
+        return [_Hit(r["this"], r["value"] if value else None, shape, c) for r in rows]
+
+    def pairs(self, shape: Shape, focus: str) -> list[tuple[Any, Any]]:
+        rows = self.rows(f"SELECT DISTINCT ?this ?value WHERE {{ {self.values(shape, focus)} }}")
+        return [(r["this"], r["value"]) for r in rows]
+
+    # -- constraints -------------------------------------------------------------------
+
+    def constraint_hits(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        kind, v = c.kind, c.value
+        node = shape.node
+        values = self.values(shape, focus)
+        path = shape.path_sparql
+        if kind in ("node", "not", "and", "or", "xone"):
+            return self.logical(shape, c, focus)
+        if kind in ("qualifiedMinCount", "qualifiedMaxCount"):
+            assert isinstance(v, Qualified)
+            return self.qualified(shape, c, v, focus)
+        if kind == "minCount" and path is not None:
+            assert isinstance(v, int)
+            if v == 0:
+                return []
+            if v == 1:
+                where = f"{focus} MINUS {{ ?this {path} ?value }}"
+                return self.select(shape, c, where, value=False)
+            rows = self.rows(
+                f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {v})"
+            )
+            return [_Hit(r["this"], None, shape, c) for r in rows]
+        if kind == "maxCount" and path is not None:
+            rows = self.rows(
+                f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
+                f"HAVING (COUNT(DISTINCT ?value) > {v})"
+            )
+            return [_Hit(r["this"], None, shape, c) for r in rows]
+        if kind in ("minCount", "maxCount"):
+            return []
+        if kind == "hasValue":
+            term = sparql_term(v, shape=node)  # type: ignore[arg-type]
+            if path is None:
+                where = f"{focus} FILTER(!sameTerm(?this, {term}))"
+            else:
+                where = f"{focus} MINUS {{ ?this {path} {term} }}"
+            return self.select(shape, c, where, value=False)
+        if kind == "class":
+            where = f"{values} MINUS {{ ?value {TYPE_PATH} {sparql_term(v, shape=node)} }}"  # type: ignore[arg-type]
+            return self.select(shape, c, where)
+        if kind == "in":
+            assert isinstance(v, list)
+            members = " ".join(sparql_term(m, shape=node) for m in v)
+            return self.select(shape, c, f"{values} MINUS {{ VALUES ?value {{ {members} }} }}")
+        if kind == "uniqueLang":
+            rows = self.rows(
+                f"SELECT ?this WHERE {{ {values} BIND(LCASE(LANG(?value)) AS ?l) "
+                'FILTER(?l != "") } GROUP BY ?this ?l HAVING (COUNT(DISTINCT ?value) > 1)'
+            )
+            return [_Hit(r["this"], None, shape, c) for r in rows]
+        if kind == "closed":
+            assert isinstance(v, list)
+            allowed = ", ".join(sparql_term(p, shape=node) for p in v)
+            rows = self.rows(
+                f"SELECT DISTINCT ?this ?p ?value WHERE {{ {focus} ?this ?p ?value "
+                f"FILTER(?p NOT IN ({allowed})) }}"
+            )
+            return [_Hit(r["this"], r["value"], shape, c, to_rdflib(r["p"])) for r in rows]
+        if kind in ("equals", "disjoint", "lessThan", "lessThanOrEquals"):
+            return self.pair_compare(shape, c, focus)
+        return self.select(shape, c, f"{values} FILTER({self.value_filter(shape, c)})")
+
+    def this_hits(self, shape: Shape, c: Constraint, where: str) -> list[_Hit]:
+        rows = self.rows(f"SELECT DISTINCT ?this WHERE {{ {where} }}")
+        return [_Hit(r["this"], r["this"], shape, c) for r in rows]
+
+    @staticmethod
+    def value_filter(shape: Shape, c: Constraint) -> str:
+        """The FILTER expression true for a value node that violates ``c``."""
+        kind, v, node = c.kind, c.value, shape.node
+        if kind == "datatype":
+            dt = sparql_term(v, shape=node)  # type: ignore[arg-type]
+            test = f"!isLiteral(?value) || DATATYPE(?value) != {dt}"
+            if v in XSD_CASTABLE:
+                test += f" || sameTerm(COALESCE({dt}(STR(?value)), {_MARK}), {_MARK})"
+            if v in XSD_INTEGER_RANGES:
+                low, high = XSD_INTEGER_RANGES[v]  # type: ignore[index]
+                number = f"<{XSD.integer}>(STR(?value))"
+                checks = ["BOUND(?this)"]
+                checks += [f"{number} >= {low}"] if low is not None else []
+                checks += [f"{number} <= {high}"] if high is not None else []
+                test += f" || !COALESCE({' && '.join(checks)}, false)"
+            return test
+        if kind == "nodeKind":
+            return f"!{NODE_KINDS[v]}"  # type: ignore[index]
+        if kind == "pattern":
+            assert isinstance(v, tuple)
+            pattern, flags = v
+            args = sparql_term(Literal(str(pattern)), shape=node)
+            if flags is not None:
+                args += ", " + sparql_term(Literal(str(flags)), shape=node)
+            return f"isBlank(?value) || !REGEX(STR(?value), {args})"
+        if kind in ("minLength", "maxLength"):
+            op = "<" if kind == "minLength" else ">"
+            return f"isBlank(?value) || STRLEN(STR(?value)) {op} {v}"
+        if kind in _OPS:
+            bound = sparql_term(v, shape=node)  # type: ignore[arg-type]
+            return f"!COALESCE(?value {_OPS[kind]} {bound}, false)"
+        if kind == "languageIn":
+            assert isinstance(v, list)
+            tests = " || ".join(
+                f"langMatches(LANG(?value), {sparql_term(Literal(str(t)), shape=node)})" for t in v
+            )
+            return f"!isLiteral(?value) || !({tests or 'false'})"
+        raise _Fallback(f"sh:{kind} is not compiled")
+
+    def pair_compare(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        other = sparql_term(c.value, shape=shape.node)  # type: ignore[arg-type]
+        path, values = shape.path_sparql, self.values(shape, focus)
+        if c.kind == "disjoint":
+            return self.select(shape, c, f"{values} ?this {other} ?value .")
+        if c.kind == "equals":
+            if path is None:
+                where = (
+                    f"{{ {focus} ?this {other} ?value FILTER(!sameTerm(?this, ?value)) }} UNION "
+                    f"{{ {focus} BIND(?this AS ?value) "
+                    f"FILTER NOT EXISTS {{ ?this {other} ?this }} }}"
+                )
+            else:
+                where = (
+                    f"{{ {values} MINUS {{ ?this {other} ?value }} }} UNION "
+                    f"{{ {focus} ?this {other} ?value MINUS {{ ?this {path} ?value }} }}"
+                )
+            return self.select(shape, c, where)
+        op = "<" if c.kind == "lessThan" else "<="
+        where = f"{values} ?this {other} ?_o FILTER(!COALESCE(?value {op} ?_o, false))"
+        return self.select(shape, c, where)
+
+    def logical(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        members = c.value if isinstance(c.value, list) else [c.value]
+        inner = self.value_focus(shape, focus)
+        fails = [self.failing(m, inner) for m in members if isinstance(m, Shape)]
+        hits = []
+        for this, value in self.pairs(shape, focus):
+            ok = [value not in f for f in fails]
+            if c.kind in ("node", "and"):
+                bad = not all(ok)
+            elif c.kind == "not":
+                bad = ok[0]
+            elif c.kind == "or":
+                bad = not any(ok)
+            else:
+                bad = sum(ok) != 1
+            if bad:
+                hits.append(_Hit(this, value, shape, c))
+        return hits
+
+    def qualified(self, shape: Shape, c: Constraint, q: Qualified, focus: str) -> list[_Hit]:
+        inner = self.value_focus(shape, focus)
+        fails = self.failing(q.shape, inner)
+        sibling_fails = [self.failing(s, inner) for s in q.siblings]
+        counts: Counter[Any] = Counter()
+        for this, value in self.pairs(shape, focus):
+            if value not in fails and all(value in f for f in sibling_fails):
+                counts[this] += 1
+        hits = []
+        for row in self.rows(f"SELECT ?this WHERE {{ {focus} }}"):
+            n = counts[row["this"]]
+            if c.kind == "qualifiedMinCount" and q.min_count is not None and n < q.min_count:
+                hits.append(_Hit(row["this"], None, shape, c))
+            if c.kind == "qualifiedMaxCount" and q.max_count is not None and n > q.max_count:
+                hits.append(_Hit(row["this"], None, shape, c))
+        return hits
+
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def _pyshacl_results(
+    store: Store, model: ShapesModel, shapes: set[Node], *, data_graphs: list[str] | None
+) -> tuple[list[ValidationResultRecord], Graph]:
+    """Validate only the top-level ``shapes`` with pySHACL (the others lose their targets)."""
+    import pyshacl
+    from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
+
+    if data_graphs is None:
+        data = store.to_rdflib()
+    else:
+        data = Graph()
+        for name in data_graphs:
+            data += store.to_rdflib(name)
+    shapes_graph = Graph()
+    shapes_graph += model.graph
+    for shape in model.top:
+        if shape.node not in shapes:
+            for param in _TARGETS:
+                shapes_graph.remove((shape.node, param, None))
+            shapes_graph.remove((shape.node, RDF.type, RDFS.Class))
+            shapes_graph.remove((shape.node, RDF.type, OWL.Class))
+    try:
+        _, report, text = pyshacl.validate(data, shacl_graph=shapes_graph, allow_warnings=True)
+    except (ReportableRuntimeError, ShapeLoadError, ConstraintLoadError) as exc:
+        raise ShapesError(None, f"pySHACL cannot use the shapes: {exc}") from exc
+    if not isinstance(report, Graph):
+        raise ShapesError(None, f"pySHACL cannot use the shapes: {text}")
+    records = []
+    for result in report.objects(None, SH.result):
+        focus, source = report.value(result, SH.focusNode), report.value(result, SH.sourceShape)
+        component = report.value(result, SH.sourceConstraintComponent)
+        severity = report.value(result, SH.resultSeverity)
+        assert focus is not None and source is not None
+        assert isinstance(component, URIRef) and isinstance(severity, URIRef)
+        messages = report.objects(result, SH.resultMessage)
+        records.append(
+            ValidationResultRecord(
+                focus_node=focus,
+                result_path=report.value(result, SH.resultPath),
+                value=report.value(result, SH.value),
+                source_shape=source,
+                source_constraint_component=component,
+                severity=severity,
+                messages=tuple(m for m in messages if isinstance(m, Literal)),
+            )
+        )
+    return records, report

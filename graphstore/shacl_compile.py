@@ -1,0 +1,463 @@
+"""Reading a SHACL shapes graph into shapes whose targets, paths and constraints are SPARQL.
+
+:func:`read_shapes` turns an rdflib shapes graph into :class:`Shape` objects; each holds its
+targets as one SPARQL group pattern binding ``?this``, its path as a SPARQL property path and
+its constraints as :class:`Constraint` objects that :mod:`graphstore.shacl` runs set-based.
+Anything the compiler does not handle marks the shape with a ``fallback`` reason, and the
+engine hands that shape to pySHACL.
+
+>>> from rdflib import Graph
+>>> g = Graph().parse(data='''@prefix sh: <http://www.w3.org/ns/shacl#> .
+... <http://ex/S> a sh:NodeShape ; sh:targetClass <http://ex/C> ;
+...   sh:property [ sh:path ( <http://ex/p> [ sh:inversePath <http://ex/q> ] ) ; sh:minCount 1 ] .
+... ''', format="turtle")
+>>> shape = read_shapes(g).top[0]
+>>> shape.properties[0].path_sparql
+'(<http://ex/p>/^(<http://ex/q>))'
+>>> [c.kind for c in shape.properties[0].constraints]
+['minCount']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
+from rdflib.term import Node
+
+from .errors import MofkgError
+
+
+class ShapesError(MofkgError):
+    """A shapes graph that is not usable SHACL: names the shape and the problem."""
+
+    def __init__(self, shape: Node | None, message: str) -> None:
+        self.shape = shape
+        self.message = message
+        where = f"shape {_label(shape)}: " if shape is not None else ""
+        super().__init__(f"{where}{message}")
+
+
+def _is_true(value: Node | None) -> bool:
+    """Only ``true`` (not ``"1"^^xsd:boolean``) switches a boolean parameter on (W3C tests)."""
+    return isinstance(value, Literal) and value.datatype == XSD.boolean and str(value) == "true"
+
+
+def _label(node: Node) -> str:
+    return (
+        f"<{node}>"
+        if isinstance(node, URIRef)
+        else f"_:{node}"
+        if isinstance(node, BNode)
+        else repr(node)
+    )
+
+
+#: Parameters whose value is an integer count or length.
+_INTEGER_PARAMS = {
+    SH.minCount: "minCount",
+    SH.maxCount: "maxCount",
+    SH.minLength: "minLength",
+    SH.maxLength: "maxLength",
+}
+_TERM_PARAMS = {
+    SH.minInclusive: "minInclusive",
+    SH.maxInclusive: "maxInclusive",
+    SH.minExclusive: "minExclusive",
+    SH.maxExclusive: "maxExclusive",
+}
+_PAIR_PARAMS = {
+    SH.equals: "equals",
+    SH.disjoint: "disjoint",
+    SH.lessThan: "lessThan",
+    SH.lessThanOrEquals: "lessThanOrEquals",
+}
+_LIST_OF_SHAPES = {SH["and"]: "and", SH["or"]: "or", SH.xone: "xone"}
+#: Parameters only pySHACL runs here (SPARQL-based constraints, SHACL-AF, DASH extensions).
+_FALLBACK_PARAMS = {URIRef(str(SH) + name) for name in ("sparql", "js", "rule", "expression")}
+
+COMPONENT = {
+    "minCount": SH.MinCountConstraintComponent,
+    "maxCount": SH.MaxCountConstraintComponent,
+    "minLength": SH.MinLengthConstraintComponent,
+    "maxLength": SH.MaxLengthConstraintComponent,
+    "minInclusive": SH.MinInclusiveConstraintComponent,
+    "maxInclusive": SH.MaxInclusiveConstraintComponent,
+    "minExclusive": SH.MinExclusiveConstraintComponent,
+    "maxExclusive": SH.MaxExclusiveConstraintComponent,
+    "equals": SH.EqualsConstraintComponent,
+    "disjoint": SH.DisjointConstraintComponent,
+    "lessThan": SH.LessThanConstraintComponent,
+    "lessThanOrEquals": SH.LessThanOrEqualsConstraintComponent,
+    "and": SH.AndConstraintComponent,
+    "or": SH.OrConstraintComponent,
+    "xone": SH.XoneConstraintComponent,
+    "not": SH.NotConstraintComponent,
+    "node": SH.NodeConstraintComponent,
+    "class": SH.ClassConstraintComponent,
+    "datatype": SH.DatatypeConstraintComponent,
+    "nodeKind": SH.NodeKindConstraintComponent,
+    "in": SH.InConstraintComponent,
+    "hasValue": SH.HasValueConstraintComponent,
+    "pattern": SH.PatternConstraintComponent,
+    "languageIn": SH.LanguageInConstraintComponent,
+    "uniqueLang": SH.UniqueLangConstraintComponent,
+    "closed": SH.ClosedConstraintComponent,
+    "qualifiedMinCount": SH.QualifiedMinCountConstraintComponent,
+    "qualifiedMaxCount": SH.QualifiedMaxCountConstraintComponent,
+}
+
+NODE_KINDS = {
+    SH.IRI: "isIRI(?value)",
+    SH.BlankNode: "isBlank(?value)",
+    SH.Literal: "isLiteral(?value)",
+    SH.BlankNodeOrIRI: "(isIRI(?value) || isBlank(?value))",
+    SH.BlankNodeOrLiteral: "(isBlank(?value) || isLiteral(?value))",
+    SH.IRIOrLiteral: "(isIRI(?value) || isLiteral(?value))",
+}
+
+
+@dataclass(eq=False)
+class Constraint:
+    """One constraint of a shape: its kind (the local name of its main parameter) and value.
+
+    ``value`` is an rdflib term, an int, a list of terms, a :class:`Shape`, a list of shapes,
+    or for qualified value shapes a :class:`Qualified`.
+    """
+
+    kind: str
+    value: object
+    component: URIRef
+
+
+@dataclass(eq=False)
+class Qualified:
+    """A qualified value shape with its counts and sibling shapes (when disjoint)."""
+
+    shape: Shape
+    min_count: int | None
+    max_count: int | None
+    disjoint: bool
+    siblings: list[Shape] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Shape:
+    """A node or property shape, compiled: SPARQL targets and path, constraints in order."""
+
+    node: Node
+    path: Node | None = None
+    path_sparql: str | None = None
+    targets: list[str] = field(default_factory=list)
+    deactivated: bool = False
+    severity: URIRef = SH.Violation
+    messages: list[Literal] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)
+    properties: list[Shape] = field(default_factory=list)
+    fallback: str | None = None
+
+    @property
+    def target_pattern(self) -> str | None:
+        """The SPARQL group pattern binding each focus node to ``?this`` once, or None."""
+        if not self.targets:
+            return None
+        union = " UNION ".join(f"{{ {t} }}" for t in self.targets)
+        return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+
+
+@dataclass
+class ShapesModel:
+    """Every shape of a shapes graph, and the ones with targets (validated at top level)."""
+
+    graph: Graph
+    shapes: dict[Node, Shape]
+    top: list[Shape]
+
+    def needs_fallback(self, shape: Shape) -> str | None:
+        """Why ``shape`` (or any shape it uses) cannot be compiled, or None."""
+        seen: set[int] = set()
+        for s in _reachable(shape, seen):
+            if s.fallback:
+                return s.fallback
+        return None
+
+
+def _reachable(shape: Shape, seen: set[int]) -> Iterator[Shape]:
+    if id(shape) in seen:
+        return
+    seen.add(id(shape))
+    yield shape
+    for p in shape.properties:
+        yield from _reachable(p, seen)
+    for c in shape.constraints:
+        for sub in _shapes_in(c.value):
+            yield from _reachable(sub, seen)
+
+
+def _shapes_in(value: object) -> list[Shape]:
+    if isinstance(value, Shape):
+        return [value]
+    if isinstance(value, Qualified):
+        return [value.shape]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, Shape)]
+    return []
+
+
+def sparql_term(term: Node, *, shape: Node) -> str:
+    """An IRI or literal of the shapes graph written as SPARQL; blank nodes cannot be."""
+    if isinstance(term, URIRef):
+        return "<" + str(term).replace(">", "%3E") + ">"
+    if isinstance(term, Literal):
+        return term.n3()
+    raise _Fallback(f"a blank node {term} used as a constant")
+
+
+class _Fallback(Exception):
+    """A feature this compiler leaves to pySHACL (the message says which)."""
+
+
+def compile_path(g: Graph, path: Node, *, shape: Node) -> str:
+    """A SHACL path (SHACL §2.3.1) as a SPARQL property path."""
+    if isinstance(path, URIRef):
+        return sparql_term(path, shape=shape)
+    if isinstance(path, Literal):
+        raise ShapesError(shape, f"sh:path is the literal {path.n3()}, not an IRI or a path")
+    if (path, RDF.first, None) in g:
+        items = [compile_path(g, item, shape=shape) for item in Collection(g, path)]
+        if len(items) < 2:
+            raise ShapesError(shape, "a sequence path needs at least two members")
+        return "(" + "/".join(items) + ")"
+    for predicate, fmt in (
+        (SH.inversePath, "^({})"),
+        (SH.zeroOrMorePath, "({})*"),
+        (SH.oneOrMorePath, "({})+"),
+        (SH.zeroOrOnePath, "({})?"),
+    ):
+        inner = g.value(path, predicate)
+        if inner is not None:
+            return fmt.format(compile_path(g, inner, shape=shape))
+    alternatives = g.value(path, SH.alternativePath)
+    if alternatives is not None:
+        items = [compile_path(g, item, shape=shape) for item in Collection(g, alternatives)]
+        if len(items) < 2:
+            raise ShapesError(shape, "an alternative path needs at least two members")
+        return "(" + "|".join(items) + ")"
+    raise ShapesError(shape, f"sh:path {path} is not an IRI, a list or a SHACL path node")
+
+
+class _Reader:
+    def __init__(self, g: Graph) -> None:
+        self.g = g
+        self.shapes: dict[Node, Shape] = {}
+        #: Parameters of constraint components declared in the shapes graph (SHACL-SPARQL §6).
+        self.custom = {
+            path
+            for parameter in g.objects(None, SH.parameter)
+            for path in g.objects(parameter, SH.path)
+        }
+
+    def integer(self, node: Node, param: URIRef) -> int | None:
+        value = self.g.value(node, param)
+        if value is None:
+            return None
+        if isinstance(value, Literal) and isinstance(value.toPython(), int):
+            number = int(value.toPython())
+            if number >= 0:
+                return number
+        raise ShapesError(node, f"sh:{param.removeprefix(str(SH))} is {value.n3()}, not a count")
+
+    def shape(self, node: Node) -> Shape:
+        if node in self.shapes:
+            return self.shapes[node]
+        if isinstance(node, Literal):
+            raise ShapesError(node, "a literal where a shape is expected")
+        shape = Shape(node=node)
+        self.shapes[node] = shape
+        try:
+            self._fill(shape)
+        except _Fallback as exc:
+            shape.fallback = str(exc)
+        return shape
+
+    def shape_list(self, node: Node, head: Node, param: URIRef) -> list[Shape]:
+        if (head, RDF.first, None) not in self.g and head != RDF.nil:
+            raise ShapesError(node, f"sh:{param.removeprefix(str(SH))} needs a list of shapes")
+        return [self.shape(item) for item in Collection(self.g, head)]
+
+    def _fill(self, shape: Shape) -> None:
+        g, node = self.g, shape.node
+        path = g.value(node, SH.path)
+        if path is not None:
+            shape.path = path
+            shape.path_sparql = compile_path(g, path, shape=node)
+        shape.deactivated = _is_true(g.value(node, SH.deactivated))
+        severity = g.value(node, SH.severity)
+        shape.severity = severity if isinstance(severity, URIRef) else SH.Violation
+        shape.messages = [m for m in g.objects(node, SH.message) if isinstance(m, Literal)]
+        shape.targets = self._targets(node)
+        for param in _FALLBACK_PARAMS:
+            if (node, param, None) in g:
+                raise _Fallback(f"sh:{param.removeprefix(str(SH))} is run by pySHACL")
+        for custom in self.custom:
+            if (node, custom, None) in g:
+                raise _Fallback(f"{custom} is a parameter of a SPARQL-based constraint component")
+        for prop in g.objects(node, SH.property):
+            shape.properties.append(self.shape(prop))
+            if self.shapes[prop].path is None:
+                raise ShapesError(prop, "a property shape (value of sh:property) needs sh:path")
+        for param, kind in _INTEGER_PARAMS.items():
+            number = self.integer(node, param)
+            if number is not None:
+                shape.constraints.append(Constraint(kind, number, COMPONENT[kind]))
+        for param, kind in {**_TERM_PARAMS, **_PAIR_PARAMS}.items():
+            for value in g.objects(node, param):
+                shape.constraints.append(Constraint(kind, value, COMPONENT[kind]))
+        self._value_constraints(shape)
+
+    def _value_constraints(self, shape: Shape) -> None:
+        g, node = self.g, shape.node
+        for value in g.objects(node, SH["class"]):
+            shape.constraints.append(Constraint("class", value, COMPONENT["class"]))
+        for value in g.objects(node, SH.datatype):
+            if not isinstance(value, URIRef):
+                raise ShapesError(node, f"sh:datatype is {value.n3()}, not an IRI")
+            shape.constraints.append(Constraint("datatype", value, COMPONENT["datatype"]))
+        for value in g.objects(node, SH.nodeKind):
+            if value not in NODE_KINDS:
+                raise ShapesError(node, f"sh:nodeKind is {value.n3()}, not a SHACL node kind")
+            shape.constraints.append(Constraint("nodeKind", value, COMPONENT["nodeKind"]))
+        for value in g.objects(node, SH["in"]):
+            for member in Collection(g, value):
+                sparql_term(member, shape=node)
+            shape.constraints.append(Constraint("in", list(Collection(g, value)), COMPONENT["in"]))
+        for value in g.objects(node, SH.hasValue):
+            sparql_term(value, shape=node)
+            shape.constraints.append(Constraint("hasValue", value, COMPONENT["hasValue"]))
+        for value in g.objects(node, SH.pattern):
+            flags = g.value(node, SH.flags)
+            shape.constraints.append(Constraint("pattern", (value, flags), COMPONENT["pattern"]))
+        for value in g.objects(node, SH.languageIn):
+            tags = list(Collection(g, value))
+            shape.constraints.append(Constraint("languageIn", tags, COMPONENT["languageIn"]))
+        if _is_true(g.value(node, SH.uniqueLang)):
+            shape.constraints.append(Constraint("uniqueLang", True, COMPONENT["uniqueLang"]))
+        if _is_true(g.value(node, SH.closed)):
+            allowed: set[Node] = set()
+            for prop in g.objects(node, SH.property):
+                p = g.value(prop, SH.path)
+                if isinstance(p, URIRef):
+                    allowed.add(p)
+            ignored = g.value(node, SH.ignoredProperties)
+            if ignored is not None:
+                allowed.update(Collection(g, ignored))
+            shape.constraints.append(
+                Constraint("closed", sorted(allowed, key=str), COMPONENT["closed"])
+            )
+        for value in g.objects(node, SH.node):
+            shape.constraints.append(Constraint("node", self.shape(value), COMPONENT["node"]))
+        for value in g.objects(node, SH["not"]):
+            shape.constraints.append(Constraint("not", self.shape(value), COMPONENT["not"]))
+        for param, kind in _LIST_OF_SHAPES.items():
+            for value in g.objects(node, param):
+                members = self.shape_list(node, value, param)
+                shape.constraints.append(Constraint(kind, members, COMPONENT[kind]))
+        for value in g.objects(node, SH.qualifiedValueShape):
+            qualified = Qualified(
+                shape=self.shape(value),
+                min_count=self.integer(node, SH.qualifiedMinCount),
+                max_count=self.integer(node, SH.qualifiedMaxCount),
+                disjoint=_is_true(g.value(node, SH.qualifiedValueShapesDisjoint)),
+            )
+            if qualified.disjoint:
+                qualified.siblings = self._siblings(node, value)
+            if qualified.min_count is not None:
+                shape.constraints.append(
+                    Constraint("qualifiedMinCount", qualified, COMPONENT["qualifiedMinCount"])
+                )
+            if qualified.max_count is not None:
+                shape.constraints.append(
+                    Constraint("qualifiedMaxCount", qualified, COMPONENT["qualifiedMaxCount"])
+                )
+
+    def _siblings(self, prop: Node, own: Node) -> list[Shape]:
+        siblings = []
+        for parent in self.g.subjects(SH.property, prop):
+            for other in self.g.objects(parent, SH.property):
+                for q in self.g.objects(other, SH.qualifiedValueShape):
+                    if q != own:
+                        siblings.append(self.shape(q))
+        return siblings
+
+    def _targets(self, node: Node) -> list[str]:
+        g, targets = self.g, []
+        classes = list(g.objects(node, SH.targetClass))
+        if (node, RDF.type, RDFS.Class) in g or (node, RDF.type, OWL.Class) in g:
+            classes.append(node)
+        for cls in classes:
+            targets.append(f"?this {_TYPE_PATH} {sparql_term(cls, shape=node)} .")
+        nodes = [sparql_term(n, shape=node) for n in g.objects(node, SH.targetNode)]
+        if nodes:
+            targets.append(f"VALUES ?this {{ {' '.join(nodes)} }}")
+        for p in g.objects(node, SH.targetSubjectsOf):
+            targets.append(f"?this {sparql_term(p, shape=node)} ?_t .")
+        for p in g.objects(node, SH.targetObjectsOf):
+            targets.append(f"?_t {sparql_term(p, shape=node)} ?this .")
+        return targets
+
+
+_TYPE_PATH = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
+TYPE_PATH = _TYPE_PATH
+
+_SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
+_TARGET_PARAMS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def read_shapes(g: Graph) -> ShapesModel:
+    """Every shape of ``g``, compiled; raises :class:`ShapesError` for a graph that is not SHACL."""
+    reader = _Reader(g)
+    candidates: list[Node] = []
+    for kind in _SHAPE_TYPES:
+        candidates.extend(g.subjects(RDF.type, kind))
+    for param in _TARGET_PARAMS:
+        candidates.extend(g.subjects(param, None))
+    if not candidates:
+        raise ShapesError(
+            None,
+            "the shapes graph holds no SHACL shapes (no sh:NodeShape, sh:PropertyShape or target)",
+        )
+    for node in dict.fromkeys(candidates):
+        reader.shape(node)
+    top = [s for s in reader.shapes.values() if s.targets and not s.deactivated]
+    return ShapesModel(graph=g, shapes=reader.shapes, top=top)
+
+
+#: Integer types derived from xsd:integer, with their (inclusive) bounds.
+XSD_INTEGER_RANGES: dict[URIRef, tuple[int | None, int | None]] = {
+    XSD.byte: (-(2**7), 2**7 - 1),
+    XSD.short: (-(2**15), 2**15 - 1),
+    XSD.int: (-(2**31), 2**31 - 1),
+    XSD.long: (-(2**63), 2**63 - 1),
+    XSD.unsignedByte: (0, 2**8 - 1),
+    XSD.unsignedShort: (0, 2**16 - 1),
+    XSD.unsignedInt: (0, 2**32 - 1),
+    XSD.unsignedLong: (0, 2**64 - 1),
+    XSD.nonNegativeInteger: (0, None),
+    XSD.positiveInteger: (1, None),
+    XSD.nonPositiveInteger: (None, 0),
+    XSD.negativeInteger: (None, -1),
+}
+
+XSD_CASTABLE = {
+    XSD.boolean,
+    XSD.integer,
+    XSD.decimal,
+    XSD.float,
+    XSD.double,
+    XSD.dateTime,
+    XSD.date,
+    XSD.time,
+}
