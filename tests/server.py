@@ -173,7 +173,7 @@ def fetch(
         conn.close()
 
 
-def get(url: str, **kwargs: Any) -> Reply:
+def get(url: str, **kwargs: Any) -> Reply:  # noqa: D103
     return fetch("GET", url, **kwargs)
 
 

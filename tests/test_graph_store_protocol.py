@@ -1,0 +1,205 @@
+"""The Graph Store Protocol at /store: reads, writes behind the token, all-or-nothing loads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from graphstore.settings import Settings
+from graphstore.store import Store
+from tests.server import Server, delete, fetch, get, post, put, running_server
+
+EX = "http://example.org/"
+TOKEN = "gsp-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+GRAPH = EX + "kept"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    path = tmp_path_factory.mktemp("gsp")
+    store = Store(path)
+    store.load(f"<{EX}a> <{EX}p> <{EX}b> .".encode(), graph=GRAPH, format="nt")
+    with running_server(Settings(store=path, update_token=TOKEN), store=store) as srv:
+        yield srv
+
+
+def _size(server: Server, graph: str) -> int:
+    assert server.store is not None
+    return server.store.graph_size(graph) if server.store.has_graph(graph) else -1
+
+
+def test_get_and_head_a_graph(server: Server) -> None:
+    reply = get(
+        server.graph_store, params={"graph": GRAPH}, headers={"Accept": "application/n-triples"}
+    )
+    assert reply.status_code == 200
+    assert reply.text == f"<{EX}a> <{EX}p> <{EX}b> .\n"
+    head = fetch("HEAD", server.graph_store + "?graph=" + GRAPH)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["Content-Type"] == "text/turtle; charset=utf-8"
+
+
+def test_absent_graph_is_404(server: Server) -> None:
+    reply = get(server.graph_store, params={"graph": EX + "absent"})
+    assert reply.status_code == 404
+    assert f"the store holds no graph <{EX}absent>" in reply.text
+
+
+def test_target_errors(server: Server) -> None:
+    both = get(server.graph_store + "?default&graph=" + GRAPH)
+    assert both.status_code == 400 and "not both" in both.text
+    neither = get(server.graph_store)
+    assert neither.status_code == 400 and "name a graph with ?graph=IRI" in neither.text
+    relative = get(server.graph_store, params={"graph": "not an iri"})
+    assert relative.status_code == 400 and "'graph' must be an absolute IRI" in relative.text
+
+
+def test_writes_need_the_token(server: Server) -> None:
+    body = f"<{EX}x> <{EX}p> 1 ."
+    headers = {"Content-Type": "text/turtle"}
+    for method in ("PUT", "POST", "DELETE"):
+        reply = fetch(method, server.graph_store + "?graph=" + GRAPH, data=body, headers=headers)
+        assert reply.status_code == 401, method
+        assert "Authorization: Bearer <token>" in reply.text
+    assert _size(server, GRAPH) == 1
+
+
+def test_put_post_delete(server: Server) -> None:
+    graph = EX + "cycle"
+    created = put(
+        server.graph_store,
+        params={"graph": graph},
+        data=f"<{EX}s> <{EX}p> 1 .",
+        headers={"Content-Type": "text/turtle", **AUTH},
+    )
+    assert created.status_code == 201
+    replaced = put(
+        server.graph_store,
+        params={"graph": graph},
+        data=f'<{EX}s> <{EX}p> "2" .',
+        headers={"Content-Type": "application/n-triples", **AUTH},
+    )
+    assert replaced.status_code == 204 and _size(server, graph) == 1
+    appended = post(
+        server.graph_store,
+        params={"graph": graph},
+        data=f'<{EX}s> <{EX}q> "3" .',
+        headers={"Content-Type": "application/n-triples", **AUTH},
+    )
+    assert appended.status_code == 204 and _size(server, graph) == 2
+    assert delete(server.graph_store, params={"graph": graph}, headers=AUTH).status_code == 204
+    assert _size(server, graph) == -1
+    again = delete(server.graph_store, params={"graph": graph}, headers=AUTH)
+    assert again.status_code == 404
+
+
+def test_post_creates_a_graph_and_says_where(server: Server) -> None:
+    reply = post(
+        server.graph_store,
+        data=f"<{EX}n> <{EX}p> 1 .",
+        headers={"Content-Type": "text/turtle", **AUTH},
+    )
+    assert reply.status_code == 201
+    location = reply.headers["Location"]
+    assert location.startswith(server.url + "/store/")
+    direct = get(location, headers={"Accept": "application/n-triples"})
+    assert direct.status_code == 200 and f"<{EX}n>" in direct.text
+
+
+def test_bad_rdf_is_400_with_position_and_changes_nothing(server: Server) -> None:
+    reply = put(
+        server.graph_store,
+        params={"graph": GRAPH},
+        data=f"<{EX}a> <{EX}p> <{EX}c> .\n<{EX}a> <{EX}p> .",
+        headers={"Content-Type": "text/turtle", **AUTH},
+    )
+    assert reply.status_code == 400
+    assert reply.text.startswith("request body:2:")
+    assert _size(server, GRAPH) == 1
+    assert server.store is not None
+    assert not any(g.startswith("urn:mofkg:staging:") for g in server.store.graph_sizes())
+
+
+def test_multipart_is_all_or_nothing(server: Server) -> None:
+    boundary = "b0undary"
+    parts = [
+        ("good.ttl", f"<{EX}m> <{EX}p> 1 ."),
+        ("bad.ttl", f"<{EX}m> <{EX}p> ."),
+    ]
+    body = (
+        "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"; filename="{n}"\r\n'
+            f"Content-Type: text/turtle\r\n\r\n{text}\r\n"
+            for n, text in parts
+        )
+        + f"--{boundary}--\r\n"
+    )
+    reply = post(
+        server.graph_store,
+        params={"graph": GRAPH},
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **AUTH},
+    )
+    assert reply.status_code == 400
+    assert reply.text.startswith("bad.ttl:1:")
+    assert _size(server, GRAPH) == 1
+
+
+def test_unsafe_and_unsupported_uploads(server: Server) -> None:
+    doctype = '<?xml version="1.0"?>\n<!DOCTYPE rdf [<!ENTITY a "b">]>\n<rdf:RDF/>'
+    reply = put(
+        server.graph_store,
+        params={"graph": GRAPH},
+        data=doctype,
+        headers={"Content-Type": "application/rdf+xml", **AUTH},
+    )
+    assert reply.status_code == 400 and "request body:2:1: RDF/XML with a DOCTYPE" in reply.text
+    remote = put(
+        server.graph_store,
+        params={"graph": GRAPH},
+        data='{"@context": "http://127.0.0.1:9/ctx.jsonld", "@id": "http://x"}',
+        headers={"Content-Type": "application/ld+json", **AUTH},
+    )
+    assert remote.status_code == 400 and "remote @context is refused" in remote.text
+    trig = put(
+        server.graph_store,
+        params={"graph": GRAPH},
+        data="{}",
+        headers={"Content-Type": "application/trig", **AUTH},
+    )
+    assert trig.status_code == 415 and "TriG holds datasets" in trig.text
+    unknown = put(
+        server.graph_store,
+        params={"graph": GRAPH},
+        data="x",
+        headers={"Content-Type": "image/png", **AUTH},
+    )
+    assert unknown.status_code == 415 and "unsupported RDF media type 'image/png'" in unknown.text
+    assert _size(server, GRAPH) == 1
+
+
+def test_default_graph(server: Server) -> None:
+    reply = put(
+        server.graph_store + "?default",
+        data=f"<{EX}d> <{EX}p> 1 .",
+        headers={"Content-Type": "text/turtle", **AUTH},
+    )
+    assert reply.status_code == 204
+    read = get(server.graph_store + "?default", headers={"Accept": "application/n-triples"})
+    assert f"<{EX}d>" in read.text and f"<{EX}a>" not in read.text
+    assert delete(server.graph_store + "?default", headers=AUTH).status_code == 204
+    assert get(server.graph_store + "?default").content.strip() == b""
+
+
+def test_writes_off_without_a_token(tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path_factory.mktemp("gsp-readonly")
+    with running_server(Settings(store=path)) as srv:
+        reply = put(
+            srv.graph_store + "?default",
+            data="<http://a> <http://b> <http://c> .",
+            headers={"Content-Type": "text/turtle", **AUTH},
+        )
+        assert reply.status_code == 403
+        assert "writes are disabled" in reply.text

@@ -1,0 +1,239 @@
+"""The SPARQL 1.1 Protocol at /sparql: every way to ask, every format, negotiation, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from xml.etree import ElementTree
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, URIRef
+
+from graphstore.formats import format_for_media_type
+from graphstore.settings import Settings
+from graphstore.store import Store
+from tests.server import Server, fetch, get, post, running_server
+
+EX = "http://example.org/"
+TOKEN = "protocol-token"
+SELECT = f"SELECT ?s ?o WHERE {{ ?s <{EX}p> ?o }} ORDER BY ?s"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    path = tmp_path_factory.mktemp("protocol")
+    store = Store(path)
+    store.load(
+        f'<{EX}a> <{EX}p> "x, \\"y\\""@en .\n<{EX}b> <{EX}p> 2 .'.encode(),
+        graph=EX + "g1",
+        format="turtle",
+    )
+    store.load(f"<{EX}c> <{EX}p> <{EX}d> .".encode(), graph=EX + "g2", format="turtle")
+    with running_server(Settings(store=path, update_token=TOKEN), store=store) as srv:
+        yield srv
+
+
+def test_get_post_form_and_post_direct_give_the_same_answer(server: Server) -> None:
+    by_get = get(server.sparql, params={"query": SELECT})
+    by_form = post(server.sparql, data={"query": SELECT})
+    by_body = post(server.sparql, data=SELECT, headers={"Content-Type": "application/sparql-query"})
+    assert by_get.status_code == by_form.status_code == by_body.status_code == 200
+    assert by_get.json() == by_form.json() == by_body.json()
+    rows = by_get.json()["results"]["bindings"]
+    assert [r["s"]["value"] for r in rows] == [EX + "a", EX + "b", EX + "c"]
+    assert rows[0]["o"] == {"type": "literal", "value": 'x, "y"', "xml:lang": "en"}
+    assert by_get.headers["Access-Control-Allow-Origin"] == "*"
+    assert by_get.headers["Vary"] == "Accept"
+
+
+def test_queries_see_the_union_of_named_graphs(server: Server) -> None:
+    reply = get(server.sparql, params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
+    assert reply.json()["results"]["bindings"][0]["n"]["value"] == "3"
+
+
+def test_default_and_named_graph_parameters(server: Server) -> None:
+    count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+    reply = get(server.sparql, params={"query": count, "default-graph-uri": EX + "g2"})
+    assert reply.json()["results"]["bindings"][0]["n"]["value"] == "1"
+    graphs = "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }"
+    reply = get(server.sparql, params={"query": graphs, "named-graph-uri": EX + "g1"})
+    assert [b["g"]["value"] for b in reply.json()["results"]["bindings"]] == [EX + "g1"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv; charset=utf-8"),
+        ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
+        ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+        ("*/*", "application/sparql-results+json"),
+    ],
+)
+def test_select_result_formats(server: Server, accept: str, media_type: str) -> None:
+    reply = get(server.sparql, params={"query": SELECT}, headers={"Accept": accept})
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == media_type
+
+
+def test_select_bodies_parse(server: Server) -> None:
+    def ask(accept: str) -> str:
+        return get(server.sparql, params={"query": SELECT}, headers={"Accept": accept}).text
+
+    rows = list(csv.reader(io.StringIO(ask("text/csv"))))
+    assert rows[0] == ["s", "o"] and rows[1] == [EX + "a", 'x, "y"'] and rows[2][1] == "2"
+    tsv = ask("text/tab-separated-values").splitlines()
+    assert tsv[0] == "?s\t?o" and tsv[3] == f"<{EX}c>\t<{EX}d>"
+    root = ElementTree.fromstring(ask("application/sparql-results+xml"))
+    ns = "{http://www.w3.org/2005/sparql-results#}"
+    literal = root.find(f"{ns}results/{ns}result/{ns}binding/{ns}literal")
+    assert literal is not None and literal.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+
+
+@pytest.mark.parametrize(
+    "accept", ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+)
+def test_construct_and_describe_formats(server: Server, accept: str) -> None:
+    for query in ("CONSTRUCT WHERE { ?s ?p ?o }", f"DESCRIBE <{EX}a>"):
+        reply = get(server.sparql, params={"query": query}, headers={"Accept": accept})
+        assert reply.status_code == 200
+        assert reply.headers["Content-Type"].split(";")[0] == accept
+        parsed = ox.parse(reply.content, format=format_for_media_type(accept).oxigraph)
+        assert (ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p")) in {
+            (q.subject, q.predicate) for q in parsed
+        }
+
+
+def test_ask_answers_a_boolean(server: Server) -> None:
+    reply = get(server.sparql, params={"query": f"ASK {{ <{EX}c> ?p ?o }}"})
+    assert reply.json() == {"head": {}, "boolean": True}
+
+
+def test_nothing_acceptable_is_406(server: Server) -> None:
+    reply = get(server.sparql, params={"query": SELECT}, headers={"Accept": "image/png"})
+    assert reply.status_code == 406
+    assert "matches none of: application/sparql-results+json" in reply.text
+    construct = get(
+        server.sparql,
+        params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json, text/turtle;q=0"},
+    )
+    assert construct.status_code == 406
+    assert "accepts no RDF format" in construct.text
+
+
+def test_service_description(server: Server) -> None:
+    reply = get(server.sparql, headers={"Accept": "text/turtle"})
+    assert reply.status_code == 200
+    g = Graph().parse(data=reply.content, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert (None, URIRef(sd + "feature"), URIRef(sd + "UnionDefaultGraph")) in g
+    assert (None, URIRef(sd + "endpoint"), URIRef(server.sparql)) in g
+    names = set(g.objects(None, URIRef(sd + "name")))
+    assert names == {URIRef(EX + "g1"), URIRef(EX + "g2")}
+    as_jsonld = get(server.sparql, headers={"Accept": "application/ld+json"})
+    assert json.loads(as_jsonld.content)
+    assert as_jsonld.headers["Content-Type"] == "application/ld+json"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "message"),
+    [
+        ({"params": {"query": "ASK {}", "update": "CLEAR ALL"}}, 400, "updates must be POSTed"),
+        ({"params": [("query", "ASK {}"), ("query", "ASK {}")]}, 400, "has 2 'query' parameters"),
+        ({"data": "ASK {}", "headers": {"Content-Type": "text/plain"}}, 415, "not text/plain"),
+        ({"data": "ASK {}"}, 415, "not a body without Content-Type"),
+        (
+            {
+                "data": "ASK {}",
+                "headers": {"Content-Type": "application/sparql-query; charset=latin-1"},
+            },
+            415,
+            "must be UTF-8, not latin-1",
+        ),
+        ({"data": {"query": "ASK {}", "update": "CLEAR ALL"}}, 400, "not both"),
+        ({"data": {"other": "1"}}, 400, "neither a 'query' nor an 'update'"),
+    ],
+)
+def test_protocol_errors(
+    server: Server, kwargs: dict[str, object], status: int, message: str
+) -> None:
+    method = "POST" if "data" in kwargs else "GET"
+    if isinstance(kwargs.get("params"), list):
+        import urllib.parse
+
+        url = server.sparql + "?" + urllib.parse.urlencode(kwargs.pop("params"))  # type: ignore[arg-type]
+        reply = fetch(method, url, **kwargs)  # type: ignore[arg-type]
+    else:
+        reply = fetch(method, server.sparql, **kwargs)  # type: ignore[arg-type]
+    assert reply.status_code == status
+    assert message in reply.text
+
+
+def test_other_methods_are_405(server: Server) -> None:
+    reply = fetch("PUT", server.sparql, data="ASK {}")
+    assert reply.status_code == 405
+    assert "POST" in reply.headers["Allow"]
+
+
+def test_cors_preflight(server: Server) -> None:
+    reply = fetch(
+        "OPTIONS",
+        server.sparql,
+        headers={"Origin": "https://yasgui.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert reply.status_code == 200
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in reply.headers["Access-Control-Allow-Methods"]
+    assert "Authorization" in reply.headers["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in reply.headers
+
+
+def test_update_needs_the_token(server: Server) -> None:
+    update = f"INSERT DATA {{ GRAPH <{EX}u> {{ <{EX}u> <{EX}p> 1 }} }}"
+    headers = {"Content-Type": "application/sparql-update"}
+    missing = post(server.sparql, data=update, headers=headers)
+    assert missing.status_code == 401
+    assert "Authorization: Bearer" in missing.text
+    assert missing.headers["WWW-Authenticate"].startswith("Bearer")
+    wrong = post(server.sparql, data=update, headers={**headers, "Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    ok = post(server.sparql, data={"update": update}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert ok.status_code == 204
+    ask = get(server.sparql, params={"query": f"ASK {{ GRAPH <{EX}u> {{ ?s ?p 1 }} }}"})
+    assert ask.json()["boolean"] is True
+    post(
+        server.sparql,
+        data=f"DROP GRAPH <{EX}u>",
+        headers={**headers, "Authorization": f"Bearer {TOKEN}"},
+    )
+
+
+def test_malformed_update_is_400_and_changes_nothing(server: Server) -> None:
+    update = f"INSERT DATA {{ GRAPH <{EX}v> {{ <{EX}v> <{EX}p> 1 }} }} ; CLEAR XYZ"
+    reply = post(
+        server.sparql,
+        data=update,
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert reply.status_code == 400
+    assert reply.text.startswith("malformed update: error at 1:")
+    ask = get(server.sparql, params={"query": f"ASK {{ GRAPH <{EX}v> {{ ?s ?p ?o }} }}"})
+    assert ask.json()["boolean"] is False
+
+
+def test_updates_are_off_without_a_token(tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path_factory.mktemp("readonly")
+    with running_server(Settings(store=path)) as srv:
+        reply = post(
+            srv.sparql,
+            data="CLEAR ALL",
+            headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer x"},
+        )
+        assert reply.status_code == 403
+        assert "writes are disabled on this endpoint" in reply.text
+        assert get(srv.sparql, params={"query": "ASK {}"}).status_code == 200
