@@ -1,0 +1,226 @@
+"""The human face of mofkg: the home page, the query page and the linked-data pages.
+
+Linked data follows one rule. ``/id/<path>`` names a thing (``<base_iri>id/<path>``); it
+answers **303 See Other** to ``/doc/<path>.<ext>``, the document in the format the
+``Accept`` header prefers (``html``, ``ttl``, ``nt``, ``jsonld``, ``rdf``), 406 when none
+fits and 404 when the store holds no triple about the thing. ``/doc/<path>`` without an
+extension negotiates in place. Licences on the SPDX list are not ours to name: they have
+the page ``/licence/<id>``, negotiated the same way. A document holds the concise bounded
+description of the thing; a model's also holds its assessments.
+
+The blueprint reads ``current_app.extensions["mofkg"]`` (see :mod:`api.views`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+from werkzeug.wrappers import Response as BaseResponse
+
+from graphstore import catalogue
+from graphstore.errors import NotFoundError
+from graphstore.namespaces import SPDX_LICENCE
+
+from .errors import NotAcceptableError
+from .negotiation import content_type
+from .query_examples import example_queries
+from .views import (
+    DocumentFormat,
+    curie,
+    document_format_for_extension,
+    document_formats,
+    ids,
+    local_path,
+    negotiate_document,
+    state,
+)
+
+blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static")
+
+CHART_BAR_HEIGHT = 26
+CHART_WIDTH = 560
+CHART_LABEL_WIDTH = 220
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of the models-per-class chart, laid out in SVG user units."""
+
+    label: str
+    count: int
+    y: int
+    width: int
+    css: str
+
+
+def class_chart(histogram: list[tuple[str, int]]) -> list[Bar]:
+    """Bars for ``(label, count)`` pairs, scaled to the widest.
+
+    >>> [b.width for b in class_chart([("Class I", 2), ("Unclassified", 4), ("None", 0)])]
+    [150, 300, 0]
+    """
+    top = max((n for _, n in histogram), default=0) or 1
+    span = CHART_WIDTH - CHART_LABEL_WIDTH - 40
+    return [
+        Bar(label, n, i * CHART_BAR_HEIGHT, round(span * n / top), f"bar-{i}")
+        for i, (label, n) in enumerate(histogram)
+    ]
+
+
+@blueprint.route("/")
+def home() -> str:
+    """What the catalogue holds, models per class, and the models x components grid."""
+    store = state().store
+    fw = catalogue.framework()
+    rows = catalogue.model_rows(store)
+    histogram = catalogue.class_histogram(rows, fw)
+    return render_template(
+        "home.html",
+        counts=catalogue.catalogue_counts(store),
+        bars=class_chart(histogram),
+        chart_height=len(histogram) * CHART_BAR_HEIGHT,
+        chart_width=CHART_WIDTH,
+        label_width=CHART_LABEL_WIDTH,
+        rows=rows,
+        types=catalogue.component_types(fw, store),
+        status_labels=catalogue.STATUS_LABELS,
+        framework=fw,
+        row_href=lambda iri: local_path(str(iri), state().settings.base_iri) or str(iri),
+    )
+
+
+@blueprint.route("/query")
+def query_page() -> str:
+    """An editor, example queries, a results table filled from /sparql, and downloads."""
+    examples = example_queries(ids())
+    chosen = request.args.get("query") or examples[0].query
+    return render_template("query.html", examples=examples, query=chosen, id_base=str(ids().id))
+
+
+@blueprint.route("/id/<path:path>")
+def identifier(path: str) -> BaseResponse:
+    """303 See Other to the document about the thing, in the negotiated format."""
+    iri = str(ids().id[path])
+    if not catalogue.has_description(state().store, iri):
+        raise NotFoundError(f"nothing is known about <{iri}>")
+    fmt = _negotiate()
+    response = redirect(url_for("pages.document", path=f"{path}.{fmt.extension}"), code=303)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@blueprint.route("/doc/<path:path>")
+def document(path: str) -> Response:
+    """The document about ``<base>id/<path>``; an extension picks the format."""
+    store = state().store
+    stem, _, extension = path.rpartition(".")
+    fmt = document_format_for_extension(extension) if stem else None
+    iri = str(ids().id[stem if fmt is not None else path])
+    if fmt is None or not catalogue.has_description(store, iri):
+        iri, fmt = str(ids().id[path]), None
+    if not catalogue.has_description(store, iri):
+        raise NotFoundError(f"nothing is known about <{iri}>")
+    return _serve(iri, fmt, doc_path=path if fmt is None else stem)
+
+
+@blueprint.route("/licence/<licence_id>")
+def licence(licence_id: str) -> Response:
+    """A licence on the SPDX list, as our licence graph describes it."""
+    stem, _, extension = licence_id.rpartition(".")
+    fmt = document_format_for_extension(extension) if stem else None
+    iri = str(SPDX_LICENCE[stem if fmt is not None else licence_id])
+    if not catalogue.has_description(state().store, iri):
+        raise NotFoundError(f"no licence {licence_id!r} in the licence graph")
+    return _serve(iri, fmt, doc_path=None)
+
+
+def _negotiate() -> DocumentFormat:
+    accept = request.headers.get("Accept")
+    fmt = negotiate_document(accept)
+    if fmt is None:
+        offered = ", ".join(f.media_type for f in document_formats())
+        raise NotAcceptableError(f"Accept {accept!r} matches none of: {offered}")
+    return fmt
+
+
+def _serve(iri: str, fmt: DocumentFormat | None, *, doc_path: str | None) -> Response:
+    negotiated = fmt is None
+    chosen = fmt if fmt is not None else _negotiate()
+    store = state().store
+    is_model = catalogue.is_model(store, iri)
+    graph = catalogue.describe_model(store, iri) if is_model else catalogue.describe(store, iri)
+    if chosen.rdf is not None:
+        body = graph.serialize(format=chosen.rdf.rdflib_name, encoding="utf-8")
+        response = Response(body, content_type=content_type(chosen.rdf.media_type))
+    else:
+        html = render_template(
+            "resource.html", **_resource_context(iri, graph, is_model, doc_path=doc_path)
+        )
+        response = Response(html, content_type="text/html; charset=utf-8")
+    if negotiated:
+        response.headers["Vary"] = "Accept"
+    return response
+
+
+def _link(node: Any, base_iri: str, names: dict[str, str]) -> dict[str, Any]:
+    if isinstance(node, URIRef):
+        text = names.get(str(node)) or curie(str(node))
+        return {"text": text, "href": local_path(str(node), base_iri) or str(node), "iri": True}
+    if isinstance(node, BNode):
+        return {"text": f"_:{node}", "href": None, "iri": False}
+    assert isinstance(node, Literal)
+    return {"text": catalogue.literal_text(node), "href": None, "iri": False}
+
+
+def _resource_context(
+    iri: str, graph: Graph, is_model: bool, *, doc_path: str | None
+) -> dict[str, Any]:
+    store = state().store
+    base = state().settings.base_iri
+    subject = URIRef(iri)
+    objects = [o for _, _, o in graph.triples((subject, None, None)) if isinstance(o, URIRef)]
+    names = catalogue.labels(store, objects)
+    properties: dict[str, dict[str, Any]] = {}
+    for _, p, o in sorted(graph.triples((subject, None, None))):
+        entry = properties.setdefault(str(p), {"name": curie(str(p)), "href": str(p), "values": []})
+        entry["values"].append(_link(o, base, names))
+    types = [_link(t, base, names) for t in graph.objects(subject, RDF.type)]
+    alternates = [
+        {
+            "label": f.rdf.label,
+            "media_type": f.media_type,
+            "href": _alternate(iri, doc_path, f.extension),
+        }
+        for f in document_formats()
+        if f.rdf is not None
+    ]
+    context: dict[str, Any] = {
+        "iri": iri,
+        "title": catalogue.label(store, iri),
+        "types": types,
+        "properties": sorted(properties.values(), key=lambda e: str(e["name"])),
+        "alternates": alternates,
+        "referrers": [
+            _link(s, base, catalogue.labels(store, [s]))
+            for s, _ in catalogue.users_of(store, iri, limit=100)
+        ],
+        "detail": None,
+    }
+    if is_model:
+        detail = catalogue.model_detail(store, iri)
+        context["detail"] = detail
+        context["status_labels"] = catalogue.STATUS_LABELS
+        context["component_href"] = lambda c: local_path(str(c), base) if c else None
+        context["licence_href"] = lambda lic: local_path(str(lic), base) or str(lic)
+    return context
+
+
+def _alternate(iri: str, doc_path: str | None, extension: str) -> str:
+    if doc_path is not None:
+        return url_for("pages.document", path=f"{doc_path}.{extension}")
+    licence_id = iri[len(str(SPDX_LICENCE)) :]
+    return url_for("pages.licence", licence_id=f"{licence_id}.{extension}")

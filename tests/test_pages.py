@@ -1,0 +1,313 @@
+"""The home page, the query page and the linked-data pages over the assessed demo catalogue."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+
+from api import badges, models_api, pages
+from api.errors import register_error_handlers
+from api.state import EXTENSION
+from api.views import Catalogue
+from graphstore.assessment import assess_models, write_assessments
+from graphstore.bootstrap import initialise
+from graphstore.formats import format_for_suffix
+from graphstore.namespaces import DEFAULT_IDS, MOF, SCHEMA, SPDX_LICENCE
+from graphstore.settings import Settings
+from graphstore.store import Store
+from graphstore.terms import triples_to_graph
+
+OLMO = DEFAULT_IDS.model("OLMo-7B")
+OLMO_INSTRUCT = DEFAULT_IDS.model("OLMo-7B-Instruct")
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def demo_store() -> Store:
+    """An in-memory store with the demo catalogue and its MOF 1.0 assessments."""
+    store = Store()
+    initialise(store, Settings(), demo=True)
+    write_assessments(store, assess_models(store))
+    return store
+
+
+def make_app(store: Store, settings: Settings | None = None) -> Flask:
+    app = Flask("api")
+    app.extensions[EXTENSION] = Catalogue(store=store, settings=settings or Settings())
+    for bp in (pages.blueprint, badges.blueprint, models_api.blueprint):
+        app.register_blueprint(bp)
+    register_error_handlers(app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(demo_store: Store) -> Iterator[FlaskClient]:
+    with make_app(demo_store).test_client() as c:
+        yield c
+
+
+def parse(data: bytes, extension: str) -> Graph:
+    """Parse with Oxigraph (rdflib's JSON-LD parser warns under filterwarnings=error)."""
+    fmt = format_for_suffix(f"x.{extension}")
+    return triples_to_graph(ox.parse(data, format=fmt.oxigraph))
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# -- home ----------------------------------------------------------------------------------
+
+
+def test_home_counts_what_the_catalogue_holds(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(r'id="count-models">17<', html)
+    assert re.search(r'id="count-components">132<', html)
+    assert re.search(r'id="count-datasets">8<', html)
+    assert re.search(r'id="count-organisations">14<', html)
+    assert re.search(r'id="count-licences">\d{3}<', html)
+
+
+def test_home_chart_is_inline_svg_with_one_bar_per_class(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    chart = html.split('id="class-chart"', 1)[1].split("</svg>", 1)[0]
+    bars = re.findall(r"<title>([^<]+): (\d+)</title>", chart)
+    assert bars == [
+        ("Class I Open Science Model", "3"),
+        ("Class II Open Tooling Model", "1"),
+        ("Class III Open Model", "3"),
+        ("Unclassified", "10"),
+        ("Not assessed", "0"),
+    ]
+    assert "<script" not in html.split("</main>")[0]
+
+
+def test_home_grid_colours_each_component_by_status(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    row = html.split('data-model="OLMo-7B-Instruct"', 1)[1].split("</tr>", 1)[0]
+    assert 'href="/id/model/OLMo-7B-Instruct"' in row
+    assert "Class II - Open Tooling Model" in row
+    cells = re.findall(r'class="cell ([a-z-]+)" title="OLMo-7B-Instruct: ([^:]+):', row)
+    by_type = {t: s for s, t in cells}
+    assert len(cells) == 17
+    assert by_type["Training code"] == "counts"
+    assert by_type["Data preprocessing code"] == "missing"
+    assert by_type["Model parameters (Final)"] == "open-not-type-appropriate"
+
+
+def test_home_lists_every_model_best_class_first(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    keys = re.findall(r'data-model="([^"]+)"', html)
+    assert len(keys) == 17
+    assert set(keys[:3]) == {"Amber", "OLMo-7B", "Pythia-12B"}
+    assert keys[3] == "OLMo-7B-Instruct"
+
+
+def test_an_unassessed_catalogue_says_so() -> None:
+    store = Store()
+    initialise(store, Settings(), demo=True)
+    html = make_app(store).test_client().get("/").get_data(as_text=True)
+    assert "<title>Not assessed: 17</title>" in html
+    assert html.count('class="cell unknown"') == 17 * 17
+
+
+# -- query page ----------------------------------------------------------------------------
+
+
+def test_query_page_has_editor_examples_and_downloads(client: FlaskClient) -> None:
+    html = client.get("/query").get_data(as_text=True)
+    assert '<textarea id="query" name="query"' in html
+    for key in ("class-ii", "from-class-i", "lineage", "licences-by-organisation"):
+        assert f'id="example-{key}"' in html
+    for fmt in ("json", "xml", "csv", "tsv"):
+        assert f'data-format="{fmt}"' in html
+    assert 'src="/static/query.js"' in html or "query.js" in html
+    assert "PREFIX mof: &lt;https://w3id.org/mofkg/ontology#&gt;" in html
+
+
+def test_query_page_escapes_a_query_given_in_the_url(client: FlaskClient) -> None:
+    html = client.get("/query", query_string={"query": "</textarea><script>x()</script>"}).text
+    assert "<script>x()" not in html
+    assert "&lt;/textarea&gt;&lt;script&gt;" in html
+
+
+def test_example_queries_answer_on_the_demo(demo_store: Store) -> None:
+    from api.query_examples import example_queries
+
+    answers = {e.key: demo_store.select(e.query) for e in example_queries(DEFAULT_IDS)}
+    assert {str(r["name"]) for r in answers["class-ii"]} == {
+        "Amber",
+        "OLMo-7B",
+        "OLMo-7B-Instruct",
+        "Pythia-12B",
+    }
+    assert {str(r["component"]) for r in answers["from-class-i"]} >= {
+        "Data preprocessing code",
+        "Model parameters (Intermediate)",
+    }
+    assert [str(r["name"]) for r in answers["lineage"]] == ["OLMo-7B-Instruct"]
+    assert any(str(r["organisation"]) == "Meta" for r in answers["licences-by-organisation"])
+    assert answers["components"]
+
+
+def test_static_files_are_served(client: FlaskClient) -> None:
+    with client.get("/static/query.js") as js:
+        assert js.status_code == 200 and "application/sparql-results+json" in js.text
+    with client.get("/static/style.css") as css:
+        assert css.status_code == 200 and css.content_type.startswith("text/css")
+
+
+# -- linked data -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "extension"),
+    [
+        (BROWSER_ACCEPT, "html"),
+        (None, "html"),
+        ("*/*", "html"),
+        ("text/turtle", "ttl"),
+        ("application/ld+json", "jsonld"),
+        ("application/n-triples", "nt"),
+        ("text/turtle;q=0.5, application/ld+json;q=0.9", "jsonld"),
+        ("text/html;q=0.1, text/turtle", "ttl"),
+    ],
+)
+def test_id_answers_303_to_the_negotiated_document(
+    client: FlaskClient, accept: str | None, extension: str
+) -> None:
+    headers = {"Accept": accept} if accept is not None else {}
+    response = client.get("/id/model/OLMo-7B", headers=headers)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/doc/model/OLMo-7B.{extension}"
+    assert response.headers["Vary"] == "Accept"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "model/OLMo-7B/component/TrainingCode",
+        "dataset/Dolma",
+        "org/AllenAI",
+        "licence/LicenseRef-Llama-3-Community",
+    ],
+)
+def test_every_kind_of_thing_has_a_page(client: FlaskClient, path: str) -> None:
+    response = client.get(f"/id/{path}", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert page.content_type == "text/html; charset=utf-8"
+    assert f"<code>{DEFAULT_IDS.id[path]}</code>" in page.text
+
+
+def test_id_refuses_what_it_cannot_give(client: FlaskClient) -> None:
+    response = client.get("/id/model/OLMo-7B", headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "image/png" in response.text and "text/turtle" in response.text
+
+
+def test_id_without_triples_is_404(client: FlaskClient) -> None:
+    response = client.get("/id/model/No-Such-Model")
+    assert response.status_code == 404
+    assert "https://w3id.org/mofkg/id/model/No-Such-Model" in response.text
+    assert client.get("/doc/model/No-Such-Model.ttl").status_code == 404
+
+
+@pytest.mark.parametrize("extension", ["ttl", "jsonld", "nt", "rdf"])
+def test_doc_serves_the_concise_bounded_description(
+    client: FlaskClient, demo_store: Store, extension: str
+) -> None:
+    response = client.get(f"/doc/model/OLMo-7B.{extension}")
+    assert response.status_code == 200
+    fmt = format_for_suffix(f"x.{extension}")
+    assert response.content_type.split(";")[0] == fmt.media_type
+    g = parse(response.data, extension)
+    assert (OLMO, SCHEMA.name, None) in g
+    stored = demo_store.select(f"SELECT ?p ?o WHERE {{ <{OLMO}> ?p ?o }}")
+    assert len(list(g.triples((OLMO, None, None)))) == len(stored) > 20
+    # the model's assessment is part of its description, with its outcomes
+    assessment = DEFAULT_IDS.assessment("mof-1.0", OLMO)
+    assert (assessment, MOF.classNumber, None) in g
+    outcomes = set(g.objects(assessment, MOF.hasOutcome))
+    assert outcomes and all((o, MOF.status, None) in g for o in outcomes)
+    # and nothing about other subjects: components are described on their own pages
+    component = next(iter(g.objects(OLMO, MOF.hasComponent)))
+    assert (component, MOF.componentType, None) not in g
+
+
+def test_doc_without_extension_negotiates_in_place(client: FlaskClient) -> None:
+    response = client.get("/doc/dataset/Dolma", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    assert response.content_type == "application/n-triples"
+    assert response.headers["Vary"] == "Accept"
+    assert f"<{DEFAULT_IDS.dataset('Dolma')}>" in response.text
+
+
+def test_a_dot_in_an_iri_is_not_taken_for_an_extension(client: FlaskClient) -> None:
+    response = client.get("/id/model/Mistral-7B-v0.1", headers={"Accept": "text/turtle"})
+    assert response.headers["Location"] == "/doc/model/Mistral-7B-v0.1.ttl"
+    assert client.get("/doc/model/Mistral-7B-v0.1").status_code == 200
+    assert "Mistral-7B-v0.1" in client.get("/doc/model/Mistral-7B-v0.1.ttl").text
+
+
+def test_model_page_shows_class_components_and_what_lifts_it(client: FlaskClient) -> None:
+    html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
+    assert re.search(r'id="model-class">Class II - Open Tooling Model<', html)
+    lift = text_of(html.split('id="lift-title"', 1)[1].split("</ul>", 1)[0])
+    assert "Class I Open Science Model" in lift
+    assert re.search(r"Data preprocessing code ?: Missing", lift)
+    assert re.search(r"Model parameters \(Intermediate\) ?: Missing", lift)
+    components = html.split('id="components"', 1)[1].split("</table>", 1)[0]
+    training = components.split('data-type="Training code"', 1)[1].split("</tr>", 1)[0]
+    assert "Open licence" in training
+    assert 'href="/licence/Apache-2.0"' in training
+    assert 'href="/id/model/OLMo-7B-Instruct/component/TrainingCode"' in training
+    assert 'src="/badge/OLMo-7B-Instruct/class-I.svg"' in html
+
+
+def test_page_links_our_iris_locally_and_others_outward(client: FlaskClient) -> None:
+    html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
+    assert 'href="/id/model/OLMo-7B"' in html  # fine-tuned from
+    assert 'href="/id/org/AllenAI"' in html
+    assert 'href="https://w3id.org/mofkg/ontology#fineTunedFrom">mof:fineTunedFrom<' in html
+    assert 'rel="alternate" type="text/turtle" href="/doc/model/OLMo-7B-Instruct.ttl"' in html
+
+
+def test_spdx_licences_have_their_own_page(client: FlaskClient) -> None:
+    response = client.get("/licence/Apache-2.0")
+    assert response.status_code == 200
+    assert "Apache License 2.0" in response.text
+    assert f"<code>{SPDX_LICENCE['Apache-2.0']}</code>" in response.text
+    assert 'href="/id/model/OLMo-7B/component/TrainingCode"' in response.text or (
+        "/id/model/" in response.text
+    )
+    ttl = client.get("/licence/Apache-2.0", headers={"Accept": "text/turtle"})
+    assert ttl.content_type == "text/turtle; charset=utf-8"
+    g = parse(ttl.data, "ttl")
+    assert (URIRef(SPDX_LICENCE["Apache-2.0"]), MOF.isOpenLicence, None) in g
+    assert client.get("/licence/Apache-2.0.jsonld").content_type == "application/ld+json"
+    missing = client.get("/licence/Not-A-Licence")
+    assert missing.status_code == 404 and "Not-A-Licence" in missing.text
+
+
+def test_jsonld_document_is_valid_json(client: FlaskClient) -> None:
+    data = json.loads(client.get("/doc/org/AllenAI.jsonld").data)
+    assert any(item.get("@id") == str(DEFAULT_IDS.organisation("AllenAI")) for item in data)
+
+
+def test_pages_follow_the_base_iri_setting() -> None:
+    base = "https://example.org/kg/"
+    store = Store()
+    store.load(f'<{base}id/dataset/D> <{SCHEMA.name}> "D" .'.encode(), graph="urn:g", format="nt")
+    with make_app(store, Settings(base_iri=base)).test_client() as c:
+        response = c.get("/id/dataset/D", headers={"Accept": "text/turtle"})
+        assert response.status_code == 303
+        assert f"<{base}id/dataset/D>" in c.get(response.headers["Location"]).text
