@@ -1,0 +1,96 @@
+"""Real SPARQL clients against the running endpoint, and the production server (gunicorn)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+from graphstore.settings import Settings
+from graphstore.store import Store
+from tests.server import Server, get, running_gunicorn, running_server
+
+EX = "http://example.org/"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+def _fill(path: Path) -> Store:
+    store = Store(path)
+    store.load(
+        f'<{EX}m1> a <{EX}Model> ; <{EX}name> "one" .\n<{EX}m2> a <{EX}Model> .'.encode(),
+        graph=EX + "models",
+        format="turtle",
+    )
+    return store
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    path = tmp_path_factory.mktemp("clients")
+    store = _fill(path)
+    with running_server(Settings(store=path), store=store) as srv:
+        yield srv
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_select_json(server: Server, method: str) -> None:
+    client = SPARQLWrapper(server.sparql)
+    client.setMethod(method)
+    client.setQuery(f"SELECT ?m WHERE {{ ?m a <{EX}Model> }} ORDER BY ?m")
+    client.setReturnFormat(JSON)
+    rows = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+    assert [r["m"]["value"] for r in rows] == [EX + "m1", EX + "m2"]
+
+
+def test_sparqlwrapper_xml_csv_and_construct(server: Server) -> None:
+    client = SPARQLWrapper(server.sparql)
+    client.setQuery(f"ASK {{ <{EX}m1> <{EX}name> 'one' }}")
+    client.setReturnFormat(XML)
+    document = client.queryAndConvert()
+    assert "<boolean>true</boolean>" in document.toxml()  # type: ignore[union-attr]
+    client.setQuery(f"SELECT ?n WHERE {{ ?m <{EX}name> ?n }}")
+    client.setReturnFormat(CSV)
+    assert client.queryAndConvert() == b"n\r\none\r\n"
+    client.setQuery("CONSTRUCT WHERE { ?s ?p ?o }")
+    client.setReturnFormat(TURTLE)
+    g = Graph().parse(data=client.queryAndConvert(), format="turtle")  # type: ignore[arg-type]
+    assert len(g) == 3
+
+
+def test_rdflib_sparqlstore(server: Server) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        store = SPARQLStore(server.sparql)
+        g = Graph(store=store)
+        rows = list(g.query(f"SELECT ?n WHERE {{ ?m <{EX}name> ?n }}"))
+        triples = set(g.triples((URIRef(EX + "m1"), None, None)))
+    assert [row[0] for row in rows] == [Literal("one")]  # type: ignore[index]
+    assert len(triples) == 2
+
+
+def test_service_description_parses_with_rdflib(server: Server) -> None:
+    for accept, fmt in [("text/turtle", "turtle"), ("application/rdf+xml", "xml")]:
+        reply = get(server.sparql, headers={"Accept": accept})
+        g = Graph().parse(data=reply.content, format=fmt)
+        service = g.value(None, URIRef(SD + "endpoint"), URIRef(server.sparql))
+        assert service is not None
+        assert (service, URIRef(SD + "supportedLanguage"), URIRef(SD + "SPARQL11Query")) in g
+        assert (service, URIRef(SD + "feature"), URIRef(SD + "UnionDefaultGraph")) in g
+
+
+def test_gunicorn_serves_the_app(tmp_path: Path) -> None:
+    _fill(tmp_path).flush()
+    with running_gunicorn(tmp_path, MOFKG_WORKERS="1") as srv:
+        client = SPARQLWrapper(srv.sparql)
+        client.setQuery(f"SELECT (COUNT(?m) AS ?n) WHERE {{ ?m a <{EX}Model> }}")
+        client.setReturnFormat(JSON)
+        result = client.queryAndConvert()
+        assert result["results"]["bindings"][0]["n"]["value"] == "2"  # type: ignore[index]
+        reply = get(srv.sparql, headers={"Accept": "text/turtle"})
+        assert reply.status_code == 200
+        assert "gunicorn" in reply.headers.get("Server", "")
