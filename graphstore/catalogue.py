@@ -481,3 +481,13 @@ def component_statuses(
         name = STATUS_NAMES.get(URIRef(s["st"].value), "missing")
         found[str(s["m"].value)][URIRef(s["t"].value)] = name
     return found
+
+
+def component_type_definitions(store: Store) -> dict[URIRef, str]:
+    """Each component type's definition as MOT words it (``skos:definition``, no final stop)."""
+    return {
+        URIRef(s["t"].value): str(s["d"].value).rstrip(".")
+        for s in _solutions(
+            store, f"SELECT ?t ?d WHERE {{ ?t a mof:ComponentType ; <{SKOS.definition}> ?d }}"
+        )
+    }

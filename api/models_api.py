@@ -1,0 +1,134 @@
+"""A JSON API compatible with the Model Openness Tool's.
+
+- ``GET /api/v1/models?page=1&limit=100``: ``{"pager": {"total_items", "total_pages",
+  "current_page"}, "models": [...]}``, models in IRI order;
+- ``GET /api/v1/model/<id>``: one model.
+
+A model is ``{"id", "framework": {"name", "version"}, "release": {"name", "version",
+"type", ..., "license": {...}, "components": [...]}, "classification": {"class", "label",
+"progress": {"1", "2", "3"}}}`` with the reference tool's field names; ``id`` is the model
+key (the last segment of its IRI). Beyond MOT, each component carries ``status`` (its
+assessed status: ``counts``, ``open-not-type-appropriate``, ``invalid-licence``,
+``unlicensed``; ``null`` when it has none of its own). A model never assessed has
+``"classification": null``; a release without licences has ``"license": {}`` (MOT writes
+``[]``, a PHP artefact). A component without its own description gets its type's, as MOT
+gives it. Errors are JSON ``{"error": {"status", "message"}}``, with the status
+:mod:`api.errors` gives each error kind. The blueprint reads
+``current_app.extensions["mofkg"]`` (see :mod:`api.views`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from rdflib import URIRef
+from werkzeug.exceptions import HTTPException
+
+from graphstore import catalogue
+from graphstore.catalogue import ModelRow
+from graphstore.errors import MofkgError, NotFoundError
+from graphstore.importers.mot_rdf import export_record, mot_component_types
+
+from .errors import BadRequestError, status_for
+from .views import ids, state
+
+blueprint = Blueprint("models_api", __name__, url_prefix="/api/v1")
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+def _positive(name: str, default: int, *, maximum: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequestError(f"'{name}' must be a whole number, not {raw!r}") from None
+    if value < 1 or (maximum is not None and value > maximum):
+        bounds = f"between 1 and {maximum}" if maximum is not None else "at least 1"
+        raise BadRequestError(f"'{name}' must be {bounds}, not {value}")
+    return value
+
+
+def _classification(row: ModelRow) -> dict[str, Any] | None:
+    if not row.assessed:
+        return None
+    return {
+        "class": row.class_number,
+        "label": row.class_label,
+        "progress": {str(n): v for n, v in sorted(row.progress.items())},
+    }
+
+
+def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
+    """The MOT-shaped JSON of several models, in the order given."""
+    store = state().store
+    graph = catalogue.release_graph(store, models)
+    rows = {str(r.iri): r for r in catalogue.model_rows(store, models=models)}
+    statuses = catalogue.component_statuses(store, models)
+    types = mot_component_types()
+    definitions = catalogue.component_type_definitions(store)
+    fw = catalogue.framework()
+    out = []
+    for iri in models:
+        record = export_record(graph, URIRef(iri))
+        record["framework"].setdefault("version", fw.key.removeprefix("mof-"))
+        for component in record["release"]["components"]:
+            ctype = types.get(component["name"])
+            if ctype is not None and ctype in definitions:
+                component.setdefault("description", definitions[ctype])
+            component["status"] = statuses[iri].get(ctype) if ctype is not None else None
+        row = rows[iri]
+        out.append(
+            {
+                "id": row.key,
+                "framework": record["framework"],
+                "release": record["release"],
+                "classification": _classification(row),
+            }
+        )
+    return out
+
+
+@blueprint.route("/models")
+def models() -> Response:
+    """One page of models."""
+    page = _positive("page", 1)
+    limit = _positive("limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
+    every = catalogue.model_iris(state().store)
+    total_pages = (len(every) + limit - 1) // limit
+    chosen = every[(page - 1) * limit : page * limit]
+    return jsonify(
+        {
+            "pager": {
+                "total_items": len(every),
+                "total_pages": total_pages,
+                "current_page": page,
+            },
+            "models": models_json(chosen),
+        }
+    )
+
+
+@blueprint.route("/model/<key>")
+def model(key: str) -> Response:
+    """One model by its key."""
+    iri = str(ids().id[f"model/{key}"])
+    if "/" in key or not catalogue.is_model(state().store, iri):
+        raise NotFoundError(f"no model {key!r} in the catalogue")
+    return jsonify(models_json([iri])[0])
+
+
+@blueprint.errorhandler(MofkgError)
+@blueprint.errorhandler(HTTPException)
+def json_error(error: Exception) -> tuple[Response, int]:
+    """Errors of the API as JSON, with the status :mod:`api.errors` gives their kind."""
+    status = status_for(error)
+    message = (
+        f"{error.name}: {error.description}" if isinstance(error, HTTPException) else str(error)
+    )
+    return jsonify({"error": {"status": status, "message": message}}), status
