@@ -52,39 +52,13 @@ LicenceList = Literal["spdx", "mot"]
 #: them. ``ODC-PDDL-1.0`` is not an SPDX id (SPDX says ``PDDL-1.0``); it is kept as written
 #: and gets an IRI of our own, so a record naming it resolves as MOT would accept it.
 MOF_OPEN_DATA_LICENCES: frozenset[str] = frozenset(
-    {
-        "CC0-1.0",
-        "CC-BY-1.0",
-        "CC-BY-2.0",
-        "CC-BY-2.5",
-        "CC-BY-2.5-AU",
-        "CC-BY-3.0",
-        "CC-BY-3.0-AT",
-        "CC-BY-3.0-AU",
-        "CC-BY-3.0-DE",
-        "CC-BY-3.0-IGO",
-        "CC-BY-3.0-NL",
-        "CC-BY-3.0-US",
-        "CC-BY-4.0",
-        "CC-BY-SA-1.0",
-        "CC-BY-SA-2.0",
-        "CC-BY-SA-2.0-UK",
-        "CC-BY-SA-2.1-JP",
-        "CC-BY-SA-2.5",
-        "CC-BY-SA-3.0",
-        "CC-BY-SA-3.0-AT",
-        "CC-BY-SA-4.0",
-        "CDLA-Permissive-1.0",
-        "CDLA-Permissive-2.0",
-        "CDLA-Sharing-1.0",
-        "ODC-PDDL-1.0",
-        "ODC-By-1.0",
-        "ODbL-1.0",
-        "GFDL-1.3",
-        "OGL-Canada-2.0",
-        "OGL-UK-2.0",
-        "OGL-UK-3.0",
-    }
+    """
+    CC0-1.0 CC-BY-1.0 CC-BY-2.0 CC-BY-2.5 CC-BY-2.5-AU CC-BY-3.0 CC-BY-3.0-AT CC-BY-3.0-AU
+    CC-BY-3.0-DE CC-BY-3.0-IGO CC-BY-3.0-NL CC-BY-3.0-US CC-BY-4.0 CC-BY-SA-1.0 CC-BY-SA-2.0
+    CC-BY-SA-2.0-UK CC-BY-SA-2.1-JP CC-BY-SA-2.5 CC-BY-SA-3.0 CC-BY-SA-3.0-AT CC-BY-SA-4.0
+    CDLA-Permissive-1.0 CDLA-Permissive-2.0 CDLA-Sharing-1.0 ODC-PDDL-1.0 ODC-By-1.0 ODbL-1.0
+    GFDL-1.3 OGL-Canada-2.0 OGL-UK-2.0 OGL-UK-3.0
+    """.split()
 )
 
 #: Open for the MOF whatever the list says (MOF.md). On the SPDX list since 3.27, absent
