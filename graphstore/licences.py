@@ -61,7 +61,7 @@ MOF_OPEN_DATA_LICENCES: frozenset[str] = frozenset(
     """.split()
 )
 
-#: Open for the MOF whatever the list says (MOF.md). On the SPDX list since 3.27, absent
+#: Open for the MOF whatever the list says (MOF.md). On the current SPDX list, absent
 #: from MOT's pinned copy, so the graph always carries it.
 OPENMDW = "OpenMDW-1.0"
 
