@@ -89,7 +89,11 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
 
 
 def serve(settings: Settings, *, store: Store | None = None) -> None:
-    """Serve the app with gunicorn (a production WSGI server) until interrupted."""
+    """Serve the app with gunicorn (a production WSGI server) until interrupted.
+
+    Leave ``store`` out where you can: the app then opens the store in gunicorn's worker
+    process, after the fork, which is where an open RocksDB store belongs.
+    """
     from gunicorn.app.base import BaseApplication
 
     class _Application(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped

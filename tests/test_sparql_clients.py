@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,12 +62,10 @@ def test_sparqlwrapper_xml_csv_and_construct(server: Server) -> None:
 
 
 def test_rdflib_sparqlstore(server: Server) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        store = SPARQLStore(server.sparql)
-        g = Graph(store=store)
-        rows = list(g.query(f"SELECT ?n WHERE {{ ?m <{EX}name> ?n }}"))
-        triples = set(g.triples((URIRef(EX + "m1"), None, None)))
+    store = SPARQLStore(server.sparql)
+    g = Graph(store=store)
+    rows = list(g.query(f"SELECT ?n WHERE {{ ?m <{EX}name> ?n }}"))
+    triples = set(g.triples((URIRef(EX + "m1"), None, None)))
     assert [row[0] for row in rows] == [Literal("one")]  # type: ignore[index]
     assert len(triples) == 2
 
