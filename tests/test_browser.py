@@ -1,0 +1,199 @@
+"""The pages in a real headless Chromium, over the real app and its real /sparql endpoint.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (.ci/run installs them); without them
+the tests skip, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from api import badges, models_api, pages
+from api.app import close_app, create_app
+from graphstore.assessment import assess_models, write_assessments
+from graphstore.bootstrap import initialise
+from graphstore.settings import Settings
+from graphstore.store import Store
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+WAIT = 20
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The real app (SPARQL endpoint, pages, badges, API) on a free loopback port."""
+    from werkzeug.serving import make_server
+
+    folder = tmp_path_factory.mktemp("browser")
+    settings = Settings(store=folder / "store", workers=1, query_timeout=20)
+    store = Store(settings.store)
+    initialise(store, settings, demo=True)
+    write_assessments(store, assess_models(store))
+    store.flush()
+    app = create_app(
+        settings,
+        store=store,
+        blueprints=[pages.blueprint, badges.blueprint, models_api.blueprint],
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        close_app(app)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A headless Chromium driven by chromedriver, with a fresh profile."""
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        reason = (
+            "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + "; they are required under CI=true")
+        pytest.skip(reason)
+    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must not look for drivers online
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait_for_status(driver: Any, expected: str) -> str:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def ready(d: Any) -> str | bool:
+        text: str = d.find_element(By.ID, "status").text
+        return text if text and text != "Running…" else False
+
+    status: str = WebDriverWait(driver, WAIT).until(ready)
+    assert expected in status, status
+    return status
+
+
+def _result_rows(driver: Any) -> list[list[str]]:
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+    return [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
+
+
+def _headers(driver: Any) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    cells = driver.find_elements(By.CSS_SELECTOR, "#results thead th")
+    return [th.text for th in cells]
+
+
+def test_home_page_shows_counts_chart_and_grid(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/")
+    find = d.find_element
+    assert find(By.ID, "count-models").text == "17"
+    assert find(By.ID, "count-components").text == "132"
+    bars = d.find_elements(By.CSS_SELECTOR, "#class-chart g.bar")
+    assert len(bars) == 5
+    rows = d.find_elements(By.CSS_SELECTOR, "#model-grid tbody tr")
+    assert len(rows) == 17
+    cells = rows[0].find_elements(By.CSS_SELECTOR, "td.cell")
+    assert len(cells) == 17
+    # the grid is coloured: a counting cell is not the colour of a missing one
+    colours = {c.get_attribute("class"): c.value_of_css_property("background-color") for c in cells}
+    assert colours["cell counts"] != colours["cell missing"]
+    find(By.LINK_TEXT, "OLMo-7B-Instruct").click()
+    assert find(By.ID, "model-class").text == "Class II - Open Tooling Model"
+    assert d.current_url == site.url + "/doc/model/OLMo-7B-Instruct.html"
+
+
+def test_query_page_runs_an_example_against_sparql(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/query")
+    d.find_element(By.ID, "example-class-ii").click()
+    _wait_for_status(d, "4 rows")
+    assert _headers(d) == ["model", "name", "class"]
+    rows = _result_rows(d)
+    assert sorted(r[1] for r in rows) == ["Amber", "OLMo-7B", "OLMo-7B-Instruct", "Pythia-12B"]
+    assert {r[2] for r in rows} == {"Class I Open Science Model", "Class II Open Tooling Model"}
+    link = d.find_element(By.LINK_TEXT, "https://w3id.org/mofkg/id/model/Amber")
+    assert link.get_attribute("href") == site.url + "/id/model/Amber"
+
+
+def test_query_page_runs_a_typed_query(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/query")
+    editor = d.find_element(By.ID, "query")
+    editor.clear()
+    editor.send_keys(
+        "SELECT DISTINCT ?name WHERE { ?m a mof:Model ; schema:name ?name ; mof:trainedOn ?d } "
+        "ORDER BY ?name LIMIT 3"
+    )
+    d.find_element(By.ID, "run").click()
+    _wait_for_status(d, "3 rows")
+    assert _result_rows(d) == [["Amber"], ["BLOOM"], ["Falcon-40B"]]
+
+
+def test_query_page_shows_the_endpoint_error(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/query")
+    editor = d.find_element(By.ID, "query")
+    editor.clear()
+    editor.send_keys("SELECT WHERE {")
+    d.find_element(By.ID, "run").click()
+    status = _wait_for_status(d, "400")
+    assert "malformed query" in status or "400" in status
+
+
+def test_site_is_served_from_a_real_endpoint(site: Site) -> None:
+    """The page's endpoint is the real one (not a stand-in): it answers a service description."""
+    import urllib.request
+
+    with urllib.request.urlopen(site.url + "/sparql") as response:  # noqa: S310 (loopback)
+        assert "sparql-service-description" in response.read().decode()
