@@ -13,12 +13,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID, XSD
 
 from graphstore.errors import QueryError, UnsupportedFormatError
 from graphstore.formats import bare_media_type
-from graphstore.namespaces import PREFIXES
+from graphstore.namespaces import PREFIXES, SD
 
 from .errors import BadRequestError, NotAcceptableError
 from .negotiation import (
@@ -34,7 +34,6 @@ from .query_worker import QueryJob
 from .state import endpoint
 
 #: The SPARQL 1.1 Service Description vocabulary.
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 TRUNCATED_HEADER = "X-Mofkg-Truncated"
 FORM = "application/x-www-form-urlencoded"

@@ -31,6 +31,7 @@ FAIR4ML = Namespace("https://w3id.org/fair4ml#")
 MLS = Namespace("http://www.w3.org/ns/mls#")
 EARL = Namespace("http://www.w3.org/ns/earl#")
 DQV = Namespace("http://www.w3.org/ns/dqv#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 DCT = DCTERMS
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
@@ -51,6 +52,7 @@ PREFIXES: dict[str, str] = {
     "skos": str(SKOS),
     "earl": str(EARL),
     "dqv": str(DQV),
+    "sd": str(SD),
     "sh": str(SH),
     "foaf": str(FOAF),
     "mls": str(MLS),
