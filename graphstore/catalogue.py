@@ -380,13 +380,27 @@ def describe_model(store: Store, iri: str) -> Graph:
     return g
 
 
+def valid_iri(iri: str) -> bool:
+    """Whether ``iri`` is an IRI Oxigraph accepts (so it is safe inside ``<...>`` in SPARQL).
+
+    >>> valid_iri("https://example.org/a"), valid_iri("https://example.org/a> ?p ?o")
+    (True, False)
+    """
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
 def has_description(store: Store, iri: str) -> bool:
-    """Whether ``iri`` is the subject of any triple."""
-    return next(iter(_quads(store, URIRef(iri))), None) is not None
+    """Whether ``iri`` is the subject of any triple (False for a string that is no IRI)."""
+    return valid_iri(iri) and next(iter(_quads(store, URIRef(iri))), None) is not None
 
 
 def is_model(store: Store, iri: str) -> bool:
-    return store.ask(f"ASK {{ <{iri}> a mof:Model }}")
+    """Whether ``iri`` is a model of the catalogue (False for a string that is no IRI)."""
+    return valid_iri(iri) and store.ask(f"ASK {{ <{iri}> a mof:Model }}")
 
 
 def label(store: Store, iri: str) -> str:
@@ -421,10 +435,14 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
 
 
 def users_of(store: Store, iri: str, *, limit: int = 200) -> list[tuple[URIRef, str]]:
-    """Resources that point at ``iri`` (models and components using a licence, ...)."""
+    """Resources that point at ``iri`` (models and components using a licence, ...).
+
+    Fragment IRIs (an assessment's outcomes) are left out: their assessment stands for them.
+    """
     rows = _solutions(
         store,
-        f"SELECT DISTINCT ?s WHERE {{ ?s ?p <{iri}> FILTER(isIRI(?s)) }} ORDER BY ?s LIMIT {limit}",
+        f"""SELECT DISTINCT ?s WHERE {{ ?s ?p <{iri}>
+          FILTER(isIRI(?s) && !CONTAINS(STR(?s), "#")) }} ORDER BY ?s LIMIT {limit}""",
     )
     return [(URIRef(s["s"].value), str(s["s"].value)) for s in rows]
 

@@ -73,6 +73,8 @@ def test_badges_are_cacheable_and_conditional(client: FlaskClient) -> None:
 def test_unknown_model_or_class_is_404(client: FlaskClient) -> None:
     response = client.get("/badge/No-Such-Model/class-I.svg")
     assert response.status_code == 404 and "'No-Such-Model'" in response.text
+    response = client.get("/badge/a%3E%20%3Fp%20%3Fo/class-I.svg")
+    assert response.status_code == 404 and "no model" in response.text
     response = client.get("/badge/OLMo-7B/class-IV.svg")
     assert response.status_code == 404 and "'IV'" in response.text
 

@@ -19,6 +19,7 @@ from api import badges, models_api, pages
 from api.app import close_app, create_app
 from graphstore.assessment import assess_models, write_assessments
 from graphstore.bootstrap import initialise
+from graphstore.namespaces import DEFAULT_IDS
 from graphstore.settings import Settings
 from graphstore.store import Store
 
@@ -158,7 +159,7 @@ def test_query_page_runs_an_example_against_sparql(site: Site, browser: Any) -> 
     rows = _result_rows(d)
     assert sorted(r[1] for r in rows) == ["Amber", "OLMo-7B", "OLMo-7B-Instruct", "Pythia-12B"]
     assert {r[2] for r in rows} == {"Class I Open Science Model", "Class II Open Tooling Model"}
-    link = d.find_element(By.LINK_TEXT, "https://w3id.org/mofkg/id/model/Amber")
+    link = d.find_element(By.LINK_TEXT, str(DEFAULT_IDS.model("Amber")))
     assert link.get_attribute("href") == site.url + "/id/model/Amber"
 
 

@@ -135,6 +135,12 @@ def test_unknown_model_is_a_json_404(client: FlaskClient) -> None:
     }
 
 
+def test_a_key_that_is_no_iri_is_a_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/v1/model/a%3E%20%3Fp")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"] == "no model 'a> ?p' in the catalogue"
+
+
 def test_unassessed_models_have_no_classification() -> None:
     store = Store()
     initialise(store, Settings(), demo=True)
