@@ -23,7 +23,7 @@ from rdflib.namespace import RDFS, SKOS
 
 from .errors import NotFoundError
 from .namespaces import DQV, EARL, MOF, PREFIXES, SPDX, model_key
-from .requirements import Framework, OpennessClass, Requirement, load_framework
+from .requirements import Framework, OpennessClass, load_framework
 from .store import Store
 from .terms import to_rdflib
 
@@ -325,10 +325,6 @@ def _next_class(fw: Framework, row: ModelRow) -> OpennessClass | None:
         if reached is not None and cls.implies == reached.iri:
             return cls
     return None
-
-
-def requirement_for(fw: Framework, shape: URIRef) -> Requirement | None:
-    return next((r for r in fw.requirements if r.shape == shape), None)
 
 
 # -- descriptions ------------------------------------------------------------------------
