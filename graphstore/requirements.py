@@ -109,8 +109,8 @@ def load_framework(key: str = "mof-1.0", *, shapes: Path | None = None) -> Frame
     graph = Graph()
     try:
         graph.parse(path, format="turtle")
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise MofkgError(f"{path}: cannot read the shapes: {exc}") from exc
+    except Exception as exc:  # rdflib's Turtle parser raises many kinds (even IndexError)
+        raise MofkgError(f"{path}: cannot read the shapes: {exc!r}") from exc
     rules_file = path.with_name(f"{path.stem}-rules.rq")
     rules = rules_file.read_text(encoding="utf-8") if rules_file.is_file() else None
     return framework_from_graph(key, graph, path, rules=rules)

@@ -1,0 +1,296 @@
+"""Assessment: effective licences, statuses, classes, the stored RDF, JSON, explanations."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from graphstore.assessment import assess_models, json_lines, write_assessments
+from graphstore.errors import MofkgError, NotFoundError
+from graphstore.explain import explain_model
+from graphstore.licences import build_licence_graph
+from graphstore.namespaces import (
+    DEMO_GRAPH,
+    LICENCE_GRAPH,
+    MOF,
+    ONTOLOGY_GRAPH,
+    assessment_graph,
+)
+from graphstore.resources import ontology_path
+from graphstore.store import Store
+
+ID = "https://w3id.org/mofkg/id/model/"
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+CATALOGUE = """
+@prefix mof: <https://w3id.org/mofkg/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix schema: <http://schema.org/> .
+@prefix spdx-lic: <http://spdx.org/licenses/> .
+@prefix m: <https://w3id.org/mofkg/id/model/> .
+
+# Class III through the distribution licence; the data card's licence is MIT (open, not for
+# documents: counts with a warning); training code has the Llama licence (invalid).
+m:Three a mof:Model ; schema:name "Three" ; mof:sourceRecord "Three.yml" ;
+    mof:distributionLicence spdx-lic:Apache-2.0 ;
+    mof:documentLicence spdx-lic:CC-BY-4.0 ;
+    mof:hasComponent m:Three-arch, m:Three-params, m:Three-results, m:Three-card,
+        m:Three-datacard, m:Three-report, m:Three-training, m:Three-inference .
+m:Three-arch a mof:Component ; mof:componentType mof:ModelArchitecture .
+m:Three-params a mof:Component ; mof:componentType mof:ModelParametersFinal .
+m:Three-results a mof:Component ; mof:componentType mof:EvaluationResults .
+m:Three-card a mof:Component ; mof:componentType mof:ModelCard .
+m:Three-datacard a mof:Component ; mof:componentType mof:DataCard ; dct:license spdx-lic:MIT .
+m:Three-report a mof:Component ; mof:componentType mof:TechnicalReport .
+m:Three-training a mof:Component ; mof:componentType mof:TrainingCode ;
+    dct:license <https://w3id.org/mofkg/id/licence/LicenseRef-Llama-3-Community> .
+m:Three-inference a mof:Component ; mof:componentType mof:InferenceCode ;
+    mof:declaredUnlicensed true .
+
+# Unlicensed and free text block the fallback to the distribution licence.
+m:Blocked a mof:Model ; schema:name "Blocked" ;
+    mof:distributionLicence spdx-lic:Apache-2.0 ;
+    mof:hasComponent m:Blocked-arch, m:Blocked-params .
+m:Blocked-arch a mof:Component ; mof:componentType mof:ModelArchitecture ;
+    mof:declaredUnlicensed true .
+m:Blocked-params a mof:Component ; mof:componentType mof:ModelParametersFinal ;
+    mof:licenceText "Apache 2.0" .
+"""
+
+ALL_14 = [
+    "ModelArchitecture",
+    "ModelParametersFinal",
+    "EvaluationResults",
+    "ModelCard",
+    "DataCard",
+    "TrainingCode",
+    "InferenceCode",
+    "EvaluationCode",
+    "EvaluationData",
+    "Datasets",
+    "DataPreprocessingCode",
+    "ModelParametersIntermediate",
+    "ResearchPaper",
+]
+
+
+def full_model(name: str, types: list[str]) -> str:
+    """A model whose listed components all count (Apache-2.0 as distribution licence)."""
+    parts = [CATALOGUE.split("\n\n")[0].split("# Class III")[0]]
+    parts.append(f"m:{name} a mof:Model ; schema:name {json.dumps(name)} ;")
+    parts.append(" mof:distributionLicence spdx-lic:Apache-2.0 .\n")
+    for t in types:
+        parts.append(f"m:{name} mof:hasComponent m:{name}-{t} .\n")
+        parts.append(f"m:{name}-{t} a mof:Component ; mof:componentType mof:{t} .\n")
+    return "".join(parts)
+
+
+@pytest.fixture
+def store() -> Store:
+    s = Store()
+    s.load(ontology_path(), graph=str(ONTOLOGY_GRAPH))
+    s.add_graph(build_licence_graph(), str(LICENCE_GRAPH))
+    s.load(CATALOGUE.encode(), graph=str(DEMO_GRAPH), format="turtle")
+    return s
+
+
+def by_name(store: Store, **kwargs: object) -> dict[str, object]:
+    return {str(a.name): a for a in assess_models(store, **kwargs)}  # type: ignore[arg-type]
+
+
+def outcome(assessment: object, local: str) -> object:
+    return next(
+        o
+        for o in assessment.outcomes  # type: ignore[attr-defined]
+        if o.requirement.component_type == MOF[local]
+    )
+
+
+def test_effective_licences_statuses_and_class(store: Store) -> None:
+    three = assess_models(store, models=[ID + "Three"])[0]
+    assert (three.class_number, three.label) == (3, "Class III - Open Model")
+    assert three.progress == {3: 100.0, 2: 60.0, 1: 0.0}  # 6 of 10 for Class II
+    arch = outcome(three, "ModelArchitecture")
+    assert arch.status == MOF.Counts  # type: ignore[attr-defined]
+    assert arch.state.licence_source == MOF.DistributionLicence  # type: ignore[attr-defined]
+    card = outcome(three, "ModelCard")
+    assert card.state.licence_source == MOF.ContentTypeLicence  # type: ignore[attr-defined]
+    assert card.state.licence == URIRef("http://spdx.org/licenses/CC-BY-4.0")  # type: ignore[attr-defined]
+    assert outcome(three, "DataCard").status == MOF.OpenNotTypeAppropriate  # type: ignore[attr-defined]
+    assert outcome(three, "TrainingCode").status == MOF.InvalidLicence  # type: ignore[attr-defined]
+    assert outcome(three, "InferenceCode").status == MOF.Unlicensed  # type: ignore[attr-defined]
+    assert outcome(three, "EvaluationCode").status == MOF.Missing  # type: ignore[attr-defined]
+    # MIT on a data card, Apache-2.0 (distribution) on the parameters: not made for them
+    assert [str(w.component) for w in three.warnings] == [
+        ID + "Three-datacard",
+        ID + "Three-params",
+    ]
+
+
+def test_unlicensed_and_free_text_block_the_fallback(store: Store) -> None:
+    blocked = by_name(store)["Blocked"]
+    arch = outcome(blocked, "ModelArchitecture")
+    params = outcome(blocked, "ModelParametersFinal")
+    assert (arch.status, arch.state.licence) == (MOF.Unlicensed, None)  # type: ignore[attr-defined]
+    assert params.status == MOF.InvalidLicence  # type: ignore[attr-defined]
+    assert params.state.licence_text == "Apache 2.0"  # type: ignore[attr-defined]
+    assert blocked.class_number == 0  # type: ignore[attr-defined]
+    assert blocked.progress[3] == 0.0  # type: ignore[attr-defined]
+
+
+def test_research_paper_stands_in_and_class_one_counts_out_of_13(store: Store) -> None:
+    # no technical report: the research paper takes its slot; Class I is 10+k of 13
+    types = [t for t in ALL_14 if t not in ("Datasets", "DataPreprocessingCode")]
+    store.load(full_model("Paper", types).encode(), graph=str(DEMO_GRAPH), format="turtle")
+    paper = by_name(store)["Paper"]
+    assert paper.class_number == 2  # type: ignore[attr-defined]
+    assert paper.progress[1] == pytest.approx(100 * 11 / 13)  # type: ignore[attr-defined]
+    report = outcome(paper, "TechnicalReport")
+    assert report.substituted and report.met  # type: ignore[attr-defined]
+    store.load(full_model("PaperAll", ALL_14).encode(), graph=str(DEMO_GRAPH), format="turtle")
+    assert by_name(store)["PaperAll"].class_number == 1  # type: ignore[attr-defined]
+
+
+def test_tier_gating(store: Store) -> None:
+    # Class II and I components all there, but Class III lacks the model card: 0 beyond III
+    types = [t for t in ALL_14 if t != "ModelCard"] + ["TechnicalReport"]
+    store.load(full_model("Gated", types).encode(), graph=str(DEMO_GRAPH), format="turtle")
+    gated = by_name(store)["Gated"]
+    assert gated.progress == {3: pytest.approx(500 / 6), 2: 0.0, 1: 0.0}  # type: ignore[attr-defined]
+
+
+def test_json_lines_in_the_reference_tool_shape(store: Store) -> None:
+    lines = list(json_lines(assess_models(store, models=[ID + "Three"])))
+    assert json.loads(lines[0]) == {
+        "id": ID + "Three",
+        "name": "Three",
+        "source": "Three.yml",
+        "classification": {
+            "class": 3,
+            "label": "Class III - Open Model",
+            "progress": {"1": 0.0, "2": 60.0, "3": 100.0},
+        },
+    }
+
+
+def test_write_assessments_replaces_each_models_graph(store: Store) -> None:
+    assessments = assess_models(store)
+    written = write_assessments(store, assessments, now=NOW)
+    graph = str(assessment_graph("mof-1.0", URIRef(ID + "Three")))
+    assert graph in written
+    size = store.graph_size(graph)
+    write_assessments(store, assess_models(store), now=NOW)
+    assert store.graph_size(graph) == size  # replaced, not added to
+    rows = store.select(
+        f"""SELECT ?class ?n ?time ?version WHERE {{ GRAPH <{graph}> {{
+        ?a mof:assessedModel <{ID}Three> ; dct:conformsTo ?class ; mof:classNumber ?n ;
+           prov:generatedAtTime ?time ; prov:wasGeneratedBy/mof:shapesVersion ?version }} }}"""
+    )
+    assert [(str(r["class"]), int(r["n"]), str(r["version"])) for r in rows] == [  # type: ignore[call-overload]
+        (str(MOF["MOF-ClassIII"]), 3, "1.0.0")
+    ]
+    assert str(rows[0]["time"]).startswith("2026-01-02T03:04:05")
+    outcomes = store.select(
+        f"""SELECT ?status ?source WHERE {{ GRAPH <{graph}> {{ ?a mof:hasOutcome ?o .
+        ?o mof:componentType mof:ModelCard ; mof:status ?status ; mof:licenceSource ?source ;
+           earl:result/earl:outcome earl:passed }} }}"""
+    )
+    assert [(r["status"], r["source"]) for r in outcomes] == [(MOF.Counts, MOF.ContentTypeLicence)]
+
+
+def test_explain_says_what_is_missing_and_how_to_fix_it(store: Store) -> None:
+    text = explain_model(store, ID + "Three")
+    assert "Class III - Open Model" in text
+    assert (
+        "Training code is licensed under LicenseRef-Llama-3-Community, which is not an open "
+        "licence; licence source: its own: release the training code under an open licence"
+    ) in text
+    assert "Evaluation code is missing: publish the evaluation code under an open licence" in text
+    assert "Inference code is included without a licence" in text
+    assert "should have a type-appropriate open licence" in text
+
+
+def test_explain_an_unknown_model(store: Store) -> None:
+    with pytest.raises(NotFoundError, match="no model https://example.org/nope in the store"):
+        explain_model(store, "https://example.org/nope")
+
+
+TINY = """
+@prefix mof: <https://w3id.org/mofkg/ontology#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix t: <https://example.org/tiny#> .
+
+<https://example.org/tiny> a owl:Ontology ; owl:versionInfo "0.1" ; mof:framework t:Tiny .
+t:Tiny a mof:OpennessFramework ; mof:hasClass t:Open .
+t:Open a mof:OpennessClass ; skos:prefLabel "Open weights and card" ; mof:classNumber 1 .
+
+t:Weights a sh:NodeShape, mof:Requirement ;
+    mof:framework t:Tiny ; mof:forClass t:Open ;
+    mof:requiresComponentType mof:ModelParametersFinal ;
+    sh:targetClass mof:Model ;
+    sh:property [ sh:path mof:hasComponent ; sh:qualifiedMinCount 1 ;
+        sh:qualifiedValueShape [ sh:property [ sh:path mof:componentType ;
+            sh:hasValue mof:ModelParametersFinal ] ;
+            sh:property [ sh:path ( mof:effectiveLicence mof:isOpenLicence ) ;
+                sh:hasValue true ] ] ] .
+t:Card a sh:NodeShape, mof:Requirement ;
+    mof:framework t:Tiny ; mof:forClass t:Open ;
+    mof:requiresComponentType mof:ModelCard ;
+    sh:targetClass mof:Model ;
+    sh:property [ sh:path mof:hasComponent ; sh:qualifiedMinCount 1 ;
+        sh:qualifiedValueShape [ sh:property [ sh:path mof:componentType ;
+            sh:hasValue mof:ModelCard ] ;
+            sh:property [ sh:path ( mof:effectiveLicence mof:isOpenLicence ) ;
+                sh:hasValue true ] ] ] .
+"""
+
+
+def test_a_new_framework_from_a_shapes_file_alone(store: Store, tmp_path: Path) -> None:
+    shapes = tmp_path / "tiny-0.1.ttl"
+    shapes.write_text(TINY, encoding="utf-8")
+    (tmp_path / "tiny-0.1-rules.rq").write_text(
+        (ontology_path().parents[1] / "shapes" / "mof-1.0-rules.rq").read_text(), encoding="utf-8"
+    )
+    results = by_name(store, framework="tiny-0.1", shapes=shapes)
+    three, blocked = results["Three"], results["Blocked"]
+    assert (three.class_number, three.label, three.progress) == (  # type: ignore[attr-defined]
+        1,
+        "Open weights and card",
+        {1: 100.0},
+    )
+    assert (blocked.class_number, blocked.progress) == (0, {1: 0.0})  # type: ignore[attr-defined]
+    assert [o.requirement.shape for o in three.outcomes] == [  # type: ignore[attr-defined]
+        URIRef("https://example.org/tiny#Card"),
+        URIRef("https://example.org/tiny#Weights"),
+    ]
+
+
+def test_an_unknown_framework(store: Store) -> None:
+    with pytest.raises(NotFoundError, match="no shapes file for the framework 'mof-9'"):
+        assess_models(store, framework="mof-9")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("@prefix x: <http://x/> . x:a x:b", "cannot read the shapes"),
+        (TINY.replace("a owl:Ontology ;", ";"), "exactly one owl:Ontology"),
+        (TINY.replace("mof:forClass t:Open ;", "mof:forClass t:Other ;", 1), "is not a class of"),
+        (TINY.replace('owl:versionInfo "0.1" ;', ""), "needs exactly one"),
+    ],
+)
+def test_broken_shapes_files_are_reported_with_their_path(
+    store: Store, tmp_path: Path, text: str, message: str
+) -> None:
+    shapes = tmp_path / "broken.ttl"
+    shapes.write_text(text, encoding="utf-8")
+    with pytest.raises(MofkgError, match=message) as info:
+        assess_models(store, framework="broken", shapes=shapes)
+    assert str(shapes) in str(info.value)
+    assert not store.has_graph("https://w3id.org/mofkg/graph/derived/broken")
