@@ -384,6 +384,9 @@ def assessment_rdf(
         add((assertion, EARL.subject, a.model))
         add((assertion, EARL.test, req.shape))
         add((assertion, MOF.componentType, req.component_type))
+        add((assertion, MOF.forClass, req.for_class))
+        if req.optional:
+            add((assertion, MOF.optional, Literal(True)))
         add((assertion, MOF.status, o.status))
         if o.state is not None:
             add((assertion, MOF.component, o.state.component))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -294,3 +295,52 @@ def test_broken_shapes_files_are_reported_with_their_path(
         assess_models(store, framework="broken", shapes=shapes)
     assert str(shapes) in str(info.value)
     assert not store.has_graph("https://w3id.org/mofkg/graph/derived/broken")
+
+
+def doc_queries() -> list[str]:
+    """The example queries of docs/assessment.md, in order."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "assessment.md").read_text("utf-8")
+    return re.findall(r"```sparql\n(.*?)```", text, flags=re.S)
+
+
+LLAMA = "<https://w3id.org/mofkg/id/licence/LicenseRef-Llama-3-Community>"
+
+
+@pytest.fixture
+def assessed(store: Store) -> Store:
+    """The catalogue plus models of Class I and II and two with Llama-licensed III parts."""
+    class_two = [t for t in ALL_14[:9]] + ["TechnicalReport"]
+    extra = full_model("PaperAll", ALL_14) + full_model("Two", class_two)
+    extra += full_model("Llama", ["ModelCard"]) + full_model("Llama2", ["ModelArchitecture"])
+    extra += f"m:Llama-ModelCard dct:license {LLAMA} .\n"
+    extra += f"m:Llama2-ModelArchitecture dct:license {LLAMA} .\n"
+    store.load(extra.encode(), graph=str(DEMO_GRAPH), format="turtle")
+    write_assessments(store, assess_models(store), now=NOW)
+    return store
+
+
+def test_the_documented_queries_return_what_they_claim(assessed: Store) -> None:
+    reach_two, keeps_from_one, blocking = doc_queries()
+    rows = assessed.select(reach_two)
+    assert [str(r["name"]) for r in rows] == ["PaperAll", "Two"]
+
+    rows = assessed.select(keeps_from_one.replace("OLMo-7B", "Three"))
+    found = {(str(r["type"]).rsplit("#")[-1], str(r["status"]).rsplit("#")[-1]) for r in rows}
+    assert found == {
+        ("TrainingCode", "InvalidLicence"),
+        ("InferenceCode", "Unlicensed"),
+        ("EvaluationCode", "Missing"),
+        ("EvaluationData", "Missing"),
+        ("Datasets", "Missing"),
+        ("DataPreprocessingCode", "Missing"),
+        ("ModelParametersIntermediate", "Missing"),
+        ("ResearchPaper", "Missing"),
+    }
+    training = next(r for r in rows if str(r["type"]).endswith("TrainingCode"))
+    assert f"<{training['licence']}>" == LLAMA
+
+    rows = assessed.select(blocking)
+    assert [(str(r["licence"]), int(r["models"])) for r in rows] == [  # type: ignore[call-overload]
+        (LLAMA.strip("<>"), 2),
+        ("Apache 2.0", 1),
+    ]
