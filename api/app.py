@@ -18,13 +18,19 @@ from graphstore.errors import SettingsError
 from graphstore.settings import Settings
 from graphstore.store import Store
 
-from . import graphstore_protocol, sparql
+from . import badges, graphstore_protocol, models_api, pages, sparql
 from .errors import register_error_handlers
 from .query_worker import QueryPool
 from .state import EXTENSION, Endpoint
 
 #: The blueprints every app has; others are passed to :func:`create_app`.
-CORE_BLUEPRINTS: tuple[Blueprint, ...] = (sparql.bp, graphstore_protocol.bp)
+CORE_BLUEPRINTS: tuple[Blueprint, ...] = (
+    sparql.bp,
+    graphstore_protocol.bp,
+    pages.blueprint,
+    badges.blueprint,
+    models_api.blueprint,
+)
 
 EXPOSED_HEADERS = "Location, Warning, X-Mofkg-Truncated"
 
@@ -83,6 +89,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "worker_class": "gthread",
         "threads": max(4, 2 * settings.workers),
         "timeout": int(settings.query_timeout) + 30,
+        "graceful_timeout": 5,
         "accesslog": "-",
         "errorlog": "-",
     }

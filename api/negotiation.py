@@ -156,3 +156,49 @@ def acceptable(accept: str | None) -> str:
     """What the endpoint can answer, for a 406 message."""
     types = [f.media_type for f in RESULT_FORMATS] + [f.media_type for f in graph_formats()]
     return f"Accept {accept!r} matches none of: {', '.join(types)}"
+
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class DocumentFormat:
+    """How a document about a resource is served: HTML, or one RDF format."""
+
+    extension: str
+    media_type: str
+    rdf: RdfFormat | None
+
+
+def document_formats() -> tuple[DocumentFormat, ...]:
+    """HTML first, then the RDF formats graphs are served in (:mod:`api.negotiation`)."""
+    html = DocumentFormat("html", "text/html", None)
+    rdf = tuple(DocumentFormat(f.suffix.lstrip("."), f.media_type, f) for f in graph_formats())
+    return (html, *rdf)
+
+
+def document_format_for_extension(extension: str) -> DocumentFormat | None:
+    return next((f for f in document_formats() if f.extension == extension), None)
+
+
+def negotiate_document(accept: str | None) -> DocumentFormat | None:
+    """The document format an Accept header prefers; None when nothing fits (406).
+
+    HTML wins ties (browsers, ``*/*``, no header); q-values decide otherwise.
+
+    >>> negotiate_document("text/turtle;q=0.9, application/ld+json").extension
+    'jsonld'
+    >>> negotiate_document("text/html,application/xml;q=0.9,*/*;q=0.8").extension
+    'html'
+    >>> negotiate_document("image/png") is None
+    True
+    """
+    formats = document_formats()
+    if accept is None or not accept.strip():
+        return formats[0]
+    offers: list[tuple[str, DocumentFormat]] = [(m, formats[0]) for m in HTML_TYPES]
+    offers += [(m, f) for f in formats[1:] if f.rdf is not None for m in f.rdf.media_types]
+    chosen = parse_accept_header(accept, MIMEAccept).best_match([m for m, _ in offers])
+    if chosen is None:
+        return None
+    return next(f for m, f in offers if m == chosen)

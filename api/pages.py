@@ -26,18 +26,15 @@ from graphstore.errors import NotFoundError
 from graphstore.namespaces import SPDX_LICENCE
 
 from .errors import NotAcceptableError
-from .negotiation import content_type
-from .query_examples import example_queries
-from .views import (
+from .negotiation import (
     DocumentFormat,
-    curie,
+    content_type,
     document_format_for_extension,
     document_formats,
-    ids,
-    local_path,
     negotiate_document,
-    state,
 )
+from .query_examples import example_queries
+from .views import curie, ids, local_path, state
 
 blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static")
 

@@ -19,18 +19,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from flask import current_app
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
-from graphstore.formats import RdfFormat
 from graphstore.namespaces import PREFIXES, SPDX_LICENCE, Ids
 from graphstore.settings import Settings
 from graphstore.store import Store
 
-from .negotiation import graph_formats
 from .state import EXTENSION
-
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 class CatalogueState(Protocol):
@@ -87,46 +81,3 @@ def curie(iri: str) -> str:
             if rest and "/" not in rest and "#" not in rest:
                 best, result = namespace, f"{prefix}:{rest}"
     return result
-
-
-@dataclass(frozen=True)
-class DocumentFormat:
-    """How a document about a resource is served: HTML, or one RDF format."""
-
-    extension: str
-    media_type: str
-    rdf: RdfFormat | None
-
-
-def document_formats() -> tuple[DocumentFormat, ...]:
-    """HTML first, then the RDF formats graphs are served in (:mod:`api.negotiation`)."""
-    html = DocumentFormat("html", "text/html", None)
-    rdf = tuple(DocumentFormat(f.suffix.lstrip("."), f.media_type, f) for f in graph_formats())
-    return (html, *rdf)
-
-
-def document_format_for_extension(extension: str) -> DocumentFormat | None:
-    return next((f for f in document_formats() if f.extension == extension), None)
-
-
-def negotiate_document(accept: str | None) -> DocumentFormat | None:
-    """The document format an Accept header prefers; None when nothing fits (406).
-
-    HTML wins ties (browsers, ``*/*``, no header); q-values decide otherwise.
-
-    >>> negotiate_document("text/turtle;q=0.9, application/ld+json").extension
-    'jsonld'
-    >>> negotiate_document("text/html,application/xml;q=0.9,*/*;q=0.8").extension
-    'html'
-    >>> negotiate_document("image/png") is None
-    True
-    """
-    formats = document_formats()
-    if accept is None or not accept.strip():
-        return formats[0]
-    offers: list[tuple[str, DocumentFormat]] = [(m, formats[0]) for m in HTML_TYPES]
-    offers += [(m, f) for f in formats[1:] if f.rdf is not None for m in f.rdf.media_types]
-    chosen = parse_accept_header(accept, MIMEAccept).best_match([m for m, _ in offers])
-    if chosen is None:
-        return None
-    return next(f for m, f in offers if m == chosen)

@@ -43,3 +43,19 @@ def initialise(store: Store, settings: Settings, *, demo: bool = False) -> InitR
     store.replace_graphs(graphs)
     sizes = store.graph_sizes()
     return InitResult(graphs={name: sizes.get(name, 0) for name in graphs})
+
+
+def is_empty(store: Store) -> bool:
+    """True when the store holds no triple at all."""
+    return len(store) == 0
+
+
+def prepare_for_serving(store: Store, settings: Settings) -> bool:
+    """On an empty store, load the demo catalogue and assess it; True when it did."""
+    if not is_empty(store):
+        return False
+    from .assessment import assess_models, write_assessments
+
+    initialise(store, settings, demo=True)
+    write_assessments(store, assess_models(store))
+    return True

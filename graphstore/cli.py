@@ -7,6 +7,7 @@ The store folder comes from ``--store``, else ``MOFKG_STORE``, else ``./mofkg-da
 from __future__ import annotations
 
 import argparse
+from importlib.metadata import entry_points
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -332,13 +333,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-ontology", help="check the ontology's consistency with HermiT")
     p.set_defaults(run=cmd_check_ontology)
 
-    for register in EXTRA_COMMANDS:
+    for register in [*EXTRA_COMMANDS, *plugin_commands()]:
         register(sub)
     return parser
 
 
-#: Functions that add more subcommands (assessment, import, validate, serve).
+#: Functions that add more subcommands, each called with the subparsers object.
 EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+#: Entry-point group through which other packages add commands (``api`` adds ``serve``),
+#: so that this package never imports them.
+COMMAND_GROUP = "mofkg.commands"
+
+
+def plugin_commands() -> list[Callable[[Any], None]]:
+    """The ``register(subparsers)`` functions installed under :data:`COMMAND_GROUP`."""
+    found = entry_points(group=COMMAND_GROUP)
+    return [ep.load() for ep in sorted(found, key=lambda ep: ep.name)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

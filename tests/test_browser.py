@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from api import badges, models_api, pages
 from api.app import close_app, create_app
 from graphstore.assessment import assess_models, write_assessments
 from graphstore.bootstrap import initialise
@@ -56,11 +55,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     initialise(store, settings, demo=True)
     write_assessments(store, assess_models(store))
     store.flush()
-    app = create_app(
-        settings,
-        store=store,
-        blueprints=[pages.blueprint, badges.blueprint, models_api.blueprint],
-    )
+    app = create_app(settings, store=store)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
