@@ -98,6 +98,22 @@ def result_format_by_name(name: str) -> ResultFormat:
     raise UnsupportedFormatError(f"unknown result format {name!r}")
 
 
+def accept_for_format_name(name: str) -> str:
+    """The media type a ``format=`` parameter names (``json``, ``csv``, ``turtle``, ...).
+
+    It stands in for the Accept header, so that a plain link can ask for a format.
+
+    >>> accept_for_format_name("csv")
+    'text/csv'
+    >>> accept_for_format_name("ttl")
+    'text/turtle'
+    """
+    try:
+        return result_format_by_name(name).media_type
+    except UnsupportedFormatError:
+        return format_by_name(name).media_type
+
+
 def _best(accept: str | None, offers: Sequence[str]) -> str | None:
     """The offer the Accept header prefers (by q-value, then specificity, then offer order)."""
     if accept is None or not accept.strip():

@@ -24,6 +24,7 @@ from .errors import BadRequestError, NotAcceptableError
 from .negotiation import (
     GRAPH_FORMAT_IRIS,
     RESULT_FORMATS,
+    accept_for_format_name,
     acceptable,
     content_type,
     negotiate_rdf,
@@ -105,6 +106,11 @@ def sparql() -> Response:
 def _run_query(query: str) -> Response:
     state = endpoint()
     accept = request.headers.get("Accept")
+    if request.values.get("format"):
+        try:
+            accept = accept_for_format_name(request.values["format"])
+        except UnsupportedFormatError as exc:
+            raise BadRequestError(f"format={request.values['format']}: {exc}") from exc
     result_format = negotiate_results(accept)
     rdf_format = negotiate_rdf(accept)
     if result_format is None and rdf_format is None:

@@ -237,3 +237,14 @@ def test_updates_are_off_without_a_token(tmp_path_factory: pytest.TempPathFactor
         assert reply.status_code == 403
         assert "writes are disabled on this endpoint" in reply.text
         assert get(srv.sparql, params={"query": "ASK {}"}).status_code == 200
+
+
+def test_format_parameter_stands_in_for_accept(server: Server) -> None:
+    reply = get(server.sparql, params={"query": SELECT, "format": "csv"})
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"].startswith("text/csv")
+    graph = get(server.sparql, params={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "nt"})
+    assert graph.headers["Content-Type"].startswith("application/n-triples")
+    bad = get(server.sparql, params={"query": SELECT, "format": "png"})
+    assert bad.status_code == 400
+    assert "format=png" in bad.text
