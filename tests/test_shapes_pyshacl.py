@@ -9,6 +9,7 @@ effective licences) with the shapes file itself. The 1,000-model comparison is i
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pyshacl
 import pytest
@@ -16,10 +17,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from graphstore.assessment import ValidationResult, assess_with, derived_triples
+from graphstore.importers.mot import import_mot
 from graphstore.licences import build_licence_graph
 from graphstore.namespaces import DEMO_GRAPH, LICENCE_GRAPH, MOF, ONTOLOGY_GRAPH
 from graphstore.requirements import load_framework
-from graphstore.resources import ontology_path
+from graphstore.resources import ontology_path, shapes_path
 from graphstore.store import Store
 from graphstore.synthetic import synthetic_ntriples
 
@@ -85,3 +87,72 @@ def test_a_failing_model_is_reported_by_both() -> None:
     assert len(ours) == len(framework.requirements) == 17
     data = store.to_rdflib() + derived_triples(store, framework)
     assert pyshacl_results(data, framework.shapes) == ours
+
+
+def metadata_results(data: Graph) -> set[tuple[str, str, str]]:
+    """(focus, message, severity) of the metadata shapes over ``data`` with the ontology."""
+    shapes = Graph().parse(shapes_path("metadata.ttl"))
+    data = data + Graph().parse(ontology_path())
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none")
+    assert isinstance(report, Graph)
+    [top] = report.subjects(RDF.type, SH.ValidationReport)
+    return {
+        (
+            str(report.value(r, SH.focusNode)),
+            str(report.value(r, SH.resultMessage)),
+            str(report.value(r, SH.resultSeverity)),
+        )
+        for r in report.objects(top, SH.result)
+    }
+
+
+def test_mot_records_are_well_formed_with_warnings_only(shared_data: Path) -> None:
+    result = import_mot([shared_data / "mot" / "models"])
+    data = Graph()
+    for record in result.records:
+        data += record.graph
+    found = metadata_results(data)
+    assert {severity for _, _, severity in found} <= {str(SH.Warning)}
+    messages = Counter(message for _, message, _ in found)
+    assert any("free text" in m for m in messages)
+    assert messages["The producer (mof:producer) is missing"] == 4  # empty in 4 records
+
+
+BROKEN = """
+@prefix mof: <https://w3id.org/mofkg/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix schema: <http://schema.org/> .
+@prefix m: <https://w3id.org/mofkg/id/model/> .
+m:Bad a mof:Model ; schema:name "Bad", "Worse" ; dct:issued "last May" ;
+    mof:distributionLicence "Apache-2.0" ; mof:hasComponent m:Bad-x .
+m:Bad-x a mof:Component ; mof:componentType mof:Nonsense ; mof:licenceText "MIT-ish" .
+"""
+
+
+def test_metadata_shapes_say_what_is_wrong() -> None:
+    found = metadata_results(Graph().parse(data=BROKEN, format="turtle"))
+    model, component = (
+        "https://w3id.org/mofkg/id/model/Bad",
+        "https://w3id.org/mofkg/id/model/Bad-x",
+    )
+    violation, warning = str(SH.Violation), str(SH.Warning)
+    assert found == {
+        (model, "A model needs exactly one name (schema:name), a plain string", violation),
+        (model, "The producer (mof:producer) is missing", warning),
+        (model, "The release date (dct:issued) should be one xsd:date", warning),
+        (
+            model,
+            "A release licence is a licence IRI (free text goes in the *LicenceText properties)",
+            violation,
+        ),
+        (
+            component,
+            "A component's type must be one of the MOF component types (mof:ComponentTypes)",
+            violation,
+        ),
+        (
+            component,
+            "A component's licence is free text, not a licence identifier: it cannot count as open",
+            warning,
+        ),
+    }
