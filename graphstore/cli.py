@@ -7,10 +7,10 @@ The store folder comes from ``--store``, else ``MOFKG_STORE``, else ``./mofkg-da
 from __future__ import annotations
 
 import argparse
-from importlib.metadata import entry_points
 import json
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -257,6 +257,39 @@ def _record_paths(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
+def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
+    from .assessment import assess_models, json_lines, write_assessments
+
+    store = open_store(settings)
+    models = [resolve_model(store, m, settings) for m in args.model] or None
+    with Progress(f"assessing under {args.framework}"):
+        results = assess_models(store, framework=args.framework, models=models, shapes=args.shapes)
+        write_assessments(store, results, shapes=args.shapes)
+    store.flush()
+    if args.json:
+        for line in json_lines(results):
+            print(line)
+        return 0
+    for a in results:
+        progress = " ".join(f"{cls}:{a.progress[cls]:.1f}%" for cls in sorted(a.progress))
+        print(f"{a.label}\t{progress}\t{a.name or a.model}")
+    by_label: dict[str, int] = {}
+    for a in results:
+        by_label[a.label] = by_label.get(a.label, 0) + 1
+    summary = ", ".join(f"{n} {label}" for label, n in sorted(by_label.items()))
+    print(f"{len(results)} models assessed under {args.framework}: {summary}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
+    from .explain import explain_model
+
+    store = open_store(settings)
+    model = resolve_model(store, args.model, settings)
+    print(explain_model(store, model, framework=args.framework, shapes=args.shapes))
+    return 0
+
+
 def cmd_graphs(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings, read_only=True)
     sizes = store.graph_sizes()
@@ -326,6 +359,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["mot"], help="record format: mot (Model Openness Tool YAML)")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders")
     p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser("assess", help="assess models' openness and store the assessments")
+    p.add_argument("--framework", default="mof-1.0", help="framework key (default: mof-1.0)")
+    p.add_argument("--shapes", type=Path, help="the framework's shapes file, if not shipped")
+    p.add_argument("--model", action="append", default=[], help="only this model (repeatable)")
+    p.add_argument("--json", action="store_true", help="one JSON object per model and line")
+    p.set_defaults(run=cmd_assess)
+
+    p = sub.add_parser("explain", help="say what class a model reaches and what would lift it")
+    p.add_argument("model", help="the model's IRI or name")
+    p.add_argument("--framework", default="mof-1.0", help="framework key (default: mof-1.0)")
+    p.add_argument("--shapes", type=Path, help="the framework's shapes file, if not shipped")
+    p.set_defaults(run=cmd_explain)
 
     p = sub.add_parser("graphs", help="list the named graphs and their sizes")
     p.set_defaults(run=cmd_graphs)

@@ -251,3 +251,28 @@ def test_import_needs_an_initialised_store(
         str(shared_data / "mot" / "models" / "Amber.yml"),
     )
     assert code == 1 and "run `mofkg init` first" in err
+
+
+def test_assess_and_explain_the_demo(capsys: pytest.CaptureFixture[str], store_dir: Path) -> None:
+    run(capsys, "--store", str(store_dir), "init", "--demo")
+    code, out, _ = run(capsys, "--store", str(store_dir), "assess")
+    assert code == 0
+    assert out.splitlines()[-1].startswith("17 models assessed under mof-1.0: 3 Class I")
+    sizes = graph_sizes(store_dir)
+    assert sum(1 for g in sizes if "/graph/assessment/mof-1.0/" in g) == 17
+    code, out, _ = run(capsys, "--store", str(store_dir), "assess", "--json", "--model", "OLMo-7B")
+    record = json.loads(out)
+    assert record["classification"] == {
+        "class": 1,
+        "label": "Class I - Open Science Model",
+        "progress": {"1": 100.0, "2": 100.0, "3": 100.0},
+    }
+    assert record["id"].endswith("/id/model/OLMo-7B") and record["name"] == "OLMo-7B"
+    code, out, _ = run(capsys, "--store", str(store_dir), "explain", "Mistral-7B-v0.1")
+    assert code == 0
+    assert "MOF-1.0: Unclassified" in out
+    assert "Class III Open Model: 83%" in out and "Data card is missing" in out
+    code, _, err = run(capsys, "--store", str(store_dir), "explain", "Nope")
+    assert code == 1 and "no model 'Nope'" in err
+    code, _, err = run(capsys, "--store", str(store_dir), "assess", "--framework", "nope-9")
+    assert code == 1 and "nope-9" in err
