@@ -1,0 +1,301 @@
+"""`mofkg validate`: exit statuses, shapes, --load, --keep-going and every kind of bad input."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graphstore import cli, validation
+from graphstore.namespaces import DEFAULT_IDS, source_graph
+from graphstore.store import Store
+
+MODEL = DEFAULT_IDS.model("tiny")
+ORG = DEFAULT_IDS.organisation("acme")
+PREFIXES = """@prefix mof: <https://w3id.org/mofkg/ontology#> .
+@prefix schema: <http://schema.org/> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+GOOD = (
+    PREFIXES
+    + f"""
+<{ORG}> a mof:Organisation ; schema:name "Acme" .
+<{MODEL}> a mof:Model ;
+    schema:name "Tiny" ;
+    mof:producer <{ORG}> ;
+    dct:issued "2024-05-01"^^xsd:date .
+"""
+)
+# line 8 describes the model; its name is missing (a sh:Violation of the metadata shapes)
+BAD = GOOD.replace('    schema:name "Tiny" ;\n', "")
+EXTRA_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix mof: <https://w3id.org/mofkg/ontology#> .
+@prefix ex: <https://example.org/shapes#> .
+ex:NeedsComponent a sh:NodeShape ; sh:targetClass mof:Model ;
+  sh:property [ sh:path mof:hasComponent ; sh:minCount 1 ;
+                sh:message "Our catalogue wants at least one component" ] .
+"""
+
+
+@pytest.fixture(autouse=True)
+def validate_command() -> Iterator[None]:
+    """The lead wires `validate` into graphstore.cli; until then the tests add it."""
+    added = validation.register not in cli.EXTRA_COMMANDS
+    if added:
+        cli.EXTRA_COMMANDS.append(validation.register)
+    yield
+    if added:
+        cli.EXTRA_COMMANDS.remove(validation.register)
+
+
+def run(
+    args: list[str], capsys: pytest.CaptureFixture[str], *, store: Path | None = None
+) -> tuple[int, str, str]:
+    prefix = ["--store", str(store)] if store else []
+    status = cli.main([*prefix, "validate", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def test_a_conforming_dump_exits_0_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = write(tmp_path, "good.ttl", GOOD)
+    status, out, err = run([str(dump)], capsys, store=tmp_path / "store")
+    assert status == 0, err
+    assert "conforms: yes (0 violations" in out
+    assert "Tiny" in out and "Unclassified" in out
+    assert not (tmp_path / "store").exists()
+
+
+def test_a_violation_exits_1_with_focus_node_path_message_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = write(tmp_path, "bad.ttl", BAD)
+    status, out, _ = run([str(dump)], capsys)
+    assert status == 1
+    assert f"{dump}:7: Violation: <{MODEL}>" in out
+    assert "path schema:name" in out
+    assert "A model needs exactly one name" in out
+
+
+def test_json_summary_counts_and_focus_nodes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = write(tmp_path, "bad.ttl", BAD)
+    status, out, _ = run([str(dump), "--report", "json"], capsys)
+    summary = json.loads(out)
+    assert status == 1 and summary["conforms"] is False
+    assert summary["counts"]["bySeverity"]["Violation"] == 1
+    [node] = [n for n in summary["focusNodes"] if n["focusNode"] == str(MODEL)]
+    assert node["line"] == 7 and node["source"] == str(dump)
+    assert node["results"][0]["path"] == "http://schema.org/name"
+    [model] = summary["models"]
+    assert model["class"] == 0 and "TrainingCode" in {m["component"] for m in model["missing"]["2"]}
+
+
+def test_extra_shapes_add_and_replace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dump = write(tmp_path, "good.ttl", GOOD)
+    shapes = write(tmp_path, "ours.ttl", EXTRA_SHAPES)
+    status, out, _ = run([str(dump), "--shapes", str(shapes)], capsys)
+    assert status == 1 and "Our catalogue wants at least one component" in out
+    bad = write(tmp_path, "bad.ttl", BAD)
+    status, out, _ = run([str(bad), "--shapes", str(shapes), "--replace-shapes"], capsys)
+    assert status == 1
+    assert "A model needs exactly one name" not in out  # the metadata shapes were replaced
+    assert f"shapes: {shapes}\n" in out
+
+
+def test_require_class_fails_a_model_below_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = write(tmp_path, "good.ttl", GOOD)
+    status, out, _ = run([str(dump), "--require-class", "III"], capsys)
+    assert status == 1
+    assert "BELOW REQUIRED CLASS" in out and "1 model(s) below it" in out
+
+
+def test_load_writes_only_a_passing_dump_and_its_assessment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store_dir = tmp_path / "store"
+    bad = write(tmp_path, "dump.ttl", BAD)
+    status, _, err = run([str(bad), "--load"], capsys, store=store_dir)
+    assert status == 1 and "nothing loaded" in err
+    assert not store_dir.exists() or len(Store(store_dir, read_only=True)) == 0
+    good = write(tmp_path, "dump.ttl", GOOD)
+    status, _, err = run([str(good), "--load"], capsys, store=store_dir)
+    assert status == 0, err
+    store = Store(store_dir, read_only=True)
+    assert store.graph_size(str(source_graph("dump.ttl"))) == 6
+    assert store.ask(f"ASK {{ ?a mof:assessedModel <{MODEL}> }}")
+
+
+def test_standard_input_needs_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, _, err = run(["-"], capsys)
+    assert status == 2 and "needs --format" in err
+    data = gzip.compress(BAD.encode())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    status, out, _ = run(["-", "--format", "turtle"], capsys)
+    assert status == 1 and "<stdin>:7: Violation" in out
+
+
+def test_mot_yaml_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared_data: Path
+) -> None:
+    record = next(iter(sorted((shared_data / "mot" / "models").glob("*.yml"))))
+    status, out, err = run([str(record), "--report", "json"], capsys)
+    assert status in (0, 1), err
+    summary = json.loads(out)
+    assert len(summary["models"]) == 1 and summary["triples"] > 10
+
+
+def test_a_broken_mot_record_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = write(tmp_path, "broken.yml", "framework:\n  name: [unclosed\n")
+    status, _, err = run([str(record)], capsys)
+    assert status == 2 and "broken.yml" in err
+
+
+# -- keep going ------------------------------------------------------------------------
+
+
+def test_keep_going_reports_every_bad_line_and_validates_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        f"<{MODEL}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        "<https://w3id.org/mofkg/ontology#Model> .",
+        f"<{MODEL}> <http://schema.org/name> oops .",
+        f"<{MODEL}> <http://purl.org/dc/terms/issued> "
+        '"2024-05-01"^^<http://www.w3.org/2001/XMLSchema#date> .',
+        "<not an iri> <http://p> <http://o> .",
+    ]
+    dump = write(tmp_path, "dump.nt", "\n".join(lines) + "\n")
+    status, _, err = run([str(dump)], capsys)
+    assert status == 2 and f"{dump}:2:" in err
+    status, out, _ = run([str(dump), "--keep-going", "--report", "json"], capsys)
+    summary = json.loads(out)
+    assert status == 2
+    assert [(b["line"], b["source"]) for b in summary["badLines"]] == [
+        (2, str(dump)),
+        (4, str(dump)),
+    ]
+    assert summary["triples"] == 2
+    assert "A model needs exactly one name" in out  # the rest was validated
+    status, out, _ = run([str(dump), "--keep-going", "--load"], capsys)
+    assert status == 2
+
+
+# -- bad input -------------------------------------------------------------------------
+
+
+def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run([str(tmp_path / "absent.ttl")], capsys)
+    assert status == 2 and "absent.ttl: cannot read" in err
+
+
+def test_syntax_error_gives_file_line_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = write(tmp_path, "bad.ttl", GOOD + "<x> <y> .\n")
+    status, out, err = run([str(dump)], capsys)
+    assert status == 2 and out == ""
+    assert f"{dump}:{GOOD.count(chr(10)) + 1}:1: No scheme found" in err
+
+
+def test_truncated_gzip_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = gzip.compress(GOOD.encode() * 50)
+    dump = write(tmp_path, "dump.ttl.gz", data[: len(data) // 2])
+    status, _, err = run([str(dump)], capsys)
+    assert status == 2 and "dump.ttl.gz: broken gzip data" in err
+
+
+def test_a_dump_declared_as_another_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = write(tmp_path, "dump.jsonld", GOOD)
+    status, _, err = run([str(dump)], capsys)
+    assert status == 2 and f"{dump}:1:1: invalid JSON" in err
+    status, _, err = run([str(dump), "--format", "ntriples"], capsys)
+    assert status == 2 and f"{dump}:1:" in err
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    sock.setblocking(False)
+    yield sock
+    sock.close()
+
+
+def test_jsonld_with_a_remote_context_is_refused_and_nothing_fetched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], listener: socket.socket
+) -> None:
+    port = listener.getsockname()[1]
+    doc = {"@context": f"http://127.0.0.1:{port}/context.jsonld", "@id": str(MODEL), "name": "x"}
+    dump = write(tmp_path, "dump.jsonld", json.dumps(doc))
+    status, _, err = run([str(dump)], capsys)
+    assert status == 2 and "remote @context is refused" in err
+    with pytest.raises(BlockingIOError):
+        listener.accept()  # nobody connected
+
+
+def test_rdfxml_with_entities_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xml = (
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf [<!ENTITY a "aaaaaaaaaa">]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n'
+    )
+    dump = write(tmp_path, "dump.rdf", xml)
+    status, _, err = run([str(dump)], capsys)
+    assert status == 2 and f"{dump}:2:1: RDF/XML with a DOCTYPE is refused" in err
+
+
+def test_a_shapes_file_that_is_not_shacl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = write(tmp_path, "good.ttl", GOOD)
+    shapes = write(tmp_path, "shapes.ttl", GOOD)
+    status, _, err = run([str(dump), "--shapes", str(shapes)], capsys)
+    assert status == 2 and f"{shapes}: not a SHACL shapes graph" in err
+    broken = write(tmp_path, "broken.ttl", "@prefix sh: <http://www.w3.org/ns/shacl#> .\nsh:x sh:y")
+    status, _, err = run([str(dump), "--shapes", str(broken)], capsys)
+    assert status == 2 and f"{broken}:2:" in err and "not readable RDF" in err
+
+
+def test_an_empty_dump(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run([str(write(tmp_path, "empty.ttl", b""))], capsys)
+    assert status == 2 and "empty.ttl: the dump is empty (0 bytes)" in err
+    status, _, err = run([str(write(tmp_path, "prefixes.ttl", PREFIXES))], capsys)
+    assert status == 2 and "prefixes.ttl: the dump holds no RDF statements" in err
+
+
+def test_a_million_character_literal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    huge = "x" * 1_000_000
+    text = BAD.replace('"2024-05-01"^^xsd:date', f'"{huge}"')
+    dump = write(tmp_path, "huge.ttl", text)
+    status, out, _ = run([str(dump)], capsys)
+    assert status == 1
+    assert "(… 1000000 characters)" in out
+    assert len(out) < 20_000
+    status, out, _ = run([str(dump), "--report", "json"], capsys)
+    values = [r["value"] for n in json.loads(out)["focusNodes"] for r in n["results"]]
+    assert huge in values  # programs get the whole value
