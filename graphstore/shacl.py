@@ -75,6 +75,7 @@ class ValidationOutcome:
     conforms: bool
     results: list[ValidationResultRecord]
     engine: list[str] = field(default_factory=list)
+    queries: int = 0
     paths: Graph = field(default_factory=Graph, repr=False)
 
     def to_report_graph(self) -> Graph:
@@ -155,7 +156,9 @@ def validate_store(
         paths += report
         for node, reason in fallback.items():
             notes.append(f"pyshacl: shape {node} ({reason})")
-    return ValidationOutcome(conforms=not results, results=results, engine=notes, paths=paths)
+    return ValidationOutcome(
+        conforms=not results, results=results, engine=notes, queries=engine.queries, paths=paths
+    )
 
 
 def _record(hit: _Hit, term: Callable[[str], Node]) -> ValidationResultRecord:

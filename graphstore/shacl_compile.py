@@ -268,7 +268,8 @@ class _Reader:
             number = int(value.toPython())
             if number >= 0:
                 return number
-        raise ShapesError(node, f"sh:{param.removeprefix(str(SH))} is {value.n3()}, not a count")
+        shown = str(value) if isinstance(value, Literal) and value.datatype else value.n3()
+        raise ShapesError(node, f"sh:{param.removeprefix(str(SH))} is {shown}, not a count")
 
     def shape(self, node: Node) -> Shape:
         if node in self.shapes:
