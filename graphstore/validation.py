@@ -80,6 +80,7 @@ class Dump:
     source: str
     rdf: RdfInput | None = None
     mot_path: Path | None = None
+    mot_data: bytes | None = None  # a record read from a stream (standard input, an upload)
 
     @property
     def text_format(self) -> RdfFormat | None:
@@ -191,10 +192,9 @@ def read_dump(
                 raise MofkgError(f"{path}: cannot read: no such file")
             return Dump(source=name, mot_path=path)
         data = source if isinstance(source, bytes) else source.read()
-        folder = Path(tempfile.mkdtemp(prefix="mofkg-validate-"))
-        path = folder / (Path(name).name if is_mot(name) else "stdin.yml")
-        path.write_bytes(data)
-        return Dump(source=name, mot_path=path)
+        if not data.strip():
+            raise DumpError(name, "the dump is empty (0 bytes)" if not data else "blank dump")
+        return Dump(source=name, mot_data=data)
     rdf = open_rdf_input(source, format=format, media_type=media_type, source_name=name)
     if not rdf.data.strip():
         raise DumpError(name, "the dump is empty (0 bytes)" if not rdf.data else "blank dump")
@@ -337,16 +337,35 @@ def validate_dumps(
     store = staging_store(settings)
     bad: list[BadLine] = []
     rdf_graphs: list[tuple[RdfInput, str]] = []
-    mot_paths = [d.mot_path for d in dumps if d.mot_path is not None]
     for dump in dumps:
         if dump.rdf is not None:
             name = target_graph(dump, graph)
             bad += stage_rdf(store, dump.rdf, name, keep_going=keep_going)
             rdf_graphs.append((dump.rdf, name))
     mot_graphs: dict[str, Graph] = {}
-    if mot_paths:
+    if any(d.rdf is None for d in dumps):
         index = licence_index(store.to_rdflib(str(LICENCE_GRAPH)))
-        result = import_mot(mot_paths, ids=Ids(settings.base_iri), licence_resolver=index.resolve)
+        with tempfile.TemporaryDirectory(prefix="mofkg-validate-") as folder:
+            paths, names = [], {}
+            for i, dump in enumerate(dumps):
+                if dump.mot_data is not None:
+                    base = Path(dump.source).name if is_mot(dump.source) else "stdin.yml"
+                    path = Path(folder) / str(i) / base
+                    path.parent.mkdir()
+                    path.write_bytes(dump.mot_data)
+                    paths.append(path)
+                    names[str(path)] = dump.source
+                elif dump.mot_path is not None:
+                    paths.append(dump.mot_path)
+            try:
+                result = import_mot(
+                    paths, ids=Ids(settings.base_iri), licence_resolver=index.resolve
+                )
+            except MofkgError as exc:
+                message = str(exc)
+                for temporary, source in names.items():
+                    message = message.replace(temporary, source)
+                raise DumpError("MOT records", message) from exc
         mot_graphs = result.graphs()
         for name, g in mot_graphs.items():
             store.add_graph(g, name, replace=False)

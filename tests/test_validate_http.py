@@ -1,0 +1,228 @@
+"""POST /validate: body or multipart, negotiated reports, the body cap, jobs, bad input."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from api import pages, validate
+from api.errors import register_error_handlers
+from api.state import EXTENSION
+from api.views import Catalogue
+from graphstore.bootstrap import initialise
+from graphstore.settings import Settings
+from graphstore.store import Store
+from tests.test_validate_cli import BAD, GOOD, MODEL
+
+MAX_BODY = 2_000_000
+
+
+@pytest.fixture
+def store() -> Store:
+    store = Store()
+    initialise(store, Settings())
+    return store
+
+
+@pytest.fixture
+def client(store: Store) -> Iterator[FlaskClient]:
+    app = Flask("api")
+    app.extensions[EXTENSION] = Catalogue(store=store, settings=Settings(max_body=MAX_BODY))
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(validate.bp)
+    register_error_handlers(app)
+    with app.test_client() as c:
+        yield c
+
+
+def post(client: FlaskClient, data: bytes | str, media: str, **headers: str) -> object:
+    return client.post("/validate", data=data, content_type=media, headers=headers)
+
+
+def test_json_report_by_default_and_nothing_stored(client: FlaskClient, store: Store) -> None:
+    before = store.graph_sizes()
+    r = client.post("/validate", data=BAD, content_type="text/turtle")
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    summary = r.get_json()
+    assert summary["conforms"] is False and summary["counts"]["bySeverity"]["Violation"] == 1
+    [node] = [n for n in summary["focusNodes"] if n["focusNode"] == str(MODEL)]
+    assert node["line"] == 7 and node["source"] == "upload"
+    assert r.headers["X-Mofkg-Conforms"] == "false"
+    assert store.graph_sizes() == before
+
+
+@pytest.mark.parametrize(
+    ("accept", "mimetype", "needle"),
+    [
+        ("text/html", "text/html", "A model needs exactly one name"),
+        ("text/plain", "text/plain", "upload:7: Violation"),
+        ("text/turtle", "text/turtle", "sh:ValidationReport"),
+        ("application/ld+json", "application/ld+json", "http://www.w3.org/ns/shacl#conforms"),
+    ],
+)
+def test_report_negotiated_from_accept(
+    client: FlaskClient, accept: str, mimetype: str, needle: str
+) -> None:
+    r = client.post("/validate", data=BAD, content_type="text/turtle", headers={"Accept": accept})
+    assert r.status_code == 200 and r.mimetype == mimetype
+    assert needle in r.get_data(as_text=True)
+
+
+def test_html_uses_the_site_layout(client: FlaskClient) -> None:
+    r = client.post(
+        "/validate", data=GOOD, content_type="text/turtle", headers={"Accept": "text/html"}
+    )
+    page = r.get_data(as_text=True)
+    assert '<header class="site">' in page and 'data-conforms="true"' in page
+
+
+def test_turtle_report_is_read_by_rdflib(client: FlaskClient) -> None:
+    r = client.post(
+        "/validate", data=BAD, content_type="text/turtle", headers={"Accept": "text/turtle"}
+    )
+    g = Graph().parse(data=r.get_data(as_text=True), format="turtle")
+    [report] = g.subjects(None, SH.ValidationReport)
+    assert g.value(report, SH.conforms).toPython() is False
+
+
+def test_unacceptable_accept_is_406(client: FlaskClient) -> None:
+    r = client.post(
+        "/validate", data=GOOD, content_type="text/turtle", headers={"Accept": "image/png"}
+    )
+    assert r.status_code == 406 and "report types" in r.get_data(as_text=True)
+
+
+def test_multipart_upload(client: FlaskClient) -> None:
+    upload = {"file": (io.BytesIO(BAD.encode()), "dump.ttl")}
+    r = client.post("/validate", data=upload, content_type="multipart/form-data")
+    assert r.status_code == 200
+    [node] = [n for n in r.get_json()["focusNodes"] if n["focusNode"] == str(MODEL)]
+    assert node["source"] == "dump.ttl" and node["line"] == 7
+    r = client.post("/validate", data={"other": "x"}, content_type="multipart/form-data")
+    assert r.status_code == 400 and "field 'file'" in r.get_data(as_text=True)
+
+
+def test_gzip_by_content_encoding_and_by_magic(client: FlaskClient) -> None:
+    data = gzip.compress(GOOD.encode())
+    r = post(client, data, "text/turtle", **{"Content-Encoding": "gzip"})
+    assert r.status_code == 200 and r.get_json()["conforms"] is True
+    r = post(client, data, "text/turtle")
+    assert r.status_code == 200 and r.get_json()["conforms"] is True
+
+
+def test_truncated_gzip_is_400(client: FlaskClient) -> None:
+    data = gzip.compress(GOOD.encode() * 20)
+    r = post(client, data[: len(data) // 2], "text/turtle", **{"Content-Encoding": "gzip"})
+    assert r.status_code == 400 and "upload: broken gzip data" in r.get_data(as_text=True)
+
+
+def test_body_cap_is_413(client: FlaskClient) -> None:
+    r = post(client, b"#" * (MAX_BODY + 1), "text/turtle")
+    assert r.status_code == 413
+
+
+def test_a_gzip_bomb_is_413(client: FlaskClient) -> None:
+    bomb = gzip.compress(b"#" * (MAX_BODY * validate.MAX_INFLATE_RATIO + 10))
+    assert len(bomb) < MAX_BODY
+    r = post(client, bomb, "text/turtle")
+    assert r.status_code == 413 and "inflates to more than" in r.get_data(as_text=True)
+
+
+def test_syntax_error_gives_line_and_column(client: FlaskClient) -> None:
+    r = post(client, GOOD + "<x> <y> .\n", "text/turtle")
+    text = r.get_data(as_text=True)
+    assert r.status_code == 400 and f"upload:{GOOD.count(chr(10)) + 1}:1:" in text
+
+
+def test_a_dump_declared_as_another_format(client: FlaskClient) -> None:
+    r = post(client, GOOD, "application/ld+json")
+    assert r.status_code == 400 and "upload:1:1: invalid JSON" in r.get_data(as_text=True)
+
+
+def test_unsupported_media_type_is_415(client: FlaskClient) -> None:
+    r = post(client, GOOD, "image/png")
+    assert r.status_code == 415
+
+
+def test_remote_context_refused_nothing_fetched(client: FlaskClient) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        doc = {"@context": f"http://127.0.0.1:{port}/c.jsonld", "@id": str(MODEL), "name": "x"}
+        r = post(client, json.dumps(doc), "application/ld+json")
+        assert r.status_code == 400 and "remote @context is refused" in r.get_data(as_text=True)
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+def test_rdfxml_with_doctype_refused(client: FlaskClient) -> None:
+    xml = '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "b">]>\n<r/>\n'
+    r = post(client, xml, "application/rdf+xml")
+    assert r.status_code == 400 and "upload:2:1: RDF/XML with a DOCTYPE" in r.get_data(as_text=True)
+
+
+def test_zero_byte_upload_and_empty_dump(client: FlaskClient) -> None:
+    r = post(client, b"", "text/turtle")
+    assert r.status_code == 400 and "the dump is empty (0 bytes)" in r.get_data(as_text=True)
+    upload = {"file": (io.BytesIO(b""), "dump.ttl")}
+    r = client.post("/validate", data=upload, content_type="multipart/form-data")
+    assert r.status_code == 400 and "dump.ttl: the dump is empty" in r.get_data(as_text=True)
+    r = post(client, "@prefix ex: <http://ex/> .\n", "text/turtle")
+    assert r.status_code == 400 and "holds no RDF statements" in r.get_data(as_text=True)
+
+
+def test_a_million_character_literal(client: FlaskClient) -> None:
+    huge = "x" * 1_000_000
+    r = post(
+        client,
+        BAD.replace('"2024-05-01"^^xsd:date', f'"{huge}"'),
+        "text/turtle",
+        Accept="text/plain",
+    )
+    assert r.status_code == 200 and "(… 1000000 characters)" in r.get_data(as_text=True)
+
+
+def test_mot_yaml_body(client: FlaskClient) -> None:
+    record = "framework:\n  name: [unclosed\n"
+    r = post(client, record, "application/yaml")
+    assert r.status_code == 400 and "upload" in r.get_data(as_text=True)
+
+
+def test_a_large_dump_runs_as_a_job(client: FlaskClient, store: Store) -> None:
+    client.application.config["VALIDATE_JOB_THRESHOLD"] = 100
+    before = store.graph_sizes()
+    r = post(client, BAD, "text/turtle")
+    assert r.status_code == 202
+    location = r.headers["Location"]
+    assert location.startswith("/validate/jobs/") and r.get_json()["status"] == "running"
+    deadline = time.monotonic() + 30
+    while True:
+        status = client.get(location, headers={"Accept": "text/plain"})
+        if status.status_code != 202 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert status.status_code == 200 and "upload:7: Violation" in status.get_data(as_text=True)
+    assert store.graph_sizes() == before
+    assert client.get("/validate/jobs/nope").status_code == 404
+
+
+def test_a_failing_job_answers_its_error(client: FlaskClient) -> None:
+    client.application.config["VALIDATE_JOB_THRESHOLD"] = 10
+    r = post(client, GOOD + "<x> <y> .\n", "text/turtle")
+    assert r.status_code == 202
+    job = validate._jobs(client.application).get(r.headers["Location"].rsplit("/", 1)[-1])
+    assert job.done.wait(30)
+    status = client.get(r.headers["Location"])
+    assert status.status_code == 400 and "No scheme found" in status.get_data(as_text=True)
