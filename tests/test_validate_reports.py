@@ -1,0 +1,137 @@
+"""The reports of `mofkg validate`: a sh:ValidationReport other SHACL tools read, the same
+violations as pySHACL on a synthetic dump, and the focus-node line heuristic."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from graphstore import cli, validation
+from graphstore.bootstrap import licence_graph
+from graphstore.formats import format_by_name
+from graphstore.reports import _scan, render, summary
+from graphstore.resources import ontology_path
+from graphstore.settings import Settings
+from graphstore.synthetic import synthetic_ntriples
+from graphstore.terms import triples_to_graph
+from graphstore.validation import read_dump, read_shapes_files, validate_dumps
+from tests.test_validate_cli import BAD, GOOD
+
+#: The issue's size; pySHACL takes about 10 s on it with the metadata shapes here.
+MODELS = 1000
+
+Key = tuple[str, str, str, str, str]
+
+
+@pytest.fixture(autouse=True)
+def validate_command() -> Iterator[None]:
+    added = validation.register not in cli.EXTRA_COMMANDS
+    if added:
+        cli.EXTRA_COMMANDS.append(validation.register)
+    yield
+    if added:
+        cli.EXTRA_COMMANDS.remove(validation.register)
+
+
+def keys(report: Graph) -> Counter[Key]:
+    """(focus, path, value, severity, component) of each top-level result of a report."""
+    found: Counter[Key] = Counter()
+    [top] = report.subjects(RDF.type, SH.ValidationReport)
+    for r in report.objects(top, SH.result):
+        path = report.value(r, SH.resultPath)
+        found[
+            (
+                str(report.value(r, SH.focusNode)),
+                "" if isinstance(path, BNode) else str(path),
+                str(report.value(r, SH.value) or ""),
+                str(report.value(r, SH.resultSeverity)),
+                str(report.value(r, SH.sourceConstraintComponent)),
+            )
+        ] += 1
+    return found
+
+
+@pytest.fixture(scope="module")
+def synthetic_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dump") / "synthetic.nt"
+    path.write_text(synthetic_ntriples(MODELS, seed=3), encoding="utf-8")
+    return path
+
+
+def test_same_results_as_pyshacl(synthetic_dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(["validate", str(synthetic_dump), "--report", "turtle"])
+    ours = Graph().parse(data=capsys.readouterr().out, format="turtle")
+    data = Graph().parse(synthetic_dump, format="nt")
+    data.parse(ontology_path(), format="turtle")
+    data += licence_graph(Settings())
+    shapes = read_shapes_files([]).graph
+    conforms, theirs, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none")
+    assert isinstance(theirs, Graph)
+    assert keys(ours) == keys(theirs)
+    [top] = ours.subjects(RDF.type, SH.ValidationReport)
+    assert ours.value(top, SH.conforms) == Literal(conforms)
+    # the dump exercises several constraints and both severities, so the comparison means something
+    found = keys(ours)
+    assert len({k[4] for k in found}) >= 2
+    assert {k[3] for k in found} >= {str(SH.Violation), str(SH.Warning)}
+    assert status == 1
+
+
+def test_pyshacl_reads_our_report_and_conforms_matches(tmp_path: Path) -> None:
+    for text, conforms in ((GOOD, True), (BAD, False)):
+        dump = read_dump(text.encode(), source_name="dump.ttl")
+        staged = validate_dumps([dump], shapes=read_shapes_files([]), settings=Settings())
+        for kind in ("turtle", "jsonld"):
+            # rdflib's JSON-LD parser warns (filterwarnings=error), so Oxigraph reads JSON-LD
+            fmt = format_by_name(kind).oxigraph
+            g = triples_to_graph(ox.parse(render(staged.report, kind).encode(), format=fmt))
+            [top] = g.subjects(RDF.type, SH.ValidationReport)
+            assert g.value(top, SH.conforms) == Literal(conforms)
+            assert len(set(g.objects(top, SH.result))) == len(staged.report.outcome.results)
+    # pySHACL's own report graph and ours describe the failing dump the same way
+    data = Graph().parse(data=BAD, format="turtle").parse(ontology_path(), format="turtle")
+    _, theirs, _ = pyshacl.validate(data, shacl_graph=read_shapes_files([]).graph)
+    assert isinstance(theirs, Graph)
+    assert keys(g) == keys(theirs)
+
+
+def test_json_summary_counts_by_shape_and_severity() -> None:
+    staged = validate_dumps(
+        [read_dump(BAD.encode(), source_name="d.ttl")],
+        shapes=read_shapes_files([]),
+        settings=Settings(),
+    )
+    s = summary(staged.report)
+    assert sum(s["counts"]["byShape"].values()) == len(staged.report.outcome.results)
+    assert s["counts"]["bySeverity"]["Violation"] == 1
+    assert json.loads(json.dumps(s)) == s
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "line"),
+    [
+        ("turtle", b"@prefix ex: <http://ex/> .\n\nex:x ex:p ex:a .\nex:a ex:p 1 .\n", 3),
+        (
+            "ntriples",
+            b"<http://ex/b> <http://ex/p> <http://ex/c> .\n<http://ex/a> <http://ex/p> 1 .\n",
+            2,
+        ),
+        ("jsonld", b'{\n  "@id": "http://ex/z",\n  "http://ex/p": {"@id": "http://ex/a"}\n}\n', 3),
+        ("rdfxml", b'<r>\n<d about="http://ex/b"/>\n<d rdf:about="http://ex/a"/>\n</r>\n', 3),
+    ],
+)
+def test_first_line_mentioning_a_focus_node(fmt: str, text: bytes, line: int) -> None:
+    assert _scan(text, fmt, {URIRef("http://ex/a")}) == {URIRef("http://ex/a"): line}
+
+
+def test_blank_node_labels_are_located() -> None:
+    text = b'<http://ex/s> <http://ex/p> _:b7 .\n_:b7 <http://ex/q> "1" .\n'
+    assert _scan(text, "ntriples", {BNode("b7")}) == {BNode("b7"): 1}
