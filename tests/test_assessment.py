@@ -344,3 +344,11 @@ def test_the_documented_queries_return_what_they_claim(assessed: Store) -> None:
         (LLAMA.strip("<>"), 2),
         ("Apache 2.0", 1),
     ]
+
+
+def test_write_without_a_time_uses_now_and_nothing_to_write(store: Store) -> None:
+    before = datetime.now(UTC)
+    [graph] = write_assessments(store, assess_models(store, models=[ID + "Blocked"]))
+    [row] = store.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ ?a prov:generatedAtTime ?t }} }}")
+    assert datetime.fromisoformat(str(row["t"])) >= before
+    assert write_assessments(store, []) == []
