@@ -1,0 +1,288 @@
+"""HTTP benchmark: mofkg's /sparql against `oxigraph serve` on the same data, in one run.
+
+    .venv/bin/python bench/http.py [--models 10000] [--duration 10] [--connections 4]
+
+Builds a synthetic catalogue (graphstore.synthetic, plus lineage: fine-tuned-from and
+trained-on links), assesses it, then copies the store folder so that both servers read the
+same Oxigraph database: `mofkg serve` (gunicorn, query worker processes, policy checks, row
+cap) and `oxigraph serve-read-only --union-default-graph` (the PyPI package `oxigraph`).
+Each of four queries is driven by `wrk` (Debian's package) on loopback with a bounded number
+of connections, first against one server, then the other, after a warm-up. Prints
+requests/s and p50/p99 latency for both and the ratios, with the targets: at least 0.8x of
+oxigraph's throughput on the three heavier queries, 0.4x on the one-model lookup, and a p99
+within 2x.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# Run as a script, this folder comes first on sys.path and this file would shadow the
+# standard library's `http` package; take the folder off before anything imports it.
+if sys.path and sys.path[0] == __import__("os").path.dirname(__file__):
+    sys.path.pop(0)
+
+import argparse
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphstore.assessment import assess_models, write_assessments
+from graphstore.bootstrap import initialise
+from graphstore.loading import open_rdf_input
+from graphstore.namespaces import DEFAULT_IDS, MOF
+from graphstore.settings import Settings
+from graphstore.store import Store
+from graphstore.synthetic import synthetic_ntriples
+
+BIN = Path(sys.executable).parent
+
+QUERIES: dict[str, str] = {
+    "lookup": """SELECT ?p ?o WHERE { <%(model)s> ?p ?o }""",
+    "models per class": """PREFIX mof: <https://w3id.org/mofkg/ontology#>
+SELECT ?class (COUNT(?a) AS ?models) WHERE { ?a a mof:Assessment ; mof:classNumber ?class }
+GROUP BY ?class ORDER BY ?class""",
+    "missing for Class II": """PREFIX mof: <https://w3id.org/mofkg/ontology#>
+SELECT ?type (COUNT(?o) AS ?missing) WHERE {
+  ?a a mof:Assessment ; mof:hasOutcome ?o .
+  ?o mof:forClass mof:MOF-ClassII ; mof:status mof:Missing ; mof:componentType ?type
+} GROUP BY ?type ORDER BY DESC(?missing)""",
+    "two-hop lineage": """PREFIX mof: <https://w3id.org/mofkg/ontology#>
+SELECT ?model ?base WHERE {
+  ?model mof:fineTunedFrom ?base . ?base mof:trainedOn <%(dataset)s>
+} ORDER BY ?model""",
+}
+#: Minimum throughput ratio (ours / oxigraph's) per query.
+TARGETS = {
+    "lookup": 0.4,
+    "models per class": 0.8,
+    "missing for Class II": 0.8,
+    "two-hop lineage": 0.8,
+}
+P99_TARGET = 2.0
+
+
+@dataclass(frozen=True)
+class Run:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def lineage_ntriples(n: int, *, seed: int = 7) -> str:
+    """fine-tuned-from and trained-on links between the synthetic models and 50 datasets."""
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        model = DEFAULT_IDS.model(f"synthetic-{i:06d}")
+        dataset = DEFAULT_IDS.dataset(f"dataset-{rng.randrange(50)}")
+        lines.append(f"<{model}> <{MOF.trainedOn}> <{dataset}> .\n")
+        if i and rng.random() < 0.3:
+            base = DEFAULT_IDS.model(f"synthetic-{rng.randrange(i):06d}")
+            lines.append(f"<{model}> <{MOF.fineTunedFrom}> <{base}> .\n")
+    return "".join(lines)
+
+
+def build_store(folder: Path, models: int) -> None:
+    started = time.perf_counter()
+    settings = Settings(store=folder)
+    store = Store(folder)
+    initialise(store, settings)
+    inputs = [
+        (
+            open_rdf_input(
+                synthetic_ntriples(models).encode(), format="nt", source_name="catalogue.nt"
+            ),
+            "https://w3id.org/mofkg/graph/source/bench",
+        ),
+        (
+            open_rdf_input(
+                lineage_ntriples(models).encode(), format="nt", source_name="lineage.nt"
+            ),
+            "https://w3id.org/mofkg/graph/source/lineage",
+        ),
+    ]
+    store.load_all(inputs)
+    write_assessments(store, assess_models(store))
+    store.flush()
+    print(
+        f"store: {models:,} models, {len(store):,} quads, built in "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+def wrk(url: str, *, duration: int, connections: int) -> Run:
+    accept = "Accept: application/sparql-results+json"
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "--timeout",
+            "60s",
+            "-H",
+            accept,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def latency(pct: str) -> float:
+        match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if match is None:
+            raise ValueError(f"wrk printed no {pct}% latency:\n{out}")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if rate is None:
+        raise ValueError(f"wrk printed no rate:\n{out}")
+    return Run(
+        float(rate.group(1)), latency("50"), latency("99"), int(errors.group(1)) if errors else 0
+    )
+
+
+def measure(base: str, queries: dict[str, str], args: argparse.Namespace) -> dict[str, Run]:
+    runs = {}
+    for name, query in queries.items():
+        url = base + "?" + urllib.parse.urlencode({"query": query})
+        check = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+        body = urllib.request.urlopen(check, timeout=60).read()
+        if b'"bindings"' not in body:
+            raise RuntimeError(f"{name}: unexpected answer {body[:200]!r}")
+        wrk(url, duration=2, connections=args.connections)  # warm-up
+        runs[name] = wrk(url, duration=args.duration, connections=args.connections)
+        print(f"  {name}: {runs[name].requests_per_s:.0f} req/s", flush=True)
+    return runs
+
+
+def run_server(command: list[str], url: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env}
+    )
+    wait_for(url, process)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per query and server")
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("bench/http.py needs wrk (apt-get install wrk)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="mofkg-bench-http-") as tmp:
+        ours_dir, theirs_dir = Path(tmp) / "mofkg", Path(tmp) / "oxigraph"
+        build_store(ours_dir, args.models)
+        shutil.copytree(ours_dir, theirs_dir)
+        fill = {
+            "model": str(DEFAULT_IDS.model(f"synthetic-{args.models // 2:06d}")),
+            "dataset": str(DEFAULT_IDS.dataset("dataset-7")),
+        }
+        queries = {name: q % fill for name, q in QUERIES.items()}
+
+        port = free_port()
+        print(f"mofkg serve (gunicorn, 2 query workers) on port {port}", flush=True)
+        ours = run_server(
+            [str(BIN / "mofkg"), "serve", "--store", str(ours_dir), "--port", str(port)],
+            f"http://127.0.0.1:{port}/sparql",
+            {"MOFKG_WORKERS": "2", "MOFKG_MAX_ROWS": "100000"},
+        )
+        try:
+            mine = measure(f"http://127.0.0.1:{port}/sparql", queries, args)
+        finally:
+            stop(ours)
+
+        port = free_port()
+        print(f"oxigraph serve-read-only --union-default-graph on port {port}", flush=True)
+        theirs = run_server(
+            [
+                str(BIN / "oxigraph"),
+                "serve-read-only",
+                "--location",
+                str(theirs_dir),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--union-default-graph",
+            ],
+            f"http://127.0.0.1:{port}/query",
+            {},
+        )
+        try:
+            base = measure(f"http://127.0.0.1:{port}/query", queries, args)
+        finally:
+            stop(theirs)
+
+    print()
+    print(f"{args.models:,} models, wrk -c{args.connections} -d{args.duration}s per query")
+    header = (
+        f"{'query':<22}{'mofkg req/s':>12}{'oxigraph':>10}{'ratio':>8}{'target':>8}"
+        f"{'p50 ms':>9}{'(oxi)':>8}{'p99 ms':>9}{'(oxi)':>8}{'p99 x':>7}  verdict"
+    )
+    print(header)
+    failed = 0
+    for name in queries:
+        a, b = mine[name], base[name]
+        ratio = a.requests_per_s / b.requests_per_s
+        p99 = a.p99_ms / b.p99_ms
+        ok = ratio >= TARGETS[name] and p99 <= P99_TARGET and not a.errors and not b.errors
+        failed += not ok
+        print(
+            f"{name:<22}{a.requests_per_s:>12.0f}{b.requests_per_s:>10.0f}{ratio:>8.2f}"
+            f"{TARGETS[name]:>8.1f}{a.p50_ms:>9.2f}{b.p50_ms:>8.2f}{a.p99_ms:>9.2f}"
+            f"{b.p99_ms:>8.2f}{p99:>7.2f}  {'met' if ok else 'NOT met'}"
+            + (f" ({a.errors} errors)" if a.errors else "")
+        )
+    print(f"targets met on {len(queries) - failed} of {len(queries)} queries")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
