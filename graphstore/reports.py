@@ -146,6 +146,18 @@ def _local(iri: Node | None) -> str:
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
+def _words(name: str) -> str:
+    """``InvalidLicence`` -> ``invalid licence``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+
+
+def _shape_note(r: Any) -> str:
+    component = _local(r.source_constraint_component)
+    if isinstance(r.source_shape, BNode):
+        return f"({component})"
+    return f"(shape {short(r.source_shape)}, {component})"
+
+
 def _json_term(node: Node | None) -> str | None:
     return None if node is None else (f"_:{node}" if isinstance(node, BNode) else str(node))
 
@@ -287,8 +299,8 @@ def render_text(report: ValidationReport) -> str:
         for number, items in missing_by_class(a).items():
             if a.class_number and number >= a.class_number:
                 continue
-            what = ", ".join(f"{i['component']} ({i['status'].lower()})" for i in items)
-            out.append(f"      for Class {_ROMAN[number]}: {what}")
+            what = ", ".join(f"{i['component']} ({_words(i['status'])})" for i in items)
+            out.append(f"      missing for Class {_ROMAN[number]}: {what}")
     if report.required_class is not None:
         n = len(below)
         out.append(
@@ -349,7 +361,7 @@ def render_html_body(report: ValidationReport) -> str:
         for number, items in missing_by_class(a).items():
             if a.class_number and number >= a.class_number:
                 continue
-            what = ", ".join(f"{i['component']} ({i['status'].lower()})" for i in items)
+            what = ", ".join(f"{i['component']} ({_words(i['status'])})" for i in items)
             missing.append(f"<li>for Class {_ROMAN[number]}: {e(what)}</li>")
         flag = " <strong>below the required class</strong>" if a.model in below else ""
         parts.append(

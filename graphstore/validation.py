@@ -447,6 +447,12 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
             "mofkg validate: --graph takes one dump (each would replace the last)", file=sys.stderr
         )
         return 2
+    if args.load:
+        from .cli import open_store
+
+        if not open_store(settings, read_only=False).has_graph(str(LICENCE_GRAPH)):
+            print("mofkg validate: --load needs a store set up with `mofkg init`", file=sys.stderr)
+            return 2
     try:
         shapes = read_shapes_files([Path(f) for f in args.shapes], replace=args.replace_shapes)
         dumps = []

@@ -134,8 +134,13 @@ def test_load_writes_only_a_passing_dump_and_its_assessment(
     store_dir = tmp_path / "store"
     bad = write(tmp_path, "dump.ttl", BAD)
     status, _, err = run([str(bad), "--load"], capsys, store=store_dir)
+    assert status == 2 and "needs a store set up with `mofkg init`" in err
+    assert cli.main(["--store", str(store_dir), "init"]) == 0
+    capsys.readouterr()
+    before = Store(store_dir, read_only=True).graph_sizes()
+    status, _, err = run([str(bad), "--load"], capsys, store=store_dir)
     assert status == 1 and "nothing loaded" in err
-    assert not store_dir.exists() or len(Store(store_dir, read_only=True)) == 0
+    assert Store(store_dir, read_only=True).graph_sizes() == before
     good = write(tmp_path, "dump.ttl", GOOD)
     status, _, err = run([str(good), "--load"], capsys, store=store_dir)
     assert status == 0, err
