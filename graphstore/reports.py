@@ -287,9 +287,7 @@ def render_text(report: ValidationReport) -> str:
         out.append(f"      path {short(r.result_path)}  value {short(r.value)}")
         for m in r.messages:
             out.append(f"      {m}")
-        out.append(
-            f"      (shape {short(r.source_shape)}, {_local(r.source_constraint_component)})"
-        )
+        out.append(f"      {_shape_note(r)}")
     out.append(f"\nmodels ({report.framework.key}): {len(report.assessments)}")
     below = {a.model for a in report.below_required()}
     for a in report.assessments:
