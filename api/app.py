@@ -18,7 +18,7 @@ from graphstore.errors import SettingsError
 from graphstore.settings import Settings
 from graphstore.store import Store
 
-from . import badges, graphstore_protocol, models_api, pages, sparql
+from . import badges, graphstore_protocol, models_api, pages, sparql, validate
 from .errors import register_error_handlers
 from .query_worker import QueryPool
 from .state import EXTENSION, Endpoint
@@ -30,6 +30,7 @@ CORE_BLUEPRINTS: tuple[Blueprint, ...] = (
     pages.blueprint,
     badges.blueprint,
     models_api.blueprint,
+    validate.bp,
 )
 
 EXPOSED_HEADERS = "Location, Warning, X-Mofkg-Truncated"

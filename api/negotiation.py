@@ -114,7 +114,7 @@ def accept_for_format_name(name: str) -> str:
         return format_by_name(name).media_type
 
 
-def _best(accept: str | None, offers: Sequence[str]) -> str | None:
+def best_match(accept: str | None, offers: Sequence[str]) -> str | None:
     """The offer the Accept header prefers (by q-value, then specificity, then offer order)."""
     if accept is None or not accept.strip():
         return offers[0]
@@ -140,7 +140,7 @@ def _without_parameters(accept: str) -> str:
 def negotiate_results(accept: str | None) -> ResultFormat | None:
     """The result format for an Accept header, or ``None`` when none is acceptable."""
     offers = [m for fmt in RESULT_FORMATS for m in fmt.media_types]
-    chosen = _best(accept, offers)
+    chosen = best_match(accept, offers)
     if chosen is None:
         return None
     return next(f for f in RESULT_FORMATS if chosen in f.media_types)
@@ -150,7 +150,7 @@ def negotiate_rdf(accept: str | None) -> RdfFormat | None:
     """The RDF format for an Accept header, or ``None`` when none is acceptable."""
     formats = graph_formats()
     offers = [m for fmt in formats for m in fmt.media_types]
-    chosen = _best(accept, offers)
+    chosen = best_match(accept, offers)
     if chosen is None:
         return None
     return next(f for f in formats if chosen in f.media_types)

@@ -4,7 +4,8 @@ The dump is the request body (its ``Content-Type`` names the format; gzip by
 ``Content-Encoding: gzip`` or by its magic bytes) or the ``file`` field of a multipart upload.
 The report's format is negotiated from ``Accept``: JSON summary (the default), HTML, Turtle or
 JSON-LD (the standard ``sh:ValidationReport``), or plain text. Bodies over ``max_body`` are
-refused (413); a dump over :data:`JOB_THRESHOLD` bytes is validated in the background: 202
+refused (413); a dump over the setting ``validate_job_threshold`` (bytes) is validated in
+the background: 202
 with ``Location: /validate/jobs/<id>``, where the report is served once it is ready (202
 until then). The dump is staged in a fresh in-memory store, so the catalogue is never touched.
 """
@@ -35,14 +36,13 @@ from graphstore.validation import (
 )
 
 from .errors import NotAcceptableError
-from .negotiation import _best, content_type
+from .negotiation import best_match, content_type
 from .state import EXTENSION
 
 bp = Blueprint("validate", __name__, template_folder="templates")
 
 #: Dumps larger than this (bytes, after decompression) run as a background job.
 #: Proposed as the setting ``validate_job_threshold``; the app config key overrides it.
-JOB_THRESHOLD = 4 * 1024 * 1024
 #: How many times ``max_body`` a gzip body may inflate to (413 beyond).
 MAX_INFLATE_RATIO = 20
 #: Jobs kept at most, and for how long after they finish (seconds).
@@ -178,7 +178,7 @@ def _run(upload: Upload, settings: Settings, shapes: ShapesSet) -> ValidationRep
 
 def _report_kind() -> str:
     accept = request.headers.get("Accept")
-    chosen = _best(accept, list(REPORT_TYPES))
+    chosen = best_match(accept, list(REPORT_TYPES))
     if chosen is None:
         raise NotAcceptableError(
             f"Accept {accept!r} matches none of the report types: {', '.join(REPORT_TYPES)}"
@@ -205,8 +205,7 @@ def validate() -> Response:
     media_type = _report_kind()
     upload = _upload(settings)
     shapes = read_shapes_files([])
-    threshold = int(current_app.config.get("VALIDATE_JOB_THRESHOLD", JOB_THRESHOLD))
-    if len(upload.data) <= threshold:
+    if len(upload.data) <= settings.validate_job_threshold:
         return _report_response(_run(upload, settings, shapes), media_type)
     job = _jobs(current_app).add()
 

@@ -373,6 +373,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shapes", type=Path, help="the framework's shapes file, if not shipped")
     p.set_defaults(run=cmd_explain)
 
+    from .validation import register as register_validate
+
+    register_validate(sub)
+
     p = sub.add_parser("graphs", help="list the named graphs and their sizes")
     p.set_defaults(run=cmd_graphs)
 

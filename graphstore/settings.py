@@ -73,6 +73,13 @@ class Settings:
             "the environment); empty means none."
         },
     )
+    validate_job_threshold: int = field(
+        default=4 * 1024 * 1024,
+        metadata={
+            "doc": "Dumps larger than this (bytes, after decompression) are validated as a "
+            "background job: POST /validate answers 202 and a status URL."
+        },
+    )
     host: str = field(default="127.0.0.1", metadata={"doc": "Address `mofkg serve` binds."})
     port: int = field(default=8000, metadata={"doc": "Port `mofkg serve` listens on."})
     workers: int = field(
@@ -84,7 +91,7 @@ class Settings:
             raise SettingsError(f"licence_list must be 'spdx' or 'mot', not {self.licence_list!r}")
         if self.licence_list == "mot" and self.mot_licences is None:
             raise SettingsError("licence_list 'mot' needs mot_licences (MOT's licenses.json)")
-        for name in ("max_rows", "max_body", "port", "workers"):
+        for name in ("max_rows", "max_body", "port", "workers", "validate_job_threshold"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
         if self.query_timeout <= 0:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from graphstore import cli, validation
+from graphstore import cli
 from graphstore.namespaces import DEFAULT_IDS, source_graph
 from graphstore.store import Store
 
@@ -42,17 +42,6 @@ ex:NeedsComponent a sh:NodeShape ; sh:targetClass mof:Model ;
   sh:property [ sh:path mof:hasComponent ; sh:minCount 1 ;
                 sh:message "Our catalogue wants at least one component" ] .
 """
-
-
-@pytest.fixture(autouse=True)
-def validate_command() -> Iterator[None]:
-    """The lead wires `validate` into graphstore.cli; until then the tests add it."""
-    added = validation.register not in cli.EXTRA_COMMANDS
-    if added:
-        cli.EXTRA_COMMANDS.append(validation.register)
-    yield
-    if added:
-        cli.EXTRA_COMMANDS.remove(validation.register)
 
 
 def run(

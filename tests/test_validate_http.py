@@ -35,9 +35,11 @@ def store() -> Store:
 
 
 @pytest.fixture
-def client(store: Store) -> Iterator[FlaskClient]:
+def client(store: Store, request: pytest.FixtureRequest) -> Iterator[FlaskClient]:
+    threshold = getattr(request, "param", Settings().validate_job_threshold)
+    settings = Settings(max_body=MAX_BODY, validate_job_threshold=threshold)
     app = Flask("api")
-    app.extensions[EXTENSION] = Catalogue(store=store, settings=Settings(max_body=MAX_BODY))
+    app.extensions[EXTENSION] = Catalogue(store=store, settings=settings)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(validate.bp)
     register_error_handlers(app)
@@ -200,8 +202,8 @@ def test_mot_yaml_body(client: FlaskClient) -> None:
     assert r.status_code == 400 and "upload" in r.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("client", [100], indirect=True)
 def test_a_large_dump_runs_as_a_job(client: FlaskClient, store: Store) -> None:
-    client.application.config["VALIDATE_JOB_THRESHOLD"] = 100
     before = store.graph_sizes()
     r = post(client, BAD, "text/turtle")
     assert r.status_code == 202
@@ -218,8 +220,8 @@ def test_a_large_dump_runs_as_a_job(client: FlaskClient, store: Store) -> None:
     assert client.get("/validate/jobs/nope").status_code == 404
 
 
+@pytest.mark.parametrize("client", [10], indirect=True)
 def test_a_failing_job_answers_its_error(client: FlaskClient) -> None:
-    client.application.config["VALIDATE_JOB_THRESHOLD"] = 10
     r = post(client, GOOD + "<x> <y> .\n", "text/turtle")
     assert r.status_code == 202
     job = validate._jobs(client.application).get(r.headers["Location"].rsplit("/", 1)[-1])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,7 +13,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from graphstore import cli, validation
+from graphstore import cli
 from graphstore.bootstrap import licence_graph
 from graphstore.formats import format_by_name
 from graphstore.reports import _scan, render, summary
@@ -29,16 +28,6 @@ from tests.test_validate_cli import BAD, GOOD
 MODELS = 1000
 
 Key = tuple[str, str, str, str, str]
-
-
-@pytest.fixture(autouse=True)
-def validate_command() -> Iterator[None]:
-    added = validation.register not in cli.EXTRA_COMMANDS
-    if added:
-        cli.EXTRA_COMMANDS.append(validation.register)
-    yield
-    if added:
-        cli.EXTRA_COMMANDS.remove(validation.register)
 
 
 def keys(report: Graph) -> Counter[Key]:
