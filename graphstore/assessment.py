@@ -21,30 +21,26 @@ requires counts neither as met nor as required (MOF 1.0's "/13" case).
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, SH, XSD
 
+from .assessment_rdf import assessment_rdf, write_assessments
 from .namespaces import (
-    DEFAULT_IDS,
-    DQV,
-    EARL,
     GRAPH,
     MOF,
     SCHEMA,
-    Ids,
-    assessment_graph,
     slug,
 )
 from .requirements import Framework, OpennessClass, Requirement, load_framework
-from .store import Store
+from .store import STAGING_PREFIX, Store
 
 UNCLASSIFIED = "Unclassified"
 
@@ -147,9 +143,18 @@ def derive(store: Store, framework: Framework) -> int:
     if framework.rules is None:
         store.drop_graphs([target])
         return 0
+    replace = store.has_graph(target)
+    name = f"{STAGING_PREFIX}{uuid.uuid4().hex}" if replace else target
+    graph = ox.NamedNode(name)
     triples = store.query(framework.rules)
-    data = ox.serialize(triples, None, format=ox.RdfFormat.N_TRIPLES)
-    return store.load(data or b"", graph=target, format="nt", replace=True).triples
+    try:
+        store.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        if replace:
+            store.update(f"MOVE SILENT GRAPH <{name}> TO GRAPH <{target}>")
+    finally:
+        if replace and store.oxigraph.contains_named_graph(graph):
+            store.drop_graphs([name])
+    return store.graph_size(target)
 
 
 def derived_triples(store: Store, framework: Framework) -> Graph:
@@ -235,23 +240,37 @@ def _outcomes(framework: Framework, states: dict[URIRef, ComponentState]) -> lis
     return outcomes
 
 
-def progress_by_class(framework: Framework, outcomes: Sequence[Outcome]) -> dict[URIRef, float]:
+def _counting_plan(framework: Framework) -> list[tuple[URIRef, list[tuple[URIRef, bool]]]]:
+    """Per class: its counted requirement shapes, each with whether its substitute is counted
+    in its own right in that class (then a requirement met only through it does not count)."""
+    plan = []
+    for cls in framework.classes:
+        counted = framework.counted(cls)
+        types = {r.component_type for r in counted}
+        plan.append((cls.iri, [(r.shape, r.substitute in types) for r in counted]))
+    return plan
+
+
+def progress_by_class(
+    framework: Framework,
+    outcomes: Sequence[Outcome],
+    *,
+    plan: list[tuple[URIRef, list[tuple[URIRef, bool]]]] | None = None,
+) -> dict[URIRef, float]:
     """Percent of each class's counted requirements met, 0 unless the class below is at 100."""
     by_shape = {o.requirement.shape: o for o in outcomes}
     progress: dict[URIRef, float] = {}
     below_complete = True
-    for cls in framework.classes:
-        counted = framework.counted(cls)
-        types = {r.component_type for r in counted}
+    for cls_iri, counted in plan if plan is not None else _counting_plan(framework):
         met = total = 0
-        for req in counted:
-            outcome = by_shape[req.shape]
-            if outcome.substituted and outcome.met and req.substitute in types:
+        for shape, substitute_counted in counted:
+            outcome = by_shape[shape]
+            if outcome.substituted and outcome.met and substitute_counted:
                 continue  # the substitute is counted in its own right in this class
             total += 1
             met += outcome.met
         complete = total > 0 and met == total
-        progress[cls.iri] = (100.0 * met / total if total else 0.0) if below_complete else 0.0
+        progress[cls_iri] = (100.0 * met / total if total else 0.0) if below_complete else 0.0
         below_complete = below_complete and complete
     return progress
 
@@ -289,18 +308,31 @@ def assess_with(
     """:func:`assess_models` with a framework already loaded."""
     derive(store, fw)
     states: dict[URIRef, dict[URIRef, ComponentState]] = defaultdict(dict)
-    for s in store.query(_state_query(fw, models)):
-        model, ctype = URIRef(s["m"].value), URIRef(s["type"].value)
+    iris: dict[str, URIRef] = {}  # statuses, types, licences, sources: few distinct IRIs
+
+    def iri(term: ox.NamedNode | None) -> URIRef | None:
+        if term is None:
+            return None
+        value = term.value
+        found = iris.get(value)
+        if found is None:
+            found = iris[value] = URIRef(value)
+        return found
+
+    for m, c, ctype_term, lic, text, src, status_term in store.query(_state_query(fw, models)):
+        model = iri(m)  # a model has up to 17 rows: cached too
+        ctype, status = iri(ctype_term), iri(status_term)
+        assert model is not None and ctype is not None and status is not None
         state = ComponentState(
-            component=URIRef(s["c"].value),
+            component=URIRef(c.value),
             component_type=ctype,
-            status=URIRef(s["status"].value),
-            licence=_iri(s, "lic"),
-            licence_text=_value(s, "text"),
-            licence_source=_iri(s, "src"),
+            status=status,
+            licence=iri(lic),
+            licence_text=None if text is None else text.value,
+            licence_source=iri(src),
         )
         previous = states[model].get(ctype)
-        if previous is None or _RANK[state.status] < _RANK[previous.status]:
+        if previous is None or _RANK[status] < _RANK[previous.status]:
             states[model][ctype] = state
     warnings: dict[URIRef, list[LicenceWarning]] = defaultdict(list)
     checks = {c.content_type: c for c in fw.licence_checks}
@@ -312,10 +344,11 @@ def assess_with(
             warning = LicenceWarning(component, check.shape, check.severity, check.message)
             warnings[component_model.get(component, component)].append(warning)
     results = []
+    plan = _counting_plan(fw)
     for s in store.query(_model_query(models)):
         model = URIRef(s["m"].value)
         outcomes = _outcomes(fw, states.get(model, {}))
-        reached, progress = _classify(fw, progress_by_class(fw, outcomes))
+        reached, progress = _classify(fw, progress_by_class(fw, outcomes, plan=plan))
         results.append(
             ModelAssessment(
                 model=model,
@@ -340,179 +373,6 @@ def json_lines(assessments: Iterable[ModelAssessment]) -> Iterator[str]:
         yield json.dumps(a.to_json(), ensure_ascii=False)
 
 
-# -- RDF of assessments ------------------------------------------------------------------
-
-
-def _local(iri: str) -> str:
-    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-
-
-def _lit(value: object) -> str:
-    """A literal in N-Triples syntax (strings, booleans, integers, doubles)."""
-    if isinstance(value, bool):
-        return f'"{str(value).lower()}"^^<{XSD.boolean}>'
-    if isinstance(value, int):
-        return f'"{value}"^^<{XSD.integer}>'
-    if isinstance(value, float):
-        return f'"{value!r}"^^<{XSD.double}>'
-    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is an N-Triples string
-
-
-class _T:
-    """The IRIs the RDF writer uses, as plain strings (rdflib namespace look-ups are slow)."""
-
-    DCTERMS_conformsTo = str(DCTERMS.conformsTo)
-    DQV_QualityMeasurement = str(DQV.QualityMeasurement)
-    DQV_hasQualityMeasurement = str(DQV.hasQualityMeasurement)
-    DQV_isMeasurementOf = str(DQV.isMeasurementOf)
-    DQV_value = str(DQV.value)
-    EARL_Assertion = str(EARL.Assertion)
-    EARL_TestResult = str(EARL.TestResult)
-    EARL_failed = str(EARL.failed)
-    EARL_outcome = str(EARL.outcome)
-    EARL_passed = str(EARL.passed)
-    EARL_result = str(EARL.result)
-    EARL_subject = str(EARL.subject)
-    EARL_test = str(EARL.test)
-    MOF_Assessment = str(MOF.Assessment)
-    MOF_NoLicenceSource = str(MOF.NoLicenceSource)
-    MOF_OpenNotTypeAppropriate = str(MOF.OpenNotTypeAppropriate)
-    MOF_appliedLicence = str(MOF.appliedLicence)
-    MOF_assessedModel = str(MOF.assessedModel)
-    MOF_classNumber = str(MOF.classNumber)
-    MOF_component = str(MOF.component)
-    MOF_componentType = str(MOF.componentType)
-    MOF_forClass = str(MOF.forClass)
-    MOF_framework = str(MOF.framework)
-    MOF_hasOutcome = str(MOF.hasOutcome)
-    MOF_licenceSource = str(MOF.licenceSource)
-    MOF_licenceText = str(MOF.licenceText)
-    MOF_optional = str(MOF.optional)
-    MOF_shapesVersion = str(MOF.shapesVersion)
-    MOF_status = str(MOF.status)
-    PROV_Activity = str(PROV.Activity)
-    PROV_Entity = str(PROV.Entity)
-    PROV_endedAtTime = str(PROV.endedAtTime)
-    PROV_generatedAtTime = str(PROV.generatedAtTime)
-    PROV_used = str(PROV.used)
-    PROV_wasGeneratedBy = str(PROV.wasGeneratedBy)
-    RDF_type = str(RDF.type)
-    SH_resultSeverity = str(SH.resultSeverity)
-    XSD_dateTime = str(XSD.dateTime)
-
-
-def assessment_triples(
-    a: ModelAssessment, fw: Framework, *, now: datetime, ids: Ids = DEFAULT_IDS
-) -> Iterator[str]:
-    """The RDF of one assessment as N-Triples lines (see docs/assessment.md)."""
-    node = f"<{ids.assessment(fw.key, a.model)}>"
-    base = node[:-1]
-    model = f"<{a.model}>"
-    run = f"{base}#run>"
-    time = f'"{now.isoformat()}"^^<{_T.XSD_dateTime}>'
-    rdf_type = f"<{_T.RDF_type}>"
-    yield f"{node} {rdf_type} <{_T.MOF_Assessment}> ."
-    yield f"{node} {rdf_type} <{_T.PROV_Entity}> ."
-    yield f"{node} <{_T.MOF_assessedModel}> {model} ."
-    yield f"{node} <{_T.MOF_framework}> <{fw.iri}> ."
-    yield f"{node} <{_T.MOF_classNumber}> {_lit(a.class_number)} ."
-    if a.class_iri is not None:
-        yield f"{node} <{_T.DCTERMS_conformsTo}> <{a.class_iri}> ."
-    yield f"{node} <{_T.PROV_generatedAtTime}> {time} ."
-    yield f"{node} <{_T.PROV_wasGeneratedBy}> {run} ."
-    yield f"{run} {rdf_type} <{_T.PROV_Activity}> ."
-    yield f"{run} <{_T.PROV_used}> <{fw.shapes_iri}> ."
-    yield f"{run} <{_T.MOF_shapesVersion}> {_lit(fw.version)} ."
-    yield f"{run} <{_T.PROV_endedAtTime}> {time} ."
-    for cls in fw.classes:
-        local = _local(cls.iri)
-        m = f"{base}#progress-{local}>"
-        yield f"{node} <{_T.DQV_hasQualityMeasurement}> {m} ."
-        yield f"{m} {rdf_type} <{_T.DQV_QualityMeasurement}> ."
-        metric = MOF["Progress" + local.removeprefix("MOF-")]
-        yield f"{m} <{_T.DQV_isMeasurementOf}> <{metric}> ."
-        yield f"{m} <{_T.MOF_forClass}> <{cls.iri}> ."
-        yield f"{m} <{_T.DQV_value}> {_lit(round(a.progress[cls.number], 4))} ."
-    for o in a.outcomes:
-        req = o.requirement
-        local = _local(req.shape)
-        assertion, result = f"{base}#{local}>", f"{base}#{local}-result>"
-        yield f"{node} <{_T.MOF_hasOutcome}> {assertion} ."
-        yield f"{assertion} {rdf_type} <{_T.EARL_Assertion}> ."
-        yield f"{assertion} <{_T.EARL_subject}> {model} ."
-        yield f"{assertion} <{_T.EARL_test}> <{req.shape}> ."
-        yield f"{assertion} <{_T.MOF_componentType}> <{req.component_type}> ."
-        yield f"{assertion} <{_T.MOF_forClass}> <{req.for_class}> ."
-        if req.optional:
-            yield f"{assertion} <{_T.MOF_optional}> {_lit(True)} ."
-        yield f"{assertion} <{_T.MOF_status}> <{o.status}> ."
-        if o.state is not None:
-            yield f"{assertion} <{_T.MOF_component}> <{o.state.component}> ."
-            if o.state.licence is not None:
-                yield f"{assertion} <{_T.MOF_appliedLicence}> <{o.state.licence}> ."
-            if o.state.licence_text is not None:
-                yield f"{assertion} <{_T.MOF_licenceText}> {_lit(o.state.licence_text)} ."
-            source = o.state.licence_source or _T.MOF_NoLicenceSource
-            yield f"{assertion} <{_T.MOF_licenceSource}> <{source}> ."
-        yield f"{assertion} <{_T.EARL_result}> {result} ."
-        yield f"{result} {rdf_type} <{_T.EARL_TestResult}> ."
-        yield f"{result} <{_T.EARL_outcome}> <{_T.EARL_passed if o.met else _T.EARL_failed}> ."
-    for w in a.warnings:
-        warning, result = (
-            f"{base}#warning-{_local(w.component)}>",
-            f"{base}#warning-{_local(w.component)}-result>",
-        )
-        yield f"{node} <{_T.MOF_hasOutcome}> {warning} ."
-        yield f"{warning} {rdf_type} <{_T.EARL_Assertion}> ."
-        yield f"{warning} <{_T.EARL_subject}> <{w.component}> ."
-        yield f"{warning} <{_T.EARL_test}> <{w.shape}> ."
-        yield f"{warning} <{_T.MOF_status}> <{_T.MOF_OpenNotTypeAppropriate}> ."
-        yield f"{warning} <{_T.EARL_result}> {result} ."
-        yield f"{result} {rdf_type} <{_T.EARL_TestResult}> ."
-        yield f"{result} <{_T.EARL_outcome}> <{_T.EARL_passed}> ."
-        yield f"{result} <{_T.SH_resultSeverity}> <{w.severity}> ."
-
-
-def assessment_rdf(
-    a: ModelAssessment, fw: Framework, *, now: datetime, ids: Ids = DEFAULT_IDS
-) -> Graph:
-    """The RDF of one assessment as an rdflib graph."""
-    text = "\n".join(assessment_triples(a, fw, now=now, ids=ids))
-    return Graph().parse(data=text, format="nt")
-
-
-def write_assessments(
-    store: Store,
-    assessments: Sequence[ModelAssessment],
-    *,
-    now: datetime | None = None,
-    shapes: Path | None = None,
-) -> list[str]:
-    """Replace each model's assessment graph (per framework), all in one commit.
-
-    One SPARQL update (DROP each graph, then INSERT DATA all of them): Oxigraph applies an
-    update request as one transaction. (Staging graphs moved with MOVE were twice as slow.)
-    """
-    when = now or datetime.now(UTC)
-    frameworks: dict[str, Framework] = {}
-    graphs: list[str] = []
-    parts: list[str] = []
-    for a in assessments:
-        if a.framework not in frameworks:
-            frameworks[a.framework] = load_framework(a.framework, shapes=shapes)
-        fw = frameworks[a.framework]
-        graph = str(assessment_graph(fw.key, a.model))
-        graphs.append(graph)
-        parts.append(f"GRAPH <{graph}> {{\n")
-        parts.append("\n".join(assessment_triples(a, fw, now=when)))
-        parts.append("\n}\n")
-    if not graphs:
-        return []
-    drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in graphs)
-    store.update(drops + "INSERT DATA {\n" + "".join(parts) + "}")
-    return sorted(graphs)
-
-
 __all__ = [
     "ComponentState",
     "LicenceWarning",
@@ -522,7 +382,6 @@ __all__ = [
     "assess_models",
     "assess_with",
     "assessment_rdf",
-    "assessment_triples",
     "derive",
     "derived_graph",
     "derived_triples",

@@ -1,0 +1,316 @@
+"""Assessments as RDF: pyoxigraph quads built directly (no text to parse), written in one go.
+
+The vocabulary is in docs/assessment.md. Each model's assessment under a framework is one
+named graph, ``graph:assessment/<framework>/<model-key>``. :func:`write_assessments` writes a
+run's graphs as follows (docs/assessment.md, "Writing assessments"):
+
+- none of the target graphs exists yet (the first assessment, the common case): the quads go
+  straight into their graphs with one bulk insert; nothing is replaced;
+- some exist: the quads go into per-run staging graphs (``urn:mofkg:staging:<run>:<target>``),
+  then ONE SPARQL update drops the old targets, copies the staging graphs into them and drops
+  the staging graphs: readers see the old assessments or the new ones, never a mix. A failure
+  before that update leaves the previous assessments as they were (and no staging graph).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.namespace import DCTERMS, PROV, RDF, SH, XSD
+
+from .errors import MofkgError, ReadOnlyError
+from .namespaces import DEFAULT_IDS, DQV, EARL, MOF, Ids, assessment_graph
+from .requirements import Framework, load_framework
+from .store import STAGING_PREFIX, Store
+from .terms import triples_to_graph
+
+if TYPE_CHECKING:
+    from .assessment import ModelAssessment
+
+Quad = ox.Quad
+N = ox.NamedNode
+
+
+def _n(iri: object) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+class _T:
+    """The constant terms of the writer, as pyoxigraph nodes (built once)."""
+
+    type = _n(RDF.type)
+    conformsTo = _n(DCTERMS.conformsTo)
+    QualityMeasurement = _n(DQV.QualityMeasurement)
+    hasQualityMeasurement = _n(DQV.hasQualityMeasurement)
+    isMeasurementOf = _n(DQV.isMeasurementOf)
+    value = _n(DQV.value)
+    Assertion = _n(EARL.Assertion)
+    TestResult = _n(EARL.TestResult)
+    failed = _n(EARL.failed)
+    outcome = _n(EARL.outcome)
+    passed = _n(EARL.passed)
+    result = _n(EARL.result)
+    subject = _n(EARL.subject)
+    test = _n(EARL.test)
+    Assessment = _n(MOF.Assessment)
+    NoLicenceSource = _n(MOF.NoLicenceSource)
+    OpenNotTypeAppropriate = _n(MOF.OpenNotTypeAppropriate)
+    appliedLicence = _n(MOF.appliedLicence)
+    assessedModel = _n(MOF.assessedModel)
+    classNumber = _n(MOF.classNumber)
+    component = _n(MOF.component)
+    componentType = _n(MOF.componentType)
+    forClass = _n(MOF.forClass)
+    framework = _n(MOF.framework)
+    hasOutcome = _n(MOF.hasOutcome)
+    licenceSource = _n(MOF.licenceSource)
+    licenceText = _n(MOF.licenceText)
+    optional = _n(MOF.optional)
+    shapesVersion = _n(MOF.shapesVersion)
+    status = _n(MOF.status)
+    Activity = _n(PROV.Activity)
+    Entity = _n(PROV.Entity)
+    endedAtTime = _n(PROV.endedAtTime)
+    generatedAtTime = _n(PROV.generatedAtTime)
+    used = _n(PROV.used)
+    wasGeneratedBy = _n(PROV.wasGeneratedBy)
+    resultSeverity = _n(SH.resultSeverity)
+    true = ox.Literal("true", datatype=_n(XSD.boolean))
+
+
+@dataclass
+class _Terms:
+    """Per-framework and per-run terms, and a cache of the IRIs many assessments share."""
+
+    fw: Framework
+    now: ox.Literal
+    version: ox.Literal
+    framework: ox.NamedNode
+    shapes: ox.NamedNode
+    classes: list[tuple[str, ox.NamedNode, ox.NamedNode]]  # (local, class, metric)
+    requirements: list[tuple[str, ox.NamedNode, ox.NamedNode, ox.NamedNode, bool]]
+    nodes: dict[str, ox.NamedNode] = field(default_factory=dict)
+    numbers: dict[int, ox.Literal] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, fw: Framework, now: datetime) -> _Terms:
+        classes = []
+        for c in fw.classes:
+            local = _local(c.iri)
+            metric = _n(MOF["Progress" + local.removeprefix("MOF-")])
+            classes.append((local, _n(c.iri), metric))
+        requirements = [
+            (_local(r.shape), _n(r.shape), _n(r.component_type), _n(r.for_class), r.optional)
+            for r in fw.requirements
+        ]
+        return cls(
+            fw=fw,
+            now=ox.Literal(now.isoformat(), datatype=_n(XSD.dateTime)),
+            version=ox.Literal(fw.version),
+            framework=_n(fw.iri),
+            shapes=_n(fw.shapes_iri),
+            classes=classes,
+            requirements=requirements,
+        )
+
+    def node(self, iri: str) -> ox.NamedNode:
+        """A cached node for IRIs that recur (licences, statuses, sources, classes)."""
+        found = self.nodes.get(iri)
+        if found is None:
+            found = self.nodes[iri] = ox.NamedNode(iri)
+        return found
+
+    def integer(self, value: int) -> ox.Literal:
+        found = self.numbers.get(value)
+        if found is None:
+            found = self.numbers[value] = ox.Literal(str(value), datatype=_n(XSD.integer))
+        return found
+
+
+def _double(value: float) -> ox.Literal:
+    return ox.Literal(repr(value), datatype=_n(XSD.double))
+
+
+def assessment_quads(
+    a: ModelAssessment, terms: _Terms, graph: ox.NamedNode, *, ids: Ids = DEFAULT_IDS
+) -> Iterator[ox.Quad]:
+    """The RDF of one assessment, in the named graph ``graph`` (see docs/assessment.md).
+
+    The outcomes of a model share two result nodes, ``<assessment>#passed`` and
+    ``<assessment>#failed`` (``earl:result/earl:outcome`` reads as before, with 2 triples per
+    outcome fewer than a result node each).
+    """
+    t, g = _T, graph
+    base = str(ids.assessment(terms.fw.key, a.model))
+    node, model, run = N(base), N(str(a.model)), N(base + "#run")
+    yield Quad(node, t.type, t.Assessment, g)
+    yield Quad(node, t.type, t.Entity, g)
+    yield Quad(node, t.assessedModel, model, g)
+    yield Quad(node, t.framework, terms.framework, g)
+    yield Quad(node, t.classNumber, terms.integer(a.class_number), g)
+    if a.class_iri is not None:
+        yield Quad(node, t.conformsTo, terms.node(str(a.class_iri)), g)
+    yield Quad(node, t.generatedAtTime, terms.now, g)
+    yield Quad(node, t.wasGeneratedBy, run, g)
+    yield Quad(run, t.type, t.Activity, g)
+    yield Quad(run, t.used, terms.shapes, g)
+    yield Quad(run, t.shapesVersion, terms.version, g)
+    yield Quad(run, t.endedAtTime, terms.now, g)
+    for (local, cls, metric), c in zip(terms.classes, terms.fw.classes, strict=True):
+        m = N(f"{base}#progress-{local}")
+        yield Quad(node, t.hasQualityMeasurement, m, g)
+        yield Quad(m, t.type, t.QualityMeasurement, g)
+        yield Quad(m, t.isMeasurementOf, metric, g)
+        yield Quad(m, t.forClass, cls, g)
+        yield Quad(m, t.value, _double(round(a.progress[c.number], 4)), g)
+    results: dict[bool, ox.NamedNode] = {}
+    for (local, shape, ctype, for_class, optional), o in zip(
+        terms.requirements, a.outcomes, strict=True
+    ):
+        assertion = N(f"{base}#{local}")
+        yield Quad(node, t.hasOutcome, assertion, g)
+        yield Quad(assertion, t.type, t.Assertion, g)
+        yield Quad(assertion, t.subject, model, g)
+        yield Quad(assertion, t.test, shape, g)
+        yield Quad(assertion, t.componentType, ctype, g)
+        yield Quad(assertion, t.forClass, for_class, g)
+        if optional:
+            yield Quad(assertion, t.optional, t.true, g)
+        yield Quad(assertion, t.status, terms.node(str(o.status)), g)
+        state = o.state
+        if state is not None:
+            yield Quad(assertion, t.component, N(str(state.component)), g)
+            if state.licence is not None:
+                yield Quad(assertion, t.appliedLicence, terms.node(str(state.licence)), g)
+            if state.licence_text is not None:
+                yield Quad(assertion, t.licenceText, ox.Literal(state.licence_text), g)
+            source = state.licence_source
+            yield Quad(
+                assertion,
+                t.licenceSource,
+                terms.node(str(source)) if source is not None else t.NoLicenceSource,
+                g,
+            )
+        result = results.get(o.met)
+        if result is None:
+            result = results[o.met] = N(base + ("#passed" if o.met else "#failed"))
+            yield Quad(result, t.type, t.TestResult, g)
+            yield Quad(result, t.outcome, t.passed if o.met else t.failed, g)
+        yield Quad(assertion, t.result, result, g)
+    for w in a.warnings:
+        local = _local(w.component)
+        warning, wresult = N(f"{base}#warning-{local}"), N(f"{base}#warning-{local}-result")
+        yield Quad(node, t.hasOutcome, warning, g)
+        yield Quad(warning, t.type, t.Assertion, g)
+        yield Quad(warning, t.subject, N(str(w.component)), g)
+        yield Quad(warning, t.test, terms.node(str(w.shape)), g)
+        yield Quad(warning, t.status, t.OpenNotTypeAppropriate, g)
+        yield Quad(warning, t.result, wresult, g)
+        yield Quad(wresult, t.type, t.TestResult, g)
+        yield Quad(wresult, t.outcome, t.passed, g)
+        yield Quad(wresult, t.resultSeverity, terms.node(str(w.severity)), g)
+
+
+def assessment_rdf(
+    a: ModelAssessment, fw: Framework, *, now: datetime, ids: Ids = DEFAULT_IDS
+) -> Graph:
+    """The RDF of one assessment as an rdflib graph."""
+    graph = N(str(assessment_graph(fw.key, a.model)))
+    return triples_to_graph(assessment_quads(a, _Terms.of(fw, now), graph, ids=ids))
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One assessment to write: its target graph and the framework's terms."""
+
+    assessment: ModelAssessment
+    target: str
+    terms: _Terms
+
+
+def _plan(
+    assessments: Sequence[ModelAssessment], when: datetime, shapes: Path | None
+) -> list[_Planned]:
+    frameworks: dict[str, _Terms] = {}
+    planned = []
+    for a in assessments:
+        terms = frameworks.get(a.framework)
+        if terms is None:
+            terms = frameworks[a.framework] = _Terms.of(
+                load_framework(a.framework, shapes=shapes), when
+            )
+        planned.append(_Planned(a, str(assessment_graph(a.framework, a.model)), terms))
+    return planned
+
+
+def _quads(planned: Sequence[_Planned], graph_of: dict[str, str] | None) -> Iterator[ox.Quad]:
+    for p in planned:
+        name = graph_of[p.target] if graph_of is not None else p.target
+        yield from assessment_quads(p.assessment, p.terms, N(name))
+
+
+def write_assessments(
+    store: Store,
+    assessments: Sequence[ModelAssessment],
+    *,
+    now: datetime | None = None,
+    shapes: Path | None = None,
+) -> list[str]:
+    """Replace each model's assessment graph (per framework); return the graphs written.
+
+    When none of the graphs exists yet, the quads go straight into them with
+    ``bulk_extend``; otherwise through staging graphs and one update (see the module).
+    """
+    if store.read_only:
+        raise ReadOnlyError("this store is open read-only")
+    planned = _plan(assessments, now or datetime.now(UTC), shapes)
+    if not planned:
+        return []
+    targets = [p.target for p in planned]
+    existing = {g.value for g in store.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
+    oxi = store.oxigraph
+    try:
+        if existing.isdisjoint(targets):
+            oxi.bulk_extend(_quads(planned, None))
+            return sorted(targets)
+        run = f"{STAGING_PREFIX}{uuid.uuid4().hex}:"
+        staging = {target: run + target for target in targets}
+        try:
+            oxi.bulk_extend(_quads(planned, staging))
+            store.update(_swap_update(staging))
+        finally:
+            leftover = [s for s in staging.values() if oxi.contains_named_graph(N(s))]
+            if leftover:
+                store.drop_graphs(leftover)
+    except OSError as exc:
+        raise MofkgError(f"cannot write the assessments to the store: {exc}") from exc
+    return sorted(targets)
+
+
+def _swap_update(staging: dict[str, str]) -> str:
+    """One update: drop the old targets, copy each staging graph into its target, drop staging."""
+    drops = "".join(f"DROP SILENT GRAPH <{target}> ;\n" for target in staging)
+    pairs = "\n".join(f"  (<{s}> <{t}>)" for t, s in staging.items())
+    copy = f"""INSERT {{ GRAPH ?target {{ ?s ?p ?o }} }} WHERE {{
+  VALUES (?staging ?target) {{
+{pairs}
+  }}
+  GRAPH ?staging {{ ?s ?p ?o }}
+}} ;
+"""
+    cleanup = " ;\n".join(f"DROP SILENT GRAPH <{s}>" for s in staging.values())
+    return drops + copy + cleanup
+
+
+__all__ = ["assessment_quads", "assessment_rdf", "write_assessments"]
