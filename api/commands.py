@@ -22,15 +22,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = dataclasses.replace(settings, **changes)
     store = Store(settings.store)
     if prepare_for_serving(store, settings):
-        print(f"mofkg: the store was empty: loaded and assessed the demo catalogue "
-              f"({len(store)} triples)", file=sys.stderr)
+        print(
+            f"mofkg: the store was empty: loaded and assessed the demo catalogue "
+            f"({len(store)} triples)",
+            file=sys.stderr,
+        )
     store.flush()
     # The server opens the store itself, after gunicorn has forked its worker.
     del store
     from .app import serve
 
-    print(f"mofkg: serving {settings.store} at http://{settings.host}:{settings.port}/",
-          file=sys.stderr)
+    print(
+        f"mofkg: serving {settings.store} at http://{settings.host}:{settings.port}/",
+        file=sys.stderr,
+    )
     serve(settings)
     return 0
 

@@ -21,6 +21,8 @@ graphstore.errors.QueryRefusedError: SERVICE <http://evil.example/> is refused: 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -156,6 +158,69 @@ class Policy:
                 f"{word} <{iri}> is refused: the store holds no such graph and graphs are "
                 "never fetched"
             )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What :meth:`Policy.check` said of a text: nothing (allowed), or the error it raised."""
+
+    kind: type[QueryError] | None = None
+    message: str = ""
+
+    def enforce(self) -> None:
+        """Raise the error again (a fresh instance), or nothing if the text was allowed."""
+        if self.kind is not None:
+            raise self.kind(self.message)
+
+
+class VerdictCache:
+    """The policy's verdicts on recent texts, keyed by the exact text and its base IRI.
+
+    Clients repeat the same queries, and the lexer costs more than the lookup. A verdict
+    depends on the allow-list (fixed) and on the graphs the store holds (``FROM``), so the
+    endpoint calls :meth:`clear` after every write.
+
+    >>> cache = VerdictCache(size=2)
+    >>> policy = Policy(allow=(), holds=lambda iri: False)
+    >>> cache.check(policy, "SELECT * { SERVICE <http://x.example/> {} }")
+    Traceback (most recent call last):
+    ...
+    graphstore.errors.QueryRefusedError: SERVICE <http://x.example/> is refused: ...
+    >>> len(cache)
+    1
+    """
+
+    def __init__(self, *, size: int = 1024) -> None:
+        self.size = size
+        self._verdicts: OrderedDict[tuple[str, str | None], Verdict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._verdicts)
+
+    def check(self, policy: Policy, text: str) -> None:
+        """:meth:`Policy.check`, answered from the cache when the same text was checked."""
+        key = (text, policy.base_iri)
+        with self._lock:
+            verdict = self._verdicts.get(key)
+            if verdict is not None:
+                self._verdicts.move_to_end(key)
+        if verdict is None:
+            try:
+                policy.check(text)
+                verdict = Verdict()
+            except QueryError as exc:
+                verdict = Verdict(type(exc), str(exc))
+            with self._lock:
+                self._verdicts[key] = verdict
+                while len(self._verdicts) > self.size:
+                    self._verdicts.popitem(last=False)
+        verdict.enforce()
+
+    def clear(self) -> None:
+        """Forget every verdict (the store's graphs changed)."""
+        with self._lock:
+            self._verdicts.clear()
 
 
 def add_using(update: str, *, using: Iterable[str], using_named: Iterable[str]) -> str:

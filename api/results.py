@@ -1,7 +1,9 @@
-"""SPARQL query results written out: JSON, XML, CSV and TSV, for solutions and booleans.
+"""SPARQL query results written out in Python: JSON, XML, CSV and TSV.
 
-Written here rather than by Oxigraph so that a row-capped list of solutions can be
-serialised (Oxigraph only serialises a whole, live result iterator).
+The query workers write solutions with Oxigraph's own (Rust) writers, row cap included
+(:func:`api.query_worker.capped_tsv`); ASK answers come from :func:`serialize_boolean`
+because Oxigraph writes a bare ``true`` for CSV and TSV, without the ``_askResult`` header.
+:func:`serialize_solutions` stays for callers that hold rows in Python.
 
 >>> import pyoxigraph as ox
 >>> rows = [{"x": ox.Literal("a,b")}]

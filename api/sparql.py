@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 from flask import Blueprint, Response, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID, XSD
@@ -24,6 +27,7 @@ from .errors import BadRequestError, NotAcceptableError
 from .negotiation import (
     GRAPH_FORMAT_IRIS,
     RESULT_FORMATS,
+    ResultFormat,
     accept_for_format_name,
     acceptable,
     content_type,
@@ -32,7 +36,7 @@ from .negotiation import (
 )
 from .policy import add_using
 from .query_worker import QueryJob
-from .state import endpoint
+from .state import Endpoint, endpoint
 
 #: The SPARQL 1.1 Service Description vocabulary.
 
@@ -103,41 +107,97 @@ def sparql() -> Response:
     return _run_query(query)
 
 
-def _run_query(query: str) -> Response:
-    state = endpoint()
-    accept = request.headers.get("Accept")
-    if request.values.get("format"):
-        try:
-            accept = accept_for_format_name(request.values["format"])
-        except UnsupportedFormatError as exc:
-            raise BadRequestError(f"format={request.values['format']}: {exc}") from exc
-    result_format = negotiate_results(accept)
-    rdf_format = negotiate_rdf(accept)
-    if result_format is None and rdf_format is None:
+@dataclass(frozen=True)
+class QueryFormats:
+    """What an Accept header asks of a query: a results format and an RDF format (or None)."""
+
+    results: ResultFormat | None
+    rdf_name: str | None
+
+
+@lru_cache(maxsize=256)
+def query_formats(accept: str | None) -> QueryFormats:
+    """The formats for an Accept header; clients send few distinct ones, so it is cached.
+
+    >>> query_formats("text/csv")
+    QueryFormats(results=ResultFormat(name='csv', ...), rdf_name=None)
+    """
+    rdf = negotiate_rdf(accept)
+    return QueryFormats(negotiate_results(accept), rdf.name if rdf else None)
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """A query's answer before it becomes an HTTP response: body, Content-Type, headers."""
+
+    body: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...]
+
+
+def answer_query(
+    state: Endpoint,
+    query: str,
+    *,
+    accept: str | None,
+    base_iri: str,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> QueryAnswer:
+    """Negotiate, check the policy, run the query in a worker and describe the answer.
+
+    Flask-free, so that :mod:`api.fastpath` answers plain ``GET /sparql?query=`` requests
+    with the very same code as the view.
+    """
+    formats = query_formats(accept)
+    if formats.results is None and formats.rdf_name is None:
         raise NotAcceptableError(acceptable(accept))
-    state.policy(base_iri=request.base_url).check(query)
-    default = _graphs("default-graph-uri")
-    named = _graphs("named-graph-uri")
-    dataset = bool(default or named)
+    state.check_policy(query, base_iri=base_iri)
+    dataset = bool(default_graphs or named_graphs)
     job = QueryJob(
         query=query,
-        default_graphs=tuple(default) if dataset else None,
-        named_graphs=tuple(named) if dataset else None,
-        result_format=result_format.name if result_format else None,
-        rdf_format=rdf_format.name if rdf_format else None,
+        default_graphs=tuple(default_graphs or ()) if dataset else None,
+        named_graphs=tuple(named_graphs or ()) if dataset else None,
+        result_format=formats.results.name if formats.results else None,
+        rdf_format=formats.rdf_name,
         max_rows=state.settings.max_rows,
-        base_iri=request.base_url,
+        base_iri=base_iri,
     )
     outcome = state.pool.run(job)
     outcome.raise_error()
-    response = Response(outcome.body, content_type=content_type(outcome.media_type))
-    response.headers["Vary"] = "Accept"
+    headers: tuple[tuple[str, str], ...] = (("Vary", "Accept"),)
     if outcome.truncated:
         limit = state.settings.max_rows
-        response.headers[TRUNCATED_HEADER] = "true"
-        response.headers["Warning"] = (
-            f'199 mofkg "results truncated to the first {limit} rows (setting max_rows)"'
+        headers += (
+            (TRUNCATED_HEADER, "true"),
+            (
+                "Warning",
+                f'199 mofkg "results truncated to the first {limit} rows (setting max_rows)"',
+            ),
         )
+    return QueryAnswer(outcome.body, content_type(outcome.media_type), headers)
+
+
+def _run_query(query: str) -> Response:
+    accept = request.headers.get("Accept")
+    fmt_name = request.args.get("format") or (
+        request.form.get("format") if request.mimetype == FORM else None
+    )
+    if fmt_name:
+        try:
+            accept = accept_for_format_name(fmt_name)
+        except UnsupportedFormatError as exc:
+            raise BadRequestError(f"format={fmt_name}: {exc}") from exc
+    answer = answer_query(
+        endpoint(),
+        query,
+        accept=accept,
+        base_iri=request.base_url,
+        default_graphs=_graphs("default-graph-uri"),
+        named_graphs=_graphs("named-graph-uri"),
+    )
+    response = Response(answer.body, content_type=answer.content_type)
+    response.headers.extend(answer.headers)
     return response
 
 

@@ -21,7 +21,7 @@ from graphstore.settings import Settings
 from graphstore.store import Store
 
 from .errors import MissingTokenError
-from .policy import Policy
+from .policy import Policy, VerdictCache
 from .query_worker import QueryPool
 
 EXTENSION = "mofkg"
@@ -36,12 +36,17 @@ class Endpoint:
     store: Store
     pool: QueryPool
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    verdicts: VerdictCache = field(default_factory=VerdictCache)
 
     def policy(self, *, base_iri: str | None = None) -> Policy:
         """The SERVICE / LOAD / FROM policy against this store's graphs."""
         return Policy(
             allow=self.settings.service_allow, holds=self.store.has_graph, base_iri=base_iri
         )
+
+    def check_policy(self, text: str, *, base_iri: str | None = None) -> None:
+        """Check a query against the policy, through the cache of recent verdicts."""
+        self.verdicts.check(self.policy(base_iri=base_iri), text)
 
     def check_token(self) -> None:
         """Refuse a write: 403 when writes are off, 401 without the right bearer token."""
@@ -70,6 +75,7 @@ class Endpoint:
             try:
                 yield self.store
             finally:
+                self.verdicts.clear()
                 self.pool.stored_changed()
 
     def write(self, action: Callable[[Store], T]) -> T:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,52 @@ def test_query_parameters_are_url_decoded_once(server: Server) -> None:
     query = urllib.parse.quote("ASK { ?s ?p 5 }")
     response = get(f"{server.sparql}?query={query}", timeout=30)
     assert response.json()["boolean"] is True
+
+
+@pytest.mark.parametrize(
+    ("accept", "rows_in"),
+    [
+        (
+            "application/sparql-results+json",
+            lambda text: len(json.loads(text)["results"]["bindings"]),
+        ),
+        ("application/sparql-results+xml", lambda text: text.count("<result>")),
+        ("text/csv", lambda text: len(text.splitlines()) - 1),
+        ("text/tab-separated-values", lambda text: len(text.splitlines()) - 1),
+    ],
+)
+def test_row_cap_is_exact_in_every_format(
+    server: Server, accept: str, rows_in: Callable[[str], int]
+) -> None:
+    def ask(limit: int) -> Reply:
+        query = f"SELECT ?s ?o WHERE {{ ?s ?p ?o }} ORDER BY ?o LIMIT {limit}"
+        return get(server.sparql, params={"query": query}, headers={"Accept": accept}, timeout=30)
+
+    exactly = ask(100)
+    assert rows_in(exactly.text) == 100
+    assert "X-Mofkg-Truncated" not in exactly.headers
+    one_more = ask(101)
+    assert one_more.headers["X-Mofkg-Truncated"] == "true"
+    assert one_more.text == exactly.text
+
+
+def test_from_verdicts_follow_writes(server: Server) -> None:
+    graph = EX + "later"
+    query = f"ASK FROM <{graph}> {{ ?s ?p ?o }}"
+    refused = _query(server, query)
+    assert refused.status_code == 403
+    assert f"FROM <{graph}> is refused: the store holds no such graph" in refused.text
+    # The same text again is answered from the policy's cache, with the same message.
+    assert _query(server, query).text == refused.text
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    created = put(
+        server.graph_store,
+        params={"graph": graph},
+        data=f"<{EX}s> <{EX}p> 'x' .",
+        headers={"Content-Type": "text/turtle", **auth},
+        timeout=30,
+    )
+    assert created.status_code == 201
+    assert _query(server, query).json()["boolean"] is True
+    delete(server.graph_store, params={"graph": graph}, headers=auth, timeout=30)
+    assert _query(server, query).status_code == 403

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 
+from api.app import QueryFastPath
 from graphstore.formats import format_for_media_type
 from graphstore.settings import Settings
 from graphstore.store import Store
@@ -248,3 +249,51 @@ def test_format_parameter_stands_in_for_accept(server: Server) -> None:
     bad = get(server.sparql, params={"query": SELECT, "format": "png"})
     assert bad.status_code == 400
     assert "format=png" in bad.text
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        (SELECT, "application/sparql-results+json"),
+        (SELECT, "text/csv"),
+        (f"CONSTRUCT WHERE {{ ?s <{EX}p> ?o }}", "application/n-triples"),
+        ("ASK { ?s ?p ?o }", "application/sparql-results+xml"),
+        ("SELECT * WHERE { ?s ?p }", "application/sparql-results+json"),
+        ("SELECT * WHERE { SERVICE <http://elsewhere.example/> { ?s ?p ?o } }", "*/*"),
+        (SELECT, "image/png"),
+    ],
+)
+def test_plain_get_answers_exactly_as_the_full_view(
+    server: Server, query: str, accept: str
+) -> None:
+    """A GET with only ``query=`` skips Flask (api.app.QueryFastPath); a form POST does not."""
+    fast = get(server.sparql, params={"query": query}, headers={"Accept": accept})
+    full = post(server.sparql, data={"query": query}, headers={"Accept": accept})
+    assert fast.status_code == full.status_code
+    assert fast.text == full.text
+    ignored = {"date", "server", "connection", "content-length"}
+    assert {k.lower(): v for k, v in fast.headers.items() if k.lower() not in ignored} == {
+        k.lower(): v for k, v in full.headers.items() if k.lower() not in ignored
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "query_string", "taken"),
+    [
+        ("GET", "query=ASK%7B%7D", True),
+        ("GET", "query=ASK+%7B%7D", True),
+        ("POST", "query=ASK%7B%7D", False),
+        ("GET", "query=ASK%7B%7D&format=csv", False),
+        ("GET", "query=ASK%7B%7D&default-graph-uri=http%3A%2F%2Fg", False),
+        ("GET", "query=a&query=b", False),
+        ("GET", "", False),
+    ],
+)
+def test_only_plain_gets_take_the_fast_path(
+    server: Server, method: str, query_string: str, taken: bool
+) -> None:
+    assert server.app is not None
+    fast = server.app.wsgi_app
+    assert isinstance(fast, QueryFastPath)
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": "/sparql", "QUERY_STRING": query_string}
+    assert (fast._query(environ) is not None) is taken
