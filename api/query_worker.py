@@ -187,14 +187,22 @@ def _prefixes_for(name: str) -> dict[str, str] | None:
     return dict(PREFIXES) if name in ("turtle", "rdfxml") else None
 
 
+OPEN_ATTEMPTS = 8
+
+
 def _open(path: str) -> ox.Store:
-    for attempt in range(3):
+    """Open the store read-only, retrying while a write moves its files (up to ~1.4 s).
+
+    A read-only open can fail while the server process flushes or compacts; giving up at
+    once killed the worker and failed the query in hand, under load.
+    """
+    for attempt in range(OPEN_ATTEMPTS):
         try:
             return ox.Store.read_only(path)
         except OSError:
-            if attempt == 2:
+            if attempt == OPEN_ATTEMPTS - 1:
                 raise
-            time.sleep(0.05)
+            time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
 
 
