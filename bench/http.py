@@ -229,11 +229,11 @@ def main() -> int:
         queries = {name: q % fill for name, q in QUERIES.items()}
 
         port = free_port()
-        print(f"mofkg serve (gunicorn, 2 query workers) on port {port}", flush=True)
+        print(f"mofkg serve (gunicorn, 4 query workers) on port {port}", flush=True)
         ours = run_server(
             [str(BIN / "mofkg"), "serve", "--store", str(ours_dir), "--port", str(port)],
             f"http://127.0.0.1:{port}/sparql",
-            {"MOFKG_WORKERS": "2", "MOFKG_MAX_ROWS": "100000"},
+            {"MOFKG_WORKERS": "4", "MOFKG_MAX_ROWS": "100000"},
         )
         try:
             mine = measure(f"http://127.0.0.1:{port}/sparql", queries, args)

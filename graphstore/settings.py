@@ -83,7 +83,11 @@ class Settings:
     host: str = field(default="127.0.0.1", metadata={"doc": "Address `mofkg serve` binds."})
     port: int = field(default=8000, metadata={"doc": "Port `mofkg serve` listens on."})
     workers: int = field(
-        default=2, metadata={"doc": "Query worker processes of the SPARQL endpoint."}
+        default=4,
+        metadata={
+            "doc": "Query worker processes of the SPARQL endpoint (more than the cores, so "
+            "that a short query need not wait behind a long one)."
+        },
     )
 
     def __post_init__(self) -> None:
