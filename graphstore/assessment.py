@@ -147,10 +147,13 @@ def derive(store: Store, framework: Framework) -> int:
     name = f"{STAGING_PREFIX}{uuid.uuid4().hex}" if replace else target
     graph = ox.NamedNode(name)
     triples = store.query(framework.rules)
+    quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
     try:
-        store.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
         if replace:
+            store.oxigraph.extend(quads)
             store.update(f"MOVE SILENT GRAPH <{name}> TO GRAPH <{target}>")
+        else:
+            store.oxigraph.bulk_extend(quads)  # a new graph: nothing for readers to lose
     finally:
         if replace and store.oxigraph.contains_named_graph(graph):
             store.drop_graphs([name])

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -256,6 +257,12 @@ def _plan(
 
 def _quads(planned: Sequence[_Planned], graph_of: dict[str, str] | None) -> Iterator[ox.Quad]:
     for p in planned:
+        wanted = len(p.terms.requirements)
+        if len(p.assessment.outcomes) != wanted:
+            raise MofkgError(
+                f"{p.assessment.model}: the assessment has {len(p.assessment.outcomes)} "
+                f"outcomes, the framework {p.terms.fw.key} has {wanted} requirements"
+            )
         name = graph_of[p.target] if graph_of is not None else p.target
         yield from assessment_quads(p.assessment, p.terms, N(name))
 
@@ -282,12 +289,16 @@ def write_assessments(
     oxi = store.oxigraph
     try:
         if existing.isdisjoint(targets):
-            oxi.bulk_extend(_quads(planned, None))
+            try:
+                _bulk_extend(oxi, _quads(planned, None))
+            except BaseException:
+                store.drop_graphs([t for t in targets if oxi.contains_named_graph(N(t))])
+                raise
             return sorted(targets)
         run = f"{STAGING_PREFIX}{uuid.uuid4().hex}:"
         staging = {target: run + target for target in targets}
         try:
-            oxi.bulk_extend(_quads(planned, staging))
+            _bulk_extend(oxi, _quads(planned, staging))
             store.update(_swap_update(staging))
         finally:
             leftover = [s for s in staging.values() if oxi.contains_named_graph(N(s))]
@@ -296,6 +307,16 @@ def write_assessments(
     except OSError as exc:
         raise MofkgError(f"cannot write the assessments to the store: {exc}") from exc
     return sorted(targets)
+
+
+#: Quads per bulk insert: the bulk loader holds a whole call in memory (about 0.5 KiB a quad).
+BULK_CHUNK = 250_000
+
+
+def _bulk_extend(store: ox.Store, quads: Iterator[ox.Quad]) -> None:
+    """``bulk_extend`` in chunks, so that memory stays bounded whatever the number of quads."""
+    while chunk := list(islice(quads, BULK_CHUNK)):
+        store.bulk_extend(chunk)
 
 
 def _swap_update(staging: dict[str, str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import UTC, datetime
@@ -10,8 +11,16 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from graphstore.assessment import assess_models, json_lines, write_assessments
-from graphstore.errors import MofkgError, NotFoundError
+from graphstore import assessment_rdf
+from graphstore.assessment import (
+    ModelAssessment,
+    assess_models,
+    derive,
+    derived_graph,
+    json_lines,
+    write_assessments,
+)
+from graphstore.errors import MofkgError, NotFoundError, ReadOnlyError
 from graphstore.explain import explain_model
 from graphstore.licences import build_licence_graph
 from graphstore.namespaces import (
@@ -21,8 +30,9 @@ from graphstore.namespaces import (
     ONTOLOGY_GRAPH,
     assessment_graph,
 )
+from graphstore.requirements import load_framework
 from graphstore.resources import ontology_path
-from graphstore.store import Store
+from graphstore.store import STAGING_PREFIX, Store
 
 ID = "https://w3id.org/mofkg/id/model/"
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -352,3 +362,104 @@ def test_write_without_a_time_uses_now_and_nothing_to_write(store: Store) -> Non
     [row] = store.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ ?a prov:generatedAtTime ?t }} }}")
     assert datetime.fromisoformat(str(row["t"])) >= before
     assert write_assessments(store, []) == []
+
+
+def staging_graphs(store: Store) -> list[str]:
+    return [g for g in store.graph_sizes() if g.startswith(STAGING_PREFIX)]
+
+
+def assessment_state(store: Store) -> dict[str, int]:
+    return {g: n for g, n in store.graph_sizes().items() if "/graph/assessment/" in g}
+
+
+def times(store: Store) -> set[str]:
+    rows = store.select(
+        "SELECT DISTINCT ?t WHERE { ?a a mof:Assessment ; prov:generatedAtTime ?t }"
+    )
+    return {str(r["t"]) for r in rows}
+
+
+def test_first_write_then_reassessing_replaces_through_staging(store: Store) -> None:
+    first = write_assessments(store, assess_models(store), now=NOW)
+    state = assessment_state(store)
+    assert sorted(state) == first and len(first) == 2 and all(n > 50 for n in state.values())
+    later = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
+    # one model re-assessed: its graph is replaced, the other model's is left as it was
+    [graph] = write_assessments(store, assess_models(store, models=[ID + "Three"]), now=later)
+    assert assessment_state(store) == state
+    assert staging_graphs(store) == []
+    assert times(store) == {NOW.isoformat(), later.isoformat()}
+    rows = store.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ ?a prov:generatedAtTime ?t }} }}")
+    assert [str(r["t"]) for r in rows] == [later.isoformat()]
+    write_assessments(store, assess_models(store), now=later)
+    assert assessment_state(store) == state and times(store) == {later.isoformat()}
+    assert staging_graphs(store) == []
+
+
+def test_outcomes_share_their_models_result_nodes(store: Store) -> None:
+    [three] = assess_models(store, models=[ID + "Three"])
+    [graph] = write_assessments(store, [three], now=NOW)
+    rows = store.select(
+        f"""SELECT ?outcome (COUNT(?o) AS ?n) WHERE {{ GRAPH <{graph}> {{
+        ?a a mof:Assessment ; mof:hasOutcome ?o . ?o mof:status ?st ; earl:result ?r .
+        ?r earl:outcome ?outcome }} }} GROUP BY ?outcome"""
+    )
+    counts = {str(r["outcome"]).rsplit("#", 1)[-1]: int(r["n"]) for r in rows}  # type: ignore[call-overload]
+    met = sum(o.met for o in three.outcomes)
+    assert len(three.outcomes) == 17 and 0 < met < 17 and len(three.warnings) == 2
+    assert (counts["passed"], counts["failed"]) == (met + 2, 17 - met)
+    results = store.select(
+        f"SELECT DISTINCT ?r WHERE {{ GRAPH <{graph}> {{ ?o earl:result ?r ; mof:forClass ?c }} }}"
+    )
+    assert sorted(str(r["r"]).rsplit("#", 1)[-1] for r in results) == ["failed", "passed"]
+
+
+def broken(assessments: list[ModelAssessment]) -> list[ModelAssessment]:
+    """The same assessments with the last one missing outcomes (it cannot be written)."""
+    last = dataclasses.replace(assessments[-1], outcomes=assessments[-1].outcomes[:3])
+    return [*assessments[:-1], last]
+
+
+def test_a_failed_replacement_leaves_the_previous_assessments(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_assessments(store, assess_models(store), now=NOW)
+    state = assessment_state(store)
+    monkeypatch.setattr(assessment_rdf, "BULK_CHUNK", 10)  # staging is written before the error
+    later = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
+    with pytest.raises(
+        MofkgError,
+        match=rf"^{ID}Three: the assessment has 3 outcomes, "
+        r"the framework mof-1.0 has 17 requirements$",
+    ):
+        write_assessments(store, broken(assess_models(store)), now=later)
+    assert assessment_state(store) == state
+    assert times(store) == {NOW.isoformat()}
+    assert staging_graphs(store) == []
+
+
+def test_a_failed_first_write_leaves_no_partial_assessment(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(assessment_rdf, "BULK_CHUNK", 10)
+    with pytest.raises(MofkgError, match="Three: the assessment has 3 outcomes"):
+        write_assessments(store, broken(assess_models(store)), now=NOW)
+    assert assessment_state(store) == {}
+    assert staging_graphs(store) == []
+
+
+def test_writing_to_a_read_only_store(store: Store, tmp_path: Path) -> None:
+    on_disk = Store(tmp_path / "store")
+    on_disk.load(CATALOGUE.encode(), graph=str(DEMO_GRAPH), format="turtle")
+    del on_disk
+    with pytest.raises(ReadOnlyError, match="read-only"):
+        write_assessments(Store(tmp_path / "store", read_only=True), assess_models(store))
+
+
+def test_derived_graph_is_replaced_without_staging_left(store: Store) -> None:
+    framework = load_framework("mof-1.0")
+    size = derive(store, framework)
+    # 10 components: a licence source each, and a licence (IRI or text) for 8 of them
+    assert size == store.graph_size(str(derived_graph("mof-1.0"))) == 18
+    assert derive(store, framework) == size
+    assert staging_graphs(store) == []
