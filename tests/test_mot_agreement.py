@@ -123,3 +123,50 @@ def test_agrees_with_mot(case: Expected, assessed: dict[str, ModelAssessment]) -
     for number, value in case.progress.items():
         assert ours.progress[number] == pytest.approx(value, abs=0.01), (got, want)
     assert ours.name == case.name
+
+
+def test_both_licence_lists_agree_on_the_records(shared_data: Path) -> None:
+    """The default (current SPDX) list and MOT's pinned list classify the records alike."""
+    from rdflib import Literal
+
+    from graphstore.assessment import assess_models
+    from graphstore.bootstrap import initialise
+    from graphstore.importers.mot import import_mot
+    from graphstore.licences import licence_index
+    from graphstore.namespaces import LICENCE_GRAPH, MOF
+    from graphstore.settings import Settings
+    from graphstore.store import Store
+
+    mot = shared_data / "mot"
+    results = {}
+    open_ids = {}
+    for name, settings in (
+        ("mot", Settings(licence_list="mot", mot_licences=mot / "licenses" / "licenses.json")),
+        ("spdx", Settings(licence_list="spdx")),
+    ):
+        store = Store()
+        initialise(store, settings)
+        licences = store.to_rdflib(str(LICENCE_GRAPH))
+        open_ids[name] = {
+            str(s).rsplit("/", 1)[-1] for s in licences.subjects(MOF.isOpenLicence, Literal(True))
+        }
+        imported = import_mot(
+            [mot / "models", mot / "test_data"], licence_resolver=licence_index(licences).resolve
+        )
+        store.replace_graphs(imported.graphs())
+        results[name] = {a.source: (a.class_number, a.progress) for a in assess_models(store)}
+    assert len(results["mot"]) == 188
+    assert results["spdx"] == results["mot"]
+    assert open_ids["mot"] - open_ids["spdx"] == set()
+    assert open_ids["spdx"] - open_ids["mot"] == {
+        "ALGLIB-Documentation",
+        "BSD-3-Clause-Open-MPI",
+        "BSD-ask-to-endorse",
+        "CDDL-1.1",
+        "CNRI-Python-GPL-Compatible",
+        "OSC-1.0",
+        "Python-2.0.1",
+        "W3C-20150513",
+        "WordNet",
+        "curl",
+    }
