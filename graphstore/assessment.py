@@ -21,7 +21,6 @@ requires counts neither as met nor as required (MOF 1.0's "/13" case).
 from __future__ import annotations
 
 import json
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from .assessment_rdf import assessment_rdf, write_assessments
+from .assessment_rdf import assessment_rdf, replace_by_difference, write_assessments
 from .namespaces import (
     GRAPH,
     MOF,
@@ -40,7 +39,7 @@ from .namespaces import (
     slug,
 )
 from .requirements import Framework, OpennessClass, Requirement, load_framework
-from .store import STAGING_PREFIX, Store
+from .store import Store
 
 UNCLASSIFIED = "Unclassified"
 
@@ -143,20 +142,12 @@ def derive(store: Store, framework: Framework) -> int:
     if framework.rules is None:
         store.drop_graphs([target])
         return 0
-    replace = store.has_graph(target)
-    name = f"{STAGING_PREFIX}{uuid.uuid4().hex}" if replace else target
-    graph = ox.NamedNode(name)
-    triples = store.query(framework.rules)
-    quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-    try:
-        if replace:
-            store.oxigraph.extend(quads)
-            store.update(f"MOVE SILENT GRAPH <{name}> TO GRAPH <{target}>")
-        else:
-            store.oxigraph.bulk_extend(quads)  # a new graph: nothing for readers to lose
-    finally:
-        if replace and store.oxigraph.contains_named_graph(graph):
-            store.drop_graphs([name])
+    graph = ox.NamedNode(target)
+    quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in store.query(framework.rules))
+    if store.has_graph(target):
+        replace_by_difference(store, [(target, set(quads))])
+    else:
+        store.oxigraph.bulk_extend(quads)  # a new graph: nothing for readers to lose
     return store.graph_size(target)
 
 

@@ -4,18 +4,19 @@ The vocabulary is in docs/assessment.md. Each model's assessment under a framewo
 named graph, ``graph:assessment/<framework>/<model-key>``. :func:`write_assessments` writes a
 run's graphs as follows (docs/assessment.md, "Writing assessments"):
 
-- none of the target graphs exists yet (the first assessment, the common case): the quads go
-  straight into their graphs with one bulk insert; nothing is replaced;
-- some exist: the quads go into per-run staging graphs (``urn:mofkg:staging:<run>:<target>``),
-  then ONE SPARQL update drops the old targets, copies the staging graphs into them and drops
-  the staging graphs: readers see the old assessments or the new ones, never a mix. A failure
-  before that update leaves the previous assessments as they were (and no staging graph).
+- a target graph that does not exist yet (the first assessment, the common case): its quads
+  go straight into it with Oxigraph's bulk insert, in bounded chunks; nothing is replaced, and
+  a failure drops the graphs it had begun;
+- a target graph that exists (a re-assessment): ONE SPARQL update (one transaction) deletes
+  the quads that went and inserts those that came (:func:`replace_by_difference`), so readers
+  see the old assessments or the new ones, never a mix, and a failure before it leaves the
+  previous assessments as they were. Few quads change between runs (the times, and what
+  changed in the catalogue), so the transaction, which Oxigraph holds in memory, stays small.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -29,7 +30,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SH, XSD
 from .errors import MofkgError, ReadOnlyError
 from .namespaces import DEFAULT_IDS, DQV, EARL, MOF, Ids, assessment_graph
 from .requirements import Framework, load_framework
-from .store import STAGING_PREFIX, Store
+from .store import Store
 from .terms import triples_to_graph
 
 if TYPE_CHECKING:
@@ -112,12 +113,18 @@ class _Terms:
             metric = _n(MOF["Progress" + local.removeprefix("MOF-")])
             classes.append((local, _n(c.iri), metric))
         requirements = [
-            (_local(r.shape), _n(r.shape), _n(r.component_type), _n(r.for_class), r.optional)
+            (
+                _local(r.shape),
+                _n(r.shape),
+                _n(r.component_type),
+                _n(r.for_class),
+                r.optional,
+            )
             for r in fw.requirements
         ]
         return cls(
             fw=fw,
-            now=ox.Literal(now.isoformat(), datatype=_n(XSD.dateTime)),
+            now=ox.Literal(_xsd_datetime(now), datatype=_n(XSD.dateTime)),
             version=ox.Literal(fw.version),
             framework=_n(fw.iri),
             shapes=_n(fw.shapes_iri),
@@ -139,8 +146,16 @@ class _Terms:
         return found
 
 
+def _xsd_datetime(when: datetime) -> str:
+    """A time in the canonical form Oxigraph stores (UTC as "Z", no trailing zeros)."""
+    text = when.astimezone(UTC).isoformat(timespec="microseconds").removesuffix("+00:00")
+    head, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0")
+    return f"{head}.{fraction}Z" if fraction else f"{head}Z"
+
+
 def _double(value: float) -> ox.Literal:
-    return ox.Literal(repr(value), datatype=_n(XSD.double))
+    return ox.Literal(value)  # xsd:double in its canonical form ("100", not "100.0"), as stored
 
 
 def assessment_quads(
@@ -211,7 +226,10 @@ def assessment_quads(
         yield Quad(assertion, t.result, result, g)
     for w in a.warnings:
         local = _local(w.component)
-        warning, wresult = N(f"{base}#warning-{local}"), N(f"{base}#warning-{local}-result")
+        warning, wresult = (
+            N(f"{base}#warning-{local}"),
+            N(f"{base}#warning-{local}-result"),
+        )
         yield Quad(node, t.hasOutcome, warning, g)
         yield Quad(warning, t.type, t.Assertion, g)
         yield Quad(warning, t.subject, N(str(w.component)), g)
@@ -255,7 +273,7 @@ def _plan(
     return planned
 
 
-def _quads(planned: Sequence[_Planned], graph_of: dict[str, str] | None) -> Iterator[ox.Quad]:
+def _quads(planned: Sequence[_Planned]) -> Iterator[ox.Quad]:
     for p in planned:
         wanted = len(p.terms.requirements)
         if len(p.assessment.outcomes) != wanted:
@@ -263,8 +281,7 @@ def _quads(planned: Sequence[_Planned], graph_of: dict[str, str] | None) -> Iter
                 f"{p.assessment.model}: the assessment has {len(p.assessment.outcomes)} "
                 f"outcomes, the framework {p.terms.fw.key} has {wanted} requirements"
             )
-        name = graph_of[p.target] if graph_of is not None else p.target
-        yield from assessment_quads(p.assessment, p.terms, N(name))
+        yield from assessment_quads(p.assessment, p.terms, N(p.target))
 
 
 def write_assessments(
@@ -286,24 +303,20 @@ def write_assessments(
         return []
     targets = [p.target for p in planned]
     existing = {g.value for g in store.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
+    fresh = [p for p in planned if p.target not in existing]
     oxi = store.oxigraph
     try:
-        if existing.isdisjoint(targets):
+        if fresh:
             try:
-                _bulk_extend(oxi, _quads(planned, None))
+                _bulk_extend(oxi, _quads(fresh))
             except BaseException:
-                store.drop_graphs([t for t in targets if oxi.contains_named_graph(N(t))])
+                store.drop_graphs(
+                    [p.target for p in fresh if oxi.contains_named_graph(N(p.target))]
+                )
                 raise
-            return sorted(targets)
-        run = f"{STAGING_PREFIX}{uuid.uuid4().hex}:"
-        staging = {target: run + target for target in targets}
-        try:
-            _bulk_extend(oxi, _quads(planned, staging))
-            store.update(_swap_update(staging))
-        finally:
-            leftover = [s for s in staging.values() if oxi.contains_named_graph(N(s))]
-            if leftover:
-                store.drop_graphs(leftover)
+        replaced = [p for p in planned if p.target in existing]
+        if replaced:
+            replace_by_difference(store, ((p.target, set(_quads([p]))) for p in replaced))
     except OSError as exc:
         raise MofkgError(f"cannot write the assessments to the store: {exc}") from exc
     return sorted(targets)
@@ -319,19 +332,50 @@ def _bulk_extend(store: ox.Store, quads: Iterator[ox.Quad]) -> None:
         store.bulk_extend(chunk)
 
 
-def _swap_update(staging: dict[str, str]) -> str:
-    """One update: drop the old targets, copy each staging graph into its target, drop staging."""
-    drops = "".join(f"DROP SILENT GRAPH <{target}> ;\n" for target in staging)
-    pairs = "\n".join(f"  (<{s}> <{t}>)" for t, s in staging.items())
-    copy = f"""INSERT {{ GRAPH ?target {{ ?s ?p ?o }} }} WHERE {{
-  VALUES (?staging ?target) {{
-{pairs}
-  }}
-  GRAPH ?staging {{ ?s ?p ?o }}
-}} ;
-"""
-    cleanup = " ;\n".join(f"DROP SILENT GRAPH <{s}>" for s in staging.values())
-    return drops + copy + cleanup
+def replace_by_difference(store: Store, graphs: Iterable[tuple[str, set[ox.Quad]]]) -> int:
+    """Replace named graphs by new contents with ONE update (one transaction) that deletes
+    the quads that went and inserts those that came; return how many quads changed.
+
+    A re-assessment changes few quads (the times, and what changed in the catalogue), so the
+    transaction stays small: Oxigraph holds a transaction's writes in memory. A graph holding
+    blank nodes (which DELETE DATA cannot name) is dropped and inserted whole instead.
+    """
+    drops: list[str] = []
+    deletes: list[str] = []
+    inserts: list[str] = []
+    changed = 0
+    for name, new in graphs:
+        graph = N(name)
+        old = set(store.oxigraph.quads_for_pattern(None, None, None, graph))
+        if any(
+            isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in old
+        ):
+            drops.append(f"DROP SILENT GRAPH <{name}>")
+            gone, came = set(), new
+        else:
+            gone, came = old - new, new - old
+        changed += len(gone) + len(came)
+        if gone:
+            deletes.append(f"GRAPH <{name}> {{\n" + _triples(gone) + "}\n")
+        if came:
+            inserts.append(f"GRAPH <{name}> {{\n" + _triples(came) + "}\n")
+    parts = drops
+    if deletes:
+        parts.append("DELETE DATA {\n" + "".join(deletes) + "}")
+    if inserts:
+        parts.append("INSERT DATA {\n" + "".join(inserts) + "}")
+    if parts:
+        store.update(" ;\n".join(parts))
+    return changed
 
 
-__all__ = ["assessment_quads", "assessment_rdf", "write_assessments"]
+def _triples(quads: Iterable[ox.Quad]) -> str:
+    return "".join(f"{q.triple} .\n" for q in quads)
+
+
+__all__ = [
+    "assessment_quads",
+    "assessment_rdf",
+    "replace_by_difference",
+    "write_assessments",
+]

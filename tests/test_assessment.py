@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
@@ -379,7 +380,7 @@ def times(store: Store) -> set[str]:
     return {str(r["t"]) for r in rows}
 
 
-def test_first_write_then_reassessing_replaces_through_staging(store: Store) -> None:
+def test_first_write_then_reassessing_replaces_by_difference(store: Store) -> None:
     first = write_assessments(store, assess_models(store), now=NOW)
     state = assessment_state(store)
     assert sorted(state) == first and len(first) == 2 and all(n > 50 for n in state.values())
@@ -394,6 +395,22 @@ def test_first_write_then_reassessing_replaces_through_staging(store: Store) -> 
     write_assessments(store, assess_models(store), now=later)
     assert assessment_state(store) == state and times(store) == {later.isoformat()}
     assert staging_graphs(store) == []
+
+
+def test_a_reassessment_changes_only_what_changed(store: Store) -> None:
+    [three] = assess_models(store, models=[ID + "Three"])
+    [graph] = write_assessments(store, [three], now=NOW)
+    framework = load_framework("mof-1.0")
+    terms = assessment_rdf._Terms.of(framework, datetime(2026, 2, 3, tzinfo=UTC))
+    new = set(assessment_rdf.assessment_quads(three, terms, ox.NamedNode(graph)))
+    # the same assessment at another time: two times go, two come
+    assert assessment_rdf.replace_by_difference(store, [(graph, new)]) == 4
+    assert assessment_rdf.replace_by_difference(store, [(graph, new)]) == 0
+    assert set(store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))) == new
+    # a graph holding blank nodes (written by hand) is replaced whole
+    store.update(f"INSERT DATA {{ GRAPH <{graph}> {{ _:b <{MOF.status}> <{MOF.Counts}> }} }}")
+    assert assessment_rdf.replace_by_difference(store, [(graph, new)]) == len(new)
+    assert set(store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))) == new
 
 
 def test_outcomes_share_their_models_result_nodes(store: Store) -> None:
@@ -425,7 +442,7 @@ def test_a_failed_replacement_leaves_the_previous_assessments(
 ) -> None:
     write_assessments(store, assess_models(store), now=NOW)
     state = assessment_state(store)
-    monkeypatch.setattr(assessment_rdf, "BULK_CHUNK", 10)  # staging is written before the error
+    monkeypatch.setattr(assessment_rdf, "BULK_CHUNK", 10)
     later = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
     with pytest.raises(
         MofkgError,
