@@ -1,6 +1,9 @@
 """HTTP benchmark: mofkg's /sparql against `oxigraph serve` on the same data, in one run.
 
-    .venv/bin/python bench/http.py [--models 10000] [--duration 10] [--connections 4]
+(Named http_bench.py, not http.py: Python puts a script's folder first on sys.path, and a
+bench/http.py would shadow the standard library's http package for every script here.)
+
+    .venv/bin/python bench/http_bench.py [--models 10000] [--duration 10] [--connections 4]
 
 Builds a synthetic catalogue (graphstore.synthetic, plus lineage: fine-tuned-from and
 trained-on links), assesses it, then copies the store folder so that both servers read the
@@ -15,13 +18,6 @@ within 2x.
 
 from __future__ import annotations
 
-import sys
-
-# Run as a script, this folder comes first on sys.path and this file would shadow the
-# standard library's `http` package; take the folder off before anything imports it.
-if sys.path and sys.path[0] == __import__("os").path.dirname(__file__):
-    sys.path.pop(0)
-
 import argparse
 import os
 import random
@@ -29,6 +25,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -216,7 +213,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        print("bench/http.py needs wrk (apt-get install wrk)", file=sys.stderr)
+        print("bench/http_bench.py needs wrk (apt-get install wrk)", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="mofkg-bench-http-") as tmp:
         ours_dir, theirs_dir = Path(tmp) / "mofkg", Path(tmp) / "oxigraph"
