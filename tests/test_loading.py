@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import gzip
-import socket
-import threading
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 
 from graphstore.errors import RdfSyntaxError, UnsafeInputError, UnsupportedFormatError
 from graphstore.formats import FORMATS, format_by_name
 from graphstore.store import Store
+from tests.conftest import Listener
 
 G = "https://example.org/graph/one"
 
@@ -172,54 +172,19 @@ def test_rdfxml_with_doctype_is_refused(store: Store) -> None:
     assert snapshot(store) == before
 
 
-class Listener:
-    """A loopback TCP listener that records whether anything connected to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.sock.close()
-
-
-def test_remote_jsonld_context_is_never_fetched(store: Store) -> None:
+def test_remote_jsonld_context_is_never_fetched(store: Store, listener: Listener) -> None:
     before = snapshot(store)
-    listener = Listener()
-    try:
-        url = f"http://127.0.0.1:{listener.port}/context.jsonld"
-        for doc in (
-            f'{{"@context": "{url}", "@id": "https://example.org/x", "name": "x"}}',
-            f'{{"@context": [{{"ex": "https://example.org/"}}, "{url}"], "@id": "ex:x"}}',
-            f'{{"@graph": [{{"@context": "{url}", "@id": "https://example.org/y"}}]}}',
-        ):
-            with pytest.raises(UnsafeInputError, match="remote @context is refused"):
-                store.load(doc.encode(), graph=G, format="jsonld")
-            # pyoxigraph's own parser must not fetch it either, even without our check.
-            import pyoxigraph
-
-            with pytest.raises(SyntaxError):
-                list(pyoxigraph.parse(doc.encode(), format=pyoxigraph.RdfFormat.JSON_LD))
-    finally:
-        listener.close()
+    url = f"http://127.0.0.1:{listener.port}/context.jsonld"
+    for doc in (
+        f'{{"@context": "{url}", "@id": "https://example.org/x", "name": "x"}}',
+        f'{{"@context": [{{"ex": "https://example.org/"}}, "{url}"], "@id": "ex:x"}}',
+        f'{{"@graph": [{{"@context": "{url}", "@id": "https://example.org/y"}}]}}',
+    ):
+        with pytest.raises(UnsafeInputError, match="remote @context is refused"):
+            store.load(doc.encode(), graph=G, format="jsonld")
+        # pyoxigraph's own parser must not fetch it either, even without our check.
+        with pytest.raises(SyntaxError):
+            list(pyoxigraph.parse(doc.encode(), format=pyoxigraph.RdfFormat.JSON_LD))
     assert listener.connections == 0
     assert snapshot(store) == before
 

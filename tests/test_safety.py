@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 import urllib.parse
@@ -18,6 +17,7 @@ from api.state import EXTENSION, Endpoint
 from graphstore.errors import SettingsError
 from graphstore.settings import Settings
 from graphstore.store import Store
+from tests.conftest import Listener
 from tests.server import Reply, Server, delete, get, post, put, running_server
 
 EX = "http://example.org/"
@@ -145,46 +145,6 @@ def test_malformed_query_gives_the_parser_message_and_position(server: Server) -
     assert response.status_code == 400
     assert response.text.startswith("malformed query: error at 1:")
     assert "error at 1:26: expected one of" in response.text
-
-
-class Listener:
-    """A loopback TCP listener that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/sparql"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    listening = Listener()
-    yield listening
-    listening.close()
 
 
 def test_a_listener_does_see_connections(listener: Listener) -> None:
