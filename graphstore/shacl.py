@@ -25,12 +25,12 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
+from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from .shacl_compile import (
@@ -47,6 +47,7 @@ from .shacl_compile import (
     read_shapes,
     sparql_term,
 )
+from .shacl_results import ValidationOutcome, ValidationResultRecord, pyshacl_results
 from .store import Store
 from .terms import to_rdflib
 
@@ -54,62 +55,6 @@ __all__ = ["ShapesError", "ValidationOutcome", "ValidationResultRecord", "valida
 
 _MARK = '"ill-typed"^^<urn:mofkg:shacl:mark>'
 _OPS = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}
-
-
-@dataclass(frozen=True)
-class ValidationResultRecord:
-    """One validation result (SHACL §3.6.2)."""
-
-    focus_node: Node
-    result_path: Node | None
-    value: Node | None
-    source_shape: Node
-    source_constraint_component: URIRef
-    severity: URIRef
-    messages: tuple[Literal, ...] = ()
-
-
-@dataclass
-class ValidationOutcome:
-    """The results of a validation, and which engine validated which shapes (``engine``)."""
-
-    conforms: bool
-    results: list[ValidationResultRecord]
-    engine: list[str] = field(default_factory=list)
-    queries: int = 0
-    paths: Graph = field(default_factory=Graph, repr=False)
-
-    def to_report_graph(self) -> Graph:
-        """The outcome as a standard ``sh:ValidationReport`` (SHACL §3.6)."""
-        g = Graph()
-        g.bind("sh", SH)
-        report = BNode()
-        g.add((report, RDF.type, SH.ValidationReport))
-        g.add((report, SH.conforms, Literal(self.conforms)))
-        for r in self.results:
-            node = BNode()
-            g.add((report, SH.result, node))
-            g.add((node, RDF.type, SH.ValidationResult))
-            g.add((node, SH.focusNode, r.focus_node))
-            if r.result_path is not None:
-                g.add((node, SH.resultPath, r.result_path))
-                if isinstance(r.result_path, BNode):
-                    _copy_bnode(self.paths, g, r.result_path)
-            if r.value is not None:
-                g.add((node, SH.value, r.value))
-            g.add((node, SH.sourceShape, r.source_shape))
-            g.add((node, SH.sourceConstraintComponent, r.source_constraint_component))
-            g.add((node, SH.resultSeverity, r.severity))
-            for message in r.messages:
-                g.add((node, SH.resultMessage, message))
-        return g
-
-
-def _copy_bnode(source: Graph, target: Graph, node: Node) -> None:
-    for p, o in source.predicate_objects(node):
-        target.add((node, p, o))
-        if isinstance(o, BNode):
-            _copy_bnode(source, target, o)
 
 
 @dataclass(slots=True)
@@ -166,7 +111,7 @@ def _validate(
     paths = Graph()
     paths += shapes
     if fallback:
-        extra, report = _pyshacl_results(store, model, set(fallback), data_graphs=data_graphs)
+        extra, report = pyshacl_results(store, model, set(fallback), data_graphs=data_graphs)
         results.extend(extra)
         paths += report
         for node, reason in fallback.items():
@@ -180,13 +125,13 @@ def _record(hit: _Hit, term: Callable[[str], Node]) -> ValidationResultRecord:
     shape = hit.shape
     messages = tuple(shape.messages) or (Literal(_default_message(hit)),)
     return ValidationResultRecord(
-        focus_node=term(hit.focus),
-        result_path=hit.path if hit.path is not None else shape.path,
-        value=term(hit.value) if hit.value is not None else None,
-        source_shape=shape.node,
-        source_constraint_component=hit.constraint.component,
-        severity=shape.severity,
-        messages=messages,
+        term(hit.focus),
+        hit.path if hit.path is not None else shape.path,
+        term(hit.value) if hit.value else None,
+        shape.node,
+        hit.constraint.component,
+        shape.severity,
+        messages,
     )
 
 
@@ -218,18 +163,27 @@ class _Engine:
         self.terms: dict[str, Node] = {}
         self.in_progress: set[tuple[int, str]] = set()
 
-    def rows(self, sparql: str) -> list[list[str]]:
+    def rows(self, sparql: str, *, keep: bool = False) -> list[list[str]]:
         """The solutions of a SELECT, each a list of terms in SPARQL TSV syntax ("" unbound).
 
         Serialising in Oxigraph and splitting text is several times faster than reading
         solution objects term by term; terms become rdflib terms only in results (:meth:`term`).
+        Only rows asked for again (``keep``: candidates, conforming sets, value pairs) are
+        cached; the others are dropped once turned into hits, which bounds memory.
         """
-        if sparql not in self.rows_cache:
-            self.queries += 1
-            result = self.store.query(sparql, **self.kwargs)
-            text = result.serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
-            self.rows_cache[sparql] = [line.split("\t") for line in text.split("\n")[1:-1]]
-        return self.rows_cache[sparql]
+        cached = self.rows_cache.get(sparql)
+        if cached is not None:
+            return cached
+        self.queries += 1
+        result = self.store.query(sparql, **self.kwargs)
+        text = result.serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
+        del result
+        lines = text.split("\n")
+        del text
+        rows = [line.split("\t") for line in lines[1:-1]]
+        if keep:
+            self.rows_cache[sparql] = rows
+        return rows
 
     def term(self, text: str) -> Node:
         """An rdflib term from its SPARQL TSV form (IRIs, blank nodes, literals, numbers)."""
@@ -277,7 +231,7 @@ class _Engine:
         return result
 
     def candidates(self, focus: str) -> set[str]:
-        return {r[0] for r in self.rows(f"SELECT DISTINCT ?this WHERE {{ {focus} }}")}
+        return {r[0] for r in self.rows(f"SELECT DISTINCT ?this WHERE {{ {focus} }}", keep=True)}
 
     def satisfying(self, shape: Shape, focus: str) -> set[str] | None:
         """The focus nodes satisfying every constraint of ``shape``, or None if some
@@ -287,7 +241,7 @@ class _Engine:
             query = self.satisfying_query(shape, c, focus)
             if query is None:
                 return None
-            sets.append({r[0] for r in self.rows(query)})
+            sets.append({r[0] for r in self.rows(query, keep=True)})
         for prop in shape.properties:
             if prop.deactivated:
                 continue
@@ -346,8 +300,8 @@ class _Engine:
         return [_Hit(r[0], r[1] if value else None, shape, c) for r in rows]
 
     def pairs(self, shape: Shape, focus: str) -> list[list[str]]:
-        rows = self.rows(f"SELECT DISTINCT ?this ?value WHERE {{ {self.values(shape, focus)} }}")
-        return rows
+        where = self.values(shape, focus)
+        return self.rows(f"SELECT DISTINCT ?this ?value WHERE {{ {where} }}", keep=True)
 
     # -- constraints -------------------------------------------------------------------
 
@@ -503,62 +457,10 @@ class _Engine:
             if value in conforming and not any(value in sib for sib in siblings):
                 counts[this] += 1
         hits = []
-        for row in self.rows(f"SELECT ?this WHERE {{ {focus} }}"):
+        for row in self.rows(f"SELECT ?this WHERE {{ {focus} }}", keep=True):
             n = counts[row[0]]
             if c.kind == "qualifiedMinCount" and q.min_count is not None and n < q.min_count:
                 hits.append(_Hit(row[0], None, shape, c))
             if c.kind == "qualifiedMaxCount" and q.max_count is not None and n > q.max_count:
                 hits.append(_Hit(row[0], None, shape, c))
         return hits
-
-
-_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-
-
-def _pyshacl_results(
-    store: Store, model: ShapesModel, shapes: set[Node], *, data_graphs: list[str] | None
-) -> tuple[list[ValidationResultRecord], Graph]:
-    """Validate only the top-level ``shapes`` with pySHACL (the others lose their targets)."""
-    import pyshacl
-    from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
-
-    if data_graphs is None:
-        data = store.to_rdflib()
-    else:
-        data = Graph()
-        for name in data_graphs:
-            data += store.to_rdflib(name)
-    shapes_graph = Graph()
-    shapes_graph += model.graph
-    for shape in model.top:
-        if shape.node not in shapes:
-            for param in _TARGETS:
-                shapes_graph.remove((shape.node, param, None))
-            shapes_graph.remove((shape.node, RDF.type, RDFS.Class))
-            shapes_graph.remove((shape.node, RDF.type, OWL.Class))
-    try:
-        _, report, text = pyshacl.validate(data, shacl_graph=shapes_graph, allow_warnings=True)
-    except (ReportableRuntimeError, ShapeLoadError, ConstraintLoadError) as exc:
-        raise ShapesError(None, f"pySHACL cannot use the shapes: {exc}") from exc
-    if not isinstance(report, Graph):
-        raise ShapesError(None, f"pySHACL cannot use the shapes: {text}")
-    records = []
-    for result in report.objects(None, SH.result):
-        focus, source = report.value(result, SH.focusNode), report.value(result, SH.sourceShape)
-        component = report.value(result, SH.sourceConstraintComponent)
-        severity = report.value(result, SH.resultSeverity)
-        assert focus is not None and source is not None
-        assert isinstance(component, URIRef) and isinstance(severity, URIRef)
-        messages = report.objects(result, SH.resultMessage)
-        records.append(
-            ValidationResultRecord(
-                focus_node=focus,
-                result_path=report.value(result, SH.resultPath),
-                value=report.value(result, SH.value),
-                source_shape=source,
-                source_constraint_component=component,
-                severity=severity,
-                messages=tuple(m for m in messages if isinstance(m, Literal)),
-            )
-        )
-    return records, report
