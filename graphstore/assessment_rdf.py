@@ -165,7 +165,10 @@ def assessment_quads(
 
     The outcomes of a model share two result nodes, ``<assessment>#passed`` and
     ``<assessment>#failed`` (``earl:result/earl:outcome`` reads as before, with 2 triples per
-    outcome fewer than a result node each).
+    outcome fewer than a result node each); its licence warnings share one per severity,
+    ``<assessment>#passed-Warning``. A requirement's outcome names no ``earl:subject``: the
+    model is the assessment's ``mof:assessedModel``; a warning's ``earl:subject`` is its
+    component.
     """
     t, g = _T, graph
     base = str(ids.assessment(terms.fw.key, a.model))
@@ -197,7 +200,6 @@ def assessment_quads(
         assertion = N(f"{base}#{local}")
         yield Quad(node, t.hasOutcome, assertion, g)
         yield Quad(assertion, t.type, t.Assertion, g)
-        yield Quad(assertion, t.subject, model, g)
         yield Quad(assertion, t.test, shape, g)
         yield Quad(assertion, t.componentType, ctype, g)
         yield Quad(assertion, t.forClass, for_class, g)
@@ -224,21 +226,21 @@ def assessment_quads(
             yield Quad(result, t.type, t.TestResult, g)
             yield Quad(result, t.outcome, t.passed if o.met else t.failed, g)
         yield Quad(assertion, t.result, result, g)
+    warned: dict[str, ox.NamedNode] = {}
     for w in a.warnings:
-        local = _local(w.component)
-        warning, wresult = (
-            N(f"{base}#warning-{local}"),
-            N(f"{base}#warning-{local}-result"),
-        )
+        warning = N(f"{base}#warning-{_local(w.component)}")
         yield Quad(node, t.hasOutcome, warning, g)
         yield Quad(warning, t.type, t.Assertion, g)
         yield Quad(warning, t.subject, N(str(w.component)), g)
         yield Quad(warning, t.test, terms.node(str(w.shape)), g)
         yield Quad(warning, t.status, t.OpenNotTypeAppropriate, g)
+        wresult = warned.get(str(w.severity))
+        if wresult is None:  # one result node per severity, shared like #passed / #failed
+            wresult = warned[str(w.severity)] = N(f"{base}#passed-{_local(w.severity)}")
+            yield Quad(wresult, t.type, t.TestResult, g)
+            yield Quad(wresult, t.outcome, t.passed, g)
+            yield Quad(wresult, t.resultSeverity, terms.node(str(w.severity)), g)
         yield Quad(warning, t.result, wresult, g)
-        yield Quad(wresult, t.type, t.TestResult, g)
-        yield Quad(wresult, t.outcome, t.passed, g)
-        yield Quad(wresult, t.resultSeverity, terms.node(str(w.severity)), g)
 
 
 def assessment_rdf(

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
-from graphstore import assessment_rdf
+from graphstore import assessment, assessment_rdf
 from graphstore.assessment import (
     ModelAssessment,
     assess_models,
@@ -34,6 +34,7 @@ from graphstore.namespaces import (
 from graphstore.requirements import load_framework
 from graphstore.resources import ontology_path
 from graphstore.store import STAGING_PREFIX, Store
+from graphstore.synthetic import synthetic_ntriples
 
 ID = "https://w3id.org/mofkg/id/model/"
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -480,3 +481,42 @@ def test_derived_graph_is_replaced_without_staging_left(store: Store) -> None:
     assert size == store.graph_size(str(derived_graph("mof-1.0"))) == 18
     assert derive(store, framework) == size
     assert staging_graphs(store) == []
+
+
+def disk_and_memory(tmp_path: Path, models: int) -> tuple[Store, Store]:
+    """The same catalogue (synthetic, plus the demo) in an on-disk and an in-memory store."""
+    stores = (Store(tmp_path / "disk"), Store())
+    for s in stores:
+        s.load(ontology_path(), graph=str(ONTOLOGY_GRAPH))
+        s.add_graph(build_licence_graph(), str(LICENCE_GRAPH))
+        s.load(CATALOGUE.encode(), graph=str(DEMO_GRAPH), format="turtle")
+        s.load(synthetic_ntriples(models, seed=3).encode(), graph="urn:x:synthetic", format="nt")
+    return stores
+
+
+def test_on_disk_batches_on_working_copies_give_the_in_place_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(assessment, "BATCH_MODELS", 7)  # 29 models: 5 working copies
+    disk, memory = disk_and_memory(tmp_path, 27)
+    expected = assess_models(memory)
+    assert len(expected) == 29 and assess_models(disk) == expected
+    derived = str(derived_graph("mof-1.0"))
+    assert set(disk.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(derived))) == set(
+        memory.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(derived))
+    )
+    # a re-assessment: neither the stored assessments nor the derived facts leak into the
+    # working copies (a stray derived licence in another framework's graph neither)
+    write_assessments(disk, expected, now=NOW)
+    unlicensed = next(
+        o.state.component
+        for a in expected
+        for o in a.outcomes
+        if o.state is not None and o.status == MOF.Unlicensed
+    )
+    disk.update(
+        f"INSERT DATA {{ GRAPH <{derived_graph('other')}> {{ "
+        f"<{unlicensed}> mof:effectiveLicence <http://spdx.org/licenses/MIT> }} }}"
+    )
+    size = disk.graph_size(derived)
+    assert assess_models(disk) == expected and disk.graph_size(derived) == size
