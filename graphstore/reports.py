@@ -8,115 +8,43 @@
   the line of the dump where the focus node is first mentioned; per model the class it would
   reach and what is missing for the next ones.
 
-**Locating a focus node** (:func:`locate_focus_nodes`): in an RDF text dump, the first token
-that names the node is taken as where it is described: ``<IRI>`` in Turtle, TriG, N-Triples
-and N-Quads; a prefixed name ``p:local`` for the prefixes the Turtle / TriG file declares;
-``"IRI"`` (a quoted string) in JSON-LD and RDF/XML; ``_:label`` for a blank node (labels are
-kept by the parser). A node named only through ``@base``-relative IRIs, JSON-LD compact IRIs
-or ``rdf:ID`` is not found, and its line is left out. MOT records are not located.
-
->>> from rdflib import URIRef
->>> text = b"@prefix ex: <http://ex/> .\\n\\nex:a ex:p 1 .\\n<http://ex/b> ex:p ex:a .\\n"
->>> found = _scan(text, "turtle", {URIRef("http://ex/a"), URIRef("http://ex/b")})
->>> sorted(found.values())
-[3, 4]
+The line where each focus node is described comes from :mod:`graphstore.focus_lines`.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from .focus_lines import _scan as _scan  # re-exported (the tests of the line finder)
+from .focus_lines import locate_focus_nodes as locate_focus_nodes
 from .namespaces import PREFIXES
 from .terms import to_oxigraph
 
 if TYPE_CHECKING:
     from .assessment import ModelAssessment
-    from .validation import Dump, ValidationReport
+    from .validation import ValidationReport
 
 #: Longest value shown in text and HTML reports (a longer literal is cut, its length said).
 MAX_VALUE_CHARS = 200
 SHOWN_PREFIXES = {**PREFIXES, "sh": str(SH)}
 
-_TOKEN = re.compile(
-    rb'<[^<>"\s]*>|"[^"\\\n]{1,2048}"|_:[A-Za-z0-9_][\w.-]*|[A-Za-z][\w-]*:[\w.%-]*'
-)
-_PREFIX_DECL = re.compile(rb"(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
-
-
-# -- lines -----------------------------------------------------------------------------
-
-
-def _candidates(fmt: str, nodes: Iterable[Node], prefixes: dict[str, str]) -> dict[bytes, Node]:
-    found: dict[bytes, Node] = {}
-    for node in nodes:
-        if isinstance(node, URIRef):
-            text = str(node)
-            if fmt in ("jsonld", "rdfxml"):
-                found[f'"{text}"'.encode()] = node
-                continue
-            found[f"<{text}>".encode()] = node
-            for prefix, ns in prefixes.items():
-                if text.startswith(ns) and len(text) > len(ns):
-                    found[f"{prefix}:{text[len(ns) :]}".encode()] = node
-        elif isinstance(node, BNode):
-            label = f"_:{node}"
-            found[(f'"{label}"' if fmt == "jsonld" else label).encode()] = node
-    return found
-
-
-def _scan(data: bytes, fmt: str, nodes: set[Node]) -> dict[Node, int]:
-    """Each node's first line in ``data`` (1-based), one pass, stopping once all are found."""
-    prefixes = {}
-    if fmt in ("turtle", "trig"):
-        prefixes = {
-            (m.group(1) or b"").decode(errors="replace"): m.group(2).decode(errors="replace")
-            for m in _PREFIX_DECL.finditer(data)
-        }
-    wanted = _candidates(fmt, nodes, prefixes)
-    offsets: dict[Node, int] = {}
-    for match in _TOKEN.finditer(data):
-        token = match.group()
-        node = wanted.get(token)
-        if node is None and token.endswith(b"."):
-            node = wanted.get(token.rstrip(b"."))
-        if node is not None and node not in offsets:
-            offsets[node] = match.start()
-            if len(offsets) == len(nodes):
-                break
-    lines: dict[Node, int] = {}
-    line, last = 1, 0
-    for node, offset in sorted(offsets.items(), key=lambda item: item[1]):
-        line += data.count(b"\n", last, offset)
-        last = offset
-        lines[node] = line
-    return lines
-
-
-def locate_focus_nodes(dumps: Sequence[Dump], nodes: set[Node]) -> dict[Any, tuple[str, int]]:
-    """Where each node is first mentioned: (source, line), for RDF text dumps."""
-    located: dict[Any, tuple[str, int]] = {}
-    for dump in dumps:
-        remaining = nodes - set(located)
-        if dump.rdf is None or not remaining:
-            continue
-        for node, line in _scan(dump.rdf.data, dump.rdf.format.name, remaining).items():
-            located[node] = (dump.source, line)
-    return located
-
 
 # -- terms -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)
 def short(node: Node | None) -> str:
     """A term as a person reads it: a prefixed name where one fits, a value cut when long.
 
@@ -141,6 +69,7 @@ def short(node: Node | None) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+@lru_cache(maxsize=1 << 12)
 def _local(iri: Node | None) -> str:
     text = str(iri or "")
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
@@ -158,8 +87,14 @@ def _shape_note(r: Any) -> str:
     return f"(shape {short(r.source_shape)}, {component})"
 
 
+@lru_cache(maxsize=1 << 16)
 def _json_term(node: Node | None) -> str | None:
     return None if node is None else (f"_:{node}" if isinstance(node, BNode) else str(node))
+
+
+@lru_cache(maxsize=1 << 10)
+def _messages(messages: tuple[Literal, ...]) -> str:
+    return "; ".join(str(m) for m in messages)
 
 
 # -- the summary -----------------------------------------------------------------------
@@ -193,119 +128,168 @@ def _roman(name: str) -> str:
     return ""
 
 
-def summary(report: ValidationReport) -> dict[str, Any]:
-    """The JSON summary of a report (see docs/validation.md for its fields)."""
-    results = report.outcome.results
+def _focus_items(report: ValidationReport) -> Iterator[dict[str, Any]]:
     by_focus: dict[Node, list[dict[str, Any]]] = defaultdict(list)
-    for r in results:
+    for r in report.outcome.results:
         by_focus[r.focus_node].append(
             {
                 "severity": _local(r.severity),
                 "path": _json_term(r.result_path),
                 "value": _json_term(r.value),
-                "message": "; ".join(str(m) for m in r.messages),
+                "message": _messages(r.messages),
                 "shape": _json_term(r.source_shape),
                 "constraint": _local(r.source_constraint_component),
             }
         )
-    focus_nodes = []
+    lines = report.lines
     for node, items in by_focus.items():
-        where = report.lines.get(node)
-        focus_nodes.append(
-            {
-                "focusNode": _json_term(node),
-                "source": where[0] if where else None,
-                "line": where[1] if where else None,
-                "results": items,
-            }
-        )
+        where = lines.get(node)
+        yield {
+            "focusNode": _json_term(node),
+            "source": where[0] if where else None,
+            "line": where[1] if where else None,
+            "results": items,
+        }
+
+
+def _model_items(report: ValidationReport) -> Iterator[dict[str, Any]]:
     below = {str(a.model) for a in report.below_required()}
-    return {
-        "conforms": report.conforms,
-        "exitStatus": report.exit_status,
-        "sources": report.sources,
-        "triples": report.triples,
-        "shapes": list(report.shapes_files),
-        "counts": {
-            "bySeverity": {
-                name: sum(1 for r in results if r.severity == SH[name])
-                for name in ("Violation", "Warning", "Info")
-            },
-            "byShape": dict(Counter(_json_term(r.source_shape) or "" for r in results)),
-        },
-        "focusNodes": focus_nodes,
-        "badLines": [
-            {"source": b.source, "line": b.line, "column": b.column, "message": b.message}
-            for b in report.bad_lines
-        ],
-        "framework": report.framework.key,
-        "requiredClass": report.required_class,
-        "models": [
+    for a in report.assessments:
+        model = str(a.model)
+        yield {
+            "model": model,
+            "name": a.name,
+            "class": a.class_number,
+            "label": a.label,
+            "progress": {str(n): p for n, p in sorted(a.progress.items())},
+            "missing": {str(n): items for n, items in missing_by_class(a).items()},
+            "belowRequiredClass": model in below,
+        }
+
+
+def _summary_fields(report: ValidationReport) -> list[tuple[str, Any]]:
+    """The summary's fields in order; the long lists (focus nodes, models) as generators."""
+    results = report.outcome.results
+    severities = Counter(r.severity for r in results)
+    return [
+        ("conforms", report.conforms),
+        ("exitStatus", report.exit_status),
+        ("sources", report.sources),
+        ("triples", report.triples),
+        ("shapes", list(report.shapes_files)),
+        (
+            "counts",
             {
-                "model": str(a.model),
-                "name": a.name,
-                "class": a.class_number,
-                "label": a.label,
-                "progress": {str(n): p for n, p in sorted(a.progress.items())},
-                "missing": {str(n): items for n, items in missing_by_class(a).items()},
-                "belowRequiredClass": str(a.model) in below,
-            }
-            for a in report.assessments
-        ],
+                "bySeverity": {n: severities[_SEVERITIES[n]] for n in _SEVERITIES},
+                "byShape": dict(Counter(_json_term(r.source_shape) or "" for r in results)),
+            },
+        ),
+        ("focusNodes", _focus_items(report)),
+        (
+            "badLines",
+            [
+                {"source": b.source, "line": b.line, "column": b.column, "message": b.message}
+                for b in report.bad_lines
+            ],
+        ),
+        ("framework", report.framework.key),
+        ("requiredClass", report.required_class),
+        ("models", _model_items(report)),
+    ]
+
+
+_SEVERITIES = {"Violation": SH.Violation, "Warning": SH.Warning, "Info": SH.Info}
+
+
+def summary(report: ValidationReport) -> dict[str, Any]:
+    """The JSON summary of a report (see docs/validation.md for its fields)."""
+    return {
+        key: list(value) if isinstance(value, Iterator) else value
+        for key, value in _summary_fields(report)
     }
+
+
+def write_json(report: ValidationReport, out: TextIO) -> None:
+    """The JSON summary, written as it is made: one line per field, per focus node, per model.
+
+    Each item goes through the C JSON encoder on its own (an ``indent`` makes json use its
+    pure-Python encoder, several times slower), and no list of all items is ever built.
+    """
+    fields = _summary_fields(report)
+    out.write("{\n")
+    for i, (key, value) in enumerate(fields):
+        end = ",\n" if i < len(fields) - 1 else "\n"
+        out.write(f"  {_dumps(key)}: ")
+        if isinstance(value, Iterator) or key == "badLines":
+            sep = "[\n    "
+            for item in value:
+                out.write(sep + _dumps(item))
+                sep = ",\n    "
+            out.write("[]" if sep.startswith("[") else "\n  ]")
+        else:
+            out.write(_dumps(value))
+        out.write(end)
+    out.write("}\n")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 # -- text ------------------------------------------------------------------------------
 
 
 def _counts_line(report: ValidationReport) -> str:
-    counts = Counter(_local(r.severity) for r in report.outcome.results)
-    parts = [
-        f"{counts[k]} {k.lower()}{'s' if counts[k] != 1 else ''}"
-        for k in ("Violation", "Warning", "Info")
-    ]
+    counts = Counter(r.severity for r in report.outcome.results)
+    parts = []
+    for name, iri in _SEVERITIES.items():
+        n = counts[iri]
+        parts.append(f"{n} {name.lower()}{'s' if n != 1 else ''}")
     verdict = "yes" if report.conforms else "no"
     return f"conforms: {verdict} ({', '.join(parts)})"
 
 
-def render_text(report: ValidationReport) -> str:
-    """The report for a terminal."""
-    out = [
-        f"validated {', '.join(report.sources)}: {report.triples} triples",
-        "shapes: " + (", ".join(report.shapes_files) or "none (only the MOF assessment)"),
-    ]
+def text_lines(report: ValidationReport) -> Iterator[str]:
+    """The report for a terminal, line by line (without newlines)."""
+    yield f"validated {', '.join(report.sources)}: {report.triples} triples"
+    yield "shapes: " + (", ".join(report.shapes_files) or "none (only the MOF assessment)")
     if report.bad_lines:
-        out.append(f"\n{len(report.bad_lines)} bad line(s), skipped:")
-        out += [f"  {b}" for b in report.bad_lines]
-    out.append(_counts_line(report))
+        yield f"\n{len(report.bad_lines)} bad line(s), skipped:"
+        yield from (f"  {b}" for b in report.bad_lines)
+    yield _counts_line(report)
     if report.outcome.results:
-        out.append("\nproblems:")
+        yield "\nproblems:"
+    lines = report.lines
     for r in sorted(report.outcome.results, key=lambda r: _sort_key(report, r.focus_node)):
-        where = report.lines.get(r.focus_node)
+        where = lines.get(r.focus_node)
         loc = f"{where[0]}:{where[1]}: " if where else ""
-        out.append(f"  {loc}{_local(r.severity)}: {short(r.focus_node)}")
-        out.append(f"      path {short(r.result_path)}  value {short(r.value)}")
+        yield f"  {loc}{_local(r.severity)}: {short(r.focus_node)}"
+        yield f"      path {short(r.result_path)}  value {short(r.value)}"
         for m in r.messages:
-            out.append(f"      {m}")
-        out.append(f"      {_shape_note(r)}")
-    out.append(f"\nmodels ({report.framework.key}): {len(report.assessments)}")
+            yield f"      {m}"
+        yield f"      {_shape_note(r)}"
+    yield f"\nmodels ({report.framework.key}): {len(report.assessments)}"
     below = {a.model for a in report.below_required()}
     for a in report.assessments:
         flag = "  BELOW REQUIRED CLASS" if a.model in below else ""
         name = f' "{a.name}"' if a.name else ""
-        out.append(f"  {short(a.model)}{name}: {a.label}{flag}")
+        yield f"  {short(a.model)}{name}: {a.label}{flag}"
         for number, items in missing_by_class(a).items():
             if a.class_number and number >= a.class_number:
                 continue
             what = ", ".join(f"{i['component']} ({_words(i['status'])})" for i in items)
-            out.append(f"      missing for Class {_ROMAN[number]}: {what}")
+            yield f"      missing for Class {_ROMAN[number]}: {what}"
     if report.required_class is not None:
         n = len(below)
-        out.append(
+        yield (
             f"required class {_ROMAN[report.required_class]}: "
             + ("every model reaches it" if not n else f"{n} model(s) below it")
         )
-    return "\n".join(out) + "\n"
+
+
+def render_text(report: ValidationReport) -> str:
+    """The report for a terminal."""
+    return "\n".join(text_lines(report)) + "\n"
 
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 0: "-"}
@@ -398,15 +382,27 @@ def report_rdf(report: ValidationReport, fmt: str) -> bytes:
     return data
 
 
+def write_report(report: ValidationReport, kind: str, out: TextIO) -> None:
+    """Write the report in one of ``text``, ``json``, ``turtle``, ``jsonld``, ``html`` to ``out``,
+    piece by piece where the format allows (text and JSON are never held whole in memory)."""
+    if kind == "json":
+        write_json(report, out)
+    elif kind == "text":
+        for line in text_lines(report):
+            out.write(line + "\n")
+    else:
+        text = render(report, kind)
+        out.write(text if text.endswith("\n") else text + "\n")
+
+
 def render(report: ValidationReport, kind: str) -> str:
     """The report in one of ``text``, ``json``, ``turtle``, ``jsonld``, ``html``."""
     if kind == "json":
-        return json.dumps(summary(report), indent=2, ensure_ascii=False)
+        buffer = io.StringIO()
+        write_json(report, buffer)
+        return buffer.getvalue()
     if kind in ("turtle", "jsonld"):
         return report_rdf(report, kind).decode("utf-8")
     if kind == "html":
         return render_html(report)
     return render_text(report)
-
-
-_ = Literal

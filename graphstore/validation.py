@@ -19,7 +19,6 @@ what is missing. :mod:`graphstore.reports` renders the outcome.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -27,94 +26,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.namespace import SH
 
 from .assessment import ModelAssessment, assess_with
-from .errors import MofkgError, RdfSyntaxError
-from .formats import RdfFormat, format_names
-from .loading import RdfInput, Source, open_rdf_input, syntax_error_from
-from .namespaces import LICENCE_GRAPH, ONTOLOGY_GRAPH, source_graph
+from .dumps import (
+    MAX_BAD_LINES,
+    METADATA_SHAPES,
+    MOT_FORMAT,
+    MOT_SUFFIXES,
+    BadLine,
+    Dump,
+    DumpError,
+    ShapesFileError,
+    ShapesSet,
+    is_mot,
+    read_dump,
+    read_shapes_files,
+    stage_dump,
+    stage_rdf,
+    target_graph,
+)
+from .errors import MofkgError
+from .formats import format_names
+from .namespaces import LICENCE_GRAPH, ONTOLOGY_GRAPH
 from .requirements import Framework, load_framework
-from .resources import ontology_path, shapes_path
+from .resources import ontology_path
 from .settings import Settings
-from .shacl import ShapesError, ValidationOutcome, validate_store
+from .shacl import ValidationOutcome, validate_store
 from .store import Store
 
-#: The metadata shapes shipped with mofkg (catalogue well-formedness).
-METADATA_SHAPES = "metadata.ttl"
 #: The openness framework every model is assessed under.
 FRAMEWORK = "mof-1.0"
-#: File suffixes read as MOT YAML records; ``--format mot`` for standard input.
-MOT_SUFFIXES = (".yml", ".yaml")
-MOT_FORMAT = "mot"
-#: Most bad lines ``keep_going`` reports before it gives up on a dump.
-MAX_BAD_LINES = 1000
 #: Class names for ``--require-class``, to class numbers (Class I is the most open).
 CLASS_NUMBERS = {"I": 1, "II": 2, "III": 3}
-
-
-class DumpError(MofkgError):
-    """A dump that cannot be validated at all (empty, or too many bad lines)."""
-
-    def __init__(self, source: str, message: str) -> None:
-        self.source = source
-        self.message = message
-        super().__init__(f"{source}: {message}")
-
-
-class ShapesFileError(MofkgError):
-    """A shapes file that cannot be read or is not SHACL: names the file."""
-
-    def __init__(self, source: str, message: str) -> None:
-        self.source = source
-        self.message = message
-        super().__init__(f"{source}: {message}")
-
-
-@dataclass(frozen=True)
-class Dump:
-    """One dump to validate: checked RDF input, or a MOT YAML record file."""
-
-    source: str
-    rdf: RdfInput | None = None
-    mot_path: Path | None = None
-    mot_data: bytes | None = None  # a record read from a stream (standard input, an upload)
-
-    @property
-    def text_format(self) -> RdfFormat | None:
-        """The RDF format, when the dump is RDF (lines can then be located in it)."""
-        return self.rdf.format if self.rdf is not None else None
-
-
-@dataclass(frozen=True)
-class BadLine:
-    """A line of an N-Triples / N-Quads dump that does not parse (``keep_going``)."""
-
-    source: str
-    line: int
-    column: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" + (f":{self.column}" if self.column else "")
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class ShapesSet:
-    """The conformance shapes, merged into one graph, and the files they came from."""
-
-    graph: Graph
-    files: tuple[str, ...]
-
-    @classmethod
-    def from_graphs(cls, graphs: Sequence[tuple[str, Graph]]) -> ShapesSet:
-        merged = Graph()
-        for _, g in graphs:
-            merged += g
-        return cls(graph=merged, files=tuple(name for name, _ in graphs))
 
 
 @dataclass
@@ -158,96 +103,12 @@ class ValidationReport:
 
 @dataclass
 class Staged:
-    """A validated dump in its staging store, with what :func:`load_staged` needs."""
+    """A validated dump, with what :func:`load_staged` needs (and its staging store, if kept)."""
 
-    store: Store
+    store: Store | None
     report: ValidationReport
-    rdf_graphs: list[tuple[RdfInput, str]]
+    rdf_graphs: list[tuple[Dump, str]]
     mot_graphs: dict[str, Graph]
-
-
-# -- reading ---------------------------------------------------------------------------
-
-
-def is_mot(name: str, format: str | None = None) -> bool:
-    """Whether a dump is MOT YAML: ``--format mot`` or a .yml / .yaml file name."""
-    if format is not None:
-        return format == MOT_FORMAT
-    return name.lower().endswith(MOT_SUFFIXES)
-
-
-def read_dump(
-    source: Source,
-    *,
-    format: str | None = None,
-    media_type: str | None = None,
-    source_name: str | None = None,
-) -> Dump:
-    """Read one dump (RDF, or MOT YAML by suffix or ``format="mot"``), refusing unsafe input."""
-    name = source_name or (str(source) if isinstance(source, (str, Path)) else "<stdin>")
-    if is_mot(name, format):
-        if isinstance(source, (str, Path)):
-            path = Path(source)
-            if not path.is_file():
-                raise MofkgError(f"{path}: cannot read: no such file")
-            return Dump(source=name, mot_path=path)
-        data = source if isinstance(source, bytes) else source.read()
-        if not data.strip():
-            raise DumpError(name, "the dump is empty (0 bytes)" if not data else "blank dump")
-        return Dump(source=name, mot_data=data)
-    rdf = open_rdf_input(source, format=format, media_type=media_type, source_name=name)
-    if not rdf.data.strip():
-        raise DumpError(name, "the dump is empty (0 bytes)" if not rdf.data else "blank dump")
-    return Dump(source=name, rdf=rdf)
-
-
-def read_shapes_files(files: Sequence[Path], *, replace: bool = False) -> ShapesSet:
-    """The conformance shapes: the metadata shapes (unless ``replace``) and ``files``."""
-    graphs: list[tuple[str, Graph]] = []
-    if not replace:
-        graphs.extend(default_shapes())
-    for path in files:
-        graphs.append((str(path), _read_shapes_file(path)))
-    return ShapesSet.from_graphs(graphs)
-
-
-def default_shapes() -> list[tuple[str, Graph]]:
-    """The metadata shapes, when this installation ships them."""
-    try:
-        path = shapes_path(METADATA_SHAPES)
-    except FileNotFoundError:
-        return []
-    return [(str(path), _read_shapes_file(path))]
-
-
-def _read_shapes_file(path: Path) -> Graph:
-    from .shacl_compile import read_shapes
-
-    try:
-        rdf = open_rdf_input(path, source_name=str(path))
-    except RdfSyntaxError as exc:
-        raise ShapesFileError(str(path), f"not readable RDF: {exc.message}") from exc
-    except MofkgError as exc:
-        raise ShapesFileError(str(path), str(exc).removeprefix(f"{path}: ")) from exc
-    graph = Graph()
-    try:
-        for quad in ox.parse(rdf.data, format=rdf.format.oxigraph):
-            graph.add(_triple(quad))
-    except (SyntaxError, ValueError) as exc:
-        error = syntax_error_from(exc, str(path))
-        where = str(error).removesuffix(f": {error.message}")
-        raise ShapesFileError(where, f"not readable RDF: {error.message}") from exc
-    try:
-        read_shapes(graph)
-    except ShapesError as exc:
-        raise ShapesFileError(str(path), f"not a SHACL shapes graph: {exc}") from exc
-    return graph
-
-
-def _triple(quad: ox.Quad) -> Any:
-    from .terms import to_rdflib
-
-    return (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
 
 
 # -- staging ---------------------------------------------------------------------------
@@ -263,57 +124,6 @@ def staging_store(settings: Settings) -> Store:
     return store
 
 
-def target_graph(dump: Dump, graph: str | None) -> str:
-    """The named graph a dump goes to: ``graph``, else one per source file (as ``load``)."""
-    name = "stdin" if dump.source == "<stdin>" else Path(dump.source).name
-    return graph or str(source_graph(name))
-
-
-def stage_rdf(store: Store, rdf: RdfInput, graph: str, *, keep_going: bool) -> list[BadLine]:
-    """Load RDF into the staging store; with ``keep_going`` (line-based formats) skip bad lines."""
-    target = ox.NamedNode(graph)
-    try:
-        store.oxigraph.load(rdf.data, format=rdf.format.oxigraph, to_graph=target)
-        return []
-    except (SyntaxError, ValueError) as exc:
-        if not (keep_going and rdf.format.line_based and isinstance(exc, SyntaxError)):
-            raise syntax_error_from(exc, rdf.source) from exc
-    return _stage_lines(store, rdf, target)
-
-
-def _stage_lines(store: Store, rdf: RdfInput, target: ox.NamedNode) -> list[BadLine]:
-    """Parse a line-based dump segment by segment, restarting after each bad line."""
-    data = rdf.data
-    stream = io.BytesIO(data)
-    bad: list[BadLine] = []
-    pos, first_line = 0, 1
-    while pos < len(data):
-        stream.seek(pos)
-        quads: list[ox.Quad] = []
-        error: SyntaxError | None = None
-        try:
-            for q in ox.parse(stream, format=rdf.format.oxigraph):
-                graph = target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
-                quads.append(ox.Quad(q.subject, q.predicate, q.object, graph))
-        except SyntaxError as exc:
-            error = exc
-        store.oxigraph.extend(quads)
-        if error is None:
-            break
-        relative = error.lineno or 1
-        parsed = syntax_error_from(error, rdf.source)
-        bad.append(BadLine(rdf.source, first_line + relative - 1, error.offset, parsed.message))
-        if len(bad) >= MAX_BAD_LINES:
-            raise DumpError(
-                rdf.source, f"more than {MAX_BAD_LINES} bad lines; stopped at {bad[-1]}"
-            )
-        for _ in range(relative):  # skip to the line after the bad one
-            nl = data.find(b"\n", pos)
-            pos = len(data) if nl < 0 else nl + 1
-        first_line += relative
-    return bad
-
-
 def validate_dumps(
     dumps: Sequence[Dump],
     *,
@@ -323,12 +133,14 @@ def validate_dumps(
     keep_going: bool = False,
     required_class: int | None = None,
     locate: bool = True,
+    keep_store: bool = False,
 ) -> Staged:
     """Stage the dumps, validate them against ``shapes`` and assess their models; write nothing.
 
     Raises :class:`~graphstore.errors.RdfSyntaxError` (file, line, column) for a dump that does
     not parse (unless ``keep_going`` skips bad lines of N-Triples / N-Quads), and
-    :class:`DumpError` for a dump with no statements.
+    :class:`DumpError` for a dump with no statements. The staging store is dropped once the
+    models are assessed (before any report is rendered) unless ``keep_store``.
     """
     from .importers.mot import import_mot
     from .licences import licence_index
@@ -336,14 +148,14 @@ def validate_dumps(
 
     store = staging_store(settings)
     bad: list[BadLine] = []
-    rdf_graphs: list[tuple[RdfInput, str]] = []
+    rdf_graphs: list[tuple[Dump, str]] = []
     for dump in dumps:
-        if dump.rdf is not None:
+        if dump.is_rdf:
             name = target_graph(dump, graph)
-            bad += stage_rdf(store, dump.rdf, name, keep_going=keep_going)
-            rdf_graphs.append((dump.rdf, name))
+            bad += stage_dump(store, dump, name, keep_going=keep_going)
+            rdf_graphs.append((dump, name))
     mot_graphs: dict[str, Graph] = {}
-    if any(d.rdf is None for d in dumps):
+    if any(not d.is_rdf for d in dumps):
         index = licence_index(store.to_rdflib(str(LICENCE_GRAPH)))
         with tempfile.TemporaryDirectory(prefix="mofkg-validate-") as folder:
             paths, names = [], {}
@@ -393,11 +205,18 @@ def validate_dumps(
         bad_lines=bad,
         required_class=required_class,
     )
+    kept = store if keep_store else None
+    del store  # the staged data is the largest thing alive: gone before lines and reports
     if locate and outcome.results:
         from .reports import locate_focus_nodes
 
         report.lines = locate_focus_nodes(dumps, {r.focus_node for r in outcome.results})
-    return Staged(store=store, report=report, rdf_graphs=rdf_graphs, mot_graphs=mot_graphs)
+    return Staged(
+        store=kept,
+        report=report,
+        rdf_graphs=rdf_graphs,
+        mot_graphs=mot_graphs,
+    )
 
 
 def _named_graph_quads(store: Store, *, exclude: set[str]) -> int:
@@ -419,7 +238,8 @@ def load_staged(staged: Staged, store: Store) -> list[str]:
 
     written: list[str] = []
     if staged.rdf_graphs:
-        results = store.load_all(staged.rdf_graphs, replace=True)
+        inputs = [(dump.rdf_input(), name) for dump, name in staged.rdf_graphs]
+        results = store.load_all(inputs, replace=True)
         written += [r.graph for r in results]
     if staged.mot_graphs:
         store.replace_graphs(staged.mot_graphs)
@@ -440,7 +260,7 @@ REPORT_KINDS: tuple[ReportKind, ...] = ("text", "json", "turtle", "jsonld", "htm
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     """``mofkg validate``: exit 0 conforms, 1 violations, 2 dump or shapes unreadable."""
-    from .reports import render
+    from .reports import write_report
 
     if args.load and args.graph and len(args.dumps) > 1:
         print(
@@ -477,8 +297,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"mofkg validate: {exc}", file=sys.stderr)
         return 2
     report = staged.report
-    out = render(report, args.report)
-    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    write_report(report, args.report, sys.stdout)
     sys.stdout.flush()
     status = report.exit_status
     if args.load:
@@ -517,6 +336,10 @@ def register(sub: Any) -> None:
 
 
 __all__ = [
+    "MAX_BAD_LINES",
+    "METADATA_SHAPES",
+    "MOT_FORMAT",
+    "MOT_SUFFIXES",
     "BadLine",
     "Dump",
     "DumpError",
@@ -528,7 +351,7 @@ __all__ = [
     "read_dump",
     "read_shapes_files",
     "register",
+    "stage_rdf",
+    "target_graph",
     "validate_dumps",
 ]
-
-_ = URIRef

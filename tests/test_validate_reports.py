@@ -21,7 +21,7 @@ from graphstore.resources import ontology_path
 from graphstore.settings import Settings
 from graphstore.synthetic import synthetic_ntriples
 from graphstore.terms import triples_to_graph
-from graphstore.validation import read_dump, read_shapes_files, validate_dumps
+from graphstore.validation import ValidationReport, read_dump, read_shapes_files, validate_dumps
 from tests.test_validate_cli import BAD, GOOD
 
 #: The issue's size; pySHACL takes about 10 s on it with the metadata shapes here.
@@ -124,3 +124,68 @@ def test_first_line_mentioning_a_focus_node(fmt: str, text: bytes, line: int) ->
 def test_blank_node_labels_are_located() -> None:
     text = b'<http://ex/s> <http://ex/p> _:b7 .\n_:b7 <http://ex/q> "1" .\n'
     assert _scan(text, "ntriples", {BNode("b7")}) == {BNode("b7"): 1}
+
+
+def test_a_streamed_ntriples_file_is_located_like_bytes(tmp_path: Path) -> None:
+    """A large N-Triples file stays on disk; its lines, read in pieces, are those of the bytes."""
+    from graphstore.focus_lines import file_chunks, scan_lines
+
+    text = synthetic_ntriples(30, seed=5).encode()
+    path = tmp_path / "dump.nt"
+    path.write_bytes(text)
+    dump = read_dump(path, source_name=str(path))
+    assert dump.rdf is None and dump.path == path and dump.text_format is not None
+    staged = validate_dumps([dump], shapes=read_shapes_files([]), settings=Settings())
+    nodes = {r.focus_node for r in staged.report.outcome.results}
+    assert nodes and staged.store is None  # the staging store is released once assessed
+    expected = _scan(text, "ntriples", nodes)
+    assert {n: line for n, (_, line) in staged.report.lines.items()} == expected
+    # pieces far smaller than a line, so every token straddles a cut: the same lines
+    assert scan_lines(file_chunks(path, size=7), "ntriples", nodes) == expected
+    from_bytes = validate_dumps(
+        [read_dump(text, source_name="dump.nt")], shapes=read_shapes_files([]), settings=Settings()
+    )
+
+    def seen(report: ValidationReport) -> set[tuple[object, ...]]:
+        return {
+            (f["focusNode"], f["line"], len(f["results"])) for f in summary(report)["focusNodes"]
+        }
+
+    assert seen(from_bytes.report) == seen(staged.report)
+
+
+def test_streamed_file_errors_name_the_file(tmp_path: Path) -> None:
+    from graphstore.errors import RdfSyntaxError
+    from graphstore.validation import DumpError
+
+    bad = tmp_path / "bad.nt"
+    bad.write_bytes(b'<http://ex/a> <http://ex/p> "x" .\n<http://ex/a> <http://ex/p> .\n')
+    with pytest.raises(RdfSyntaxError, match=r"bad\.nt:2:"):
+        validate_dumps(
+            [read_dump(bad, source_name=str(bad))],
+            shapes=read_shapes_files([]),
+            settings=Settings(),
+        )
+    staged = validate_dumps(
+        [read_dump(bad, source_name=str(bad))],
+        shapes=read_shapes_files([]),
+        settings=Settings(),
+        keep_going=True,
+    )
+    assert [b.line for b in staged.report.bad_lines] == [2] and staged.report.triples == 1
+    blank = tmp_path / "blank.nt"
+    blank.write_bytes(b"\n  \n")
+    with pytest.raises(DumpError, match=r"blank\.nt: blank dump"):
+        read_dump(blank, source_name=str(blank))
+
+
+def test_json_written_in_pieces_is_the_summary(synthetic_dump: Path) -> None:
+    staged = validate_dumps(
+        [read_dump(synthetic_dump, source_name="s.nt")],
+        shapes=read_shapes_files([]),
+        settings=Settings(),
+    )
+    text = render(staged.report, "json")
+    assert json.loads(text) == summary(staged.report)
+    # one focus node, one model per line: a program can also read it line by line
+    assert text.count("\n") > len(staged.report.assessments)
