@@ -35,7 +35,9 @@ Targets (issue 5): at 1,000 and 10,000 models at least 30x faster than the pySHA
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -96,14 +98,19 @@ def timed(command: list[str], *, timeout: float | None = None) -> Run:
         tempfile.NamedTemporaryFile("r", suffix=".time") as report,
         tempfile.TemporaryFile("w+") as out,
     ):
+        # its own process group: at the cap the tool is killed, not only /usr/bin/time
+        # (an orphaned pySHACL would go on taking a core from the next measurements)
+        process = subprocess.Popen(
+            ["/usr/bin/time", "-v", "-o", report.name, *command],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
-            done = subprocess.run(
-                ["/usr/bin/time", "-v", "-o", report.name, *command],
-                stdout=out,
-                stderr=subprocess.DEVNULL,
-                timeout=timeout,
-            )
+            status = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
             return Run(seconds=float(timeout or 0), peak=0, status=-1, timed_out=True)
         text = Path(report.name).read_text()
         out.seek(0)
@@ -113,7 +120,7 @@ def timed(command: list[str], *, timeout: float | None = None) -> Run:
     assert wall and rss, text
     hours, minutes, seconds = wall.groups()
     total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    return Run(total, int(rss.group(1)) * 1024, done.returncode, output=output)
+    return Run(total, int(rss.group(1)) * 1024, status, output=output)
 
 
 def mib(n: int) -> str:
