@@ -21,7 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .errors import MofkgError, RdfSyntaxError
+from .errors import MofkgError, RdfSyntaxError, SourceError
 from .formats import RdfFormat
 from .loading import (
     GZIP_MAGIC,
@@ -49,22 +49,12 @@ STREAMED_FORMATS = ("ntriples", "nquads")
 BLANK_CHECK_BYTES = 1024 * 1024
 
 
-class DumpError(MofkgError):
+class DumpError(SourceError):
     """A dump that cannot be validated at all (empty, or too many bad lines)."""
 
-    def __init__(self, source: str, message: str) -> None:
-        self.source = source
-        self.message = message
-        super().__init__(f"{source}: {message}")
 
-
-class ShapesFileError(MofkgError):
+class ShapesFileError(SourceError):
     """A shapes file that cannot be read or is not SHACL: names the file."""
-
-    def __init__(self, source: str, message: str) -> None:
-        self.source = source
-        self.message = message
-        super().__init__(f"{source}: {message}")
 
 
 @dataclass(frozen=True)

@@ -37,13 +37,21 @@ class UnsupportedFormatError(MofkgError):
     """A format, media type or file suffix mofkg does not read or write."""
 
 
-class UnsafeInputError(MofkgError):
-    """Input refused for safety: a DOCTYPE in RDF/XML, a remote JSON-LD context, ..."""
+class SourceError(MofkgError):
+    """A problem with one named input (a file, an upload): ``source: message``.
+
+    >>> str(SourceError("dump.ttl", "the dump is empty"))
+    'dump.ttl: the dump is empty'
+    """
 
     def __init__(self, source: str, message: str) -> None:
         self.source = source
         self.message = message
         super().__init__(f"{source}: {message}")
+
+
+class UnsafeInputError(SourceError):
+    """Input refused for safety: a DOCTYPE in RDF/XML, a remote JSON-LD context, ..."""
 
 
 class TooLargeError(MofkgError):
