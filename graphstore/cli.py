@@ -191,6 +191,8 @@ def resolve_model(store: Store, name: str, settings: Settings) -> str:
     from .namespaces import MOF, SCHEMA, Ids
 
     if name.startswith(("http://", "https://")):
+        if any(c in name for c in '<>"{}|\\^` \n'):
+            raise MofkgError(f"{name!r} is not an IRI (it holds a character IRIs may not)")
         candidates = [name]
     else:
         rows = store.select(

@@ -276,3 +276,12 @@ def test_assess_and_explain_the_demo(capsys: pytest.CaptureFixture[str], store_d
     assert code == 1 and "no model 'Nope'" in err
     code, _, err = run(capsys, "--store", str(store_dir), "assess", "--framework", "nope-9")
     assert code == 1 and "nope-9" in err
+
+
+def test_a_model_iri_with_forbidden_characters_is_refused(
+    capsys: pytest.CaptureFixture[str], store_dir: Path
+) -> None:
+    Store(store_dir)
+    bad = "https://example.org/m> } ; DROP ALL ; ASK { <x"
+    code, _, err = run(capsys, "--store", str(store_dir), "explain", bad)
+    assert code == 1 and "is not an IRI" in err
