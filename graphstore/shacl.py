@@ -322,7 +322,7 @@ class _Engine:
             if v == 0:
                 return []
             if v == 1:
-                where = f"{focus} MINUS {{ ?this {path} ?value }}"
+                where = f"{focus} FILTER NOT EXISTS {{ ?this {path} ?value }}"
                 return self.select(shape, c, where, value=False)
             rows = self.rows(
                 f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
@@ -330,6 +330,11 @@ class _Engine:
             )
             return [_Hit(r[0], None, shape, c) for r in rows]
         if kind == "maxCount" and path is not None:
+            if v == 0:
+                return self.select(shape, c, values, value=False)
+            if v == 1:  # two different values: a join, where GROUP BY would hold every group
+                where = f"{values} ?this {path} ?_other FILTER(!sameTerm(?value, ?_other))"
+                return self.select(shape, c, where, value=False)
             rows = self.rows(
                 f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
                 f"HAVING (COUNT(DISTINCT ?value) > {v})"
@@ -342,15 +347,18 @@ class _Engine:
             if path is None:
                 where = f"{focus} FILTER(!sameTerm(?this, {term}))"
             else:
-                where = f"{focus} MINUS {{ ?this {path} {term} }}"
+                where = f"{focus} FILTER NOT EXISTS {{ ?this {path} {term} }}"
             return self.select(shape, c, where, value=False)
         if kind == "class":
-            where = f"{values} MINUS {{ ?value {TYPE_PATH} {sparql_term(v, shape=node)} }}"  # type: ignore[arg-type]
+            of_class = f"?value {TYPE_PATH} {sparql_term(v, shape=node)}"  # type: ignore[arg-type]
+            where = f"{values} FILTER NOT EXISTS {{ {of_class} }}"
             return self.select(shape, c, where)
         if kind == "in":
             assert isinstance(v, list)
             members = " ".join(sparql_term(m, shape=node) for m in v)
-            return self.select(shape, c, f"{values} MINUS {{ VALUES ?value {{ {members} }} }}")
+            return self.select(
+                shape, c, f"{values} FILTER NOT EXISTS {{ VALUES ?value {{ {members} }} }}"
+            )
         if kind == "uniqueLang":
             rows = self.rows(
                 f"SELECT ?this WHERE {{ {values} BIND(LCASE(LANG(?value)) AS ?l) "
@@ -423,8 +431,9 @@ class _Engine:
                 )
             else:
                 where = (
-                    f"{{ {values} MINUS {{ ?this {other} ?value }} }} UNION "
-                    f"{{ {focus} ?this {other} ?value MINUS {{ ?this {path} ?value }} }}"
+                    f"{{ {values} FILTER NOT EXISTS {{ ?this {other} ?value }} }} UNION "
+                    f"{{ {focus} ?this {other} ?value "
+                    f"FILTER NOT EXISTS {{ ?this {path} ?value }} }}"
                 )
             return self.select(shape, c, where)
         op = "<" if c.kind == "lessThan" else "<="
@@ -441,7 +450,8 @@ class _Engine:
                 # few conforming values (a vocabulary): Oxigraph returns only the failing pairs
                 # instead of every pair being checked here (one per component at 10k models)
                 known = " ".join(sorted(every))
-                where = f"{self.values(shape, focus)} MINUS {{ VALUES ?value {{ {known} }} }}"
+                unknown = f"FILTER NOT EXISTS {{ VALUES ?value {{ {known} }} }}"
+                where = f"{self.values(shape, focus)} {unknown}"
                 return self.select(shape, c, where)
         hits = []
         for this, value in self.pairs(shape, focus):
