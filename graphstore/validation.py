@@ -21,15 +21,15 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from .assessment import ModelAssessment, assess_with
+from .assessment import ModelAssessment, Outcome, assess_with
 from .dumps import (
     MAX_BAD_LINES,
     METADATA_SHAPES,
@@ -69,6 +69,7 @@ class ValidationReport:
     sources: list[str]
     triples: int
     outcome: ValidationOutcome
+    #: each model's class and outcomes, as the reports read them (:class:`Summaries`)
     assessments: list[ModelAssessment]
     framework: Framework
     shapes_files: tuple[str, ...]
@@ -109,6 +110,50 @@ class Staged:
     report: ValidationReport
     rdf_graphs: list[tuple[Dump, str]]
     mot_graphs: dict[str, Graph]
+
+
+# -- assessments as the reports read them ----------------------------------------------
+
+
+class Summaries:
+    """Assessments cut to what the reports read, equal parts shared between models.
+
+    A report reads each model's IRI, name, class, progress and which requirements are unmet
+    and why; not the component behind each outcome, nor the licence warnings (not SHACL
+    conformance). At 50,000 models the full assessments take about 430 MiB, mostly distinct
+    components and their states; summarised, an outcome (a requirement's status) and a
+    progress are one object for all the models that share them (a hundred or so kinds).
+
+    >>> from graphstore.namespaces import MOF
+    >>> from graphstore.requirements import Requirement
+    >>> from rdflib import URIRef
+    >>> req = Requirement(MOF.S, MOF.ClassI, MOF.ModelCard, False, None, MOF.V, "needs a card")
+    >>> def full(model: str) -> ModelAssessment:
+    ...     outcome = Outcome(req, MOF.Missing, False, None, False)
+    ...     return ModelAssessment(URIRef(model), None, None, "f", 0, None, "Unclassified",
+    ...                            {1: 0.0}, (outcome,))
+    >>> summaries = Summaries()
+    >>> a, b = summaries.add([full("http://ex/a"), full("http://ex/b")])
+    >>> a.outcomes[0] is b.outcomes[0] and a.progress is b.progress, str(b.model)
+    (True, 'http://ex/b')
+    """
+
+    def __init__(self) -> None:
+        self.progress: dict[tuple[tuple[int, float], ...], dict[int, float]] = {}
+        self.one: dict[Outcome, Outcome] = {}
+
+    def outcome(self, o: Outcome) -> Outcome:
+        bare = Outcome(o.requirement, o.status, o.met, None, o.substituted)
+        return self.one.setdefault(bare, bare)
+
+    def add(self, assessments: Iterable[ModelAssessment]) -> list[ModelAssessment]:
+        """The summaries of ``assessments`` (the full ones may be dropped afterwards)."""
+        found = []
+        for a in assessments:
+            outcomes = tuple(self.outcome(o) for o in a.outcomes)
+            progress = self.progress.setdefault(tuple(sorted(a.progress.items())), a.progress)
+            found.append(replace(a, outcomes=outcomes, progress=progress, warnings=()))
+        return found
 
 
 # -- staging ---------------------------------------------------------------------------
@@ -194,7 +239,7 @@ def validate_dumps(
         else ValidationOutcome(conforms=True, results=[])
     )
     framework = load_framework(FRAMEWORK)
-    assessments = assess_with(store, framework)
+    assessments = Summaries().add(assess_with(store, framework))
     report = ValidationReport(
         sources=[d.source for d in dumps],
         triples=triples,

@@ -1,0 +1,74 @@
+"""What `mofkg validate` keeps in memory: assessments cut to what the reports read give the
+same reports, and share their parts between models."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphstore.assessment import assess_with
+from graphstore.reports import render
+from graphstore.requirements import load_framework
+from graphstore.settings import Settings
+from graphstore.synthetic import synthetic_ntriples
+from graphstore.validation import (
+    FRAMEWORK,
+    Summaries,
+    ValidationReport,
+    read_dump,
+    read_shapes_files,
+    validate_dumps,
+)
+
+MODELS = 300
+
+
+@pytest.fixture(scope="module")
+def reports() -> tuple[ValidationReport, ValidationReport]:
+    """The same validation reported from the full and from the summarised assessments."""
+    dump = read_dump(synthetic_ntriples(MODELS, seed=5).encode(), source_name="s.nt")
+    staged = validate_dumps(
+        [dump], shapes=read_shapes_files([]), settings=Settings(), keep_store=True
+    )
+    assert staged.store is not None
+    framework = load_framework(FRAMEWORK)
+    full = assess_with(staged.store, framework)
+    report = staged.report
+    complete = ValidationReport(
+        sources=report.sources,
+        triples=report.triples,
+        outcome=report.outcome,
+        assessments=full,
+        framework=framework,
+        shapes_files=report.shapes_files,
+        required_class=2,
+        lines=report.lines,
+    )
+    summarised = ValidationReport(**{**vars(complete), "assessments": Summaries().add(full)})
+    return complete, summarised
+
+
+@pytest.mark.parametrize("kind", ["json", "text", "html"])
+def test_summarised_assessments_give_the_same_report(
+    reports: tuple[ValidationReport, ValidationReport], kind: str
+) -> None:
+    complete, summarised = reports
+    assert render(summarised, kind) == render(complete, kind)
+    assert summarised.exit_status == complete.exit_status == 1
+
+
+def test_the_report_of_a_validation_reads_summaries(
+    reports: tuple[ValidationReport, ValidationReport],
+) -> None:
+    complete, summarised = reports
+    assert len(summarised.assessments) == len(complete.assessments) == MODELS
+    assert [a.model for a in summarised.assessments] == [a.model for a in complete.assessments]
+    assert [a.class_number for a in summarised.assessments] == [
+        a.class_number for a in complete.assessments
+    ]
+    assert any(o.state is not None for a in complete.assessments for o in a.outcomes)
+    assert all(o.state is None for a in summarised.assessments for o in a.outcomes)
+    assert all(a.warnings == () for a in summarised.assessments)
+    # equal outcomes and progress are one object for every model that has them
+    outcomes = {id(o) for a in summarised.assessments for o in a.outcomes}
+    assert len(outcomes) < 100 < sum(len(a.outcomes) for a in summarised.assessments)
+    assert len({id(a.progress) for a in summarised.assessments}) < MODELS / 3
