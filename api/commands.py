@@ -28,7 +28,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
     store.flush()
-    # The server opens the store itself, after gunicorn has forked its worker.
+    # The server opens the store itself, in its worker process.
     del store
     from .app import serve
 

@@ -13,6 +13,7 @@ The endpoint therefore needs an on-disk store; an in-memory one cannot be shared
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import queue
 import socket
@@ -206,8 +207,21 @@ def _open(path: str) -> ox.Store:
     raise AssertionError("unreachable")
 
 
+def _exit_with_parent(parent: int, *, every: float = 1.0) -> None:
+    """End this worker when the server process that started it is gone, even mid-query.
+
+    A worker whose server dies between jobs sees end-of-file and returns; one in the middle of
+    a long query would otherwise run it to the end. Oxigraph releases the GIL while it
+    evaluates, so this thread runs meanwhile.
+    """
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(0)
+
+
 def worker_main(path: str, conn: Connection) -> None:
     """A worker's loop: open the store read-only, answer jobs, reopen after writes."""
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     seen = 0
     store = _open(path)
     conn.send("ready")

@@ -1,7 +1,7 @@
 """Start the real mofkg app under a real WSGI server on a free loopback port.
 
 ``running_server`` serves ``create_app`` with werkzeug's threaded server in a thread;
-``running_gunicorn`` starts ``api.app.serve`` (gunicorn) in a subprocess. Both yield a
+``running_production_server`` starts ``api.app.serve`` (Granian) in a subprocess. Both yield a
 :class:`Server` with the base URL and stop everything on exit.
 """
 
@@ -90,8 +90,8 @@ def wait_until_up(url: str, *, process: subprocess.Popen[bytes], timeout: float 
 
 
 @contextmanager
-def running_gunicorn(store_path: Path, **env: str) -> Iterator[Server]:
-    """``api.app.serve`` (gunicorn) in a subprocess on a free port, over ``store_path``."""
+def running_production_server(store_path: Path, **env: str) -> Iterator[Server]:
+    """``api.app.serve`` (Granian) in a subprocess on a free port, over ``store_path``."""
     port = free_port()
     environ = {
         **os.environ,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -59,11 +60,12 @@ def _pids(server: Server) -> set[int]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process runs (an exited one that nobody has reaped yet counts as gone)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
         return False
-    return True
 
 
 def test_timeout_kills_the_worker_and_answers_504(server: Server) -> None:
@@ -307,3 +309,58 @@ def test_from_verdicts_follow_writes(server: Server) -> None:
     assert _query(server, query).json()["boolean"] is True
     delete(server.graph_store, params={"graph": graph}, headers=auth, timeout=30)
     assert _query(server, query).status_code == 403
+
+
+def test_a_query_that_finds_every_worker_busy_gets_503(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _fill(store, 300)
+    settings = Settings(store=tmp_path, query_timeout=2, workers=1)
+    with running_server(settings, store=store) as srv:
+        slow: dict[str, Reply] = {}
+        thread = threading.Thread(target=lambda: slow.update(r=_query(srv, SLOW)))
+        thread.start()
+        time.sleep(0.05)
+        # The one worker runs SLOW until its timeout; a replacement takes longer to start
+        # than the 0.05 s between the two requests, so this one waits the whole timeout.
+        started = time.monotonic()
+        busy = _query(srv, "ASK { ?s ?p 7 }")
+        thread.join()
+    assert busy.status_code == 503
+    assert "every query worker stayed busy for 2 s" in busy.text
+    assert 1.9 < time.monotonic() - started < 4
+    assert slow["r"].status_code == 504
+
+
+PARENT = """
+import sys, threading, time
+from pathlib import Path
+from api.query_worker import QueryJob, QueryPool
+pool = QueryPool(Path(sys.argv[1]), size=1, timeout=600)
+print(next(iter(pool._processes)), flush=True)
+threading.Thread(target=pool.run, args=(QueryJob(sys.argv[2]),), daemon=True).start()
+time.sleep(600)
+"""
+
+
+def test_a_worker_stops_mid_query_when_its_server_dies(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _fill(store, 300)
+    store.flush()
+    del store
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(tmp_path), SLOW],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    worker = int(parent.stdout.readline())
+    time.sleep(0.5)  # the worker is now inside the query, which would run for minutes
+    assert _alive(worker)
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 5
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)

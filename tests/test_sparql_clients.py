@@ -1,4 +1,4 @@
-"""Real SPARQL clients against the running endpoint, and the production server (gunicorn)."""
+"""Real SPARQL clients against the running endpoint, and the production server (Granian)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from graphstore.settings import Settings
 from graphstore.store import Store
-from tests.server import Server, get, running_gunicorn, running_server
+from tests.server import Server, get, running_production_server, running_server
 
 EX = "http://example.org/"
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -80,9 +80,9 @@ def test_service_description_parses_with_rdflib(server: Server) -> None:
         assert (service, URIRef(SD + "feature"), URIRef(SD + "UnionDefaultGraph")) in g
 
 
-def test_gunicorn_serves_the_app(tmp_path: Path) -> None:
+def test_the_production_server_serves_the_app(tmp_path: Path) -> None:
     _fill(tmp_path).flush()
-    with running_gunicorn(tmp_path, MOFKG_WORKERS="1") as srv:
+    with running_production_server(tmp_path, MOFKG_WORKERS="1") as srv:
         client = SPARQLWrapper(srv.sparql)
         client.setQuery(f"SELECT (COUNT(?m) AS ?n) WHERE {{ ?m a <{EX}Model> }}")
         client.setReturnFormat(JSON)
@@ -90,4 +90,4 @@ def test_gunicorn_serves_the_app(tmp_path: Path) -> None:
         assert result["results"]["bindings"][0]["n"]["value"] == "2"  # type: ignore[index]
         reply = get(srv.sparql, headers={"Accept": "text/turtle"})
         assert reply.status_code == 200
-        assert "gunicorn" in reply.headers.get("Server", "")
+        assert reply.headers.get("Server") == "granian"

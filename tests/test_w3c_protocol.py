@@ -24,7 +24,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from graphstore.settings import Settings
-from tests.server import Server, running_server
+from tests.server import Server, running_production_server, running_server
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -70,11 +70,20 @@ PROTOCOL = _manifest_tests(W3C / "protocol" / "manifest.ttl")
 GRAPH_STORE = _manifest_tests(W3C / "graph-store-protocol" / "manifest.ttl")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Server]:
-    settings = Settings(
-        store=tmp_path_factory.mktemp("w3c-store"), update_token=TOKEN, query_timeout=10
-    )
+@pytest.fixture(scope="module", params=["werkzeug", "granian"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shared_data: Path
+) -> Iterator[Server]:
+    """The app under werkzeug in a thread, and under `mofkg serve`'s own server (Granian, in a
+    subprocess): the suites run against both, so the production server's HTTP is tested too."""
+    folder = tmp_path_factory.mktemp("w3c-store")
+    if request.param == "granian":
+        with running_production_server(
+            folder, MOFKG_UPDATE_TOKEN=TOKEN, MOFKG_QUERY_TIMEOUT="10", MOFKG_WORKERS="2"
+        ) as srv:
+            yield srv
+        return
+    settings = Settings(store=folder, update_token=TOKEN, query_timeout=10)
     with running_server(settings) as srv:
         yield srv
 
