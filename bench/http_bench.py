@@ -7,7 +7,7 @@ bench/http.py would shadow the standard library's http package for every script 
 
 Builds a synthetic catalogue (graphstore.synthetic, plus lineage: fine-tuned-from and
 trained-on links), assesses it, then copies the store folder so that both servers read the
-same Oxigraph database: `mofkg serve` (gunicorn, query worker processes, policy checks, row
+same Oxigraph database: `mofkg serve` (Granian, query worker processes, policy checks, row
 cap) and `oxigraph serve-read-only --union-default-graph` (the PyPI package `oxigraph`).
 Each of four queries is driven by `wrk` (Debian's package) on loopback with a bounded number
 of connections, first against one server, then the other, after a warm-up. Prints
@@ -211,14 +211,24 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=10_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per query and server")
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="keep the built store in this folder and reuse it on later runs (default: a "
+        "temporary folder, built each run)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench/http_bench.py needs wrk (apt-get install wrk)", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="mofkg-bench-http-") as tmp:
+        built = args.store or Path(tmp) / "built"
+        if not (built / "CURRENT").exists():
+            build_store(built, args.models)
+        # Each server gets its own copy: a run never changes the built store.
         ours_dir, theirs_dir = Path(tmp) / "mofkg", Path(tmp) / "oxigraph"
-        build_store(ours_dir, args.models)
-        shutil.copytree(ours_dir, theirs_dir)
+        shutil.copytree(built, ours_dir)
+        shutil.copytree(built, theirs_dir)
         fill = {
             "model": str(DEFAULT_IDS.model(f"synthetic-{args.models // 2:06d}")),
             "dataset": str(DEFAULT_IDS.dataset("dataset-7")),
@@ -226,10 +236,10 @@ def main() -> int:
         queries = {name: q % fill for name, q in QUERIES.items()}
 
         port = free_port()
-        print(f"mofkg serve (gunicorn, 4 query workers) on port {port}", flush=True)
+        print(f"mofkg serve (Granian, 4 query workers) on port {port}", flush=True)
         ours = run_server(
             [str(BIN / "mofkg"), "serve", "--store", str(ours_dir), "--port", str(port)],
-            f"http://127.0.0.1:{port}/sparql",
+            f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
             {"MOFKG_WORKERS": "4", "MOFKG_MAX_ROWS": "100000"},
         )
         try:
@@ -249,7 +259,7 @@ def main() -> int:
                 f"127.0.0.1:{port}",
                 "--union-default-graph",
             ],
-            f"http://127.0.0.1:{port}/query",
+            f"http://127.0.0.1:{port}/query?query=ASK%7B%7D",
             {},
         )
         try:
