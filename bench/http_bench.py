@@ -193,7 +193,11 @@ def run_server(command: list[str], url: str, env: dict[str, str]) -> subprocess.
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env}
     )
-    wait_for(url, process)
+    try:
+        wait_for(url, process)
+    except BaseException:
+        stop(process)
+        raise
     return process
 
 
