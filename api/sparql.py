@@ -16,17 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import Blueprint, Response, request
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, VOID, XSD
 
 from graphstore.errors import QueryError, UnsupportedFormatError
 from graphstore.formats import bare_media_type
-from graphstore.namespaces import PREFIXES, SD
+from graphstore.namespaces import PREFIXES
 
 from .errors import BadRequestError, NotAcceptableError
 from .negotiation import (
-    GRAPH_FORMAT_IRIS,
-    RESULT_FORMATS,
     ResultFormat,
     accept_for_format_name,
     acceptable,
@@ -36,6 +32,7 @@ from .negotiation import (
 )
 from .policy import add_using
 from .query_worker import QueryJob
+from .service_description import description
 from .state import Endpoint, endpoint
 
 #: The SPARQL 1.1 Service Description vocabulary.
@@ -227,37 +224,7 @@ def service_description() -> Response:
     fmt = negotiate_rdf(accept)
     if fmt is None:
         raise NotAcceptableError(acceptable(accept))
-    state = endpoint()
-    g = Graph()
-    g.bind("sd", SD)
-    service = BNode()
-    g.add((service, RDF.type, SD.Service))
-    g.add((service, SD.endpoint, URIRef(request.base_url)))
-    for language in (SD.SPARQL11Query, SD.SPARQL11Update):
-        g.add((service, SD.supportedLanguage, language))
-    g.add((service, SD.feature, SD.UnionDefaultGraph))
-    if state.settings.service_allow:
-        g.add((service, SD.feature, SD.BasicFederatedQuery))
-    for rfmt in RESULT_FORMATS:
-        g.add((service, SD.resultFormat, URIRef(rfmt.format_iri)))
-    for iri in GRAPH_FORMAT_IRIS.values():
-        g.add((service, SD.resultFormat, URIRef(iri)))
-    dataset = BNode()
-    default_graph = BNode()
-    g.add((service, SD.defaultDataset, dataset))
-    g.add((dataset, RDF.type, SD.Dataset))
-    g.add((dataset, SD.defaultGraph, default_graph))
-    g.add((default_graph, RDF.type, SD.Graph))
-    for name, size in state.store.graph_sizes().items():
-        named = BNode()
-        graph = BNode()
-        g.add((dataset, SD.namedGraph, named))
-        g.add((named, RDF.type, SD.NamedGraph))
-        g.add((named, SD.name, URIRef(name)))
-        g.add((named, SD.graph, graph))
-        g.add((graph, RDF.type, SD.Graph))
-        g.add((graph, VOID.triples, Literal(size, datatype=XSD.integer)))
-    body = g.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    body = description(endpoint(), request.base_url, fmt)
     response = Response(body, content_type=content_type(fmt.media_type))
     response.headers["Vary"] = "Accept"
     return response

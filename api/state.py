@@ -37,6 +37,8 @@ class Endpoint:
     pool: QueryPool
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     verdicts: VerdictCache = field(default_factory=VerdictCache)
+    #: Serialised service descriptions by (endpoint URL, format name), until the next write.
+    descriptions: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
     def policy(self, *, base_iri: str | None = None) -> Policy:
         """The SERVICE / LOAD / FROM policy against this store's graphs."""
@@ -76,6 +78,7 @@ class Endpoint:
                 yield self.store
             finally:
                 self.verdicts.clear()
+                self.descriptions.clear()
                 self.pool.stored_changed()
 
     def write(self, action: Callable[[Store], T]) -> T:

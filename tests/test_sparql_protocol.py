@@ -141,6 +141,34 @@ def test_service_description(server: Server) -> None:
     assert as_jsonld.headers["Content-Type"] == "application/ld+json"
 
 
+def _described_sizes(server: Server) -> dict[str, int]:
+    reply = get(server.sparql, headers={"Accept": "text/turtle"})
+    assert reply.status_code == 200
+    g = Graph().parse(data=reply.content, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    sizes = {}
+    for named in g.subjects(URIRef(sd + "name"), None):
+        graph = g.value(named, URIRef(sd + "graph"))
+        size = g.value(graph, URIRef("http://rdfs.org/ns/void#triples"))
+        sizes[str(g.value(named, URIRef(sd + "name")))] = int(size)  # type: ignore[arg-type]
+    return sizes
+
+
+def test_service_description_follows_writes(server: Server) -> None:
+    """The description is kept between requests, and a write makes it anew."""
+    assert _described_sizes(server)[EX + "g2"] == 1
+    assert EX + "g3" not in _described_sizes(server)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    update = f"INSERT DATA {{ GRAPH <{EX}g3> {{ <{EX}e> <{EX}p> 1, 2 }} }}"
+    assert post(server.sparql, data={"update": update}, headers=auth).status_code == 204
+    try:
+        assert _described_sizes(server)[EX + "g3"] == 2
+    finally:
+        drop = post(server.sparql, data={"update": f"DROP GRAPH <{EX}g3>"}, headers=auth)
+        assert drop.status_code == 204
+    assert EX + "g3" not in _described_sizes(server)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "status", "message"),
     [
