@@ -91,3 +91,41 @@ def test_counts_and_absences_give_pyshacl_results() -> None:
     }
     none = [r for r in outcome.results if str(r.result_path).endswith("none")]
     assert len(none) == 1 and none[0].value is None
+
+
+NESTED = (
+    PREFIXES
+    + """
+ex:N a sh:NodeShape ; sh:targetNode ex:top, <http://example.org/?this=1> ;
+  sh:targetSubjectsOf ex:via ;
+  sh:property [ sh:path ex:via ; sh:node [
+      sh:property [ sh:path ex:one ; sh:node [
+          sh:property [ sh:path ex:label ; sh:in ( "?this" "a \\"?this\\"" ) ] ] ] ] ] .
+"""
+)
+
+NESTED_DATA = (
+    PREFIXES
+    + """
+ex:top ex:via ex:a . ex:a ex:one ex:b . ex:b ex:label "?this" .
+<http://example.org/?this=1> ex:via ex:c . ex:c ex:one ex:d, ex:b . ex:d ex:label "other" .
+ex:e ex:via ex:a .
+"""
+)
+
+
+def test_nested_value_nodes_give_pyshacl_results() -> None:
+    """Focus patterns inlined two levels deep, with ?this written inside an IRI and literals."""
+    data = Graph().parse(data=NESTED_DATA, format="turtle")
+    shapes = Graph().parse(data=NESTED, format="turtle")
+    store = Store()
+    store.add_graph(data, "urn:test:data")
+    outcome = validate_store(store, shapes)
+    _, expected, _ = pyshacl.validate(data, shacl_graph=shapes)
+    assert isinstance(expected, Graph)
+    ours = {(str(r.focus_node), str(r.value)) for r in outcome.results}
+    theirs = {
+        (str(expected.value(r, SH.focusNode)), str(expected.value(r, SH.value)))
+        for r in expected.objects(None, SH.result)
+    }
+    assert ours == theirs == {("http://example.org/?this=1", "http://example.org/c")}
