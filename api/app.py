@@ -12,7 +12,7 @@ import atexit
 from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from flask import Blueprint, Flask, Response
 from werkzeug.wsgi import get_current_url
@@ -95,6 +95,9 @@ class QueryFastPath:
             text = raw.encode("latin-1").decode()
         except UnicodeError:
             return None
+        if text.startswith("query=") and "&" not in text:
+            # What parse_qsl would give for this one pair, without splitting and looping.
+            return unquote(text[6:].replace("+", " "), errors="werkzeug.url_quote")
         pairs = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
         if len(pairs) != 1 or pairs[0][0] != "query":
             return None
@@ -175,7 +178,8 @@ def granian_options(settings: Settings) -> dict[str, Any]:
     from granian.constants import HTTPModes, Interfaces
     from granian.log import LogLevels
 
-    threads = max(4, 2 * settings.workers)
+    # A thread per query worker, and two more so that pages are served while all are busy.
+    threads = settings.workers + 2
     return {
         "address": settings.host,
         "port": settings.port,

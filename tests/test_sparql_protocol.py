@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
 import pyoxigraph as ox
@@ -325,3 +326,17 @@ def test_only_plain_gets_take_the_fast_path(
     assert isinstance(fast, QueryFastPath)
     environ = {"REQUEST_METHOD": method, "PATH_INFO": "/sparql", "QUERY_STRING": query_string}
     assert (fast._query(environ) is not None) is taken
+
+
+@pytest.mark.parametrize(
+    "query_string",
+    ["query=ASK+%7B%7D", "query=%C3%A9+%2B+%26", "query=a%FFb", "query=a;b=c", "query=", "query=%"],
+)
+def test_the_fast_path_decodes_a_query_as_parse_qsl_does(server: Server, query_string: str) -> None:
+    assert server.app is not None
+    fast = server.app.wsgi_app
+    assert isinstance(fast, QueryFastPath)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": query_string}
+    text = query_string.encode("latin-1").decode()
+    pairs = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+    assert fast._query(environ) == pairs[0][1]
