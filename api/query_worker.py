@@ -313,14 +313,18 @@ class QueryPool:
             log.error("a query worker failed to start: %s", exc)
 
     def _add_worker(self) -> None:
-        ours, theirs = socket.socketpair()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.query_worker", str(self.path), str(theirs.fileno())],
-            pass_fds=[theirs.fileno()],
-            cwd=Path(__file__).resolve().parents[1],
-        )
-        theirs.close()
-        conn = ours
+        conn, theirs = socket.socketpair()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "api.query_worker", str(self.path), str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                cwd=Path(__file__).resolve().parents[1],
+            )
+        except OSError:
+            conn.close()
+            raise
+        finally:
+            theirs.close()
         try:
             ready = recv_frame(conn, deadline=time.monotonic() + 30)
         except (TimeoutError, EOFError, OSError):
@@ -332,6 +336,7 @@ class QueryPool:
             raise MofkgError(f"{self.path}: a query worker could not open the store")
         with self._lock:
             if self._closed:
+                conn.close()
                 process.kill()
                 process.wait()
                 return
