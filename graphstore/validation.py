@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
 from .assessment import ModelAssessment, Outcome, assess_with
@@ -140,11 +140,15 @@ class Summaries:
 
     def __init__(self) -> None:
         self.progress: dict[tuple[tuple[int, float], ...], dict[int, float]] = {}
-        self.one: dict[Outcome, Outcome] = {}
+        self.one: dict[tuple[int, URIRef, bool, bool], Outcome] = {}
 
     def outcome(self, o: Outcome) -> Outcome:
-        bare = Outcome(o.requirement, o.status, o.met, None, o.substituted)
-        return self.one.setdefault(bare, bare)
+        # the framework's requirement objects are shared by every outcome: keyed by identity
+        key = (id(o.requirement), o.status, o.met, o.substituted)
+        found = self.one.get(key)
+        if found is None:
+            found = self.one[key] = Outcome(o.requirement, o.status, o.met, None, o.substituted)
+        return found
 
     def add(self, assessments: Iterable[ModelAssessment]) -> list[ModelAssessment]:
         """The summaries of ``assessments`` (the full ones may be dropped afterwards)."""
