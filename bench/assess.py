@@ -9,7 +9,9 @@ counts Oxigraph's Rust allocations, unlike tracemalloc):
   ``mofkg load`` does); the same into a fresh IN-MEMORY store is shown beside it;
 - assess: on an on-disk store that already holds the ontology, the licence graph and the
   catalogue (the state ``mofkg assess`` sees, prepared by an earlier process),
-  ``assess_models`` + ``write_assessments`` timed together, as ``mofkg assess`` runs them;
+  ``assess_and_write`` (``assess_models`` + ``write_assessments``, each batch's write
+  overlapping the next batch's assessment), as ``mofkg assess`` runs it over a whole store;
+  ``--unpiped`` times the two calls one after the other instead (rules+queries | write);
 - pySHACL: ``pyshacl.validate`` of the whole graph (catalogue, ontology, licence graph and the
   rules' derived effective licences) with the same shapes file, timed around the call only,
   killed after ``--pyshacl-timeout`` seconds (default 15 minutes) and skipped above 10,000
@@ -21,6 +23,7 @@ Targets (issue 3): at 1,000 and 10,000 models the assessment >= 30x faster than 
 
     .venv/bin/python bench/assess.py                  # 1000, 10000, 50000
     .venv/bin/python bench/assess.py --sizes 1000     # the quick path (pySHACL takes ~2 min)
+    .venv/bin/python bench/assess.py --sizes 10000 --no-pyshacl [--unpiped]   # mofkg only
 """
 
 from __future__ import annotations
@@ -79,16 +82,20 @@ def step_prepare(dump: Path, folder: Path) -> dict[str, Any]:
     return {"quads": len(store)}
 
 
-def step_assess(dump: Path, folder: Path) -> dict[str, Any]:
-    from graphstore.assessment import assess_models, write_assessments
+def step_assess(dump: Path, folder: Path, *, piped: bool = True) -> dict[str, Any]:
+    from graphstore.assessment import assess_and_write, assess_models, write_assessments
     from graphstore.store import Store
 
     store = Store(folder / "store")
     before = len(store)
     start = time.perf_counter()
-    results = assess_models(store)
-    assessed = time.perf_counter()
-    write_assessments(store, results)
+    if piped:  # the write overlaps the assessment: no separate times
+        results = assess_and_write(store)
+        assessed = start
+    else:
+        results = assess_models(store)
+        assessed = time.perf_counter()
+        write_assessments(store, results)
     store.flush()
     end = time.perf_counter()
     found = sorted({(r.focus, r.shape, r.severity) for a in results for r in a.results()})
@@ -96,7 +103,7 @@ def step_assess(dump: Path, folder: Path) -> dict[str, Any]:
     return {
         "seconds": end - start,
         "assess": assessed - start,
-        "write": end - assessed,
+        "write": end - assessed if not piped else 0.0,
         "models": len(results),
         "written": len(store) - before,
         "peak": _peak(),
@@ -132,10 +139,15 @@ def step_pyshacl(dump: Path, folder: Path) -> dict[str, Any]:
     return {"seconds": seconds, "triples": len(data), "peak": _peak()}
 
 
+def step_assess_unpiped(dump: Path, folder: Path) -> dict[str, Any]:
+    return step_assess(dump, folder, piped=False)
+
+
 STEPS = {
     "floor": step_floor,
     "prepare": step_prepare,
     "assess": step_assess,
+    "assess-unpiped": step_assess_unpiped,
     "pyshacl": step_pyshacl,
 }
 
@@ -169,7 +181,9 @@ def run_step(step: str, dump: Path, folder: Path, *, timeout: float | None = Non
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(models: int, folder: Path, *, pyshacl_timeout: float) -> Row:
+def measure(
+    models: int, folder: Path, *, pyshacl_timeout: float, piped: bool = True, pyshacl: bool = True
+) -> Row:
     from graphstore.synthetic import synthetic_ntriples
 
     dump = folder / f"synthetic-{models}.nt"
@@ -178,8 +192,10 @@ def measure(models: int, folder: Path, *, pyshacl_timeout: float) -> Row:
     floor = run_step("floor", dump, folder)
     row.triples, row.floor_disk, row.floor_memory = floor["triples"], floor["disk"], floor["memory"]
     run_step("prepare", dump, folder)
-    row.assess = run_step("assess", dump, folder)
-    if models > PYSHACL_MAX_MODELS:
+    row.assess = run_step("assess" if piped else "assess-unpiped", dump, folder)
+    if not pyshacl:
+        row.pyshacl_note = "not run (--no-pyshacl)"
+    elif models > PYSHACL_MAX_MODELS:
         row.pyshacl_note = f"skipped (> {PYSHACL_MAX_MODELS:,} models)"
     else:
         result = run_step("pyshacl", dump, folder, timeout=pyshacl_timeout)
@@ -191,6 +207,10 @@ def measure(models: int, folder: Path, *, pyshacl_timeout: float) -> Row:
             theirs = json.loads((folder / "theirs.json").read_text())
             row.same_results = ours == theirs
     return row
+
+
+def _split(seconds: float) -> str:
+    return f"{seconds:.2f}s" if seconds else "-"  # piped: the stages overlap, no split
 
 
 def report(rows: list[Row], *, pyshacl_timeout: float) -> bool:
@@ -212,13 +232,14 @@ def report(rows: list[Row], *, pyshacl_timeout: float) -> bool:
         shacl = f"{r.pyshacl:.2f}s" if r.pyshacl is not None else "-"
         print(
             f"{r.models:>7,} {r.triples:>9,} {r.floor_disk:>9.2f}s {r.floor_memory:>8.2f}s "
-            f"{seconds:>7.2f}s {a['assess']:>13.2f}s {a['write']:>6.2f}s {a['written']:>9,} "
+            f"{seconds:>7.2f}s {_split(a['assess']):>14} {_split(a['write']):>7} "
+            f"{a['written']:>9,} "
             f"{a['peak'] / 2**20:>6.0f}MiB {shacl:>9} {ratio:>14} "
             f"{seconds / r.floor_disk:>11.2f}x {same:>12}"
         )
         if r.pyshacl_note:
             notes.append(f"pySHACL at {r.models:,} models: {r.pyshacl_note}")
-        if r.models <= PYSHACL_MAX_MODELS:
+        if r.models <= PYSHACL_MAX_MODELS and not r.pyshacl_note.startswith("not run"):
             bound = r.pyshacl if r.pyshacl is not None else pyshacl_timeout
             met = bound >= 30 * seconds
             ok &= met and r.same_results is not False
@@ -236,7 +257,9 @@ def report(rows: list[Row], *, pyshacl_timeout: float) -> bool:
     print("\n".join(notes))
     print(
         "floor = Store.load of the N-Triples file into a fresh on-disk store (one transaction);"
-        " assess = assess_models + write_assessments on an on-disk store holding the ontology,"
+        " assess = assess_and_write (assess_models + write_assessments, pipelined; with"
+        " --unpiped the two calls, split as rules+queries | write) on an on-disk store holding"
+        " the ontology,"
         " licences and catalogue; peak = the assessing process's ru_maxrss; written = quads"
         " added (derived licences + assessments)"
     )
@@ -247,6 +270,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,50000", help="model counts, commas")
     parser.add_argument("--pyshacl-timeout", type=float, default=PYSHACL_TIMEOUT)
+    parser.add_argument(
+        "--unpiped",
+        action="store_true",
+        help="time assess_models then write_assessments (no overlap), split into the two",
+    )
+    parser.add_argument(
+        "--no-pyshacl", action="store_true", help="time mofkg only (pySHACL at 10k: many minutes)"
+    )
     parser.add_argument("--step", nargs=3, metavar=("STEP", "DUMP", "FOLDER"), help="internal")
     args = parser.parse_args(argv)
     if args.step:
@@ -257,7 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for models in sizes:
         with tempfile.TemporaryDirectory(prefix=f"mofkg-bench-{models}-") as tmp:
-            rows.append(measure(models, Path(tmp), pyshacl_timeout=args.pyshacl_timeout))
+            row = measure(
+                models,
+                Path(tmp),
+                pyshacl_timeout=args.pyshacl_timeout,
+                piped=not args.unpiped,
+                pyshacl=not args.no_pyshacl,
+            )
+            rows.append(row)
         print(f"... {models:,} models measured", file=sys.stderr, flush=True)
     return 0 if report(rows, pyshacl_timeout=args.pyshacl_timeout) else 1
 

@@ -24,7 +24,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,13 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from .assessment_rdf import assessment_rdf, replace_by_difference, write_assessments
+from .assessment_rdf import (
+    AssessmentWriter,
+    assessment_rdf,
+    has_assessments,
+    replace_by_difference,
+    write_assessments,
+)
 from .namespaces import (
     GRAPH,
     MOF,
@@ -299,7 +305,11 @@ def assess_models(
 
 
 def assess_with(
-    store: Store, fw: Framework, *, models: Sequence[str] | None = None
+    store: Store,
+    fw: Framework,
+    *,
+    models: Sequence[str] | None = None,
+    write_derived: bool = True,
 ) -> list[ModelAssessment]:
     """:func:`assess_models` with a framework already loaded.
 
@@ -307,11 +317,48 @@ def assess_with(
     models, each on an in-memory working copy of what the rules and queries read (Oxigraph
     answers them 4-5x faster in memory than on disk; see docs/assessment.md, "Working
     copies"). An in-memory store, or a list of models, is queried in place.
+
+    ``write_derived=False`` (whole store only) writes nothing into ``store``: it is assessed
+    in batches on working copies whether in memory or on disk, the derived facts kept in the
+    copies. This bounds the memory of assessing a large in-memory store (a validation's
+    staging store), where deriving over the whole store and querying it at once would not.
     """
+    if not write_derived:
+        if models is not None:
+            raise ValueError("write_derived=False assesses the whole store (models=None)")
+        return _assess_in_batches(store, fw, write_derived=False)
     if store.path is None or models is not None:
         derive(store, fw)
         return _assess_in(store, fw, models)
     return _assess_in_batches(store, fw)
+
+
+def assess_and_write(
+    store: Store,
+    *,
+    framework: str = "mof-1.0",
+    shapes: Path | None = None,
+    now: datetime | None = None,
+) -> list[ModelAssessment]:
+    """:func:`assess_models` then :func:`write_assessments` over the whole store, as
+    ``mofkg assess`` runs them, with the same results and the same quads.
+
+    On an on-disk store holding no assessment of the framework yet (the first assessment),
+    each batch's assessments are bulk-loaded on a worker thread while the next batch is
+    assessed (:class:`~graphstore.assessment_rdf.AssessmentWriter`): Oxigraph's on-disk bulk
+    load is most of the time of a run, and it runs without the GIL. If anything fails, the
+    graphs begun are dropped. Otherwise (in memory, or a re-assessment, which replaces by
+    difference in one transaction) it is exactly the two calls.
+    """
+    fw = load_framework(framework, shapes=shapes)
+    if store.path is None or store.read_only or has_assessments(store, fw.key):
+        results = assess_with(store, fw)
+        write_assessments(store, results, now=now, shapes=shapes)
+        return results
+    with AssessmentWriter(store, fw, now=now or datetime.now(UTC)) as writer:
+        results = _assess_in_batches(store, fw, writer=writer)
+        writer.finish()
+    return results
 
 
 #: Models per in-memory working copy: bounds the memory of a run (about 0.3 GiB per 5,000).
@@ -360,13 +407,21 @@ def _working_copy(
 _OBJECTS = "SELECT DISTINCT ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER isIRI(?o) }"
 
 
-def _assess_in_batches(store: Store, fw: Framework) -> list[ModelAssessment]:
-    """Derive and assess every model of an on-disk store, batch by batch in memory; the
-    derived facts are written to the store as in :func:`derive`."""
+def _assess_in_batches(
+    store: Store,
+    fw: Framework,
+    *,
+    write_derived: bool = True,
+    writer: AssessmentWriter | None = None,
+) -> list[ModelAssessment]:
+    """Derive and assess every model of the store, batch by batch on in-memory working
+    copies; the derived facts are written to the store as in :func:`derive` (unless
+    ``write_derived`` is false). With a ``writer``, each batch's derived facts and
+    assessments go to it as soon as the batch is assessed."""
     oxi = store.oxigraph
     target = str(derived_graph(fw.key))
     graph = ox.NamedNode(target)
-    replacing = store.has_graph(target)
+    replacing = write_derived and store.has_graph(target)
     derived: set[ox.Quad] = set()
     typed = oxi.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(MOF.Model)))
     models = sorted({q.subject for q in typed if isinstance(q.subject, ox.NamedNode)})
@@ -376,18 +431,32 @@ def _assess_in_batches(store: Store, fw: Framework) -> list[ModelAssessment]:
             components[q.subject].append(q.object)  # type: ignore[index]
     around: dict[ox.NamedNode, list[ox.Quad]] = {}
     results: list[ModelAssessment] = []
+    if writer is not None and write_derived and not replacing and fw.rules is not None:
+        writer.begun.append(target)
     for start in range(0, len(models), BATCH_MODELS):
         work = _working_copy(oxi, models[start : start + BATCH_MODELS], components, around)
         if fw.rules is not None:
             triples = [ox.Quad(t.subject, t.predicate, t.object) for t in work.query(fw.rules)]
             work.oxigraph.bulk_extend(triples)
             quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in triples)
-            if replacing:
+            if not write_derived:
+                pass
+            elif replacing:
                 derived.update(quads)
+            elif writer is not None:
+                piece = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+                assert piece is not None  # no output given: the bytes are returned
+                writer.load(piece)
             else:
                 oxi.bulk_extend(quads)  # a new graph: nothing for readers to lose
-        results.extend(_assess_in(work, fw, None))
-    if fw.rules is None:
+        batch = _assess_in(work, fw, None)
+        del work
+        if writer is not None:
+            writer.write(batch)
+        results.extend(batch)
+    if not write_derived:
+        pass
+    elif fw.rules is None:
         store.drop_graphs([target])
     elif replacing:
         replace_by_difference(store, [(target, derived)])
@@ -470,6 +539,7 @@ __all__ = [
     "ModelAssessment",
     "Outcome",
     "ValidationResult",
+    "assess_and_write",
     "assess_models",
     "assess_with",
     "assessment_rdf",
