@@ -3,9 +3,11 @@ same reports, and share their parts between models."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
-from graphstore.assessment import assess_with
+from graphstore.assessment import assess_with, derived_graph
 from graphstore.reports import render
 from graphstore.requirements import load_framework
 from graphstore.settings import Settings
@@ -22,16 +24,28 @@ from graphstore.validation import (
 MODELS = 300
 
 
+@dataclass(frozen=True)
+class Reports:
+    """One validation, reported from full and from summarised assessments, and as it ran."""
+
+    complete: ValidationReport
+    summarised: ValidationReport
+    validated: ValidationReport
+
+
 @pytest.fixture(scope="module")
-def reports() -> tuple[ValidationReport, ValidationReport]:
+def reports() -> Reports:
     """The same validation reported from the full and from the summarised assessments."""
     dump = read_dump(synthetic_ntriples(MODELS, seed=5).encode(), source_name="s.nt")
     staged = validate_dumps(
         [dump], shapes=read_shapes_files([]), settings=Settings(), keep_store=True
     )
     assert staged.store is not None
+    # the staging store was assessed in batches, nothing written into it
+    assert not staged.store.has_graph(str(derived_graph(FRAMEWORK)))
     framework = load_framework(FRAMEWORK)
-    full = assess_with(staged.store, framework)
+    full = assess_with(staged.store, framework)  # in place: derives into the store
+    assert staged.store.has_graph(str(derived_graph(FRAMEWORK)))
     report = staged.report
     complete = ValidationReport(
         sources=report.sources,
@@ -44,27 +58,31 @@ def reports() -> tuple[ValidationReport, ValidationReport]:
         lines=report.lines,
     )
     summarised = ValidationReport(**{**vars(complete), "assessments": Summaries().add(full)})
-    return complete, summarised
+    return Reports(complete, summarised, report)
 
 
 @pytest.mark.parametrize("kind", ["json", "text", "html"])
-def test_summarised_assessments_give_the_same_report(
-    reports: tuple[ValidationReport, ValidationReport], kind: str
-) -> None:
-    complete, summarised = reports
+def test_summarised_assessments_give_the_same_report(reports: Reports, kind: str) -> None:
+    complete, summarised = reports.complete, reports.summarised
     assert render(summarised, kind) == render(complete, kind)
     assert summarised.exit_status == complete.exit_status == 1
 
 
 def test_the_report_of_a_validation_reads_summaries(
-    reports: tuple[ValidationReport, ValidationReport],
+    reports: Reports,
 ) -> None:
-    complete, summarised = reports
+    complete, summarised = reports.complete, reports.summarised
     assert len(summarised.assessments) == len(complete.assessments) == MODELS
     assert [a.model for a in summarised.assessments] == [a.model for a in complete.assessments]
     assert [a.class_number for a in summarised.assessments] == [
         a.class_number for a in complete.assessments
     ]
+    # the validation's own (batched) assessments are the in-place ones, summarised
+    staged = [(a.model, a.class_number, a.progress, a.outcomes) for a in summarised.assessments]
+    batched = [
+        (a.model, a.class_number, a.progress, a.outcomes) for a in reports.validated.assessments
+    ]
+    assert batched == staged
     assert any(o.state is not None for a in complete.assessments for o in a.outcomes)
     assert all(o.state is None for a in summarised.assessments for o in a.outcomes)
     assert all(a.warnings == () for a in summarised.assessments)
