@@ -33,7 +33,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphstore.assessment import assess_models, write_assessments
+from graphstore.assessment import assess_and_write
 from graphstore.bootstrap import initialise
 from graphstore.loading import open_rdf_input
 from graphstore.namespaces import DEFAULT_IDS, MOF
@@ -112,7 +112,7 @@ def build_store(folder: Path, models: int) -> None:
         ),
     ]
     store.load_all(inputs)
-    write_assessments(store, assess_models(store))
+    assess_and_write(store)
     store.flush()
     print(
         f"store: {models:,} models, {len(store):,} quads, built in "

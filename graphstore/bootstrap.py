@@ -54,8 +54,8 @@ def prepare_for_serving(store: Store, settings: Settings) -> bool:
     """On an empty store, load the demo catalogue and assess it; True when it did."""
     if not is_empty(store):
         return False
-    from .assessment import assess_models, write_assessments
+    from .assessment import assess_and_write
 
     initialise(store, settings, demo=True)
-    write_assessments(store, assess_models(store))
+    assess_and_write(store)
     return True

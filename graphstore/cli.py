@@ -260,13 +260,19 @@ def _record_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
-    from .assessment import assess_models, json_lines, write_assessments
+    from .assessment import assess_and_write, assess_models, json_lines, write_assessments
 
     store = open_store(settings)
     models = [resolve_model(store, m, settings) for m in args.model] or None
     with Progress(f"assessing under {args.framework}"):
-        results = assess_models(store, framework=args.framework, models=models, shapes=args.shapes)
-        write_assessments(store, results, shapes=args.shapes)
+        if models is None:
+            # The whole store: each batch is written while the next one is assessed.
+            results = assess_and_write(store, framework=args.framework, shapes=args.shapes)
+        else:
+            results = assess_models(
+                store, framework=args.framework, models=models, shapes=args.shapes
+            )
+            write_assessments(store, results, shapes=args.shapes)
     store.flush()
     if args.json:
         for line in json_lines(results):
