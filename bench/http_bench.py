@@ -9,8 +9,10 @@ Builds a synthetic catalogue (graphstore.synthetic, plus lineage: fine-tuned-fro
 trained-on links), assesses it, then copies the store folder so that both servers read the
 same Oxigraph database: `mofkg serve` (Granian, query worker processes, policy checks, row
 cap) and `oxigraph serve-read-only --union-default-graph` (the PyPI package `oxigraph`).
-Each of four queries is driven by `wrk` (Debian's package) on loopback with a bounded number
-of connections, first against one server, then the other, after a warm-up. Prints
+Both servers run at once (an idle one costs nothing). Each of four queries is driven by `wrk`
+(Debian's package) on loopback with a bounded number of connections, after a warm-up, in
+alternating rounds: mofkg, oxigraph, mofkg, oxigraph (a shared VM's speed drifts; measuring
+one server after the other biased the ratios by up to 30% here). Prints
 requests/s and p50/p99 latency for both and the ratios, with the targets: at least 0.8x of
 oxigraph's throughput on the three heavier queries, 0.4x on the one-model lookup, and a p99
 within 2x.
@@ -177,21 +179,51 @@ def wrk(url: str, *, duration: int, connections: int) -> Run:
     )
 
 
-def measure(base: str, queries: dict[str, str], args: argparse.Namespace) -> dict[str, Run]:
-    runs = {}
+def _check(url: str, name: str) -> None:
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    body = urllib.request.urlopen(request, timeout=60).read()
+    if b'"bindings"' not in body:
+        raise RuntimeError(f"{name}: unexpected answer {body[:200]!r}")
+
+
+def _mean(runs: list[Run]) -> Run:
+    n = len(runs)
+    return Run(
+        sum(r.requests_per_s for r in runs) / n,
+        sum(r.p50_ms for r in runs) / n,
+        sum(r.p99_ms for r in runs) / n,
+        sum(r.errors for r in runs),
+    )
+
+
+def measure(
+    bases: dict[str, str], queries: dict[str, str], args: argparse.Namespace
+) -> dict[str, dict[str, Run]]:
+    """Each query against each server, in alternating rounds (A B A B ...): a machine whose
+    speed drifts during the run (a shared VM) then biases neither side. Every run of a query
+    has the same duration on both servers; the figures are the rounds' means."""
+    runs: dict[str, dict[str, Run]] = {server: {} for server in bases}
     for name, query in queries.items():
-        url = base + "?" + urllib.parse.urlencode({"query": query})
-        check = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
-        body = urllib.request.urlopen(check, timeout=60).read()
-        if b'"bindings"' not in body:
-            raise RuntimeError(f"{name}: unexpected answer {body[:200]!r}")
-        warm = wrk(url, duration=2, connections=args.connections)
+        urls = {
+            s: base + "?" + urllib.parse.urlencode({"query": query}) for s, base in bases.items()
+        }
+        warm = []
+        for url in urls.values():
+            _check(url, name)
+            warm.append(wrk(url, duration=2, connections=args.connections).requests_per_s)
         # A query answered a few times a second needs a longer run for its rate and p99 to
         # mean something (a 10 s run of a 3 s query counts a dozen answers).
-        slow = warm.requests_per_s < SLOW_RATE
+        slow = min(warm) < SLOW_RATE
         duration = max(args.duration, args.slow_duration) if slow else args.duration
-        runs[name] = wrk(url, duration=duration, connections=args.connections)
-        print(f"  {name}: {runs[name].requests_per_s:.1f} req/s ({duration} s)", flush=True)
+        each = max(duration // args.rounds, 1)
+        rounds: dict[str, list[Run]] = {s: [] for s in urls}
+        for _ in range(args.rounds):
+            for server, url in urls.items():
+                rounds[server].append(wrk(url, duration=each, connections=args.connections))
+        for server in urls:
+            runs[server][name] = _mean(rounds[server])
+        rates = ", ".join(f"{s} {runs[s][name].requests_per_s:.1f}" for s in urls)
+        print(f"  {name}: {rates} req/s ({args.rounds} x {each} s each)", flush=True)
     return runs
 
 
@@ -228,6 +260,12 @@ def main() -> int:
         help=f"seconds per query and server for queries under {SLOW_RATE} req/s in the warm-up",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="alternating rounds per query (the duration is split between them)",
+    )
+    parser.add_argument(
         "--store",
         type=Path,
         help="keep the built store in this folder and reuse it on later runs (default: a "
@@ -259,34 +297,38 @@ def main() -> int:
             {"MOFKG_WORKERS": "4", "MOFKG_MAX_ROWS": "100000"},
         )
         try:
-            mine = measure(f"http://127.0.0.1:{port}/sparql", queries, args)
+            other = free_port()
+            print(f"oxigraph serve-read-only --union-default-graph on port {other}", flush=True)
+            theirs = run_server(
+                [
+                    str(BIN / "oxigraph"),
+                    "serve-read-only",
+                    "--location",
+                    str(theirs_dir),
+                    "--bind",
+                    f"127.0.0.1:{other}",
+                    "--union-default-graph",
+                ],
+                f"http://127.0.0.1:{other}/query?query=ASK%7B%7D",
+                {},
+            )
+            try:
+                bases = {
+                    "mofkg": f"http://127.0.0.1:{port}/sparql",
+                    "oxigraph": f"http://127.0.0.1:{other}/query",
+                }
+                measured = measure(bases, queries, args)
+            finally:
+                stop(theirs)
         finally:
             stop(ours)
-
-        port = free_port()
-        print(f"oxigraph serve-read-only --union-default-graph on port {port}", flush=True)
-        theirs = run_server(
-            [
-                str(BIN / "oxigraph"),
-                "serve-read-only",
-                "--location",
-                str(theirs_dir),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--union-default-graph",
-            ],
-            f"http://127.0.0.1:{port}/query?query=ASK%7B%7D",
-            {},
-        )
-        try:
-            base = measure(f"http://127.0.0.1:{port}/query", queries, args)
-        finally:
-            stop(theirs)
+        mine, base = measured["mofkg"], measured["oxigraph"]
 
     print()
     print(
-        f"{args.models:,} models, wrk -c{args.connections}, -d{args.duration}s per query "
-        f"(-d{args.slow_duration}s under {SLOW_RATE} req/s)"
+        f"{args.models:,} models, wrk -c{args.connections}, {args.duration} s per query and "
+        f"server ({args.slow_duration} s under {SLOW_RATE} req/s) in {args.rounds} alternating "
+        f"rounds"
     )
     header = (
         f"{'query':<22}{'mofkg req/s':>12}{'oxigraph':>10}{'ratio':>8}{'target':>8}"
