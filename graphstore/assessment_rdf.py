@@ -297,12 +297,13 @@ def _lines(p: _Planned) -> list[str]:
     return assessment_nquads(p.assessment, p.terms, f"<{p.target}>")
 
 
-def _chunks(planned: Iterable[_Planned]) -> Iterator[bytes]:
-    """The assessments' N-Quads, in pieces of about :data:`BULK_CHUNK` quads."""
+def _chunks(planned: Iterable[_Planned], *, size: int | None = None) -> Iterator[bytes]:
+    """The assessments' N-Quads, in pieces of about ``size`` (:data:`BULK_CHUNK`) quads."""
+    size = size or BULK_CHUNK
     lines: list[str] = []
     for p in planned:
         lines.extend(_lines(p))
-        if len(lines) >= BULK_CHUNK:
+        if len(lines) >= size:
             yield "".join(lines).encode()
             lines = []
     if lines:
@@ -333,7 +334,7 @@ def write_assessments(
     try:
         if fresh:
             try:
-                bulk_load_pieces(oxi, _chunks(fresh))
+                bulk_load_pieces(oxi, _chunks(fresh, size=PIECE_QUADS))
             except BaseException:
                 store.drop_graphs(
                     [p.target for p in fresh if oxi.contains_named_graph(N(p.target))]
@@ -393,12 +394,34 @@ class BulkLoader:
             self._tasks.pop(0).result()
 
 
-def bulk_load_pieces(store: ox.Store, pieces: Iterable[bytes]) -> None:
-    """Bulk-load N-Quads pieces, each while the next one is built (:class:`BulkLoader`)."""
-    with BulkLoader(store) as loader:
+#: Pieces bulk-loaded side by side, and their size. Oxigraph's bulk loader gives one thread
+#: to an input of under a million quads; pieces loaded at once use the other cores too (the
+#: first assessments of 1,000 models, 213,000 quads: 1.3 s in one piece, 0.6 s in four).
+LOAD_THREADS = 4
+PIECE_QUADS = 60_000
+
+
+def bulk_load_pieces(
+    store: ox.Store, pieces: Iterable[bytes], *, threads: int = LOAD_THREADS
+) -> None:
+    """Bulk-load N-Quads pieces, up to ``threads`` at once; the next piece is built while
+    earlier ones load (``bulk_load`` runs without the GIL). Every piece is loaded or the
+    first error is raised once the others have ended.
+
+    >>> store = ox.Store()
+    >>> pieces = [f'<http://e/{i}> <http://e/p> "{i}" .'.encode() for i in range(9)]
+    >>> bulk_load_pieces(store, pieces, threads=2)
+    >>> len(store)
+    9
+    """
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mofkg-bulk-piece") as pool:
+        running: list[Future[None]] = []
         for piece in pieces:
-            loader.load(piece)
-        loader.finish()
+            while len(running) >= threads:
+                running.pop(0).result()
+            running.append(pool.submit(store.bulk_load, piece, format=ox.RdfFormat.N_QUADS))
+        for task in running:
+            task.result()
 
 
 class AssessmentWriter:
@@ -444,8 +467,7 @@ class AssessmentWriter:
         oxi = self._store.oxigraph
 
         def load() -> None:  # the text is built on the worker too, a piece at a time
-            for piece in _chunks(planned):
-                oxi.bulk_load(piece, format=ox.RdfFormat.N_QUADS)
+            bulk_load_pieces(oxi, _chunks(planned, size=PIECE_QUADS))
 
         self._loader.submit(load)
 

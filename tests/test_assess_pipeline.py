@@ -19,7 +19,7 @@ from graphstore.assessment import (
     derived_graph,
     write_assessments,
 )
-from graphstore.assessment_rdf import BulkLoader, has_assessments
+from graphstore.assessment_rdf import BulkLoader, bulk_load_pieces, has_assessments
 from graphstore.errors import MofkgError
 from graphstore.licences import build_licence_graph
 from graphstore.namespaces import GRAPH, LICENCE_GRAPH, MOF, ONTOLOGY_GRAPH
@@ -158,3 +158,12 @@ def test_write_derived_false_writes_nothing_and_gives_the_same_assessments(
 def test_write_derived_false_is_for_the_whole_store() -> None:
     with pytest.raises(ValueError, match=r"^write_derived=False assesses the whole store"):
         assess_with(Store(), load_framework("mof-1.0"), models=[ID + "Odd"], write_derived=False)
+
+
+def test_pieces_load_side_by_side_and_a_bad_one_is_raised() -> None:
+    store = ox.Store()
+    good = [f'<http://e/{i}> <http://e/p> "{i}" .'.encode() for i in range(7)]
+    bulk_load_pieces(store, good, threads=3)
+    assert len(store) == 7
+    with pytest.raises(SyntaxError, match="line 1 column"):
+        bulk_load_pieces(store, [*good[:3], b"<http://e/x> <http://e/p> 1 .", *good[3:]])
