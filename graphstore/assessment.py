@@ -474,7 +474,7 @@ def _assess_in_batches(
         batch = _assess_in(work, fw, None)
         del work
         if writer is not None:
-            writer.write(batch)
+            writer.write(batch, last=start + BATCH_MODELS >= len(models))
         results.extend(batch)
     if not write_derived:
         pass
