@@ -16,6 +16,9 @@ from graphstore.namespaces import PREFIXES, SD
 from .negotiation import GRAPH_FORMAT_IRIS, RESULT_FORMATS
 from .state import Endpoint
 
+#: Descriptions kept at most (endpoint URLs times formats).
+MAX_KEPT = 16
+
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _VOID = "http://rdfs.org/ns/void#"
 _VOID_TRIPLES = ox.NamedNode(_VOID + "triples")
@@ -70,5 +73,9 @@ def description(state: Endpoint, endpoint_url: str, fmt: RdfFormat) -> bytes:
             prefixes["void"] = _VOID
         triples = describe(state, endpoint_url)
         body = ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""
+        if len(state.descriptions) >= MAX_KEPT:
+            # The endpoint URL comes from the Host header: a client sending many must not
+            # make the cache grow without bound.
+            state.descriptions.clear()
         state.descriptions[key] = body
     return body

@@ -14,6 +14,8 @@ import pytest
 from rdflib import Graph, URIRef
 
 from api.app import QueryFastPath
+from api.service_description import MAX_KEPT
+from api.state import EXTENSION
 from graphstore.formats import format_for_media_type
 from graphstore.settings import Settings
 from graphstore.store import Store
@@ -340,3 +342,12 @@ def test_the_fast_path_decodes_a_query_as_parse_qsl_does(server: Server, query_s
     text = query_string.encode("latin-1").decode()
     pairs = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
     assert fast._query(environ) == pairs[0][1]
+
+
+def test_the_kept_descriptions_stay_bounded_whatever_the_host(server: Server) -> None:
+    assert server.app is not None
+    for i in range(MAX_KEPT + 5):
+        reply = get(server.sparql, headers={"Accept": "text/turtle", "Host": f"h{i}.example"})
+        assert reply.status_code == 200
+        assert f"http://h{i}.example/sparql" in reply.text
+    assert len(server.app.extensions[EXTENSION].descriptions) <= MAX_KEPT
