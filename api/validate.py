@@ -7,23 +7,23 @@ JSON-LD (the standard ``sh:ValidationReport``), or plain text. Bodies over ``max
 refused (413); a dump over the setting ``validate_job_threshold`` (bytes) is validated in
 the background: 202
 with ``Location: /validate/jobs/<id>``, where the report is served once it is ready (202
-until then). The dump is staged in a fresh in-memory store, so the catalogue is never touched.
+until then; the jobs are files, :mod:`api.validation_jobs`, so that any server process
+answers). The dump is staged in a fresh in-memory store, so the catalogue is never touched.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
-import time
-import uuid
 import zlib
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from graphstore.errors import MofkgError, NotFoundError, RdfSyntaxError, TooLargeError
+from graphstore.errors import MofkgError, RdfSyntaxError, TooLargeError
 from graphstore.loading import GZIP_MAGIC
 from graphstore.reports import render, render_html_body
 from graphstore.settings import Settings
@@ -38,6 +38,7 @@ from graphstore.validation import (
 from .errors import NotAcceptableError
 from .negotiation import best_match, content_type
 from .state import EXTENSION
+from .validation_jobs import JOBS_FOLDER, JobFolder
 
 bp = Blueprint("validate", __name__, template_folder="templates")
 
@@ -45,9 +46,6 @@ bp = Blueprint("validate", __name__, template_folder="templates")
 #: Proposed as the setting ``validate_job_threshold``; the app config key overrides it.
 #: How many times ``max_body`` a gzip body may inflate to (413 beyond).
 MAX_INFLATE_RATIO = 20
-#: Jobs kept at most, and for how long after they finish (seconds).
-MAX_JOBS = 32
-JOB_TTL = 3600.0
 MOT_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 #: Report media types, the default (for no Accept or */*) first, and the report each gives.
@@ -60,57 +58,16 @@ REPORT_TYPES: dict[str, str] = {
 }
 
 
-@dataclass
-class Job:
-    """A validation running in a background thread."""
-
-    id: str
-    created: float = field(default_factory=time.monotonic)
-    done: threading.Event = field(default_factory=threading.Event)
-    finished: float | None = None
-    report: ValidationReport | None = None
-    error: Exception | None = None
-
-
-@dataclass
-class JobTable:
-    """Jobs by id, bounded in number and age; the oldest finished ones go first."""
-
-    jobs: OrderedDict[str, Job] = field(default_factory=OrderedDict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self) -> Job:
-        job = Job(id=uuid.uuid4().hex)
-        with self.lock:
-            self._expire()
-            if len(self.jobs) >= MAX_JOBS:
-                raise TooLargeError(
-                    f"{MAX_JOBS} validation jobs are running; retry once one has finished"
-                )
-            self.jobs[job.id] = job
-        return job
-
-    def get(self, job_id: str) -> Job:
-        with self.lock:
-            self._expire()
-            job = self.jobs.get(job_id)
-        if job is None:
-            raise NotFoundError(f"no validation job {job_id} (finished jobs are kept an hour)")
-        return job
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for key, job in list(self.jobs.items()):
-            if job.finished is not None and now - job.finished > JOB_TTL:
-                del self.jobs[key]
-        finished = [k for k, j in self.jobs.items() if j.finished is not None]
-        while len(self.jobs) >= MAX_JOBS and finished:
-            del self.jobs[finished.pop(0)]
-
-
-def _jobs(app: Flask) -> JobTable:
-    table: JobTable = app.extensions.setdefault("mofkg.validate_jobs", JobTable())
-    return table
+def _jobs(app: Flask) -> JobFolder:
+    """The jobs folder of the app's store, shared with the other server processes."""
+    folder: JobFolder | None = app.extensions.get("mofkg.validate_jobs")
+    if folder is None:
+        path = app.extensions[EXTENSION].store.path
+        if path is None:  # an in-memory store serves one process: a private folder will do
+            path = Path(tempfile.mkdtemp(prefix="mofkg-"))
+        folder = JobFolder(path / JOBS_FOLDER)
+        app.extensions["mofkg.validate_jobs"] = folder
+    return folder
 
 
 def _settings() -> Settings:
@@ -207,24 +164,25 @@ def validate() -> Response:
     shapes = read_shapes_files([])
     if len(upload.data) <= settings.validate_job_threshold:
         return _report_response(_run(upload, settings, shapes), media_type)
-    job = _jobs(current_app).add()
+    jobs = _jobs(current_app)
+    job_id = jobs.add()
 
     def work() -> None:
+        report: ValidationReport | None = None
+        error: Exception | None = None
         try:
-            job.report = _run(upload, settings, shapes)
+            report = _run(upload, settings, shapes)
         except Exception as exc:  # noqa: BLE001 - kept for the status URL to answer
-            job.error = exc
-        finally:
-            job.finished = time.monotonic()
-            job.done.set()
+            error = exc
+        jobs.finish(job_id, report, error)
 
-    threading.Thread(target=work, name=f"validate-{job.id}", daemon=True).start()
-    return _accepted(job)
+    threading.Thread(target=work, name=f"validate-{job_id}", daemon=True).start()
+    return _accepted(job_id)
 
 
-def _accepted(job: Job) -> Response:
-    location = url_for("validate.job_status", job_id=job.id)
-    body = json.dumps({"status": "running", "job": job.id, "location": location})
+def _accepted(job_id: str) -> Response:
+    location = url_for("validate.job_status", job_id=job_id)
+    body = json.dumps({"status": "running", "job": job_id, "location": location})
     response = Response(body, status=202, content_type="application/json")
     response.headers["Location"] = location
     response.headers["Retry-After"] = "1"
@@ -236,9 +194,12 @@ def job_status(job_id: str) -> Response:
     """A job's report once it is done (negotiated like POST /validate); 202 while it runs."""
     media_type = _report_kind()
     job = _jobs(current_app).get(job_id)
-    if not job.done.is_set():
-        return _accepted(job)
-    if job.error is not None:
-        raise job.error
-    assert job.report is not None
+    if job.running:
+        return _accepted(job_id)
+    if job.report is None:
+        return Response(
+            job.error_message + "\n",
+            status=job.error_status,
+            content_type="text/plain; charset=utf-8",
+        )
     return _report_response(job.report, media_type)

@@ -8,6 +8,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -224,7 +225,25 @@ def test_a_large_dump_runs_as_a_job(client: FlaskClient, store: Store) -> None:
 def test_a_failing_job_answers_its_error(client: FlaskClient) -> None:
     r = post(client, GOOD + "<x> <y> .\n", "text/turtle")
     assert r.status_code == 202
-    job = validate._jobs(client.application).get(r.headers["Location"].rsplit("/", 1)[-1])
-    assert job.done.wait(30)
-    status = client.get(r.headers["Location"])
+    status = wait_for_job(client, r.headers["Location"])
     assert status.status_code == 400 and "No scheme found" in status.get_data(as_text=True)
+    assert status.content_type == "text/plain; charset=utf-8"
+
+
+def wait_for_job(client: FlaskClient, location: str, accept: str = "text/plain") -> Any:
+    """Poll a job's status URL until it stops answering 202 (at most 30 s)."""
+    deadline = time.monotonic() + 30
+    while True:
+        status = client.get(location, headers={"Accept": accept})
+        if status.status_code != 202 or time.monotonic() > deadline:
+            return status
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("client", [10], indirect=True)
+def test_job_ids_name_no_other_file(client: FlaskClient) -> None:
+    for bad in ("nope", "..%2f..%2fetc%2fpasswd", "0" * 31 + "g", "0" * 33):
+        r = client.get(f"/validate/jobs/{bad}")
+        assert r.status_code == 404, bad
+        if "%2f" not in bad:  # a slash makes it another path, which no route answers
+            assert "no validation job" in r.get_data(as_text=True)
