@@ -24,6 +24,7 @@ from graphstore.store import Store
 from . import badges, graphstore_protocol, models_api, pages, sparql, validate
 from .errors import error_response, register_error_handlers
 from .query_worker import QueryPool
+from .shared import StoreGeneration, open_store
 from .state import EXTENSION, Endpoint
 
 #: The blueprints every app has; others are passed to :func:`create_app`.
@@ -107,6 +108,10 @@ class QueryFastPath:
         query = self._query(environ)
         if query is None:
             return self.inner(environ, start_response)
+        try:
+            self.state.refresh()
+        except Exception as exc:  # noqa: BLE001 - a failed reopen is answered like in Flask
+            return _cors(error_response(exc))(environ, start_response)
         base = _base_url(
             environ.get("wsgi.url_scheme", "http"),
             environ.get("HTTP_HOST"),
@@ -136,12 +141,24 @@ def create_app(
     store: Store | None = None,
     blueprints: Iterable[Blueprint] = (),
 ) -> Flask:
-    """A mofkg app over ``store`` (by default the on-disk store at ``settings.store``).
+    """A mofkg app over ``store``, or over the on-disk store at ``settings.store``.
 
     The store must be on disk: queries run in worker processes that open it read-only.
+    Given a ``store``, the app owns it and writes into it. Without one, the app shares the
+    store at ``settings.store`` with other server processes (:mod:`api.shared`): it opens it
+    read-only and writes through the writers' lock. ``workers`` query workers are shared out
+    among ``processes`` apps.
     """
+    shared: StoreGeneration | None = None
+    seen = 0
+    workers = settings.workers
     if store is None:
-        store = Store(settings.store)
+        if not (settings.store / "CURRENT").exists():
+            open_store(settings.store, read_only=False).close()  # create it
+        shared = StoreGeneration(settings.store)
+        seen = shared.current()  # before opening, so a write meanwhile means a reopen
+        store = open_store(settings.store, read_only=True)
+        workers = -(-settings.workers // settings.processes)
     if store.path is None:
         raise SettingsError(
             "the SPARQL endpoint needs an on-disk store (its query workers open it read-only); "
@@ -150,11 +167,13 @@ def create_app(
     app = Flask("api")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
-    pool = QueryPool(store.path, size=settings.workers, timeout=settings.query_timeout)
+    pool = QueryPool(store.path, size=workers, timeout=settings.query_timeout)
     atexit.register(pool.close)
-    app.extensions[EXTENSION] = Endpoint(settings=settings, store=store, pool=pool)
+    state = Endpoint(settings=settings, store=store, pool=pool, shared=shared, seen=seen)
+    app.extensions[EXTENSION] = state
     for bp in (*CORE_BLUEPRINTS, *blueprints):
         app.register_blueprint(bp)
+    app.before_request(state.refresh)
     app.after_request(_cors)
     register_error_handlers(app)
     app.wsgi_app = QueryFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
@@ -173,18 +192,19 @@ def _load_app(settings: Settings) -> Flask:
 
 
 def granian_options(settings: Settings) -> dict[str, Any]:
-    """Granian's settings: one worker process (it holds the store's write lock), whose WSGI
-    threads wait on the query workers; HTTP/1.1 only; no access log."""
+    """Granian's settings: ``processes`` worker processes sharing the store, whose WSGI
+    threads run bounded queries and wait on the query workers; HTTP/1.1 only; no access log."""
     from granian.constants import HTTPModes, Interfaces
     from granian.log import LogLevels
 
-    # A thread per query worker, and two more so that pages are served while all are busy.
-    threads = settings.workers + 2
+    # A thread per query worker of the process, and two more so that bounded queries and
+    # pages are served while all are busy.
+    threads = -(-settings.workers // settings.processes) + 2
     return {
         "address": settings.host,
         "port": settings.port,
         "interface": Interfaces.WSGI,
-        "workers": 1,
+        "workers": settings.processes,
         "blocking_threads": threads,
         # At most this many requests wait on Python at once; more wait for a connection slot.
         "backpressure": threads,
@@ -198,8 +218,8 @@ def granian_options(settings: Settings) -> dict[str, Any]:
 def serve(settings: Settings) -> None:
     """Serve the app with Granian (a production HTTP server written in Rust) until interrupted.
 
-    The app (and so the on-disk store and the query workers) is built in Granian's worker
-    process, after it has started: an open RocksDB store belongs to one process.
+    Each app (its read-only open of the store and its query workers) is built in its Granian
+    worker process, after that has started: an open RocksDB store belongs to one process.
     """
     from granian import Granian
 

@@ -1,8 +1,13 @@
 """What the blueprints share: settings, the store, the query workers, and the write rules.
 
 One :class:`Endpoint` lives in ``app.extensions["mofkg"]``; views reach it with
-:func:`endpoint`. Writes go through :meth:`Endpoint.write`, which serialises them, checks
+:func:`endpoint`. Writes go through :meth:`Endpoint.writing`, which serialises them, checks
 the token, and tells the query workers that the store changed.
+
+An endpoint either owns a store open for writing (one process: tests, embedding) or, under
+``mofkg serve``, shares the store with the other server processes (:mod:`api.shared`): it
+keeps a read-only open, writes through a short-lived writing open under the writers' lock,
+and reopens when another process has written (:meth:`Endpoint.refresh`, before each request).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from graphstore.store import Store
 from .errors import MissingTokenError
 from .policy import Policy, VerdictCache
 from .query_worker import QueryPool
+from .shared import StoreGeneration, open_store
 
 EXTENSION = "mofkg"
 T = TypeVar("T")
@@ -39,6 +45,12 @@ class Endpoint:
     verdicts: VerdictCache = field(default_factory=VerdictCache)
     #: Serialised service descriptions by (endpoint URL, format name), until the next write.
     descriptions: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    #: The store's generation, when it is shared with other processes (``store`` is then a
+    #: read-only open); None when this endpoint owns a store open for writing.
+    shared: StoreGeneration | None = None
+    #: The generation ``store`` was opened at.
+    seen: int = 0
+    reopen_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def policy(self, *, base_iri: str | None = None) -> Policy:
         """The SERVICE / LOAD / FROM policy against this store's graphs."""
@@ -66,20 +78,52 @@ class Endpoint:
                 "this write needs the header 'Authorization: Bearer <token>' with the "
                 "endpoint's update token"
             )
-        if self.store.read_only:
+        if self.store.read_only and self.shared is None:
             raise ReadOnlyError("the store is open read-only")
+
+    def refresh(self) -> None:
+        """Reopen the store if another process has written to it since it was opened."""
+        if self.shared is None or self.shared.current() == self.seen:
+            return
+        with self.reopen_lock:
+            generation = self.shared.current()
+            if generation != self.seen:
+                self._reopen(generation)
+
+    def _reopen(self, generation: int) -> None:
+        assert self.store.path is not None
+        self.store = open_store(self.store.path, read_only=True)
+        self.seen = generation
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what was derived from the store, and tell the query workers it changed."""
+        self.verdicts.clear()
+        self.descriptions.clear()
+        self.pool.stored_changed()
 
     @contextmanager
     def writing(self) -> Iterator[Store]:
-        """Hold the write lock around a write; the workers see it afterwards."""
+        """Hold the write lock around a write; every process and worker sees it afterwards."""
         self.check_token()
         with self.write_lock:
-            try:
-                yield self.store
-            finally:
-                self.verdicts.clear()
-                self.descriptions.clear()
-                self.pool.stored_changed()
+            if self.shared is None:
+                try:
+                    yield self.store
+                finally:
+                    self._forget()
+                return
+            assert self.store.path is not None
+            with self.shared.exclusive():
+                writer = open_store(self.store.path, read_only=False)
+                try:
+                    yield writer
+                finally:
+                    writer.close()
+                    del writer
+                    generation = self.shared.bump()
+                    with self.reopen_lock:
+                        self._reopen(generation)
 
     def write(self, action: Callable[[Store], T]) -> T:
         with self.writing() as store:

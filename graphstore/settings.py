@@ -86,7 +86,15 @@ class Settings:
         default=4,
         metadata={
             "doc": "Query worker processes of the SPARQL endpoint (more than the cores, so "
-            "that a short query need not wait behind a long one)."
+            "that a short query need not wait behind a long one), shared out among the "
+            "server processes."
+        },
+    )
+    processes: int = field(
+        default=2,
+        metadata={
+            "doc": "Server processes of `mofkg serve`, each with its own Python interpreter "
+            "and read-only open of the store (set it to the number of cores)."
         },
     )
 
@@ -95,7 +103,14 @@ class Settings:
             raise SettingsError(f"licence_list must be 'spdx' or 'mot', not {self.licence_list!r}")
         if self.licence_list == "mot" and self.mot_licences is None:
             raise SettingsError("licence_list 'mot' needs mot_licences (MOT's licenses.json)")
-        for name in ("max_rows", "max_body", "port", "workers", "validate_job_threshold"):
+        for name in (
+            "max_rows",
+            "max_body",
+            "port",
+            "workers",
+            "processes",
+            "validate_job_threshold",
+        ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
         if self.query_timeout <= 0:

@@ -272,6 +272,15 @@ class Store:
         if self.path is not None and not self.read_only:
             self._store.flush()
 
+    def close(self) -> None:
+        """Flush and close the store now, so another process may open it for writing.
+
+        RocksDB closes when the last reference to the pyoxigraph store goes; this drops
+        ours, and the store cannot be used afterwards.
+        """
+        self.flush()
+        del self._store
+
     # -- exporting ---------------------------------------------------------------------
 
     def export(

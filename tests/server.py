@@ -41,6 +41,8 @@ class Server:
     url: str
     app: Flask | None
     store: Store | None
+    #: The server's process, when it runs in one of its own.
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def sparql(self) -> str:
@@ -114,7 +116,7 @@ def running_production_server(store_path: Path, **env: str) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url + "/sparql", process=process)
-        yield Server(url, None, None)
+        yield Server(url, None, None, process)
     finally:
         process.terminate()
         try:

@@ -1,0 +1,143 @@
+"""One store served by several processes: every process sees every write (api.shared)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from api.app import close_app, create_app
+from api.shared import StoreGeneration
+from graphstore.settings import Settings
+from tests.server import Server, delete, get, put, running_production_server
+
+TOKEN = "shared-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+TURTLE = {"Content-Type": "text/turtle", **AUTH}
+EX = "http://example.org/shared/"
+
+
+@contextmanager
+def shared_app(settings: Settings) -> Iterator[Server]:
+    """An app that shares ``settings.store`` (as each `mofkg serve` process does), served on
+    a free loopback port by werkzeug in a thread."""
+    app = create_app(settings)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{httpd.server_port}", app, None)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        close_app(app)
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    settings = Settings(store=tmp_path / "store", update_token=TOKEN, workers=2, processes=2)
+    with shared_app(settings) as a, shared_app(settings) as b:
+        yield a, b
+
+
+def ask(server: Server, query: str) -> bool:
+    reply = get(server.sparql, params={"query": query}, headers={"Accept": "application/json"})
+    assert reply.status_code == 200, reply.content
+    return bool(reply.json()["boolean"])
+
+
+def test_a_write_in_one_process_is_seen_by_the_other(two: tuple[Server, Server]) -> None:
+    a, b = two
+    assert not ask(b, f"ASK {{ <{EX}s> ?p ?o }}")  # b has opened the store and queried it
+    graph = f"{EX}g1"
+    reply = put(a.graph_store + f"?graph={graph}", data=f"<{EX}s> <{EX}p> 1 .", headers=TURTLE)
+    assert reply.status_code == 201
+    assert ask(b, f"ASK {{ <{EX}s> <{EX}p> 1 }}")  # the fast path, then a query worker
+    described = get(b.sparql, headers={"Accept": "application/n-triples"})
+    assert graph in described.content.decode()  # its service description was dropped
+    assert get(b.graph_store + f"?graph={graph}").status_code == 200
+    assert delete(b.graph_store + f"?graph={graph}", headers=AUTH).status_code == 204
+    assert get(a.graph_store + f"?graph={graph}").status_code == 404
+    assert not ask(a, f"ASK {{ <{EX}s> ?p ?o }}")
+
+
+def test_writers_in_two_processes_take_turns(two: tuple[Server, Server]) -> None:
+    failures: list[str] = []
+
+    def writer(server: Server, name: str) -> None:
+        for i in range(8):
+            graph = f"{EX}{name}{i}"
+            data = f"<{EX}{name}> <{EX}n> {i} ."
+            reply = put(server.graph_store + f"?graph={graph}", data=data, headers=TURTLE)
+            if reply.status_code != 201:
+                failures.append(f"{graph}: {reply.status_code} {reply.content!r}")
+
+    threads = [threading.Thread(target=writer, args=(s, n)) for s, n in zip(two, "ab", strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    for server in two:
+        for name in "ab":
+            for i in range(8):
+                assert ask(server, f"ASK {{ GRAPH <{EX}{name}{i}> {{ <{EX}{name}> ?p {i} }} }}")
+    assert StoreGeneration(two[0].app.extensions["mofkg"].store.path).current() == 16  # type: ignore[union-attr]
+
+
+def test_the_generation_file_lives_beside_the_store_data(two: tuple[Server, Server]) -> None:
+    a, _ = two
+    path = a.app.extensions["mofkg"].store.path  # type: ignore[union-attr]
+    assert (path / "mofkg-writes").stat().st_size == 8
+    assert (path / "CURRENT").exists()  # RocksDB's own files are there too
+
+
+def _app_processes(server_pid: int) -> set[int]:
+    """The processes that hold query workers: the server's app processes."""
+    parents = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"api.query_worker" in cmdline:
+            parents.add(int(stat[1]))
+    return {pid for pid in parents if _descends_from(pid, server_pid)}
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            return False
+    return False
+
+
+def test_the_production_server_runs_processes_that_agree(tmp_path: Path) -> None:
+    with running_production_server(
+        tmp_path, MOFKG_UPDATE_TOKEN=TOKEN, MOFKG_PROCESSES="2", MOFKG_WORKERS="2"
+    ) as srv:
+        assert srv.process is not None
+        assert len(_app_processes(srv.process.pid)) == 2
+        for i in range(6):
+            graph = f"{EX}p{i}"
+            data = f"<{EX}s> <{EX}n> {i} ."
+            assert (
+                put(srv.graph_store + f"?graph={graph}", data=data, headers=TURTLE).status_code
+                == 201
+            )
+            # Each read may reach either process: all of them see the write at once.
+            for _ in range(6):
+                assert ask(srv, f"ASK {{ <{EX}s> <{EX}n> {i} }}")
+    assert os.path.exists(tmp_path / "mofkg-writes")
