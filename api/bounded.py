@@ -1,0 +1,219 @@
+"""Queries whose work is bounded by the row cap run in the server process, not in a worker.
+
+A worker (:mod:`api.query_worker`) exists so that a timeout can stop a query; crossing to it
+costs about 270 µs of CPU, more than a one-model lookup itself. Oxigraph evaluates a query
+that is exactly one triple pattern as one streaming index scan: each solution is one index
+entry (it does not even deduplicate the union default graph: a triple held in three graphs
+gives three rows), and :func:`api.query_worker.capped_tsv` stops it after ``max_rows + 1``
+rows. So such a query does at most ``INLINE_ROWS + 1`` index steps whatever the data, and
+running it here keeps the timeout's promise: no query runs unbounded in this process.
+
+The rule, read on the query's tokens (:func:`api.policy.tokens`):
+
+- a prologue of ``BASE <iri>`` and ``PREFIX p: <iri>`` only;
+- ``SELECT *`` or ``SELECT ?v ...`` (no ``DISTINCT``, ``REDUCED``, expressions, ``FROM``),
+  or ``ASK``; then an optional ``WHERE``;
+- ``{`` one triple pattern, an optional ``.``, ``}``: subject an IRI, a prefixed name or a
+  variable; predicate one of those or ``a``; object one of those or a string literal, with
+  an optional ``@lang`` or ``^^datatype``; no variable twice (``?s ?p ?s`` scans and
+  filters), no blank nodes, numbers, paths, lists, ``GRAPH``, ``FILTER`` or nested groups;
+- an optional ``LIMIT n`` and nothing else (no ``OFFSET``: skipped rows are work too).
+
+Anything else goes to a worker, as before. The recogniser may turn away a bounded query; it
+must never accept an unbounded one, so it reads a text the way Oxigraph does and the way
+SPARQL says, and accepts only what is bounded both ways. Oxigraph 0.5 decodes ``\\u``
+escapes only inside IRIs and strings (``\\u0053ELECT`` is a syntax error), whereas the
+specification applies them before parsing: ``"\\u0022 } #" . ?a ?b ?c`` is one pattern to
+the latter and a join to Oxigraph. Where the lexer and Oxigraph could disagree on what is
+a comment, the text is refused: a lone carriage return (which ends a comment for Oxigraph,
+not for the lexer), whitespace SPARQL does not know, and prefixed names with ``\\``
+escapes (``ex:a\\#`` is one name to Oxigraph, a name and a comment to the lexer). Whether a
+text is valid is Oxigraph's business: it parses an accepted text with the very same
+:func:`api.query_worker.run_job` as a worker, so errors read the same.
+
+>>> is_bounded("SELECT ?p ?o WHERE { <https://w3id.org/mofkg/id/model/m> ?p ?o }")
+True
+>>> is_bounded("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")
+False
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+import pyoxigraph as ox
+
+from .policy import Token, tokens, unescape
+from .query_worker import QueryJob, QueryOutcome, run_job
+
+#: Most rows a query runs inline; one with more is answered again by a worker, in full.
+INLINE_ROWS = 1000
+#: Longer texts always go to a worker (and are not cached): a lookup is a short text.
+MAX_TEXT = 8192
+
+# A lone CR ends a comment for Oxigraph, not for the lexer; Python's other whitespace
+# (form feed, no-break space, U+1680 ...) is whitespace to the lexer but not to SPARQL.
+_ODD_SPACE = re.compile(r"\r(?!\n)|[^\S \t\n\r]")
+_LANGTAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
+_DIGITS = frozenset("0123456789")
+
+
+def is_bounded(text: str) -> bool:
+    """Whether a query is one triple pattern whose work the row cap bounds (see above).
+
+    >>> is_bounded("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+    ...            'ASK { ?s a <http://e/C> }')
+    True
+    >>> is_bounded("SELECT * { ?s ?p ?s }")
+    False
+    """
+    return len(text) <= MAX_TEXT and _bounded(text)
+
+
+@lru_cache(maxsize=1024)
+def _bounded(text: str) -> bool:
+    plain = unescape(text)
+    return _one_pattern(text) and (plain == text or _one_pattern(plain))
+
+
+def _one_pattern(text: str) -> bool:
+    """Whether ``text``, read with the policy's lexer, follows the rule."""
+    if _ODD_SPACE.search(text):
+        return False
+    return _Reader(text).query()
+
+
+def _end(tok: Token) -> int:
+    return tok.start + len(tok.text)
+
+
+class _Reader:
+    """A cursor over a text's tokens that reads the one grammar the rule allows."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = tokens(text)
+        self.i = 0
+        self.names: set[str] = set()
+
+    def _peek(self) -> Token | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def _take(self, kind: str, text: str | None = None) -> Token | None:
+        tok = self._peek()
+        if tok is None or tok.kind != kind or (text is not None and tok.text != text):
+            return None
+        self.i += 1
+        return tok
+
+    def _word(self, *words: str) -> bool:
+        tok = self._peek()
+        if tok is None or not tok.is_word(*words):
+            return False
+        self.i += 1
+        return True
+
+    def query(self) -> bool:
+        while self._word("BASE", "PREFIX"):
+            if self.toks[self.i - 1].is_word("PREFIX"):
+                name = self._take("pname")
+                if name is None or not name.text.endswith(":") or "\\" in name.text:
+                    return False
+            if self._take("iri") is None:
+                return False
+        if self._word("SELECT"):
+            if self._take("other", "*") is None:
+                if self._take("var") is None:
+                    return False
+                while self._take("var") is not None:
+                    pass
+        elif not self._word("ASK"):
+            return False
+        self._word("WHERE")
+        if self._take("other", "{") is None:
+            return False
+        if not (self._node() and (self._node() or self._word_a()) and self._object()):
+            return False
+        self._take("other", ".")
+        if self._take("other", "}") is None:
+            return False
+        if self._word("LIMIT") and not self._digits():
+            return False
+        return self.i == len(self.toks)
+
+    def _node(self) -> bool:
+        """An IRI, a prefixed name without escapes, or a variable not seen before."""
+        tok = self._peek()
+        if tok is None:
+            return False
+        if tok.kind == "var":
+            if tok.text[1:] in self.names:  # ?x and $x are the same variable
+                return False
+            self.names.add(tok.text[1:])
+        elif not (tok.kind == "iri" or (tok.kind == "pname" and "\\" not in tok.text)):
+            return False
+        self.i += 1
+        return True
+
+    def _word_a(self) -> bool:
+        tok = self._peek()
+        if tok is None or tok.kind != "word" or tok.text != "a":
+            return False
+        self.i += 1
+        return True
+
+    def _object(self) -> bool:
+        """A node, or a string literal with an optional language tag or datatype."""
+        if self._take("string") is None:
+            return self._node()
+        at = self._take("other", "@")
+        if at is not None:
+            match = _LANGTAG.match(self.text, at.start)
+            if match is None:
+                return False
+            while (tok := self._peek()) is not None and tok.start < match.end():
+                if _end(tok) > match.end():
+                    return False
+                self.i += 1
+            return True
+        first = self._take("other", "^")
+        if first is None:
+            return True
+        second = self._take("other", "^")
+        if second is None or second.start != _end(first):
+            return False
+        tok = self._peek()
+        return tok is not None and tok.kind in ("iri", "pname") and self._node()
+
+    def _digits(self) -> bool:
+        """An integer: the lexer gives each digit as a token of its own."""
+        tok = self._take("other")
+        if tok is None or tok.text not in _DIGITS:
+            return False
+        while (nxt := self._peek()) is not None and nxt.start == _end(tok):
+            if nxt.kind != "other" or nxt.text not in _DIGITS:
+                return False
+            tok = nxt
+            self.i += 1
+        return True
+
+
+def run_inline(store: ox.Store, job: QueryJob) -> QueryOutcome | None:
+    """A bounded job's outcome, run here on ``store``; ``None`` when a worker must run it.
+
+    The job runs with at most :data:`INLINE_ROWS` rows. When that cuts it short while the
+    job's own cap is higher, the inline answer is dropped (``None``) and the worker answers
+    in full, so an answer never differs from the worker's. A job over a dataset
+    (``default-graph-uri`` / ``named-graph-uri``) always goes to a worker.
+    """
+    if job.default_graphs is not None or job.named_graphs is not None:
+        return None
+    if not is_bounded(job.query):
+        return None
+    rows = min(job.max_rows, INLINE_ROWS)
+    outcome = run_job(store, job if rows == job.max_rows else replace(job, max_rows=rows))
+    if outcome.truncated and job.max_rows > rows:
+        return None
+    return outcome
