@@ -6,9 +6,14 @@ them unless the IRI is on ``settings.service_allow``. ``FROM``, ``FROM NAMED``, 
 whose endpoint is a variable is always refused: it cannot be checked before it runs.
 
 The check reads the query with a small lexer that knows SPARQL's strings, IRIs, prefixed
-names, variables and comments, after the ``\\u`` escapes SPARQL applies before parsing, so
-keywords inside literals or IRIs never count and ``\\u0053ERVICE`` does. It errs on the side
-of refusing: it does not need the query to be valid (Oxigraph rejects invalid ones anyway).
+names (with their ``\\`` escapes), variables and comments (which end at a line feed or a
+carriage return, as in Oxigraph), so keywords inside literals or IRIs never count. It reads
+the text twice: as written (Oxigraph 0.5 decodes ``\\u`` escapes only inside IRIs and
+strings) and after the ``\\u`` escapes the SPARQL grammar applies before parsing, and
+refuses what either reading refuses. It errs on the side of refusing: it does not need the
+query to be valid (Oxigraph rejects invalid ones anyway), and a ``SERVICE``, ``LOAD``,
+``FROM`` or ``USING`` followed by anything but an IRI, a prefixed name (or, for the first
+two, a variable, always refused) is refused as unchecked.
 
 >>> policy = Policy(allow=("http://ok.example/sparql",), holds=lambda iri: False)
 >>> policy.check("SELECT * { SERVICE <http://ok.example/sparql> { ?s ?p ?o } }")
@@ -35,12 +40,12 @@ _UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
       |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
   | (?P<var>[?$][\w\u00b7-\uffff]+)
-  | (?P<pname>(?:[^\W\d_][\w\-.\u00b7-\uffff]*)?:(?:[\w\-.:%\\\u00b7-\uffff])*)
+  | (?P<pname>(?:[^\W\d_][\w\-.\u00b7-\uffff]*)?:(?:[\w\-.:%\u00b7-\uffff]|\\.)*)
   | (?P<word>[^\W\d][\w]*)
   | (?P<other>.)
     """,
@@ -87,7 +92,7 @@ class _Prologue:
     def resolve(self, token: Token) -> str | None:
         """The IRI an IRI or prefixed-name token stands for (``None`` if it is neither)."""
         if token.kind == "iri":
-            iri = token.text[1:-1]
+            iri = unescape(token.text[1:-1])
             return urljoin(self.base, iri) if self.base else iri
         if token.kind == "pname":
             prefix, _, local = token.text.partition(":")
@@ -112,7 +117,12 @@ class Policy:
 
     def check(self, text: str) -> None:
         """Raise :class:`QueryRefusedError` if a query or update reaches beyond the store."""
-        toks = tokens(unescape(text))
+        self._check_tokens(tokens(text))
+        unescaped = unescape(text)
+        if unescaped != text:
+            self._check_tokens(tokens(unescaped))
+
+    def _check_tokens(self, toks: list[Token]) -> None:
         prologue = _Prologue(self.base_iri, dict(self.prefixes))
         for i, tok in enumerate(toks):
             if tok.kind != "word":
@@ -135,6 +145,7 @@ class Policy:
     def _check_remote(self, word: str, target: Token | None, prologue: _Prologue) -> None:
         if target is None:
             return
+        _checkable(word, target, ("iri", "pname", "var"))
         if target.kind == "var":
             raise QueryRefusedError(
                 f"{word} {target.text} is refused: an endpoint given by a variable cannot be "
@@ -150,6 +161,8 @@ class Policy:
             )
 
     def _check_graph(self, word: str, target: Token | None, prologue: _Prologue) -> None:
+        if target is not None:
+            _checkable(word, target, ("iri", "pname"))
         iri = prologue.resolve(target) if target is not None else None
         if iri is None:
             return
@@ -158,6 +171,15 @@ class Policy:
                 f"{word} <{iri}> is refused: the store holds no such graph and graphs are "
                 "never fetched"
             )
+
+
+def _checkable(word: str, target: Token, kinds: tuple[str, ...]) -> None:
+    """Refuse a ``SERVICE``/``LOAD``/``FROM``/``USING`` whose target the lexer cannot read."""
+    if target.kind not in kinds:
+        raise QueryRefusedError(
+            f"{word} followed by {target.text!r} is refused: its target cannot be checked "
+            "against the allow-list"
+        )
 
 
 @dataclass(frozen=True)
@@ -235,9 +257,11 @@ def add_using(update: str, *, using: Iterable[str], using_named: Iterable[str]) 
     clauses = [f"USING <{g}>" for g in using] + [f"USING NAMED <{g}>" for g in using_named]
     if not clauses:
         return update
-    text = unescape(update)
+    # Positions come from the text as written: it is what Oxigraph reads (the escapes it
+    # decodes are inside IRIs and strings, where no WHERE is looked for).
+    text = update
     toks = tokens(text)
-    if any(t.is_word("USING", "WITH") for t in toks):
+    if any(t.is_word("USING", "WITH") for t in toks + tokens(unescape(text))):
         raise QueryError(
             "using-graph-uri / using-named-graph-uri conflict with USING or WITH in the update"
         )

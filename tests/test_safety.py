@@ -171,13 +171,21 @@ def test_a_listener_does_see_connections(listener: Listener) -> None:
         "SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
         "SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
         "ASK FROM <{url}> {{ }}",
+        # A comment ends at a carriage return for Oxigraph, which then runs the SERVICE.
+        "SELECT * WHERE {{ #\r SERVICE <{url}> {{ ?s ?p ?o }} \n}}",
+        # An escaped '#' in a prefixed name starts no comment.
+        "PREFIX ex: <http://example.org/> "
+        "SELECT * WHERE {{ ?s ex:a\\# ?o . SERVICE <{url}> {{ ?s ?p ?o }}\n}}",
+        # Oxigraph decodes \u escapes inside IRIs.
+        "SELECT * WHERE {{ SERVICE <{escaped}> {{ ?s ?p ?o }} }}",
     ],
 )
 def test_queries_reaching_out_are_refused_and_nothing_leaves(
     server: Server, listener: Listener, template: str
 ) -> None:
     base = listener.url.rsplit("/", 1)[0] + "/"
-    query = template.format(url=listener.url, base=base)
+    escaped = listener.url.replace("/", "\\u002F")
+    query = template.format(url=listener.url, base=base, escaped=escaped)
     response = _query(server, query)
     assert response.status_code == 403, response.text
     assert f"<{listener.url}> is refused" in response.text
@@ -369,3 +377,27 @@ def test_a_worker_stops_mid_query_when_its_server_dies(tmp_path: Path) -> None:
     if not stopped:
         os.kill(worker, signal.SIGKILL)  # leave no query running after a failed test
     assert stopped
+
+
+def test_using_graph_uri_keeps_escapes_inside_strings(tmp_path: Path) -> None:
+    """``using-graph-uri`` is added to the update as written: a ``\\u0022`` inside a string
+    stays an escaped quote (decoding it first broke the string)."""
+    settings = Settings(store=tmp_path, update_token="t")
+    with running_server(settings) as srv:
+        update = (
+            f'INSERT {{ GRAPH <{EX}out> {{ ?s <{EX}said> "a \\u0022quote\\u0022" }} }} '
+            f"WHERE {{ ?s ?p ?o }}"
+        )
+        put(
+            srv.graph_store + f"?graph={EX}in",
+            data=f"<{EX}s> <{EX}p> 1 .",
+            headers={"Content-Type": "text/turtle", "Authorization": "Bearer t"},
+        )
+        reply = post(
+            srv.sparql,
+            data={"update": update, "using-graph-uri": f"{EX}in"},
+            headers={"Authorization": "Bearer t"},
+        )
+        assert reply.status_code == 204, reply.content
+        answer = _query(srv, f"SELECT ?o {{ GRAPH <{EX}out> {{ ?s <{EX}said> ?o }} }}")
+        assert answer.json()["results"]["bindings"][0]["o"]["value"] == 'a "quote"'
