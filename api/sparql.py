@@ -150,7 +150,7 @@ def answer_query(
     """Negotiate, check the policy, run the query (inline if bounded, else in a worker) and
     describe the answer.
 
-    Flask-free, so that :mod:`api.fastpath` answers plain ``GET /sparql?query=`` requests
+    Flask-free, so that :class:`api.app.QueryFastPath` answers plain ``GET /sparql?query=`` requests
     with the very same code as the view.
     """
     formats = query_formats(accept)

@@ -222,7 +222,11 @@ def measure(
                 rounds[server].append(wrk(url, duration=each, connections=args.connections))
         for server in urls:
             runs[server][name] = _mean(rounds[server])
-        rates = ", ".join(f"{s} {runs[s][name].requests_per_s:.1f}" for s in urls)
+        rates = ", ".join(
+            f"{s} {runs[s][name].requests_per_s:.1f} "
+            f"({' / '.join(f'{r.requests_per_s:.0f}' for r in rounds[s])})"
+            for s in urls
+        )
         print(f"  {name}: {rates} req/s ({args.rounds} x {each} s each)", flush=True)
     return runs
 
@@ -271,7 +275,16 @@ def main() -> int:
         help="keep the built store in this folder and reuse it on later runs (default: a "
         "temporary folder, built each run)",
     )
+    parser.add_argument(
+        "--queries",
+        help=f"comma-separated names of the queries to run (default: all: {', '.join(QUERIES)})",
+    )
     args = parser.parse_args()
+    chosen = [q.strip() for q in args.queries.split(",")] if args.queries else list(QUERIES)
+    unknown = [q for q in chosen if q not in QUERIES]
+    if unknown:
+        print(f"unknown queries {unknown}; choose among {list(QUERIES)}", file=sys.stderr)
+        return 2
     if shutil.which("wrk") is None:
         print("bench/http_bench.py needs wrk (apt-get install wrk)", file=sys.stderr)
         return 2
@@ -287,14 +300,15 @@ def main() -> int:
             "model": str(DEFAULT_IDS.model(f"synthetic-{args.models // 2:06d}")),
             "dataset": str(DEFAULT_IDS.dataset("dataset-7")),
         }
-        queries = {name: q % fill for name, q in QUERIES.items()}
+        queries = {name: QUERIES[name] % fill for name in chosen}
 
         port = free_port()
-        print(f"mofkg serve (Granian, 4 query workers) on port {port}", flush=True)
+        workers = os.environ.get("MOFKG_WORKERS", "4")
+        print(f"mofkg serve (Granian, {workers} query workers) on port {port}", flush=True)
         ours = run_server(
             [str(BIN / "mofkg"), "serve", "--store", str(ours_dir), "--port", str(port)],
             f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
-            {"MOFKG_WORKERS": "4", "MOFKG_MAX_ROWS": "100000"},
+            {"MOFKG_WORKERS": workers, "MOFKG_MAX_ROWS": "100000"},
         )
         try:
             other = free_port()

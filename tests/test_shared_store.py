@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,6 +130,10 @@ def test_the_production_server_runs_processes_that_agree(tmp_path: Path) -> None
         tmp_path, MOFKG_UPDATE_TOKEN=TOKEN, MOFKG_PROCESSES="2", MOFKG_WORKERS="2"
     ) as srv:
         assert srv.process is not None
+        # The first process to start answers first; the second follows within seconds.
+        deadline = time.monotonic() + 30
+        while len(_app_processes(srv.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert len(_app_processes(srv.process.pid)) == 2
         for i in range(6):
             graph = f"{EX}p{i}"
