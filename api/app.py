@@ -167,7 +167,8 @@ def create_app(
     app = Flask("api")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
-    pool = QueryPool(store.path, size=workers, timeout=settings.query_timeout)
+    # One worker process whose threads share its open of the store (and RocksDB's caches).
+    pool = QueryPool(store.path, size=workers, timeout=settings.query_timeout, threads=workers)
     atexit.register(pool.close)
     state = Endpoint(settings=settings, store=store, pool=pool, shared=shared, seen=seen)
     app.extensions[EXTENSION] = state

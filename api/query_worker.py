@@ -1,11 +1,17 @@
 """Queries run in worker processes that can be killed: a timeout really stops the work.
 
 Oxigraph evaluates aggregates without returning to Python, so a thread cannot stop them.
-Each worker is a subprocess that opens the on-disk store read-only and answers
-one :class:`QueryJob` at a time with a serialised :class:`QueryOutcome`. When a query runs
-past the timeout the worker is killed and a fresh one started in the background, while the
-other workers go on serving. A read-only open sees a snapshot, so writers bump a shared
-generation number and a worker reopens the store (about 10 ms) when it has changed.
+A worker is a subprocess that opens the on-disk store read-only and runs up to ``threads``
+:class:`QueryJob` at once, one per thread, each answered with a serialised
+:class:`QueryOutcome`. The threads share the worker's open of the store, and so RocksDB's
+caches: an aggregate ran 1.3x as fast in one process of four threads as in four processes
+of one thread (Oxigraph releases the GIL while it evaluates).
+
+When a query runs past the timeout its worker is killed, and with it the other queries it
+was running; those are sent again to another worker, within their own time left (they only
+read, so running them twice is harmless). A read-only open sees a snapshot, so writers bump
+a generation number and a worker reopens the store (about 10 ms) before a job of a newer
+generation.
 
 The endpoint therefore needs an on-disk store; an in-memory one cannot be shared.
 """
@@ -258,46 +264,91 @@ def _exit_with_parent(parent: int, *, every: float = 1.0) -> None:
     os._exit(0)
 
 
-def worker_main(path: str, conn: socket.socket) -> None:
-    """A worker's loop: open the store read-only, answer jobs, reopen after writes."""
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    seen = 0
-    store = _open(path)
-    send_frame(conn, b"ready")
+class _SharedStore:
+    """A worker's read-only open of the store, reopened for jobs of a newer generation."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.store = _open(path)
+        self.seen = 0
+        self.lock = threading.Lock()
+
+    def at(self, generation: int) -> ox.Store:
+        """The store as of ``generation`` or later."""
+        if generation <= self.seen:
+            return self.store
+        with self.lock:
+            if generation > self.seen:
+                self.store = _open(self.path)
+                self.seen = generation
+            return self.store
+
+
+def _serve(shared: _SharedStore, conn: socket.socket) -> None:
+    """One thread of a worker: answer the jobs that come on ``conn`` until it closes."""
     while True:
         try:
             generation, job = pickle.loads(recv_frame(conn))
-        except EOFError:
+        except (EOFError, OSError):
             return
-        if generation != seen:
-            store = _open(path)
-            seen = generation
-        send_frame(conn, pickle.dumps(run_job(store, job), pickle.HIGHEST_PROTOCOL))
+        outcome = run_job(shared.at(generation), job)
+        send_frame(conn, pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
 
 
-@dataclass
-class _Worker:
-    process: subprocess.Popen[bytes]
+def worker_main(path: str, conns: list[socket.socket]) -> None:
+    """A worker: open the store read-only, then a thread per connection answers its jobs."""
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    shared = _SharedStore(path)
+    for conn in conns:
+        send_frame(conn, b"ready")
+    threads = [threading.Thread(target=_serve, args=(shared, c), daemon=True) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+@dataclass(eq=False)
+class _Process:
+    """A worker process, and whether it is gone (and if so, whether a timeout killed it)."""
+
+    popen: subprocess.Popen[bytes]
+    conns: list[socket.socket]
+    dead: bool = False
+    killed_for_timeout: bool = False
+
+
+@dataclass(eq=False)
+class _Slot:
+    """One thread of a worker process, reached through its own connection."""
+
+    process: _Process
     conn: socket.socket
 
 
 class QueryPool:
-    """A fixed number of query workers over an on-disk store, each killable on timeout.
+    """``size`` query slots in worker processes of ``threads`` threads, killable on timeout.
 
-    Workers are plain subprocesses (``python -m api.query_worker``) joined by a socket
-    pair, so nothing depends on how the server's own ``__main__`` was started.
+    Workers are plain subprocesses (``python -m api.query_worker``) joined by a socket pair
+    per thread, so nothing depends on how the server's own ``__main__`` was started.
     """
 
-    def __init__(self, path: Path, *, size: int, timeout: float) -> None:
+    def __init__(
+        self, path: Path, *, size: int, timeout: float, threads: int | None = None
+    ) -> None:
         self.path = path
         self.size = size
+        self.threads = min(threads or size, size)
         self.timeout = timeout
         self.generation = 0
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.Queue[_Slot] = queue.Queue()
         self._closed = False
         self._processes: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
-        starters = [threading.Thread(target=self._start_worker) for _ in range(size)]
+        counts = [self.threads] * (size // self.threads)
+        if size % self.threads:
+            counts.append(size % self.threads)
+        starters = [threading.Thread(target=self._start_worker, args=(n,)) for n in counts]
         for t in starters:
             t.start()
         for t in starters:
@@ -306,42 +357,59 @@ class QueryPool:
             self.close()
             raise MofkgError(f"{self.path}: the query workers could not open the store")
 
-    def _start_worker(self) -> None:
+    def _start_worker(self, threads: int) -> None:
         try:
-            self._add_worker()
+            self._add_worker(threads)
         except (MofkgError, OSError) as exc:
             log.error("a query worker failed to start: %s", exc)
 
-    def _add_worker(self) -> None:
-        conn, theirs = socket.socketpair()
+    def _add_worker(self, threads: int) -> None:
+        pairs = [socket.socketpair() for _ in range(threads)]
+        ours = [a for a, _ in pairs]
+        theirs = [b for _, b in pairs]
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "api.query_worker", str(self.path), str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
+            popen = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "api.query_worker",
+                    str(self.path),
+                    *(str(b.fileno()) for b in theirs),
+                ],
+                pass_fds=[b.fileno() for b in theirs],
                 cwd=Path(__file__).resolve().parents[1],
             )
         except OSError:
-            conn.close()
+            for a in ours:
+                a.close()
             raise
         finally:
-            theirs.close()
+            for b in theirs:
+                b.close()
+        process = _Process(popen, ours)
+        deadline = time.monotonic() + 30
         try:
-            ready = recv_frame(conn, deadline=time.monotonic() + 30)
+            ready = all(recv_frame(a, deadline=deadline) == b"ready" for a in ours)
         except (TimeoutError, EOFError, OSError):
-            ready = b""
-        if ready != b"ready":
-            conn.close()
-            process.kill()
-            process.wait()
+            ready = False
+        if not ready:
+            self._kill(process)
             raise MofkgError(f"{self.path}: a query worker could not open the store")
         with self._lock:
             if self._closed:
-                conn.close()
-                process.kill()
-                process.wait()
+                self._kill(process)
                 return
-            self._processes[process.pid] = process
-        self._idle.put(_Worker(process, conn))
+            self._processes[popen.pid] = popen
+        for conn in ours:
+            self._idle.put(_Slot(process, conn))
+
+    @staticmethod
+    def _kill(process: _Process) -> None:
+        process.dead = True
+        process.popen.kill()
+        process.popen.wait()
+        for conn in process.conns:
+            conn.close()
 
     def stored_changed(self) -> None:
         """Tell the workers the store was written: they reopen it before their next query."""
@@ -349,40 +417,57 @@ class QueryPool:
             self.generation += 1
 
     def run(self, job: QueryJob) -> QueryOutcome:
-        """Run a job on an idle worker within the timeout, killing the worker if it overruns."""
-        deadline = time.monotonic() + self.timeout
-        try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise BusyError(
-                f"every query worker stayed busy for {self.timeout:g} s; try again later"
-            ) from None
-        try:
-            worker.conn.settimeout(max(deadline - time.monotonic(), 0.001))
-            send_frame(worker.conn, pickle.dumps((self.generation, job), pickle.HIGHEST_PROTOCOL))
-            outcome: QueryOutcome = pickle.loads(recv_frame(worker.conn, deadline=deadline))
-            self._idle.put(worker)
-            return outcome
-        except TimeoutError:
-            pass
-        except (EOFError, OSError) as exc:
-            log.error("query worker %s died: %s", worker.process.pid, exc)
-            self._replace(worker)
-            raise QueryError("the query worker died while running the query") from exc
-        self._replace(worker)
-        raise QueryTimeoutError(
-            f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
-        )
+        """Run a job on an idle slot within the timeout, killing its worker if it overruns.
 
-    def _replace(self, worker: _Worker) -> None:
-        worker.process.kill()
-        worker.process.wait()
-        worker.conn.close()
+        A job whose worker was killed for another job's timeout is sent again.
+        """
+        deadline = time.monotonic() + self.timeout
+        while True:
+            slot = self._take(deadline)
+            try:
+                slot.conn.settimeout(max(deadline - time.monotonic(), 0.001))
+                payload = pickle.dumps((self.generation, job), pickle.HIGHEST_PROTOCOL)
+                send_frame(slot.conn, payload)
+                outcome: QueryOutcome = pickle.loads(recv_frame(slot.conn, deadline=deadline))
+            except TimeoutError:
+                self._replace(slot.process, for_timeout=True)
+                raise QueryTimeoutError(
+                    f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
+                ) from None
+            except (EOFError, OSError) as exc:
+                if slot.process.killed_for_timeout and time.monotonic() < deadline:
+                    continue  # another query's timeout killed the worker: run this one again
+                log.error("query worker %s died: %s", slot.process.popen.pid, exc)
+                self._replace(slot.process, for_timeout=False)
+                raise QueryError("the query worker died while running the query") from exc
+            self._idle.put(slot)
+            return outcome
+
+    def _take(self, deadline: float) -> _Slot:
+        """An idle slot of a live worker, waiting until ``deadline`` (503 after it)."""
+        while True:
+            try:
+                slot = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise BusyError(
+                    f"every query worker stayed busy for {self.timeout:g} s; try again later"
+                ) from None
+            if not slot.process.dead:
+                return slot
+
+    def _replace(self, process: _Process, *, for_timeout: bool) -> None:
+        """Kill a worker (once, whoever asks first) and start another in its place."""
         with self._lock:
-            self._processes.pop(worker.process.pid, None)
-            if self._closed:
+            if process.dead:
                 return
-        threading.Thread(target=self._start_worker, daemon=True).start()
+            process.killed_for_timeout = for_timeout
+            process.dead = True
+            self._processes.pop(process.popen.pid, None)
+            closed = self._closed
+        self._kill(process)
+        if not closed:
+            threads = len(process.conns)
+            threading.Thread(target=self._start_worker, args=(threads,), daemon=True).start()
 
     def close(self) -> None:
         """Stop every worker."""
@@ -390,16 +475,16 @@ class QueryPool:
             self._closed = True
             processes = list(self._processes.values())
             self._processes.clear()
-        for process in processes:
-            process.kill()
-            process.wait()
+        for popen in processes:
+            popen.kill()
+            popen.wait()
         while not self._idle.empty():
             self._idle.get_nowait().conn.close()
 
 
 def main(argv: list[str]) -> None:
-    """Entry point of a worker process: ``python -m api.query_worker STORE FD``."""
-    worker_main(argv[0], socket.socket(fileno=int(argv[1])))
+    """Entry point of a worker process: ``python -m api.query_worker STORE FD [FD ...]``."""
+    worker_main(argv[0], [socket.socket(fileno=int(fd)) for fd in argv[1:]])
 
 
 if __name__ == "__main__":

@@ -85,9 +85,9 @@ class Settings:
     workers: int = field(
         default=4,
         metadata={
-            "doc": "Query worker processes of the SPARQL endpoint (more than the cores, so "
-            "that a short query need not wait behind a long one), shared out among the "
-            "server processes."
+            "doc": "Queries the SPARQL endpoint runs at once (more than the cores, so that a "
+            "short query need not wait behind a long one), shared out among the server "
+            "processes: each has one killable query worker process with that many threads."
         },
     )
     processes: int = field(
