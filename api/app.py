@@ -146,19 +146,20 @@ def create_app(
     The store must be on disk: queries run in worker processes that open it read-only.
     Given a ``store``, the app owns it and writes into it. Without one, the app shares the
     store at ``settings.store`` with other server processes (:mod:`api.shared`): it opens it
-    read-only and writes through the writers' lock. ``workers`` query workers are shared out
-    among ``processes`` apps.
+    read-only and writes through the writers' lock. Each app runs up to ``workers`` queries at
+    once in its query worker.
     """
     shared: StoreGeneration | None = None
     seen = 0
     workers = settings.workers
     if store is None:
-        if not (settings.store / "CURRENT").exists():
-            open_store(settings.store, read_only=False).close()  # create it
+        settings.store.mkdir(parents=True, exist_ok=True)
         shared = StoreGeneration(settings.store)
-        seen = shared.current()  # before opening, so a write meanwhile means a reopen
-        store = open_store(settings.store, read_only=True)
-        workers = -(-settings.workers // settings.processes)
+        with shared.exclusive():  # the processes start together: one creates the store
+            if not (settings.store / "CURRENT").exists():
+                open_store(settings.store, read_only=False).close()
+            seen = shared.current()  # before opening, so a write meanwhile means a reopen
+            store = open_store(settings.store, read_only=True)
     if store.path is None:
         raise SettingsError(
             "the SPARQL endpoint needs an on-disk store (its query workers open it read-only); "
@@ -198,11 +199,12 @@ def granian_options(settings: Settings) -> dict[str, Any]:
     from granian.constants import HTTPModes, Interfaces
     from granian.log import LogLevels
 
-    # A WSGI thread per query worker of the process, and at least two: more threads than
-    # that only contend for the process's GIL (with three threads per process and two
-    # workers, a lookup's p99 went from 1.2 ms to 2.5 ms). A request that finds every thread
-    # of its process waiting on a long query waits in Granian until one is done, or stopped.
-    threads = max(2, -(-settings.workers // settings.processes))
+    # A WSGI thread per query the process's worker may run, at least two. Granian takes at
+    # most that many connections per process (its backpressure), so a few clients can land
+    # on one process: each process must be able to run all their queries at once. A request
+    # that finds every thread of its process waiting on a long query waits in Granian until
+    # one is done, or stopped.
+    threads = max(2, settings.workers)
     return {
         "address": settings.host,
         "port": settings.port,

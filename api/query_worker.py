@@ -4,8 +4,8 @@ Oxigraph evaluates aggregates without returning to Python, so a thread cannot st
 A worker is a subprocess that opens the on-disk store read-only and runs up to ``threads``
 :class:`QueryJob` at once, one per thread, each answered with a serialised
 :class:`QueryOutcome`. The threads share the worker's open of the store, and so RocksDB's
-caches: an aggregate ran 1.3x as fast in one process of four threads as in four processes
-of one thread (Oxigraph releases the GIL while it evaluates).
+caches: an aggregate ran 1.3-1.5x as fast in one process of four threads as in four
+processes of one thread (Oxigraph releases the GIL while it evaluates).
 
 When a query runs past the timeout its worker is killed, and with it the other queries it
 was running; those are sent again to another worker, within their own time left (they only

@@ -85,9 +85,9 @@ class Settings:
     workers: int = field(
         default=4,
         metadata={
-            "doc": "Queries the SPARQL endpoint runs at once (more than the cores, so that a "
-            "short query need not wait behind a long one), shared out among the server "
-            "processes: each has one killable query worker process with that many threads."
+            "doc": "Queries each server process runs at once (more than the cores, so that "
+            "a short query need not wait behind a long one), in its killable query worker "
+            "process of that many threads."
         },
     )
     processes: int = field(

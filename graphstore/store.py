@@ -58,7 +58,7 @@ class Store:
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:  # RocksDB's errors come as either
             raise MofkgError(f"{self.path}: cannot open the store: {exc}") from exc
 
     @property

@@ -114,6 +114,20 @@ def _app_processes(server_pid: int) -> set[int]:
     return {pid for pid in parents if _descends_from(pid, server_pid)}
 
 
+def _tree(root: int) -> str:
+    """The processes under ``root`` with their command lines, for a failure's message."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _descends_from(int(entry.name), root):
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")[:120]
+                ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            except OSError:
+                continue
+            lines.append(f"{entry.name} (parent {ppid}): {cmdline.decode(errors='replace')}")
+    return "\n".join(sorted(lines))
+
+
 def _descends_from(pid: int, ancestor: int) -> bool:
     while pid > 1:
         if pid == ancestor:
@@ -134,7 +148,7 @@ def test_the_production_server_runs_processes_that_agree(tmp_path: Path) -> None
         deadline = time.monotonic() + 30
         while len(_app_processes(srv.process.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(_app_processes(srv.process.pid)) == 2
+        assert len(_app_processes(srv.process.pid)) == 2, _tree(srv.process.pid)
         for i in range(6):
             graph = f"{EX}p{i}"
             data = f"<{EX}s> <{EX}n> {i} ."
