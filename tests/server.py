@@ -62,9 +62,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings, *, store: Store | None = None) -> Iterator[Server]:
-    """The app for ``settings`` served in a thread on a free loopback port."""
-    store = store if store is not None else Store(settings.store)
+def running_server(
+    settings: Settings, *, store: Store | None = None, shared: bool = False
+) -> Iterator[Server]:
+    """The app for ``settings`` served in a thread on a free loopback port.
+
+    ``shared=True`` builds the app as each `mofkg serve` process does: it shares
+    ``settings.store`` with other processes (and apps) instead of owning a store.
+    """
+    if not shared:
+        store = store if store is not None else Store(settings.store)
     app = create_app(settings, store=store)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

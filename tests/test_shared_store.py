@@ -6,16 +6,13 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from api.app import close_app, create_app
 from api.shared import StoreGeneration
 from graphstore.settings import Settings
-from tests.server import Server, delete, get, put, running_production_server
+from tests.server import Server, delete, get, put, running_production_server, running_server
 
 TOKEN = "shared-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -23,26 +20,10 @@ TURTLE = {"Content-Type": "text/turtle", **AUTH}
 EX = "http://example.org/shared/"
 
 
-@contextmanager
-def shared_app(settings: Settings) -> Iterator[Server]:
-    """An app that shares ``settings.store`` (as each `mofkg serve` process does), served on
-    a free loopback port by werkzeug in a thread."""
-    app = create_app(settings)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{httpd.server_port}", app, None)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        close_app(app)
-
-
 @pytest.fixture
 def two(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     settings = Settings(store=tmp_path / "store", update_token=TOKEN, workers=2, processes=2)
-    with shared_app(settings) as a, shared_app(settings) as b:
+    with running_server(settings, shared=True) as a, running_server(settings, shared=True) as b:
         yield a, b
 
 
