@@ -151,7 +151,6 @@ def create_app(
     """
     shared: StoreGeneration | None = None
     seen = 0
-    workers = settings.workers
     if store is None:
         settings.store.mkdir(parents=True, exist_ok=True)
         shared = StoreGeneration(settings.store)
@@ -169,6 +168,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
     # One worker process whose threads share its open of the store (and RocksDB's caches).
+    workers = settings.workers
     pool = QueryPool(store.path, size=workers, timeout=settings.query_timeout, threads=workers)
     atexit.register(pool.close)
     state = Endpoint(settings=settings, store=store, pool=pool, shared=shared, seen=seen)

@@ -42,6 +42,7 @@ from graphstore.namespaces import PREFIXES
 from .errors import BusyError, NotAcceptableError
 from .negotiation import result_format_by_name
 from .results import serialize_boolean
+from .shared import open_store
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class QueryOutcome:
     def raise_error(self) -> None:
         """Raise the error the worker reported, as its graphstore / api kind."""
         kinds: dict[str, type[MofkgError]] = {
+            "BusyError": BusyError,
             "NotAcceptableError": NotAcceptableError,
             "QueryError": QueryError,
         }
@@ -194,25 +196,6 @@ def _prefixes_for(name: str) -> dict[str, str] | None:
     return dict(PREFIXES) if name in ("turtle", "rdfxml") else None
 
 
-OPEN_ATTEMPTS = 8
-
-
-def _open(path: str) -> ox.Store:
-    """Open the store read-only, retrying while a write moves its files (up to ~1.4 s).
-
-    A read-only open can fail while the server process flushes or compacts; giving up at
-    once killed the worker and failed the query in hand, under load.
-    """
-    for attempt in range(OPEN_ATTEMPTS):
-        try:
-            return ox.Store.read_only(path)
-        except OSError:
-            if attempt == OPEN_ATTEMPTS - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 _HEADER = struct.Struct(">I")
 
 
@@ -264,6 +247,11 @@ def _exit_with_parent(parent: int, *, every: float = 1.0) -> None:
     os._exit(0)
 
 
+def _open(path: str) -> ox.Store:
+    """Open the store read-only, retrying while a writer moves its files (:mod:`api.shared`)."""
+    return open_store(Path(path), read_only=True).oxigraph
+
+
 class _SharedStore:
     """A worker's read-only open of the store, reopened for jobs of a newer generation."""
 
@@ -284,6 +272,14 @@ class _SharedStore:
             return self.store
 
 
+def _answer(shared: _SharedStore, generation: int, job: QueryJob) -> QueryOutcome:
+    try:
+        store = shared.at(generation)
+    except MofkgError as exc:  # answered, so the server does not wait out the timeout
+        return QueryOutcome(error_kind="BusyError", error=f"the store could not be reopened: {exc}")
+    return run_job(store, job)
+
+
 def _serve(shared: _SharedStore, conn: socket.socket) -> None:
     """One thread of a worker: answer the jobs that come on ``conn`` until it closes."""
     while True:
@@ -291,7 +287,7 @@ def _serve(shared: _SharedStore, conn: socket.socket) -> None:
             generation, job = pickle.loads(recv_frame(conn))
         except (EOFError, OSError):
             return
-        outcome = run_job(shared.at(generation), job)
+        outcome = _answer(shared, generation, job)
         send_frame(conn, pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
 
 

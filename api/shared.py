@@ -80,16 +80,13 @@ class StoreGeneration:
         _COUNTER.pack_into(self._map, 0, value)
         return value
 
-    def close(self) -> None:
-        self._map.close()
-        os.close(self._fd)
-
 
 def open_store(path: Path, *, read_only: bool) -> Store:
     """Open a store, retrying for up to ~1.4 s while another process opens or closes it.
 
     A read-only open fails while a writer moves files; a writing open fails while a writer
-    in this process has not yet released RocksDB's own lock.
+    in this process has not yet released RocksDB's own lock. The query workers open the
+    store through it too.
     """
     for attempt in range(OPEN_ATTEMPTS):
         try:

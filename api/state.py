@@ -120,7 +120,6 @@ class Endpoint:
                     yield writer
                 finally:
                     writer.close()
-                    del writer
                     generation = self.shared.bump()
                     with self.reopen_lock:
                         self._reopen(generation)

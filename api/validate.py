@@ -13,7 +13,9 @@ answers). The dump is staged in a fresh in-memory store, so the catalogue is nev
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import tempfile
 import threading
 import zlib
@@ -41,6 +43,8 @@ from .state import EXTENSION
 from .validation_jobs import JOBS_FOLDER, JobFolder
 
 bp = Blueprint("validate", __name__, template_folder="templates")
+#: Where an app keeps its :class:`JobFolder`.
+JOBS_EXTENSION = "mofkg.validate_jobs"
 
 #: Dumps larger than this (bytes, after decompression) run as a background job.
 #: Proposed as the setting ``validate_job_threshold``; the app config key overrides it.
@@ -60,13 +64,14 @@ REPORT_TYPES: dict[str, str] = {
 
 def _jobs(app: Flask) -> JobFolder:
     """The jobs folder of the app's store, shared with the other server processes."""
-    folder: JobFolder | None = app.extensions.get("mofkg.validate_jobs")
+    folder: JobFolder | None = app.extensions.get(JOBS_EXTENSION)
     if folder is None:
         path = app.extensions[EXTENSION].store.path
         if path is None:  # an in-memory store serves one process: a private folder will do
             path = Path(tempfile.mkdtemp(prefix="mofkg-"))
-        folder = JobFolder(path / JOBS_FOLDER)
-        app.extensions["mofkg.validate_jobs"] = folder
+            atexit.register(shutil.rmtree, path, True)
+        # Two first requests at once must end up with the same folder.
+        folder = app.extensions.setdefault(JOBS_EXTENSION, JobFolder(path / JOBS_FOLDER))
     return folder
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from api.errors import BusyError
 from api.query_worker import QueryJob, QueryOutcome, QueryPool
 from graphstore.errors import QueryTimeoutError
 from graphstore.store import Store
@@ -72,3 +73,22 @@ def test_a_query_beside_one_that_times_out_is_run_again(pool: QueryPool) -> None
     assert b"5130000" in outcome.body  # answered in full, by the worker started anew
     assert finished_at > killed_at[0]
     assert set(pool._processes).isdisjoint(before) and len(pool._processes) == 1
+
+
+def test_a_store_that_cannot_be_reopened_is_answered_503_at_once(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    store = Store(folder)
+    store.load(f"<{EX}s> <{EX}p> 1 .".encode(), graph=EX + "g", format="turtle")
+    store.close()
+    pool = QueryPool(folder, size=1, timeout=20, threads=1)
+    try:
+        assert b"true" in pool.run(QueryJob("ASK { ?s ?p 1 }")).body
+        folder.rename(tmp_path / "moved")  # a write happened, and the store is gone
+        pool.stored_changed()
+        started = time.monotonic()
+        with pytest.raises(BusyError, match="the store could not be reopened"):
+            pool.run(QueryJob("ASK { ?s ?p 1 }")).raise_error()
+        assert time.monotonic() - started < 10  # answered, not left to the 20 s timeout
+        assert len(pool._processes) == 1  # and the worker goes on serving
+    finally:
+        pool.close()
