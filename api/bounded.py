@@ -24,10 +24,10 @@ must never accept an unbounded one, so it reads a text the way Oxigraph does and
 SPARQL says, and accepts only what is bounded both ways. Oxigraph 0.5 decodes ``\\u``
 escapes only inside IRIs and strings (``\\u0053ELECT`` is a syntax error), whereas the
 specification applies them before parsing: ``"\\u0022 } #" . ?a ?b ?c`` is one pattern to
-the latter and a join to Oxigraph. Where the lexer and Oxigraph could disagree on what is
-a comment, the text is refused: a lone carriage return (which ends a comment for Oxigraph,
-not for the lexer), whitespace SPARQL does not know, and prefixed names with ``\\``
-escapes (``ex:a\\#`` is one name to Oxigraph, a name and a comment to the lexer). Whether a
+the latter and a join to Oxigraph. The lexer follows Oxigraph on comments (they end at a
+line feed or a carriage return) and on escaped prefixed names (``ex:a\\#`` is one name);
+whitespace SPARQL does not know (a form feed, a no-break space), which the lexer would
+skip, makes the text refused. Whether a
 text is valid is Oxigraph's business: it parses an accepted text with the very same
 :func:`api.query_worker.run_job` as a worker, so errors read the same.
 
@@ -53,9 +53,9 @@ INLINE_ROWS = 1000
 #: Longer texts always go to a worker (and are not cached): a lookup is a short text.
 MAX_TEXT = 8192
 
-# A lone CR ends a comment for Oxigraph, not for the lexer; Python's other whitespace
-# (form feed, no-break space, U+1680 ...) is whitespace to the lexer but not to SPARQL.
-_ODD_SPACE = re.compile(r"\r(?!\n)|[^\S \t\n\r]")
+# Python's whitespace that SPARQL does not know (form feed, no-break space, U+1680 ...): the
+# lexer would skip it.
+_ODD_SPACE = re.compile(r"[^\S \t\n\r]")
 _LANGTAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 _DIGITS = frozenset("0123456789")
 
@@ -119,7 +119,7 @@ class _Reader:
         while self._word("BASE", "PREFIX"):
             if self.toks[self.i - 1].is_word("PREFIX"):
                 name = self._take("pname")
-                if name is None or not name.text.endswith(":") or "\\" in name.text:
+                if name is None or not name.text.endswith(":"):
                     return False
             if self._take("iri") is None:
                 return False
@@ -144,7 +144,7 @@ class _Reader:
         return self.i == len(self.toks)
 
     def _node(self) -> bool:
-        """An IRI, a prefixed name without escapes, or a variable not seen before."""
+        """An IRI, a prefixed name, or a variable not seen before."""
         tok = self._peek()
         if tok is None:
             return False
@@ -152,7 +152,7 @@ class _Reader:
             if tok.text[1:] in self.names:  # ?x and $x are the same variable
                 return False
             self.names.add(tok.text[1:])
-        elif not (tok.kind == "iri" or (tok.kind == "pname" and "\\" not in tok.text)):
+        elif tok.kind not in ("iri", "pname"):
             return False
         self.i += 1
         return True
