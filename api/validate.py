@@ -8,7 +8,9 @@ refused (413); a dump over the setting ``validate_job_threshold`` (bytes) is val
 the background: 202
 with ``Location: /validate/jobs/<id>``, where the report is served once it is ready (202
 until then; the jobs are files, :mod:`api.validation_jobs`, so that any server process
-answers). The dump is staged in a fresh in-memory store, so the catalogue is never touched.
+answers; a job keeps its report rendered in every kind, so each of its answers is the one the
+same dump gets from POST /validate, up to blank node labels). The dump is staged in a fresh
+in-memory store, so the catalogue is never touched.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 
 from graphstore.errors import MofkgError, RdfSyntaxError, TooLargeError
 from graphstore.loading import GZIP_MAGIC
-from graphstore.reports import render, render_html_body
 from graphstore.settings import Settings
 from graphstore.validation import (
     ShapesSet,
@@ -40,7 +41,7 @@ from graphstore.validation import (
 from .errors import NotAcceptableError
 from .negotiation import best_match, content_type
 from .state import EXTENSION
-from .validation_jobs import JOBS_FOLDER, JobFolder
+from .validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport, report_body
 
 bp = Blueprint("validate", __name__, template_folder="templates")
 #: Where an app keeps its :class:`JobFolder`.
@@ -52,7 +53,8 @@ JOBS_EXTENSION = "mofkg.validate_jobs"
 MAX_INFLATE_RATIO = 20
 MOT_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
-#: Report media types, the default (for no Accept or */*) first, and the report each gives.
+#: Report media types, the default (for no Accept or */*) first, and the report each gives
+#: (one of :data:`api.validation_jobs.REPORT_KINDS`).
 REPORT_TYPES: dict[str, str] = {
     "application/json": "json",
     "text/html": "html",
@@ -148,14 +150,12 @@ def _report_kind() -> str:
     return chosen
 
 
-def _report_response(report: ValidationReport, media_type: str) -> Response:
-    kind = REPORT_TYPES[media_type]
-    if kind == "html" and "pages" in current_app.blueprints:
-        body = render_template("report.html", report=report, body=render_html_body(report))
-    else:
-        body = render(report, kind)
+def _report_response(conforms: bool, body: str, media_type: str) -> Response:
+    """The answer carrying a report's ``body`` (in the kind ``media_type`` gives)."""
+    if REPORT_TYPES[media_type] == "html":
+        body = render_template("report.html", conforms=conforms, body=body)
     response = Response(body, status=200, content_type=content_type(media_type))
-    response.headers["X-Mofkg-Conforms"] = "true" if report.conforms else "false"
+    response.headers["X-Mofkg-Conforms"] = "true" if conforms else "false"
     response.headers["Vary"] = "Accept"
     return response
 
@@ -168,18 +168,20 @@ def validate() -> Response:
     upload = _upload(settings)
     shapes = read_shapes_files([])
     if len(upload.data) <= settings.validate_job_threshold:
-        return _report_response(_run(upload, settings, shapes), media_type)
+        report = _run(upload, settings, shapes)
+        body = report_body(report, REPORT_TYPES[media_type])
+        return _report_response(report.conforms, body, media_type)
     jobs = _jobs(current_app)
     job_id = jobs.add()
 
     def work() -> None:
-        report: ValidationReport | None = None
+        rendered: RenderedReport | None = None
         error: Exception | None = None
         try:
-            report = _run(upload, settings, shapes)
+            rendered = RenderedReport.of(_run(upload, settings, shapes))
         except Exception as exc:  # noqa: BLE001 - kept for the status URL to answer
             error = exc
-        jobs.finish(job_id, report, error)
+        jobs.finish(job_id, rendered, error)
 
     threading.Thread(target=work, name=f"validate-{job_id}", daemon=True).start()
     return _accepted(job_id)
@@ -207,4 +209,5 @@ def job_status(job_id: str) -> Response:
             status=job.error_status,
             content_type="text/plain; charset=utf-8",
         )
-    return _report_response(job.report, media_type)
+    report = job.report
+    return _report_response(report.conforms, report.bodies[REPORT_TYPES[media_type]], media_type)

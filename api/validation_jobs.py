@@ -4,27 +4,34 @@
 them, so a job lives in a folder beside the store's data, not in a process's memory:
 
 - ``<id>.running`` while it runs, holding the id of the process running it;
-- ``<id>.report`` once it is done: the pickled report, or the status and message of the
-  error it ended with.
+- ``<id>.report`` once it is done: JSON, either ``{"conforms": ..., "reports": {kind:
+  text}}``, the report rendered in each of ``REPORT_KINDS`` when the job finished, or
+  ``{"error": {"status": ..., "message": ...}}``, the error it ended with.
 
-The report is written to a temporary name and renamed, so a reader never sees half of one.
-Only this server writes the folder (created ``0700``); job ids are checked to be 32 hex
-digits before any file is named after them. Finished jobs are kept an hour, and at most
-``MAX_KEPT`` of them; at most ``MAX_RUNNING`` jobs run at once.
+The file holds data only (never a pickle), so a file someone slipped into the folder cannot
+run code in the server: a ``.report`` that is not what :meth:`JobFolder.finish` writes is
+answered as a job that failed on the server (500, logged). The report is written to a
+temporary name and renamed, so a reader never sees half of one. Only this server writes the
+folder (created ``0700``); job ids are checked to be 32 hex digits before any file is named
+after them. Finished jobs are kept an hour, and at most ``MAX_KEPT`` of them; at most
+``MAX_RUNNING`` jobs run at once.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-import pickle
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from graphstore.errors import MofkgError, NotFoundError, TooLargeError
+from graphstore.reports import render, render_html_body
 from graphstore.validation import ValidationReport
 
 from .errors import status_for
@@ -37,6 +44,31 @@ MAX_RUNNING = 32
 MAX_KEPT = 256
 JOB_TTL = 3600.0
 _ID = re.compile(r"[0-9a-f]{32}")
+#: The kinds of report a finished job keeps: those of :func:`graphstore.reports.render`,
+#: except that ``html`` is the body of the page only (the site's layout goes around it).
+REPORT_KINDS = ("json", "html", "turtle", "jsonld", "text")
+UNREADABLE = (
+    "the report of this validation job is unreadable (logged on the server); send the dump again"
+)
+
+
+def report_body(report: ValidationReport, kind: str) -> str:
+    """The report in one of ``REPORT_KINDS``."""
+    return render_html_body(report) if kind == "html" else render(report, kind)
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A finished job's report as data: whether the dump conforms, and the report in each kind."""
+
+    conforms: bool
+    #: The report's text by kind, one for each of ``REPORT_KINDS``.
+    bodies: Mapping[str, str]
+
+    @classmethod
+    def of(cls, report: ValidationReport) -> RenderedReport:
+        """Render ``report`` in every kind a client may ask for."""
+        return cls(report.conforms, {kind: report_body(report, kind) for kind in REPORT_KINDS})
 
 
 @dataclass(frozen=True)
@@ -45,7 +77,7 @@ class JobState:
 
     id: str
     running: bool = False
-    report: ValidationReport | None = None
+    report: RenderedReport | None = None
     error_status: int = 0
     error_message: str = ""
 
@@ -78,10 +110,12 @@ class JobFolder:
         os.replace(starting, self._file(job_id, ".running"))
         return job_id
 
-    def finish(self, job_id: str, report: ValidationReport | None, error: Exception | None) -> None:
+    def finish(self, job_id: str, report: RenderedReport | None, error: Exception | None) -> None:
         """Keep a job's report, or the error it ended with (as its HTTP status and message)."""
+        payload: dict[str, Any]
         if error is None:
-            payload: object = report
+            assert report is not None
+            payload = {"conforms": report.conforms, "reports": dict(report.bodies)}
         else:
             status = status_for(error)
             if status == 500:
@@ -89,9 +123,10 @@ class JobFolder:
                 message = "internal error (logged on the server)"
             else:
                 message = str(error)
-            payload = (status, message)
+            payload = {"error": {"status": status, "message": message}}
         temporary = self._file(job_id, ".partial")
-        temporary.write_bytes(pickle.dumps(payload, pickle.HIGHEST_PROTOCOL))
+        with temporary.open("w", encoding="utf-8") as out:
+            json.dump(payload, out)
         os.replace(temporary, self._file(job_id, ".report"))
         self._file(job_id, ".running").unlink(missing_ok=True)
 
@@ -99,13 +134,16 @@ class JobFolder:
         """A job's state; 404 for an id no process knows (or one that has expired)."""
         done = self._file(job_id, ".report")
         try:
-            payload = pickle.loads(done.read_bytes())
+            data = done.read_bytes()
         except FileNotFoundError:
             return self._running(job_id)
-        if isinstance(payload, tuple):
-            status, message = payload
-            return JobState(job_id, error_status=status, error_message=message)
-        return JobState(job_id, report=payload)
+        try:
+            return _state(job_id, json.loads(data))
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            # Not what finish() writes: a damaged disk, or a file put there by someone else.
+            # Its content is never acted on; the job is answered as failed on our side.
+            log.error("validation job %s: %s is not a job report: %s", job_id, done, exc)
+            return JobState(job_id, error_status=500, error_message=UNREADABLE)
 
     def _running(self, job_id: str) -> JobState:
         running = self._file(job_id, ".running")
@@ -131,6 +169,21 @@ class JobFolder:
         for path in self.folder.glob("*.running"):
             if now - _mtime(path) > JOB_TTL and not _alive(_pid(path)):
                 path.unlink(missing_ok=True)
+
+
+def _state(job_id: str, payload: Any) -> JobState:
+    """The state a finished job's JSON describes; ValueError for anything else."""
+    match payload:
+        case {"conforms": bool(conforms), "reports": dict(bodies)} if _every_kind(bodies):
+            return JobState(job_id, report=RenderedReport(conforms, bodies))
+        case {"error": {"status": int(status), "message": str(message)}} if 400 <= status < 600:
+            return JobState(job_id, error_status=status, error_message=message)
+    raise ValueError("neither a report nor an error")
+
+
+def _every_kind(bodies: dict[Any, Any]) -> bool:
+    """Whether ``bodies`` holds a text for each of ``REPORT_KINDS``, and nothing else."""
+    return set(bodies) == set(REPORT_KINDS) and all(isinstance(b, str) for b in bodies.values())
 
 
 def _pid(path: Path) -> int:

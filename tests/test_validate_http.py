@@ -35,16 +35,21 @@ def store() -> Store:
     return store
 
 
-@pytest.fixture
-def client(store: Store, request: pytest.FixtureRequest) -> Iterator[FlaskClient]:
-    threshold = getattr(request, "param", Settings().validate_job_threshold)
+def validate_app(store: Store, *, threshold: int) -> Flask:
+    """An app with the pages and POST /validate over ``store``; jobs above ``threshold``."""
     settings = Settings(max_body=MAX_BODY, validate_job_threshold=threshold)
     app = Flask("api")
     app.extensions[EXTENSION] = Catalogue(store=store, settings=settings)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(validate.bp)
     register_error_handlers(app)
-    with app.test_client() as c:
+    return app
+
+
+@pytest.fixture
+def client(store: Store, request: pytest.FixtureRequest) -> Iterator[FlaskClient]:
+    threshold = getattr(request, "param", Settings().validate_job_threshold)
+    with validate_app(store, threshold=threshold).test_client() as c:
         yield c
 
 

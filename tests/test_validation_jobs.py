@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import os
+import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pyoxigraph as ox
 import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
-from api.validation_jobs import MAX_RUNNING, JobFolder
+from api.validate import REPORT_TYPES
+from api.validation_jobs import JOBS_FOLDER, MAX_RUNNING, JobFolder, RenderedReport
 from graphstore.errors import NotFoundError, QueryError, TooLargeError
 from graphstore.reports import render_text
 from graphstore.settings import Settings
+from graphstore.store import Store
 from graphstore.validation import ValidationReport, read_dump, read_shapes_files, validate_dumps
 from tests.test_validate_cli import BAD
+from tests.test_validate_http import validate_app, wait_for_job
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,12 +40,25 @@ def test_a_job_started_in_one_process_is_read_in_another(tmp_path: Path) -> None
     job_id = ours.add()
     assert theirs.get(job_id).running
     report = a_report()
-    ours.finish(job_id, report, None)
+    ours.finish(job_id, RenderedReport.of(report), None)
     state = theirs.get(job_id)
     assert not state.running and state.report is not None
     assert state.report.conforms is False
-    assert render_text(state.report) == render_text(report)
-    assert "upload:7: Violation" in render_text(state.report)
+    assert state.report.bodies["text"] == render_text(report)
+    assert "upload:7: Violation" in state.report.bodies["text"]
+
+
+def test_a_finished_job_is_kept_as_json_data(tmp_path: Path) -> None:
+    jobs = JobFolder(tmp_path / "jobs")
+    job_id = jobs.add()
+    jobs.finish(job_id, RenderedReport.of(a_report()), None)
+    kept = json.loads((tmp_path / "jobs" / f"{job_id}.report").read_bytes())
+    assert kept["conforms"] is False
+    assert set(kept["reports"]) == {"json", "html", "turtle", "jsonld", "text"}
+    job_id = jobs.add()
+    jobs.finish(job_id, None, QueryError("upload:3: bad IRI"))
+    kept = json.loads((tmp_path / "jobs" / f"{job_id}.report").read_bytes())
+    assert kept == {"error": {"status": 400, "message": "upload:3: bad IRI"}}
 
 
 def test_an_error_is_kept_as_status_and_message(tmp_path: Path) -> None:
@@ -80,3 +105,95 @@ def test_at_most_max_running_jobs(tmp_path: Path) -> None:
         jobs.add()
     jobs.finish(started[0], None, QueryError("done"))
     jobs.add()
+
+
+# -- over HTTP ---------------------------------------------------------------------------
+
+
+def _labels_renamed(text: str) -> str:
+    """``text`` with its blank node labels renamed in the order they first appear.
+
+    The shapes are read afresh for each validation, so their blank nodes get new labels.
+    """
+    names: dict[str, str] = {}
+    return re.sub(r"_:\w+", lambda m: names.setdefault(m[0], f"_:b{len(names)}"), text)
+
+
+def _same_report(kind: str, ours: bytes, theirs: bytes) -> bool:
+    if kind in ("turtle", "jsonld"):
+        return isomorphic(_graph(ours, kind), _graph(theirs, kind))
+    return _labels_renamed(ours.decode()) == _labels_renamed(theirs.decode())
+
+
+def _graph(data: bytes, kind: str) -> Graph:
+    """The RDF report as an rdflib graph (read by Oxigraph: rdflib's JSON-LD parser warns)."""
+    fmt = ox.RdfFormat.JSON_LD if kind == "jsonld" else ox.RdfFormat.TURTLE
+    triples = ox.serialize(ox.parse(data, format=fmt), format=ox.RdfFormat.N_TRIPLES)
+    return Graph().parse(data=triples, format="nt")
+
+
+@pytest.mark.parametrize("media_type", list(REPORT_TYPES))
+def test_a_job_answers_as_post_validate_does(tmp_path: Path, media_type: str) -> None:
+    """The report of a job is POST /validate's for the same dump, in every report type."""
+    store = Store(tmp_path / "store")
+    accept = {"Accept": media_type}
+    at_once = validate_app(store, threshold=len(BAD)).test_client()
+    answer = at_once.post("/validate", data=BAD, content_type="text/turtle", headers=accept)
+    assert answer.status_code == 200
+    as_job = validate_app(store, threshold=len(BAD) - 1).test_client()
+    started = as_job.post("/validate", data=BAD, content_type="text/turtle", headers=accept)
+    assert started.status_code == 202
+    job = wait_for_job(as_job, started.headers["Location"], accept=media_type)
+    assert job.status_code == 200
+    for header in ("Content-Type", "X-Mofkg-Conforms", "Vary"):
+        assert job.headers[header] == answer.headers[header]
+    assert _same_report(REPORT_TYPES[media_type], job.get_data(), answer.get_data())
+    again = as_job.get(started.headers["Location"], headers=accept)
+    assert again.get_data() == job.get_data()  # rendered once, when the job finished
+
+
+class Planted:
+    """A pickle that, once loaded, makes the folder ``marker``."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.mkdir, (str(self.marker),))
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        "pickle",
+        b"\x00\xff garbage",
+        b'{"conforms": true, "reports": {"text": "only one kind"}}',
+        b'{"error": {"status": 200, "message": "not an error"}}',
+        b"[" * 100_000,
+    ],
+)
+def test_a_report_file_that_is_not_ours_is_never_loaded(tmp_path: Path, planted: Any) -> None:
+    """A ``.report`` someone else wrote is a job that failed on the server: 500, logged.
+
+    Not a 404 (the job exists), nor a 503 (sending the same request again will not help):
+    the file is ours to write, so a bad one is our fault, and the client can only send the
+    dump again.
+    """
+    marker = tmp_path / "marker"
+    if planted == "pickle":
+        pickle.loads(pickle.dumps(Planted(tmp_path / "check")))  # loading it does run code
+        assert (tmp_path / "check").is_dir()
+        planted = pickle.dumps(Planted(marker))
+    client: FlaskClient = validate_app(Store(tmp_path / "store"), threshold=10).test_client()
+    started = client.post("/validate", data=BAD, content_type="text/turtle")
+    location = started.headers["Location"]
+    assert wait_for_job(client, location).status_code == 200
+    job_id = location.rsplit("/", 1)[1]
+    (tmp_path / "store" / JOBS_FOLDER / f"{job_id}.report").write_bytes(planted)
+    for accept in REPORT_TYPES:
+        answer = client.get(location, headers={"Accept": accept})
+        assert answer.status_code == 500
+        assert answer.content_type == "text/plain; charset=utf-8"
+        assert "report of this validation job is unreadable" in answer.get_data(as_text=True)
+        assert "send the dump again" in answer.get_data(as_text=True)
+    assert not marker.exists()
