@@ -9,6 +9,8 @@ our own faults become 500, and those are logged with their traceback.
 400
 >>> status_for(MissingTokenError("no token"))
 401
+>>> error_response(BusyError("the store is busy")).headers["Retry-After"]
+'1'
 """
 
 from __future__ import annotations
@@ -47,12 +49,19 @@ class BadRequestError(MofkgError):
 
 
 class BusyError(MofkgError):
-    """Every query worker stayed busy for the whole timeout."""
+    """The server cannot take the request now, but may soon (503, with ``Retry-After``).
+
+    Every query worker stayed busy for the whole timeout, or another process holds the store
+    open for writing.
+    """
 
 
 class ShapeViolationError(MofkgError):
     """Data that parses but breaks the shapes it must conform to."""
 
+
+#: Seconds a client is asked to wait before it tries again after a 503.
+RETRY_AFTER = 1
 
 #: Error kinds and their statuses; the first class an error is an instance of wins,
 #: so subclasses come before their bases.
@@ -98,6 +107,8 @@ def error_response(error: Exception) -> Response:
     response = Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="mofkg"'
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER)
     if isinstance(error, HTTPException) and status == 405:
         allowed = error.get_headers()
         for name, value in allowed:

@@ -7,7 +7,8 @@ read-only open, and a write goes like this:
 
 1. take the exclusive lock on ``<store>/mofkg-writes`` (``flock``): one writer at a time,
    across processes;
-2. open the store for writing, write, flush and close it (about 35 ms in all);
+2. open the store for writing, write, flush and close it (about 35 ms in all); when it
+   cannot be opened, another program holds it (a ``mofkg load``, say): 503, try again;
 3. add one to the *generation*, a counter kept in the same file, and release the lock.
 
 Before each request a process compares the generation with the one its open has seen
@@ -19,6 +20,7 @@ recognise alone, so the lock file can live in the store's folder.
 from __future__ import annotations
 
 import fcntl
+import logging
 import mmap
 import os
 import struct
@@ -29,6 +31,10 @@ from pathlib import Path
 
 from graphstore.errors import MofkgError
 from graphstore.store import Store
+
+from .errors import BusyError
+
+log = logging.getLogger(__name__)
 
 #: The file, in the store's folder, holding the generation and the writers' lock.
 WRITES_FILE = "mofkg-writes"
@@ -96,3 +102,21 @@ def open_store(path: Path, *, read_only: bool) -> Store:
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def open_writer(path: Path) -> Store:
+    """Open the store for a write, under the writers' lock; BusyError (503) when it cannot be.
+
+    No other server process writes while the lock is held, so a store that stays locked
+    through :func:`open_store`'s retries is held by another program (RocksDB takes one writer
+    at a time): a condition of the server's, over once that program closes the store. Any
+    other cause (permissions, a full disk) is the server's too, never the request's. The
+    cause, which names the server's folders, is logged rather than told to the client.
+    """
+    try:
+        return open_store(path, read_only=False)
+    except MofkgError as exc:
+        log.warning("a write found the store busy: %s", exc)
+        raise BusyError(
+            "the store is busy: another process holds it open for writing; try again shortly"
+        ) from exc

@@ -28,7 +28,7 @@ from graphstore.store import Store
 from .errors import MissingTokenError
 from .policy import Policy, VerdictCache
 from .query_worker import QueryPool
-from .shared import StoreGeneration, open_store
+from .shared import StoreGeneration, open_store, open_writer
 
 EXTENSION = "mofkg"
 T = TypeVar("T")
@@ -115,7 +115,7 @@ class Endpoint:
                 return
             assert self.store.path is not None
             with self.shared.exclusive():
-                writer = open_store(self.store.path, read_only=False)
+                writer = open_writer(self.store.path)
                 try:
                     yield writer
                 finally:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -10,10 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from api.shared import StoreGeneration
+from api.shared import OPEN_ATTEMPTS, StoreGeneration
 from graphstore.settings import Settings
-from tests.server import Server, delete, get, put, running_production_server, running_server
+from tests.server import (
+    Server,
+    delete,
+    get,
+    post,
+    put,
+    running_production_server,
+    running_server,
+)
 
+REPO = Path(__file__).resolve().parents[1]
 TOKEN = "shared-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TURTLE = {"Content-Type": "text/turtle", **AUTH}
@@ -70,6 +81,47 @@ def test_writers_in_two_processes_take_turns(two: tuple[Server, Server]) -> None
             for i in range(8):
                 assert ask(server, f"ASK {{ GRAPH <{EX}{name}{i}> {{ <{EX}{name}> ?p {i} }} }}")
     assert StoreGeneration(two[0].app.extensions["mofkg"].store.path).current() == 16  # type: ignore[union-attr]
+
+
+HOLD_THE_STORE = """
+import sys
+from graphstore.store import Store
+store = Store(sys.argv[1])
+print("open", flush=True)
+sys.stdin.read()
+store.close()
+"""
+
+
+def test_a_write_while_another_process_holds_the_store_is_503(tmp_path: Path) -> None:
+    """RocksDB lets one process at a time open the store for writing: a write that finds
+    another program holding it is told to come back (503, Retry-After), not that it was wrong.
+    """
+    settings = Settings(store=tmp_path / "store", update_token=TOKEN, workers=1, processes=1)
+    update = {"Content-Type": "application/sparql-update", **AUTH}
+    with running_server(settings, shared=True) as server:
+        with subprocess.Popen(
+            [sys.executable, "-c", HOLD_THE_STORE, str(settings.store)],
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        ) as holder:  # closing its stdin (on the way out, whatever happens) lets it end
+            assert holder.stdout is not None and holder.stdout.readline() == b"open\n"
+            started = time.monotonic()
+            busy = post(server.sparql, data=f"INSERT DATA {{ <{EX}s> <{EX}p> 1 }}", headers=update)
+            waited = time.monotonic() - started
+        assert holder.returncode == 0  # it closed the store
+        assert busy.status_code == 503, busy.content
+        assert busy.headers["Retry-After"] == "1"
+        assert busy.text == (
+            "the store is busy: another process holds it open for writing; try again shortly\n"
+        )
+        assert str(tmp_path) not in busy.text  # the cause, naming folders, is only logged
+        assert 0.05 * sum(range(OPEN_ATTEMPTS)) < waited < 5  # open_store's retries, no more
+        assert not ask(server, f"ASK {{ <{EX}s> ?p ?o }}")
+        written = post(server.sparql, data=f"INSERT DATA {{ <{EX}s> <{EX}p> 2 }}", headers=update)
+        assert written.status_code == 204, written.content
+        assert ask(server, f"ASK {{ <{EX}s> <{EX}p> 2 }}")
 
 
 def test_the_generation_file_lives_beside_the_store_data(two: tuple[Server, Server]) -> None:
