@@ -199,11 +199,11 @@ def granian_options(settings: Settings) -> dict[str, Any]:
     from granian.constants import HTTPModes, Interfaces
     from granian.log import LogLevels
 
-    # A WSGI thread per query the process's worker may run, at least two. Granian takes at
-    # most that many connections per process (its backpressure), so a few clients can land
-    # on one process: each process must be able to run all their queries at once. A request
-    # that finds every thread of its process waiting on a long query waits in Granian until
-    # one is done, or stopped.
+    # A WSGI thread per query the process's worker may run, at least two. A request that finds
+    # every thread of its process busy waits in Granian's queue until one is free. Granian's
+    # backpressure is left at its default (its listen backlog over the processes, hundreds
+    # of connections each): it counts open connections, idle keep-alive ones included, so a
+    # limit near the thread count let a few idle browsers lock every new client out.
     threads = max(2, settings.workers)
     return {
         "address": settings.host,
@@ -211,8 +211,6 @@ def granian_options(settings: Settings) -> dict[str, Any]:
         "interface": Interfaces.WSGI,
         "workers": settings.processes,
         "blocking_threads": threads,
-        # At most this many requests wait on Python at once; more wait for a connection slot.
-        "backpressure": threads,
         "http": HTTPModes.http1,
         "log_level": LogLevels.error,  # (its warning on threads > 2 x cores is expected here)
         "log_access": False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,3 +93,28 @@ def test_the_production_server_serves_the_app(tmp_path: Path) -> None:
         reply = get(srv.sparql, headers={"Accept": "text/turtle"})
         assert reply.status_code == 200
         assert reply.headers.get("Server") == "granian"
+
+
+def test_idle_keep_alive_connections_do_not_lock_out_new_clients(tmp_path: Path) -> None:
+    """Browsers and client libraries keep connections open between requests. Each idle one
+    must not hold one of the few places the server has for running queries, or a handful of
+    them leave every new client waiting in the listen queue."""
+    _fill(tmp_path).flush()
+    env = {"MOFKG_PROCESSES": "2", "MOFKG_WORKERS": "1"}  # two WSGI threads per process
+    with running_production_server(tmp_path, **env) as srv:
+        port = int(srv.url.rsplit(":", 1)[1])
+        idle = []
+        try:
+            for n in range(12):  # three times as many as the processes' threads
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                idle.append(conn)
+                started = time.monotonic()
+                conn.request("GET", "/sparql?query=ASK%7B%7D")
+                reply = conn.getresponse()
+                assert reply.status == 200, n
+                assert reply.read() == b'{"head":{},"boolean":true}'
+                assert reply.getheader("Connection", "keep-alive").lower() != "close"
+                assert time.monotonic() - started < 5, f"connection {n} waited"
+        finally:
+            for conn in idle:
+                conn.close()
