@@ -13,24 +13,26 @@ and reopens when another process has written (:meth:`Endpoint.refresh`, before e
 from __future__ import annotations
 
 import hmac
+import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flask import current_app, request
 
-from graphstore.errors import ReadOnlyError
+from graphstore.errors import MofkgError, ReadOnlyError
 from graphstore.settings import Settings
 from graphstore.store import Store
 
-from .errors import MissingTokenError
+from .errors import BusyError, MissingTokenError
 from .policy import Policy, VerdictCache
 from .query_worker import QueryPool
 from .shared import StoreGeneration, open_store, open_writer
 
 EXTENSION = "mofkg"
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -91,8 +93,20 @@ class Endpoint:
                 self._reopen(generation)
 
     def _reopen(self, generation: int) -> None:
+        """Open the store as another process left it; 503 when it cannot be opened.
+
+        The old open stays in place, so the next request tries again; answering from it
+        would show the store as it was before a write the client may have just made.
+        """
         assert self.store.path is not None
-        self.store = open_store(self.store.path, read_only=True)
+        try:
+            store = open_store(self.store.path, read_only=True)
+        except MofkgError as exc:
+            log.warning("could not reopen the store after another process wrote: %s", exc)
+            raise BusyError(
+                "the store changed and could not be reopened yet; try again shortly"
+            ) from exc
+        self.store = store
         self.seen = generation
         self._forget()
 
@@ -121,7 +135,9 @@ class Endpoint:
                 finally:
                     writer.close()
                     generation = self.shared.bump()
-                    with self.reopen_lock:
+                    with self.reopen_lock, suppress(BusyError):
+                        # The write is done whatever happens here: a failed reopen is left to
+                        # the next request's refresh, which sees the new generation.
                         self._reopen(generation)
 
     def write(self, action: Callable[[Store], T]) -> T:

@@ -193,3 +193,33 @@ def test_the_production_server_runs_processes_that_agree(tmp_path: Path) -> None
             for _ in range(6):
                 assert ask(srv, f"ASK {{ <{EX}s> <{EX}n> {i} }}")
     assert os.path.exists(tmp_path / "mofkg-writes")
+
+
+def test_a_store_that_cannot_be_reopened_after_a_write_is_503(
+    two: tuple[Server, Server], tmp_path: Path
+) -> None:
+    """Another process wrote, and this one cannot open the store as it now is: the request
+    is told to come back (503), and the process keeps trying on later requests."""
+    _, b = two
+    folder = tmp_path / "store"
+    current = folder / "CURRENT"
+    good = current.read_bytes()
+    query = f"ASK {{ <{EX}s> ?p ?o }}"
+    try:
+        current.write_bytes(b"MANIFEST-999999\n")  # RocksDB now fails to open it at all
+        generation = StoreGeneration(folder)
+        with generation.exclusive():
+            generation.bump()  # as a write in another process does
+        for _ in range(2):  # the first and a later request both try to reopen
+            reply = get(b.sparql, params={"query": query}, headers={"Accept": "application/json"})
+            assert reply.status_code == 503, reply.content
+            assert reply.headers["Retry-After"] == "1"
+            assert reply.text == (
+                "the store changed and could not be reopened yet; try again shortly\n"
+            )
+            assert str(tmp_path) not in reply.text
+        page = get(b.url + "/")
+        assert page.status_code == 503
+    finally:
+        current.write_bytes(good)
+    assert not ask(b, query)
