@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from graphstore.errors import MofkgError, NotFoundError, TooLargeError
-from graphstore.reports import render, render_html_body
+from graphstore.reports import render, render_html_body, report_rdf, report_triples
 from graphstore.validation import ValidationReport
 
 from .errors import status_for
@@ -67,8 +67,16 @@ class RenderedReport:
 
     @classmethod
     def of(cls, report: ValidationReport) -> RenderedReport:
-        """Render ``report`` in every kind a client may ask for."""
-        return cls(report.conforms, {kind: report_body(report, kind) for kind in REPORT_KINDS})
+        """Render ``report`` in every kind a client may ask for (both RDF forms from one
+        build of the report's graph, which is most of their cost)."""
+        triples = report_triples(report)
+        bodies = {
+            kind: report_rdf(report, kind, triples).decode("utf-8")
+            if kind in ("turtle", "jsonld")
+            else report_body(report, kind)
+            for kind in REPORT_KINDS
+        }
+        return cls(report.conforms, bodies)
 
 
 @dataclass(frozen=True)

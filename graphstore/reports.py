@@ -367,14 +367,21 @@ def render_html(report: ValidationReport) -> str:
 # -- SHACL RDF -------------------------------------------------------------------------
 
 
-def report_rdf(report: ValidationReport, fmt: str) -> bytes:
-    """The ``sh:ValidationReport`` in Turtle or JSON-LD (serialised by Oxigraph)."""
-    graph = report.outcome.to_report_graph()
+def report_triples(report: ValidationReport) -> list[ox.Triple]:
+    """The triples of the ``sh:ValidationReport`` (most of the cost of its RDF forms)."""
     triples = []
-    for s, p, o in graph:
+    for s, p, o in report.outcome.to_report_graph():
         subject = to_oxigraph(s)
         assert not isinstance(subject, ox.Literal)
         triples.append(ox.Triple(subject, ox.NamedNode(str(p)), to_oxigraph(o)))
+    return triples
+
+
+def report_rdf(report: ValidationReport, fmt: str, triples: list[ox.Triple] | None = None) -> bytes:
+    """The ``sh:ValidationReport`` in Turtle or JSON-LD (serialised by Oxigraph); pass the
+    ``triples`` of :func:`report_triples` to make both forms from one graph."""
+    if triples is None:
+        triples = report_triples(report)
     target = ox.RdfFormat.JSON_LD if fmt == "jsonld" else ox.RdfFormat.TURTLE
     prefixes = {"sh": str(SH), **PREFIXES} if target == ox.RdfFormat.TURTLE else None
     data = ox.serialize(triples, format=target, prefixes=prefixes)
