@@ -80,7 +80,7 @@ def sparql() -> Response:
     """One SPARQL operation, or the service description."""
     query: str | None = None
     update: str | None = None
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # Flask answers HEAD with the GET view, minus the body
         if "update" in request.args:
             raise BadRequestError("updates must be POSTed, not sent with GET")
         query = _one(request.args.getlist("query"), "query")

@@ -14,7 +14,7 @@ from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from graphstore.settings import Settings
 from graphstore.store import Store
-from tests.server import Server, get, running_production_server, running_server
+from tests.server import Server, fetch, get, running_production_server, running_server
 
 EX = "http://example.org/"
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -93,6 +93,9 @@ def test_the_production_server_serves_the_app(tmp_path: Path) -> None:
         reply = get(srv.sparql, headers={"Accept": "text/turtle"})
         assert reply.status_code == 200
         assert reply.headers.get("Server") == "granian"
+        head = fetch("HEAD", srv.sparql, params={"query": "ASK {}"})
+        assert (head.status_code, head.content) == (200, b"")
+        assert head.headers["Content-Length"] == str(len(b'{"head":{},"boolean":true}'))
 
 
 def test_idle_keep_alive_connections_do_not_lock_out_new_clients(tmp_path: Path) -> None:

@@ -351,3 +351,21 @@ def test_the_kept_descriptions_stay_bounded_whatever_the_host(server: Server) ->
         assert reply.status_code == 200
         assert f"http://h{i}.example/sparql" in reply.text
     assert len(server.app.extensions[EXTENSION].descriptions) <= MAX_KEPT
+
+
+def test_head_answers_as_get_without_a_body(server: Server) -> None:
+    """HEAD is GET without the body (RFC 9110), for a query and for the service description."""
+    cases: list[tuple[dict[str, str], str]] = [
+        ({"query": SELECT}, "application/sparql-results+json"),
+        ({"query": SELECT, "format": "csv"}, "*/*"),
+        ({}, "text/turtle"),  # the service description
+    ]
+    for params, accept in cases:
+        got = get(server.sparql, params=params, headers={"Accept": accept})
+        head = fetch("HEAD", server.sparql, params=params, headers={"Accept": accept})
+        assert head.status_code == got.status_code == 200, head.content
+        assert head.content == b""
+        assert head.headers["Content-Type"] == got.headers["Content-Type"]
+        assert head.headers["Content-Length"] == str(len(got.content))
+    bad = fetch("HEAD", server.sparql, params={"query": "SELECT"})
+    assert bad.status_code == 400
