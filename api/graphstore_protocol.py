@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import uuid
-import zlib
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -23,13 +22,12 @@ from flask import Blueprint, Response, request
 from graphstore.errors import (
     NotFoundError,
     QueryError,
-    TooLargeError,
     UnsupportedFormatError,
 )
 from graphstore.formats import RdfFormat, bare_media_type, format_for_media_type, format_for_suffix
-from graphstore.loading import GZIP_MAGIC
 from graphstore.store import STAGING_PREFIX, Store
 
+from .bodies import decoded
 from .errors import BadRequestError, NotAcceptableError
 from .negotiation import acceptable, content_type, graph_formats, negotiate_rdf
 from .state import endpoint
@@ -105,20 +103,6 @@ def _format_of(media_type: str | None, filename: str | None) -> RdfFormat:
     return fmt
 
 
-def _inflate(data: bytes, limit: int, source: str) -> bytes:
-    """Gzip content, decompressed without ever going past the body limit."""
-    if data[:2] != GZIP_MAGIC:
-        return data
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise BadRequestError(f"{source}: broken gzip data ({exc})") from exc
-    if len(out) > limit:
-        raise TooLargeError(f"{source}: decompresses to more than {limit} bytes (setting max_body)")
-    return out
-
-
 def _parts() -> list[Part]:
     limit = endpoint().settings.max_body
     if request.mimetype == "multipart/form-data":
@@ -126,12 +110,15 @@ def _parts() -> list[Part]:
         for name, file in request.files.items(multi=True):
             source = file.filename or name
             fmt = _format_of(file.mimetype, file.filename)
-            parts.append(Part(_inflate(file.read(), limit, source), fmt, source))
+            data = decoded(file.read(), encoding=None, limit=limit, source=source)
+            parts.append(Part(data, fmt, source))
         if not parts:
             raise BadRequestError("the multipart request holds no file")
         return parts
     fmt = _format_of(request.content_type, None)
-    return [Part(_inflate(request.get_data(), limit, "request body"), fmt, "request body")]
+    encoding = request.headers.get("Content-Encoding")
+    data = decoded(request.get_data(), encoding=encoding, limit=limit, source="request body")
+    return [Part(data, fmt, "request body")]
 
 
 def _write(store: Store, target: Target, parts: list[Part], *, replace: bool) -> None:

@@ -26,6 +26,7 @@ from graphstore.errors import QueryError, UnsupportedFormatError
 from graphstore.formats import bare_media_type
 from graphstore.namespaces import PREFIXES
 
+from .bodies import decoded
 from .bounded import run_inline
 from .errors import BadRequestError, NotAcceptableError
 from .negotiation import (
@@ -62,8 +63,14 @@ def _body_text() -> str:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise UnsupportedFormatError(f"the request body must be UTF-8, not {charset}")
+    data = decoded(
+        request.get_data(),
+        encoding=request.headers.get("Content-Encoding"),
+        limit=endpoint().settings.max_body,
+        source="request body",
+    )
     try:
-        return request.get_data().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequestError(f"the request body is not valid UTF-8: {exc}") from exc
 

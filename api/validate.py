@@ -20,15 +20,13 @@ import json
 import shutil
 import tempfile
 import threading
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from graphstore.errors import MofkgError, RdfSyntaxError, TooLargeError
-from graphstore.loading import GZIP_MAGIC
+from graphstore.errors import MofkgError, TooLargeError
 from graphstore.settings import Settings
 from graphstore.validation import (
     ShapesSet,
@@ -38,6 +36,7 @@ from graphstore.validation import (
     validate_dumps,
 )
 
+from .bodies import decoded
 from .errors import NotAcceptableError
 from .negotiation import best_match, content_type
 from .state import EXTENSION
@@ -83,20 +82,6 @@ def _settings() -> Settings:
     return settings
 
 
-def _inflate(data: bytes, source: str, limit: int) -> bytes:
-    """Decompress gzip with a bound on the output (a small body can inflate without end)."""
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise RdfSyntaxError(source, f"broken gzip data ({exc})") from exc
-    if len(out) > limit:
-        raise TooLargeError(f"{source}: the dump inflates to more than {limit} bytes")
-    if not inflater.eof:
-        raise RdfSyntaxError(source, "broken gzip data (the stream is truncated)")
-    return out
-
-
 @dataclass(frozen=True)
 class Upload:
     data: bytes
@@ -117,13 +102,11 @@ def _upload(settings: Settings) -> Upload:
     else:
         name, media = "upload", request.mimetype or None
         data = request.get_data(cache=False)
-        encoding = request.headers.get("Content-Encoding", "").strip().lower() or None
+        encoding = request.headers.get("Content-Encoding")
     if len(data) > settings.max_body:
         raise TooLargeError(f"the body is over the limit of {settings.max_body} bytes")
-    if encoding not in (None, "identity", "gzip", "x-gzip"):
-        raise MofkgError(f"unsupported Content-Encoding {encoding!r}; use gzip")
-    if encoding in ("gzip", "x-gzip") or data[:2] == GZIP_MAGIC:
-        data = _inflate(data, name, settings.max_body * MAX_INFLATE_RATIO)
+    limit = settings.max_body * MAX_INFLATE_RATIO
+    data = decoded(data, encoding=encoding, limit=limit, source=name)
     return Upload(data=data, source=name, media_type=media)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections.abc import Iterator
 
 import pytest
@@ -203,3 +205,46 @@ def test_writes_off_without_a_token(tmp_path_factory: pytest.TempPathFactory) ->
         )
         assert reply.status_code == 403
         assert "writes are disabled" in reply.text
+
+
+def _gzip_cut_after(first: bytes, rest: bytes) -> bytes:
+    """A gzip stream of ``first + rest`` cut right after ``first``: what is left inflates to
+    exactly ``first`` (whole lines), but the stream has no end, no checksum."""
+    packer = zlib.compressobj(wbits=31)
+    head = packer.compress(first) + packer.flush(zlib.Z_FULL_FLUSH)
+    whole = head + packer.compress(rest) + packer.flush()
+    assert zlib.decompress(whole, wbits=31) == first + rest
+    return head
+
+
+def test_gzip_bodies_are_inflated_and_a_cut_one_changes_nothing(server: Server) -> None:
+    target = EX + "zipped"
+    lines = [f'<{EX}s{i}> <{EX}p> "{i}" .\n'.encode() for i in range(200)]
+    nt = {"Content-Type": "application/n-triples", **AUTH}
+    whole = gzip.compress(b"".join(lines))
+    for coding in ({"Content-Encoding": "gzip"}, {}):  # by the header, or by the magic bytes
+        reply = put(server.graph_store, params={"graph": target}, data=whole, headers=nt | coding)
+        assert reply.status_code in (201, 204), reply.content
+        assert _size(server, target) == 200
+    cut = _gzip_cut_after(b"".join(lines[:100]), b"".join(lines[100:]))
+    reply = put(
+        server.graph_store,
+        params={"graph": target},
+        data=cut,
+        headers=nt | {"Content-Encoding": "gzip"},
+    )
+    assert reply.status_code == 400, reply.content
+    assert "request body: broken gzip data (the stream is truncated)" in reply.text
+    assert _size(server, target) == 200  # not the first hundred lines alone
+
+
+def test_an_unsupported_content_coding_is_415(server: Server) -> None:
+    reply = post(
+        server.graph_store,
+        params={"graph": EX + "coded"},
+        data=f'<{EX}a> <{EX}p> "1" .'.encode(),
+        headers={"Content-Type": "application/n-triples", "Content-Encoding": "br", **AUTH},
+    )
+    assert reply.status_code == 415, reply.content
+    assert "Content-Encoding 'br'" in reply.text
+    assert _size(server, EX + "coded") == -1

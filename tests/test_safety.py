@@ -143,7 +143,7 @@ def test_gzip_upload_cannot_expand_past_the_body_cap(server: Server) -> None:
         timeout=30,
     )
     assert response.status_code == 413
-    assert "decompresses to more than 4096 bytes" in response.text
+    assert "request body: inflates to more than 4096 bytes" in response.text
 
 
 def test_malformed_query_gives_the_parser_message_and_position(server: Server) -> None:

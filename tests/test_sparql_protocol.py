@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 from collections.abc import Iterator
@@ -369,3 +370,25 @@ def test_head_answers_as_get_without_a_body(server: Server) -> None:
         assert head.headers["Content-Length"] == str(len(got.content))
     bad = fetch("HEAD", server.sparql, params={"query": "SELECT"})
     assert bad.status_code == 400
+
+
+def test_gzip_sparql_bodies(server: Server) -> None:
+    """A query or update POSTed with Content-Encoding: gzip is inflated; other codings are 415."""
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Encoding": "gzip"}
+    update = f"INSERT DATA {{ GRAPH <{EX}z> {{ <{EX}z> <{EX}p> 1 }} }}".encode()
+    sparql_update = {"Content-Type": "application/sparql-update"}
+    reply = post(server.sparql, data=gzip.compress(update), headers=sparql_update | auth)
+    assert reply.status_code == 204, reply.content
+    ask = f"ASK {{ GRAPH <{EX}z> {{ ?s ?p 1 }} }}".encode()
+    query = {"Content-Type": "application/sparql-query", "Content-Encoding": "gzip"}
+    reply = post(server.sparql, data=gzip.compress(ask), headers=query)
+    assert reply.status_code == 200 and reply.json()["boolean"] is True
+    cut = post(server.sparql, data=gzip.compress(ask)[:-8], headers=query)
+    assert cut.status_code == 400 and "broken gzip data" in cut.text
+    coded = post(server.sparql, data=ask, headers=query | {"Content-Encoding": "compress"})
+    assert coded.status_code == 415 and "Content-Encoding 'compress'" in coded.text
+    post(
+        server.sparql,
+        data=f"DROP GRAPH <{EX}z>",
+        headers=sparql_update | {"Authorization": f"Bearer {TOKEN}"},
+    )
