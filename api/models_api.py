@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
 
@@ -31,27 +31,13 @@ from graphstore.catalogue import ModelRow
 from graphstore.errors import MofkgError, NotFoundError
 from graphstore.importers.mot_rdf import export_record, mot_component_types
 
-from .errors import BadRequestError, status_for
-from .views import ids, state
+from .errors import status_for
+from .views import ids, positive_argument, state
 
 blueprint = Blueprint("models_api", __name__, url_prefix="/api/v1")
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-
-
-def _positive(name: str, default: int, *, maximum: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequestError(f"'{name}' must be a whole number, not {raw!r}") from None
-    if value < 1 or (maximum is not None and value > maximum):
-        bounds = f"between 1 and {maximum}" if maximum is not None else "at least 1"
-        raise BadRequestError(f"'{name}' must be {bounds}, not {value}")
-    return value
 
 
 def _classification(row: ModelRow) -> dict[str, Any] | None:
@@ -97,8 +83,8 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
 @blueprint.route("/models")
 def models() -> Response:
     """One page of models."""
-    page = _positive("page", 1)
-    limit = _positive("limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
+    page = positive_argument("page", 1)
+    limit = positive_argument("limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
     every = catalogue.model_iris(state().store)
     total_pages = (len(every) + limit - 1) // limit
     chosen = every[(page - 1) * limit : page * limit]

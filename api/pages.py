@@ -34,13 +34,16 @@ from .negotiation import (
     negotiate_document,
 )
 from .query_examples import example_queries
-from .views import curie, ids, local_path, state
+from .views import curie, ids, local_path, positive_argument, state
 
 blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static")
 
 CHART_BAR_HEIGHT = 26
 CHART_WIDTH = 560
 CHART_LABEL_WIDTH = 220
+#: Rows of the models x components grid per page of the home page, by default and at most.
+GRID_ROWS = 100
+MAX_GRID_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,38 @@ def class_chart(histogram: list[tuple[str, int]]) -> list[Bar]:
     ]
 
 
+@dataclass(frozen=True)
+class GridPage:
+    """Which rows of the grid a page shows: ``first`` to ``last`` (from 1) of ``total``."""
+
+    number: int
+    pages: int
+    first: int
+    last: int
+    total: int
+    size: int
+
+
 @blueprint.route("/")
 def home() -> str:
-    """What the catalogue holds, models per class, and the models x components grid."""
-    store = state().store
+    """What the catalogue holds, models per class, and one page of the models x components
+    grid (``?page=``, ``?rows=``: a catalogue of thousands of models is not one table)."""
+    catalogue_state = state()
+    store = catalogue_state.store
     fw = catalogue.framework()
-    rows = catalogue.model_rows(store)
-    histogram = catalogue.class_histogram(rows, fw)
+    # Every model's class and progress, for the chart and the grid's order; kept until the
+    # next write. Component statuses are read for the shown page only.
+    ranking = catalogue_state.remember(
+        "home-ranking", lambda: catalogue.model_rows(store, framework_key=fw.key, statuses=False)
+    )
+    size = positive_argument("rows", GRID_ROWS, maximum=MAX_GRID_ROWS)
+    pages = max(1, -(-len(ranking) // size))
+    number = positive_argument("page", 1, maximum=pages)
+    shown = ranking[(number - 1) * size : number * size]
+    page_iris = [str(r.iri) for r in shown]
+    rows = catalogue.model_rows(store, framework_key=fw.key, models=page_iris) if shown else []
+    histogram = catalogue.class_histogram(ranking, fw)
+    first = (number - 1) * size + 1 if shown else 0
     return render_template(
         "home.html",
         counts=catalogue.catalogue_counts(store),
@@ -83,6 +111,7 @@ def home() -> str:
         chart_width=CHART_WIDTH,
         label_width=CHART_LABEL_WIDTH,
         rows=rows,
+        grid=GridPage(number, pages, first, first + len(shown) - 1, len(ranking), size),
         types=catalogue.component_types(fw, store),
         status_labels=catalogue.STATUS_LABELS,
         framework=fw,

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, request
 
@@ -53,6 +53,24 @@ class Endpoint:
     #: The generation ``store`` was opened at.
     seen: int = 0
     reopen_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Values derived from the whole store (the home page's ranking of every model), until
+    #: the next write; ``version`` counts the writes, so a value computed across one is
+    #: not kept.
+    derived: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    derived_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept under ``key`` until the store changes."""
+        if key in self.derived:
+            value: T = self.derived[key]
+            return value
+        version = self.version
+        value = compute()
+        with self.derived_lock:
+            if self.version == version:
+                self.derived[key] = value
+        return value
 
     def policy(self, *, base_iri: str | None = None) -> Policy:
         """The SERVICE / LOAD / FROM policy against this store's graphs."""
@@ -112,6 +130,9 @@ class Endpoint:
 
     def _forget(self) -> None:
         """Drop what was derived from the store, and tell the query workers it changed."""
+        with self.derived_lock:
+            self.version += 1
+            self.derived.clear()
         self.verdicts.clear()
         self.descriptions.clear()
         self.pool.stored_changed()

@@ -15,16 +15,20 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from flask import current_app
+from flask import current_app, request
 
 from graphstore.namespaces import PREFIXES, SPDX_LICENCE, Ids
 from graphstore.settings import Settings
 from graphstore.store import Store
 
+from .errors import BadRequestError
 from .state import EXTENSION
+
+T = TypeVar("T")
 
 
 class CatalogueState(Protocol):
@@ -36,13 +40,22 @@ class CatalogueState(Protocol):
     @property
     def settings(self) -> Settings: ...
 
+    def remember(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, or what it gave last time if the store has not changed since."""
+        ...
+
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The plain :class:`CatalogueState`: a store and its settings."""
+    """The plain :class:`CatalogueState`: a store and its settings. It is not told of
+    writes, so it remembers nothing."""
 
     store: Store
     settings: Settings
+
+    def remember(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, every time."""
+        return compute()
 
 
 def state() -> CatalogueState:
@@ -54,6 +67,22 @@ def state() -> CatalogueState:
 def ids() -> Ids:
     """The IRI minter for the app's base IRI."""
     return Ids(state().settings.base_iri)
+
+
+def positive_argument(name: str, default: int, *, maximum: int | None = None) -> int:
+    """The request's whole-number argument ``name`` (``default`` when absent), checked to be
+    at least 1 and at most ``maximum``: 400 otherwise."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequestError(f"'{name}' must be a whole number, not {raw!r}") from None
+    if value < 1 or (maximum is not None and value > maximum):
+        bounds = f"between 1 and {maximum}" if maximum is not None else "at least 1"
+        raise BadRequestError(f"'{name}' must be {bounds}, not {value}")
+    return value
 
 
 def local_path(iri: str, base_iri: str) -> str | None:

@@ -160,11 +160,17 @@ def _local(iri: str) -> str:
 
 
 def model_rows(
-    store: Store, *, framework_key: str = "mof-1.0", models: Sequence[str] | None = None
+    store: Store,
+    *,
+    framework_key: str = "mof-1.0",
+    models: Sequence[str] | None = None,
+    statuses: bool = True,
 ) -> list[ModelRow]:
     """Every model (or those given) with its class, progress and component statuses.
 
-    Sorted by class (best first, unassessed last), then by name.
+    Sorted by class (best first, unassessed last), by progress, then by name. Without
+    ``statuses`` the rows have none: the order and the counts per class cost a fifth as much
+    (two small queries instead of one over every component outcome).
     """
     fw = framework(framework_key)
     values = f"VALUES ?m {{ {' '.join(f'<{m}>' for m in models)} }}" if models else ""
@@ -192,19 +198,17 @@ def model_rows(
         m, cls = str(s["m"].value), URIRef(s["c"].value)
         if m in progress and cls in numbers:
             progress[m][numbers[cls]] = float(s["v"].value)
-    statuses: dict[str, dict[URIRef, str]] = {m: {} for m in names}
-    for s in _solutions(
-        store,
-        f"""SELECT ?m ?t ?st WHERE {{ {values}
+    by_model: dict[str, dict[URIRef, str]] = {m: {} for m in names}
+    outcomes = f"""SELECT ?m ?t ?st WHERE {{ {values}
           ?a mof:assessedModel ?m ; mof:framework <{fw.iri}> ; mof:hasOutcome ?o .
-          ?o mof:componentType ?t ; mof:status ?st }}""",
-    ):
+          ?o mof:componentType ?t ; mof:status ?st }}"""
+    for s in _solutions(store, outcomes) if statuses else ():
         m, ctype = str(s["m"].value), URIRef(s["t"].value)
         name = STATUS_NAMES.get(URIRef(s["st"].value), "missing")
-        if m in statuses:
-            previous = statuses[m].get(ctype)
+        if m in by_model:
+            previous = by_model[m].get(ctype)
             if previous is None or _rank(name) < _rank(previous):
-                statuses[m][ctype] = name
+                by_model[m][ctype] = name
     labels = {c.number: c.api_label for c in fw.classes}
     rows = [
         ModelRow(
@@ -218,7 +222,7 @@ def model_rows(
                 else None
             ),
             progress=progress[m],
-            statuses=statuses[m],
+            statuses=by_model[m],
         )
         for m, name in names.items()
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
 from api import badges, models_api, pages
+from api.app import close_app, create_app
 from api.errors import register_error_handlers
 from api.state import EXTENSION
 from api.views import Catalogue
@@ -108,6 +110,75 @@ def test_home_lists_every_model_best_class_first(client: FlaskClient) -> None:
     assert len(keys) == 17
     assert set(keys[:3]) == {"Amber", "OLMo-7B", "Pythia-12B"}
     assert keys[3] == "OLMo-7B-Instruct"
+
+
+def test_home_shows_the_grid_a_page_at_a_time(client: FlaskClient) -> None:
+    """A catalogue of thousands of models is not one table: the grid comes in pages, in the
+    order of the whole catalogue, while the counts and the chart cover every model."""
+    whole = re.findall(r'data-model="([^"]+)"', client.get("/?rows=100").get_data(as_text=True))
+    assert len(whole) == 17
+    paged = []
+    for number in range(1, 5):
+        html = client.get(f"/?rows=5&page={number}").get_data(as_text=True)
+        keys = re.findall(r'data-model="([^"]+)"', html)
+        assert len(keys) == (5 if number < 4 else 2)
+        paged += keys
+        last = min(number * 5, 17)
+        assert f"Models {(number - 1) * 5 + 1}&ndash;{last} of 17, page {number} of 4" in html
+        assert ('rel="prev"' in html) == (number > 1)
+        assert ('rel="next"' in html) == (number < 4)
+        assert re.search(r'id="count-models">17<', html)
+        assert "<title>Unclassified: 10</title>" in html  # the chart counts every model
+    assert paged == whole
+    html = client.get("/?rows=5&page=2").get_data(as_text=True)
+    assert 'href="/?page=3&amp;rows=5"' in html
+    assert "Models 1" not in client.get("/").get_data(as_text=True)  # one page: no pager
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("page=0", "'page' must be between 1 and 1, not 0"),
+        ("page=2", "'page' must be between 1 and 1, not 2"),
+        ("rows=5&page=5", "'page' must be between 1 and 4, not 5"),
+        ("rows=abc", "'rows' must be a whole number, not 'abc'"),
+        ("rows=1001", "'rows' must be between 1 and 1000, not 1001"),
+        ("rows=-3", "'rows' must be between 1 and 1000, not -3"),
+    ],
+)
+def test_home_page_arguments_are_checked(client: FlaskClient, query: str, message: str) -> None:
+    reply = client.get(f"/?{query}")
+    assert reply.status_code == 400
+    assert message in reply.get_data(as_text=True)
+
+
+def test_the_home_page_follows_writes_to_a_served_store(tmp_path: Path) -> None:
+    """Under the endpoint the ranking of every model is kept between views, until a write."""
+    store = Store(tmp_path / "store")
+    initialise(store, Settings(), demo=True)
+    write_assessments(store, assess_models(store))
+    settings = Settings(store=tmp_path / "store", update_token="t", workers=1)
+    app = create_app(settings, store=store)
+    try:
+        client = app.test_client()
+        before = client.get("/").get_data(as_text=True)
+        assert before.count("data-model=") == 17
+        assert client.get("/").get_data(as_text=True) == before  # kept, and the same
+        new = DEFAULT_IDS.model("Added-Model")
+        added = f'<{new}> a <{MOF.Model}> ; <{SCHEMA.name}> "Added"'
+        update = f"INSERT DATA {{ GRAPH <{DEFAULT_IDS.base}graph/extra> {{ {added} }} }}"
+        reply = client.post(
+            "/sparql",
+            data=update,
+            headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer t"},
+        )
+        assert reply.status_code == 204, reply.get_data(as_text=True)
+        after = client.get("/").get_data(as_text=True)
+        assert after.count("data-model=") == 18
+        assert 'data-model="Added-Model"' in after
+        assert "<title>Not assessed: 1</title>" in after
+    finally:
+        close_app(app)
 
 
 def test_an_unassessed_catalogue_says_so() -> None:
