@@ -85,7 +85,10 @@ def models() -> Response:
     """One page of models."""
     page = positive_argument("page", 1)
     limit = positive_argument("limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
-    every = catalogue.model_iris(state().store)
+    catalogue_state = state()
+    every = catalogue_state.remember(
+        "model-iris", lambda: catalogue.model_iris(catalogue_state.store)
+    )
     total_pages = (len(every) + limit - 1) // limit
     chosen = every[(page - 1) * limit : page * limit]
     return jsonify(

@@ -456,10 +456,12 @@ def literal_text(node: object) -> str:
 
 
 def model_iris(store: Store) -> list[str]:
-    """Every model IRI, in IRI order (the JSON API's stable paging order)."""
-    return [
-        str(s["m"].value) for s in _solutions(store, "SELECT ?m { ?m a mof:Model } ORDER BY ?m")
-    ]
+    """Every model IRI, once, in IRI order (the JSON API's stable paging order).
+
+    Sorted here: Oxigraph's ORDER BY reads each IRI's text back for every comparison, which
+    took 1.1 s for 10,000 models against 0.05 s for the query and 2 ms for the sort.
+    """
+    return sorted({str(s["m"].value) for s in _solutions(store, "SELECT ?m { ?m a mof:Model }")})
 
 
 def release_graph(store: Store, models: Sequence[str]) -> Graph:

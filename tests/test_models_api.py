@@ -148,3 +148,19 @@ def test_unassessed_models_have_no_classification() -> None:
         model = c.get("/api/v1/model/OLMo-7B").get_json()
     assert model["classification"] is None
     assert all(comp["status"] is None for comp in model["release"]["components"])
+
+
+def test_a_model_typed_in_two_graphs_is_listed_once() -> None:
+    store = Store()
+    initialise(store, Settings(), demo=True)
+    olmo = "https://w3id.org/mofkg/id/model/OLMo-7B"
+    RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"  # noqa: N806
+    store.load(
+        f"<{olmo}> <{RDF_TYPE}> <https://w3id.org/mofkg/ontology#Model> .".encode(),
+        graph="https://w3id.org/mofkg/graph/extra",
+        format="nt",
+    )
+    data = make_app(store).test_client().get("/api/v1/models?limit=100").get_json()
+    ids = [m["id"] for m in data["models"]]
+    assert data["pager"]["total_items"] == 17
+    assert ids.count("OLMo-7B") == 1 and ids == sorted(ids)
