@@ -224,16 +224,15 @@ def _resource_context(
         for f in document_formats()
         if f.rdf is not None
     ]
+    referrers = [s for s, _ in catalogue.users_of(store, iri, limit=100)]
+    referrer_names = catalogue.labels(store, referrers)
     context: dict[str, Any] = {
         "iri": iri,
         "title": catalogue.label(store, iri),
         "types": types,
         "properties": sorted(properties.values(), key=lambda e: str(e["name"])),
         "alternates": alternates,
-        "referrers": [
-            _link(s, base, catalogue.labels(store, [s]))
-            for s, _ in catalogue.users_of(store, iri, limit=100)
-        ],
+        "referrers": [_link(s, base, referrer_names) for s in referrers],
         "detail": None,
     }
     if is_model:

