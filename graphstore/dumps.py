@@ -189,12 +189,14 @@ def read_shapes_files(files: Sequence[Path], *, replace: bool = False) -> Shapes
 
 
 def default_shapes() -> list[tuple[str, Graph]]:
-    """The metadata shapes, when this installation ships them."""
+    """The metadata shapes, when this installation ships them, named as the project names
+    them (``shapes/metadata.ttl``): a report from the web service must not tell where the
+    server is installed."""
     try:
         path = shapes_path(METADATA_SHAPES)
     except FileNotFoundError:
         return []
-    return [(str(path), _read_shapes_file(path))]
+    return [(f"shapes/{METADATA_SHAPES}", _read_shapes_file(path))]
 
 
 def _read_shapes_file(path: Path) -> Graph:

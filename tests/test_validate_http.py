@@ -8,6 +8,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from graphstore.store import Store
 from tests.test_validate_cli import BAD, GOOD, MODEL
 
 MAX_BODY = 2_000_000
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -252,3 +254,14 @@ def test_job_ids_name_no_other_file(client: FlaskClient) -> None:
         assert r.status_code == 404, bad
         if "%2f" not in bad:  # a slash makes it another path, which no route answers
             assert "no validation job" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/plain", "text/html"])
+def test_reports_do_not_tell_where_the_server_is_installed(
+    client: FlaskClient, accept: str
+) -> None:
+    r = client.post("/validate", data=GOOD, content_type="text/turtle", headers={"Accept": accept})
+    assert r.status_code == 200
+    text = r.get_data(as_text=True)
+    assert "shapes/metadata.ttl" in text
+    assert str(REPO) not in text
