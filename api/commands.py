@@ -4,13 +4,48 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import multiprocessing
 import sys
 from pathlib import Path
 from typing import Any
 
 from graphstore.bootstrap import prepare_for_serving
+from graphstore.errors import MofkgError
 from graphstore.settings import Settings
 from graphstore.store import Store
+
+
+def _prepare(settings: Settings) -> None:
+    """Open the store, load and assess the demo catalogue if it is empty, close it; exit 1
+    with the error's message when that fails."""
+    try:
+        store = Store(settings.store)
+        if prepare_for_serving(store, settings):
+            print(
+                f"mofkg: the store was empty: loaded and assessed the demo catalogue "
+                f"({len(store)} triples)",
+                file=sys.stderr,
+            )
+        store.close()
+    except MofkgError as exc:
+        print(f"mofkg serve: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+def prepare_in_child(settings: Settings) -> int:
+    """Run :func:`_prepare` in a fresh interpreter; its exit code.
+
+    RocksDB starts its background threads (flushes, compactions) in the first process that
+    opens a store, and a fork keeps the record of them but not the threads. Granian forks the
+    server processes from this one, so were the store opened here, a write in any of them
+    would wait forever for a flush that no thread runs.
+    """
+    child = multiprocessing.get_context("spawn").Process(
+        target=_prepare, args=(settings,), name="mofkg-prepare"
+    )
+    child.start()
+    child.join()
+    return child.exitcode or 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -20,16 +55,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.port:
         changes["port"] = args.port
     settings = dataclasses.replace(settings, **changes)
-    store = Store(settings.store)
-    if prepare_for_serving(store, settings):
-        print(
-            f"mofkg: the store was empty: loaded and assessed the demo catalogue "
-            f"({len(store)} triples)",
-            file=sys.stderr,
-        )
-    store.flush()
-    # The server opens the store itself, in its worker process.
-    del store
+    status = prepare_in_child(settings)
+    if status < 0:
+        print(f"mofkg serve: preparing the store ended with signal {-status}", file=sys.stderr)
+        return 1
+    if status > 0:
+        return status  # the preparing process has said why
     from .app import serve
 
     print(

@@ -2,24 +2,62 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from tests.server import free_port, get, wait_until_up
+from tests.server import free_port, get, put, wait_until_up
+
+TOKEN = "serve-token"
 
 
-def test_serve_on_an_empty_store_shows_the_assessed_demo(tmp_path: Path) -> None:
+@contextmanager
+def mofkg_serve(store: Path, err: list[bytes]) -> Iterator[str]:
+    """``mofkg serve`` as a user runs it (the CLI), with writes on; its stderr goes to ``err``."""
     port = free_port()
     exe = Path(sys.executable).with_name("mofkg")
     process = subprocess.Popen(
-        [str(exe), "serve", "--store", str(tmp_path / "kg"), "--port", str(port)],
+        [str(exe), "serve", "--store", str(store), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, "MOFKG_UPDATE_TOKEN": TOKEN},
     )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url + "/sparql", process=process, timeout=60)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+        err.append(stderr)
+
+
+def _write_and_read(url: str, n: int) -> None:
+    """A Graph Store Protocol write, answered within seconds and seen by the next read."""
+    graph = f"http://example.org/serve/g{n}"
+    reply = put(
+        url + "/store",
+        params={"graph": graph},
+        data=f'<http://example.org/s> <http://example.org/p> "{n}" .',
+        headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"},
+        timeout=20,
+    )
+    assert reply.status_code == 201, reply.content
+    ask = f'ASK {{ GRAPH <{graph}> {{ ?s ?p "{n}" }} }}'
+    seen = get(url + "/sparql", params={"query": ask}, headers={"Accept": "application/json"})
+    assert seen.json()["boolean"] is True
+
+
+def test_serve_on_an_empty_store_shows_the_assessed_demo(tmp_path: Path) -> None:
+    err: list[bytes] = []
+    with mofkg_serve(tmp_path / "kg", err) as url:
         reply = get(
             url + "/sparql",
             params={
@@ -30,8 +68,31 @@ def test_serve_on_an_empty_store_shows_the_assessed_demo(tmp_path: Path) -> None
         )
         assert reply.status_code == 200
         assert int(reply.text.splitlines()[1]) >= 7, reply.text
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=30)
-    assert b"loaded and assessed the demo catalogue" in err
-    assert b"Traceback" not in err
+    assert b"loaded and assessed the demo catalogue" in err[0]
+    assert b"Traceback" not in err[0]
+
+
+def test_serve_takes_writes_on_a_new_store_and_after_a_restart(tmp_path: Path) -> None:
+    """The store is prepared before the server processes start; a write in one of them must
+    not wait on anything the preparing process left behind."""
+    err: list[bytes] = []
+    with mofkg_serve(tmp_path / "kg", err) as url:
+        for n in range(3):
+            _write_and_read(url, n)
+    with mofkg_serve(tmp_path / "kg", err) as url:  # the store is not empty this time
+        _write_and_read(url, 3)
+    assert all(b"Traceback" not in e for e in err)
+
+
+def test_serve_says_why_it_cannot_prepare_the_store(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "kg"
+    not_a_folder.write_text("not a store")
+    exe = Path(sys.executable).with_name("mofkg")
+    done = subprocess.run(
+        [str(exe), "serve", "--store", str(not_a_folder), "--port", str(free_port())],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.decode().startswith(f"mofkg serve: {not_a_folder}")
+    assert b"Traceback" not in done.stderr
