@@ -18,13 +18,14 @@ from flask import Blueprint, Flask, Response
 from werkzeug.wsgi import get_current_url
 
 from graphstore.errors import SettingsError
+from graphstore.generation import StoreGeneration
 from graphstore.settings import Settings
 from graphstore.store import Store
 
 from . import badges, graphstore_protocol, models_api, pages, sparql, validate
 from .errors import error_response, register_error_handlers
 from .query_worker import QueryPool
-from .shared import StoreGeneration, open_store
+from .shared import open_store
 from .state import EXTENSION, Endpoint
 
 #: The blueprints every app has; others are passed to :func:`create_app`.

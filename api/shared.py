@@ -9,7 +9,9 @@ read-only open, and a write goes like this:
    across processes;
 2. open the store for writing, write, flush and close it (about 35 ms in all); when it
    cannot be opened, another program holds it (a ``mofkg load``, say): 503, try again;
-3. add one to the *generation*, a counter kept in the same file, and release the lock.
+3. add one to the *generation*, a counter kept in the same file
+   (:class:`graphstore.generation.StoreGeneration`), and release the lock. The ``mofkg``
+   commands that write add one when they end, so a ``mofkg load`` shows too.
 
 Before each request a process compares the generation with the one its open has seen
 (a read of eight mapped bytes); when they differ it reopens the store read-only (about
@@ -19,14 +21,8 @@ recognise alone, so the lock file can live in the store's folder.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import mmap
-import os
-import struct
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from graphstore.errors import MofkgError
@@ -36,55 +32,7 @@ from .errors import BusyError
 
 log = logging.getLogger(__name__)
 
-#: The file, in the store's folder, holding the generation and the writers' lock.
-WRITES_FILE = "mofkg-writes"
-_COUNTER = struct.Struct("<Q")
 OPEN_ATTEMPTS = 8
-
-
-class StoreGeneration:
-    """The writers' lock and the generation counter of one on-disk store.
-
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> a, b = StoreGeneration(folder), StoreGeneration(folder)
-    >>> with a.exclusive():
-    ...     a.bump()
-    1
-    >>> b.current()
-    1
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / WRITES_FILE
-        try:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            if os.fstat(self._fd).st_size < _COUNTER.size:
-                # Two processes may both extend it: each writes zeros to an empty counter.
-                os.ftruncate(self._fd, _COUNTER.size)
-            self._map = mmap.mmap(self._fd, _COUNTER.size)
-        except OSError as exc:
-            raise MofkgError(f"{self.path}: cannot open the store's write lock: {exc}") from exc
-
-    def current(self) -> int:
-        """The number of writes made through this file so far."""
-        value: int = _COUNTER.unpack_from(self._map)[0]
-        return value
-
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """Hold the writers' lock (waits for a writer in another process to finish)."""
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    def bump(self) -> int:
-        """Count one more write; call it holding :meth:`exclusive`."""
-        value = self.current() + 1
-        _COUNTER.pack_into(self._map, 0, value)
-        return value
 
 
 def open_store(path: Path, *, read_only: bool) -> Store:

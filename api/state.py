@@ -23,13 +23,14 @@ from typing import Any, TypeVar
 from flask import current_app, request
 
 from graphstore.errors import MofkgError, ReadOnlyError
+from graphstore.generation import StoreGeneration
 from graphstore.settings import Settings
 from graphstore.store import Store
 
 from .errors import BusyError, MissingTokenError
 from .policy import Policy, VerdictCache
 from .query_worker import QueryPool
-from .shared import StoreGeneration, open_store, open_writer
+from .shared import open_store, open_writer
 
 EXTENSION = "mofkg"
 log = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ from rdflib import Graph, URIRef
 from . import __version__
 from .errors import MofkgError
 from .formats import format_by_name, format_names
+from .generation import announce_write
 from .loading import open_rdf_input
 from .namespaces import source_graph
 from .progress import Progress, human_size
@@ -40,7 +41,13 @@ class UsageError(MofkgError):
     """A command used the wrong way (exit status 2)."""
 
 
+#: Stores this command opened for writing; a running server is told of them at the end.
+_WRITTEN: set[Path] = set()
+
+
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+    if not read_only:
+        _WRITTEN.add(settings.store)
     return Store(settings.store, read_only=read_only)
 
 
@@ -413,6 +420,20 @@ def plugin_commands() -> list[Callable[[Any], None]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    status = _run(args)
+    # The command's stores are closed by now: a server sharing one reopens it (a failed
+    # command may have written part of its work, so it counts too).
+    while _WRITTEN:
+        folder = _WRITTEN.pop()
+        try:
+            announce_write(folder)
+        except MofkgError as exc:
+            print(f"mofkg {args.command}: {exc}", file=sys.stderr)
+            status = status or 1
+    return status
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(file=args.config, store=args.store)
         run: Command = args.run

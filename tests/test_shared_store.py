@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from api.shared import OPEN_ATTEMPTS, StoreGeneration
+from api.shared import OPEN_ATTEMPTS
+from graphstore.generation import StoreGeneration
 from graphstore.settings import Settings
 from tests.server import (
     Server,
@@ -223,3 +224,33 @@ def test_a_store_that_cannot_be_reopened_after_a_write_is_503(
     finally:
         current.write_bytes(good)
     assert not ask(b, query)
+
+
+def test_a_mofkg_load_is_seen_by_the_running_server(
+    two: tuple[Server, Server], tmp_path: Path
+) -> None:
+    """A curator loads a file with the command line while the server runs: the server's
+    processes see it from their next request, as they see their own writes."""
+    a, b = two
+    data = tmp_path / "more.ttl"
+    data.write_text(f"<{EX}loaded> <{EX}p> 1 .\n")
+    query = f"ASK {{ <{EX}loaded> <{EX}p> 1 }}"
+    assert not ask(a, query) and not ask(b, query)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graphstore.cli",
+            "--store",
+            str(tmp_path / "store"),
+            "load",
+            "--graph",
+            f"{EX}loaded",
+            str(data),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert ask(a, query) and ask(b, query)
