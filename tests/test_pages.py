@@ -11,7 +11,8 @@ import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
 
 from api import badges, models_api, pages
 from api.app import close_app, create_app
@@ -179,6 +180,24 @@ def test_the_home_page_follows_writes_to_a_served_store(tmp_path: Path) -> None:
         assert "<title>Not assessed: 1</title>" in after
     finally:
         close_app(app)
+
+
+def test_names_from_the_data_are_shown_as_text() -> None:
+    """Whoever may write to the store must not be able to put markup in the pages."""
+    store = Store()
+    initialise(store, Settings(), demo=True)
+    evil = DEFAULT_IDS.model("Evil")
+    name = '<img src=x onerror="alert(1)">'
+    extra = Graph()
+    extra.add((evil, RDF.type, MOF.Model))
+    extra.add((evil, SCHEMA.name, Literal(name)))
+    store.add_graph(extra, "https://w3id.org/mofkg/graph/extra")
+    client = make_app(store).test_client()
+    for path in ("/", "/doc/model/Evil.html", "/badge/Evil.svg"):
+        text = client.get(path).get_data(as_text=True)
+        assert "<img" not in text, path
+        assert "onerror" not in text or "&lt;img src=x onerror=" in text, path
+    assert client.get("/api/v1/model/Evil").get_json()["release"]["name"] == name
 
 
 def test_an_unassessed_catalogue_says_so() -> None:
