@@ -265,3 +265,13 @@ def test_reports_do_not_tell_where_the_server_is_installed(
     text = r.get_data(as_text=True)
     assert "shapes/metadata.ttl" in text
     assert str(REPO) not in text
+
+
+def test_results_name_the_shape_they_come_from(client: FlaskClient) -> None:
+    """Every metadata shape has an IRI, so counts by shape mean the same rule in every run."""
+    first = client.post("/validate", data=BAD, content_type="text/turtle").get_json()
+    again = client.post("/validate", data=BAD, content_type="text/turtle").get_json()
+    by_shape = first["counts"]["byShape"]
+    assert by_shape == again["counts"]["byShape"]
+    assert by_shape.get("https://w3id.org/mofkg/shapes/metadata#Model-name") == 1
+    assert all(k.startswith("https://w3id.org/mofkg/shapes/metadata#") for k in by_shape)
