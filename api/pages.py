@@ -99,13 +99,12 @@ def home() -> str:
     pages = max(1, -(-len(ranking) // size))
     number = positive_argument("page", 1, maximum=pages)
     shown = ranking[(number - 1) * size : number * size]
-    page_iris = [str(r.iri) for r in shown]
-    rows = catalogue.model_rows(store, framework_key=fw.key, models=page_iris) if shown else []
+    rows = catalogue.model_rows(store, framework_key=fw.key, models=[str(r.iri) for r in shown])
     histogram = catalogue.class_histogram(ranking, fw)
     first = (number - 1) * size + 1 if shown else 0
     return render_template(
         "home.html",
-        counts=catalogue.catalogue_counts(store),
+        counts=catalogue_state.remember("counts", lambda: catalogue.catalogue_counts(store)),
         bars=class_chart(histogram),
         chart_height=len(histogram) * CHART_BAR_HEIGHT,
         chart_width=CHART_WIDTH,
@@ -224,7 +223,7 @@ def _resource_context(
         for f in document_formats()
         if f.rdf is not None
     ]
-    referrers = [s for s, _ in catalogue.users_of(store, iri, limit=100)]
+    referrers = catalogue.users_of(store, iri, limit=100)
     referrer_names = catalogue.labels(store, referrers)
     context: dict[str, Any] = {
         "iri": iri,

@@ -46,8 +46,6 @@ bp = Blueprint("validate", __name__, template_folder="templates")
 #: Where an app keeps its :class:`JobFolder`.
 JOBS_EXTENSION = "mofkg.validate_jobs"
 
-#: Dumps larger than this (bytes, after decompression) run as a background job.
-#: Proposed as the setting ``validate_job_threshold``; the app config key overrides it.
 #: How many times ``max_body`` a gzip body may inflate to (413 beyond).
 MAX_INFLATE_RATIO = 20
 MOT_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")

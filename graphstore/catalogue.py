@@ -173,6 +173,8 @@ def model_rows(
     ``statuses`` the rows have none: the order and the counts per class cost a fifth as much
     (two small queries instead of one over every component outcome).
     """
+    if models is not None and not models:
+        return []  # no VALUES clause would mean every model
     fw = framework(framework_key)
     values = f"VALUES ?m {{ {' '.join(f'<{m}>' for m in models)} }}" if models else ""
     names: dict[str, str] = {}
@@ -435,7 +437,7 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
     return {iri: text for iri, (_, text) in found.items()}
 
 
-def users_of(store: Store, iri: str, *, limit: int = 200) -> list[tuple[URIRef, str]]:
+def users_of(store: Store, iri: str, *, limit: int = 200) -> list[URIRef]:
     """The first ``limit`` resources, in IRI order, that point at ``iri`` (models and
     components using a licence, ...).
 
@@ -448,8 +450,7 @@ def users_of(store: Store, iri: str, *, limit: int = 200) -> list[tuple[URIRef, 
         f"""SELECT DISTINCT ?s WHERE {{ ?s ?p <{iri}>
           FILTER(isIRI(?s) && !CONTAINS(STR(?s), "#")) }}""",
     )
-    first = heapq.nsmallest(limit, (str(s["s"].value) for s in rows))
-    return [(URIRef(s), s) for s in first]
+    return [URIRef(s) for s in heapq.nsmallest(limit, (str(s["s"].value) for s in rows))]
 
 
 def literal_text(node: object) -> str:

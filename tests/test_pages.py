@@ -19,6 +19,7 @@ from api.app import close_app, create_app
 from api.errors import register_error_handlers
 from api.state import EXTENSION
 from api.views import Catalogue
+from graphstore import catalogue
 from graphstore.assessment import assess_models, write_assessments
 from graphstore.bootstrap import initialise
 from graphstore.formats import format_for_suffix
@@ -134,6 +135,12 @@ def test_home_shows_the_grid_a_page_at_a_time(client: FlaskClient) -> None:
     html = client.get("/?rows=5&page=2").get_data(as_text=True)
     assert 'href="/?page=3&amp;rows=5"' in html
     assert "Models 1" not in client.get("/").get_data(as_text=True)  # one page: no pager
+
+
+def test_rows_of_no_models_are_none(demo_store: Store) -> None:
+    """An empty page asks for no models: it must not get every model."""
+    assert catalogue.model_rows(demo_store, models=[]) == []
+    assert len(catalogue.model_rows(demo_store)) == 17
 
 
 @pytest.mark.parametrize(

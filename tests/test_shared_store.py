@@ -254,3 +254,22 @@ def test_a_mofkg_load_is_seen_by_the_running_server(
     )
     assert done.returncode == 0, done.stderr
     assert ask(a, query) and ask(b, query)
+
+
+def test_a_command_that_cannot_count_its_write_says_so(tmp_path: Path) -> None:
+    """The write is done, but a running server would not see it: the command says why."""
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "mofkg-writes").mkdir()  # not a file: the count cannot be kept
+    data = tmp_path / "more.ttl"
+    data.write_text(f"<{EX}a> <{EX}p> 1 .\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "graphstore.cli", "--store", str(store), "load", str(data)],
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "mofkg load: " in done.stderr.decode()
+    assert "cannot open the store's write lock" in done.stderr.decode()
+    assert b"Traceback" not in done.stderr
