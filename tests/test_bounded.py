@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from api.bounded import INLINE_ROWS, is_bounded, run_inline
+from api.bounded import INLINE_ROWS, bounded_shape, fewer_rows, is_bounded, run_direct, run_inline
 from api.query_worker import QueryJob, run_job
 from api.state import EXTENSION, Endpoint
 from graphstore.settings import Settings
@@ -172,6 +172,8 @@ EQUAL = [
     f"ASK {{ <{MODEL}> ?p ?o }}",
     f"ASK {{ <{EX}nothing> ?p ?o }}",
     f"SELECT ?o {{ <{EX}big> <{EX}p> ?o }} LIMIT 1000",
+    f"SELECT ?p ?o {{ <{EX}s9> ?p ?o }} # a last comment, with no new line",
+    f"SELECT ?x ?o {{ <{EX}s9> ?p ?o }}",  # ?x is never bound
     f"SELECT ?o {{ <{EX}big> <{EX}p> ?o }}",  # 1,500 rows: the fallback to the worker
 ]
 
@@ -258,3 +260,76 @@ def test_malformed_queries_answer_oxigraphs_error(
     job = QueryJob(query, base_iri=server.sparql)
     worker = run_job(ox.Store.read_only(str(store_path)), job)
     assert worker.error == error  # the worker's own code, word for word
+
+
+DIRECT = [  # (query, answered straight in the asked format: rows surely under INLINE_ROWS)
+    (f"SELECT ?p ?o WHERE {{ <{MODEL}> ?p ?o }}", True),
+    (f"SELECT ?p ?o {{ <{EX}s9> ?p ?o }} # a last comment, with no new line", True),
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 7", True),  # its own limit is below the cap
+    (f"SELECT ?o {{ <{EX}big> <{EX}p> ?o }} LIMIT 1000", True),
+    (f"SELECT ?o {{ <{EX}big> <{EX}p> ?o }} LIMIT 1001", False),  # a limit above the cap
+    (f"SELECT ?o {{ <{EX}big> <{EX}p> ?o }}", False),  # INLINE_ROWS rows: maybe more
+    (f"ASK {{ <{MODEL}> ?p ?o }}", False),  # the capped path answers a boolean
+    ("SELECT * { ex:s ?p ?o }", False),  # an error: the capped path words it
+]
+
+
+@pytest.mark.parametrize(("query", "direct"), DIRECT)
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_the_direct_answer_is_the_capped_one(
+    server: Server, query: str, direct: bool, fmt: str
+) -> None:
+    """Oxigraph writes a bounded answer straight in JSON, TSV or CSV when its length shows
+    that the cap cut nothing; it is then byte for byte the capped path's answer."""
+    state = _state(server)
+    job = QueryJob(query, result_format=fmt, max_rows=2 * BIG, base_iri=server.sparql)
+    shape = bounded_shape(query)
+    assert shape is not None
+    answer = run_direct(state.store.oxigraph, job, shape, INLINE_ROWS)
+    assert (answer is not None) == (direct and fmt != "xml")
+    if answer is not None:
+        capped = run_job(state.store.oxigraph, job)
+        assert (answer.body, answer.media_type) == (capped.body, capped.media_type)
+        assert not capped.truncated
+
+
+def test_an_answer_of_exactly_the_cap_is_whole(tmp_path: Path) -> None:
+    """Five rows under a cap of five: the direct path cannot tell them from a cut answer,
+    so the capped path counts them, and finds nothing cut."""
+    settings = Settings(store=tmp_path, workers=1, max_rows=5)
+    with running_server(settings, store=_store(tmp_path)) as srv:
+        exact = get(srv.sparql, params={"query": f"SELECT ?s {{ ?s a <{EX}C> }}"})
+        assert len(exact.json()["results"]["bindings"]) == 5
+        assert exact.headers.get("X-Mofkg-Truncated") is None
+        more = get(srv.sparql, params={"query": f"SELECT ?o {{ <{EX}big> <{EX}p> ?o }}"})
+        assert len(more.json()["results"]["bindings"]) == 5
+        assert more.headers["X-Mofkg-Truncated"] == "true"
+
+
+@pytest.mark.parametrize("fmt", ["json", "tsv", "csv"])
+def test_the_row_bound_holds_for_the_shortest_rows(fmt: str) -> None:
+    """The shortest solutions there are (one-letter IRIs, an empty literal, a name of one
+    letter) still take the bytes or lines :func:`fewer_rows` counts on: n of them never
+    pass for fewer than n."""
+    store = ox.Store()
+    objects: list[ox.NamedNode | ox.Literal] = [ox.NamedNode(f"{c}:") for c in "abcdefgh"]
+    objects += [ox.Literal(""), ox.Literal("\n"), ox.Literal("a\nb")]
+    for obj in objects:
+        store.add(ox.Quad(ox.NamedNode("s:"), ox.NamedNode("p:"), obj))
+    rfmt = {
+        "json": ox.QueryResultsFormat.JSON,
+        "tsv": ox.QueryResultsFormat.TSV,
+        "csv": ox.QueryResultsFormat.CSV,
+    }[fmt]
+    for query, bound in [
+        ("SELECT ?o { <s:> <p:> ?o }", ("o",)),
+        ("SELECT ?x ?o { <s:> <p:> ?o }", ("o",)),  # ?x unbound: rows still hold ?o
+        ("SELECT ?x { <s:> <p:> ?o }", ()),  # empty rows
+    ]:
+        for n in range(len(objects) + 1):
+            result = store.query(f"{query} LIMIT {n}")
+            assert isinstance(result, ox.QuerySolutions)
+            body = result.serialize(format=rfmt) or b""
+            assert not fewer_rows(body, fmt, bound, n), (query, n)
+            if fmt == "tsv":  # a TSV row is a line: the count is exact
+                assert fewer_rows(body, fmt, bound, n + 1), (query, n)
