@@ -9,13 +9,15 @@ origin (CORS, without credentials); errors are answered by :mod:`api.errors`.
 from __future__ import annotations
 
 import atexit
+import tempfile
 from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from flask import Blueprint, Flask, Response
-from werkzeug.wsgi import get_current_url
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import ClosingIterator, get_current_url
 
 from graphstore.errors import SettingsError
 from graphstore.generation import StoreGeneration
@@ -75,6 +77,59 @@ def _base_url(scheme: str, host: str | None, server: str, port: str, root: str) 
     return get_current_url(environ, strip_querystring=True)
 
 
+class BodyWithoutLength:
+    """WSGI middleware: a body sent without ``Content-Length`` (chunked) is read first, and
+    answered 413 when it is longer than ``max_body``.
+
+    Werkzeug reads such a body up to the cap and stops there without a word, so a chunked
+    upload over the cap reached the views cut short: Turtle cut mid-statement was a parse
+    error (400), and N-Triples cut at a line end was stored in part. Read here into a spooled
+    file (memory up to 1 MiB, then disk), the body reaches the app with its length known.
+    """
+
+    SPOOL = 1024 * 1024
+
+    def __init__(self, inner: WsgiApp, max_body: int) -> None:
+        self.inner = inner
+        self.max_body = max_body
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated"):
+            return self.inner(environ, start_response)
+        body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL)
+        stream = environ["wsgi.input"]
+        size = 0
+        while chunk := stream.read(64 * 1024):
+            size += len(chunk)
+            if size > self.max_body:
+                body.close()
+                error = RequestEntityTooLarge(
+                    f"the request body is longer than {self.max_body} bytes (setting max_body)"
+                )
+                return _cors(error_response(error))(environ, start_response)
+            body.write(chunk)
+        body.seek(0)
+        environ = {**environ, "wsgi.input": body, "CONTENT_LENGTH": str(size)}
+        return ClosingIterator(self.inner(environ, start_response), body.close)
+
+
+def only_query(text: str) -> str | None:
+    """The ``query`` of a query string that holds that one parameter, else ``None``.
+
+    >>> only_query("query=ASK+%7B%7D")
+    'ASK {}'
+    >>> only_query("query=ASK+%7B%7D&format=csv") is None
+    True
+    """
+    if text.startswith("query=") and "&" not in text:
+        # What parse_qsl would give for this one pair, without splitting and looping.
+        return unquote(text[6:].replace("+", " "), errors="werkzeug.url_quote")
+    pairs = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+    if len(pairs) != 1 or pairs[0][0] != "query":
+        return None
+    return pairs[0][1]
+
+
 class QueryFastPath:
     """WSGI middleware: a plain ``GET /sparql?query=...`` skips Flask's request machinery.
 
@@ -97,13 +152,7 @@ class QueryFastPath:
             text = raw.encode("latin-1").decode()
         except UnicodeError:
             return None
-        if text.startswith("query=") and "&" not in text:
-            # What parse_qsl would give for this one pair, without splitting and looping.
-            return unquote(text[6:].replace("+", " "), errors="werkzeug.url_quote")
-        pairs = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
-        if len(pairs) != 1 or pairs[0][0] != "query":
-            return None
-        return pairs[0][1]
+        return only_query(text)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         query = self._query(environ)
@@ -121,9 +170,10 @@ class QueryFastPath:
             environ.get("SCRIPT_NAME", ""),
         )
         try:
-            answer = sparql.answer_query(
+            job = sparql.query_job(
                 self.state, query, accept=environ.get("HTTP_ACCEPT"), base_iri=base
             )
+            answer = sparql.answer_query(self.state, job)
         except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
             return _cors(error_response(exc))(environ, start_response)
         headers = [
@@ -179,7 +229,8 @@ def create_app(
     app.before_request(state.refresh)
     app.after_request(_cors)
     register_error_handlers(app)
-    app.wsgi_app = QueryFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    inner = BodyWithoutLength(app.wsgi_app, settings.max_body)
+    app.wsgi_app = QueryFastPath(app, inner)  # type: ignore[method-assign]
     return app
 
 
@@ -189,31 +240,31 @@ def close_app(app: Flask) -> None:
     state.pool.close()
 
 
-def _load_app(settings: Settings) -> Flask:
-    """Granian's app loader: build the app inside the worker process, after it has started."""
-    return create_app(settings)
+def _load_front(settings: Settings) -> Any:
+    """Granian's app loader: build the app inside the server process, after it has started."""
+    from .front import Front
+
+    return Front(create_app(settings), threads=max(2, settings.workers))
 
 
 def granian_options(settings: Settings) -> dict[str, Any]:
-    """Granian's settings: ``processes`` worker processes sharing the store, whose WSGI
-    threads run bounded queries and wait on the query workers; HTTP/1.1 only; no access log."""
+    """Granian's settings: ``processes`` server processes sharing the store, each serving
+    :class:`api.front.Front` (RSGI); HTTP/1.1 only; no access log."""
     from granian.constants import HTTPModes, Interfaces
     from granian.log import LogLevels
 
-    # A WSGI thread per query the process's worker may run, at least two. A request that finds
-    # every thread of its process busy waits in Granian's queue until one is free. Granian's
-    # backpressure is left at its default (its listen backlog over the processes, hundreds
-    # of connections each): it counts open connections, idle keep-alive ones included, so a
-    # limit near the thread count let a few idle browsers lock every new client out.
-    threads = max(2, settings.workers)
+    # Granian's backpressure is left at its default (its listen backlog over the processes,
+    # hundreds of connections each): it counts open connections, idle keep-alive ones
+    # included, so a limit near the thread count let a few idle browsers lock every new
+    # client out. Requests beyond the front's threads wait for one in its queue.
     return {
         "address": settings.host,
         "port": settings.port,
-        "interface": Interfaces.WSGI,
+        "interface": Interfaces.RSGI,
         "workers": settings.processes,
-        "blocking_threads": threads,
         "http": HTTPModes.http1,
-        "log_level": LogLevels.error,  # (its warning on threads > 2 x cores is expected here)
+        "websockets": False,
+        "log_level": LogLevels.error,
         "log_access": False,
         "workers_kill_timeout": 5,
     }
@@ -227,5 +278,5 @@ def serve(settings: Settings) -> None:
     """
     from granian import Granian
 
-    server = Granian("api.app:create_app", **granian_options(settings))
-    server.serve(target_loader=partial(_load_app, settings), wrap_loader=False)
+    server = Granian("api.front:Front", **granian_options(settings))
+    server.serve(target_loader=partial(_load_front, settings), wrap_loader=False)

@@ -18,6 +18,7 @@ The endpoint therefore needs an on-disk store; an in-memory one cannot be shared
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import pickle
@@ -235,6 +236,73 @@ def recv_frame(sock: socket.socket, *, deadline: float | None = None) -> bytes:
     return bytes(_recv_exactly(sock, size, deadline))
 
 
+class _FrameReader:
+    """A frame read from a non-blocking socket in as many steps as its bytes come in."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = bytearray(_HEADER.size)
+        self.got = 0
+        self.header = True
+
+    def step(self) -> bytes | None:
+        """Read what has come: the whole frame once it is in, else ``None``."""
+        while True:
+            view = memoryview(self.buffer)[self.got :]
+            try:
+                n = self.sock.recv_into(view) if len(view) else 0
+            except BlockingIOError:
+                return None
+            if len(view) and n == 0:
+                raise EOFError("the other end closed the connection")
+            self.got += n
+            if self.got < len(self.buffer):
+                continue
+            if not self.header:
+                return bytes(self.buffer)
+            (size,) = _HEADER.unpack(self.buffer)
+            self.buffer = bytearray(size)
+            self.got = 0
+            self.header = False
+            if size == 0:
+                return b""
+
+
+async def recv_frame_async(sock: socket.socket, *, deadline: float) -> bytes:
+    """:func:`recv_frame` on the running event loop, for a non-blocking socket: the loop
+    watches it and reads each part as it comes; ``TimeoutError`` past ``deadline``."""
+    reader = _FrameReader(sock)
+    frame = reader.step()
+    if frame is not None:
+        return frame
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[bytes] = loop.create_future()
+
+    def readable() -> None:
+        if done.done():
+            return
+        try:
+            got = reader.step()
+        except (EOFError, OSError) as exc:
+            done.set_exception(exc)
+            return
+        if got is not None:
+            done.set_result(got)
+
+    def late() -> None:
+        if not done.done():
+            done.set_exception(TimeoutError())
+
+    fd = sock.fileno()
+    loop.add_reader(fd, readable)
+    timer = loop.call_at(deadline, late)  # the loop's clock is time.monotonic()
+    try:
+        return await done
+    finally:
+        loop.remove_reader(fd)
+        timer.cancel()
+
+
 def _exit_with_parent(parent: int, *, every: float = 1.0) -> None:
     """End this worker when the server process that started it is gone, even mid-query.
 
@@ -400,12 +468,20 @@ class QueryPool:
             self._idle.put(_Slot(process, conn))
 
     @staticmethod
-    def _kill(process: _Process) -> None:
+    def _kill(process: _Process, *, close: bool = True) -> None:
+        """Kill a worker; ``close=False`` leaves its sockets to their slots' holders.
+
+        A job waiting on a slot's socket then sees the end of the stream (the worker's end
+        closed as it died) and goes on from there; had the socket been closed under it, a
+        thread would get an error at once but an event loop would watch a dead descriptor
+        until the deadline.
+        """
         process.dead = True
         process.popen.kill()
         process.popen.wait()
-        for conn in process.conns:
-            conn.close()
+        if close:
+            for conn in process.conns:
+                conn.close()
 
     def stored_changed(self) -> None:
         """Tell the workers the store was written: they reopen it before their next query."""
@@ -421,23 +497,67 @@ class QueryPool:
         while True:
             slot = self._take(deadline)
             try:
-                slot.conn.settimeout(max(deadline - time.monotonic(), 0.001))
-                payload = pickle.dumps((self.generation, job), pickle.HIGHEST_PROTOCOL)
-                send_frame(slot.conn, payload)
+                self._send(slot, job, deadline)
                 outcome: QueryOutcome = pickle.loads(recv_frame(slot.conn, deadline=deadline))
-            except TimeoutError:
-                self._replace(slot.process, for_timeout=True)
-                raise QueryTimeoutError(
-                    f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
-                ) from None
-            except (EOFError, OSError) as exc:
-                if slot.process.killed_for_timeout and time.monotonic() < deadline:
-                    continue  # another query's timeout killed the worker: run this one again
-                log.error("query worker %s died: %s", slot.process.popen.pid, exc)
-                self._replace(slot.process, for_timeout=False)
-                raise QueryError("the query worker died while running the query") from exc
+            except (EOFError, OSError) as exc:  # TimeoutError is an OSError
+                self._failed(slot, exc, deadline)
+                continue
             self._idle.put(slot)
             return outcome
+
+    async def run_async(self, job: QueryJob) -> QueryOutcome:
+        """:meth:`run` on the running event loop, which watches the worker's socket.
+
+        Waiting for a slot when none is idle happens in a thread. A cancelled run (its
+        client gone) replaces the worker: the answer would otherwise come later on the
+        slot's socket and be read as the next job's.
+        """
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                slot = self._idle.get_nowait()
+            except queue.Empty:
+                slot = await asyncio.get_running_loop().run_in_executor(None, self._take, deadline)
+            if slot.process.dead:
+                slot.conn.close()
+                continue
+            try:
+                self._send(slot, job, deadline)
+                slot.conn.settimeout(0)  # the loop reads it only when it is readable
+                outcome: QueryOutcome = pickle.loads(
+                    await recv_frame_async(slot.conn, deadline=deadline)
+                )
+            except (EOFError, OSError) as exc:
+                self._failed(slot, exc, deadline)
+                continue
+            except asyncio.CancelledError:
+                self._replace(slot.process, for_timeout=False)
+                slot.conn.close()
+                raise
+            self._idle.put(slot)
+            return outcome
+
+    def _send(self, slot: _Slot, job: QueryJob, deadline: float) -> None:
+        """Send a job; it waits only while the worker reads it (the socket's buffer is full)."""
+        slot.conn.settimeout(max(deadline - time.monotonic(), 0.001))
+        send_frame(slot.conn, pickle.dumps((self.generation, job), pickle.HIGHEST_PROTOCOL))
+
+    def _failed(self, slot: _Slot, exc: EOFError | OSError, deadline: float) -> None:
+        """After a job's exchange failed: return to send it again, or raise its error.
+
+        Either way the slot is done with: its worker is (or is now) dead.
+        """
+        slot.conn.close()
+        if isinstance(exc, TimeoutError):
+            self._replace(slot.process, for_timeout=True)
+            raise QueryTimeoutError(
+                f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
+            ) from None
+        if slot.process.killed_for_timeout and time.monotonic() < deadline:
+            return  # another query's timeout killed the worker: run this one again
+        log.error("query worker %s died: %s", slot.process.popen.pid, exc)
+        self._replace(slot.process, for_timeout=False)
+        raise QueryError("the query worker died while running the query") from exc
 
     def _take(self, deadline: float) -> _Slot:
         """An idle slot of a live worker, waiting until ``deadline`` (503 after it)."""
@@ -450,6 +570,7 @@ class QueryPool:
                 ) from None
             if not slot.process.dead:
                 return slot
+            slot.conn.close()
 
     def _replace(self, process: _Process, *, for_timeout: bool) -> None:
         """Kill a worker (once, whoever asks first) and start another in its place."""
@@ -460,7 +581,7 @@ class QueryPool:
             process.dead = True
             self._processes.pop(process.popen.pid, None)
             closed = self._closed
-        self._kill(process)
+        self._kill(process, close=False)
         if not closed:
             threads = len(process.conns)
             threading.Thread(target=self._start_worker, args=(threads,), daemon=True).start()

@@ -38,7 +38,7 @@ from .negotiation import (
     negotiate_results,
 )
 from .policy import add_using
-from .query_worker import QueryJob
+from .query_worker import QueryJob, QueryOutcome
 from .service_description import description
 from .state import Endpoint, endpoint
 
@@ -145,7 +145,7 @@ class QueryAnswer:
     headers: tuple[tuple[str, str], ...]
 
 
-def answer_query(
+def query_job(
     state: Endpoint,
     query: str,
     *,
@@ -153,19 +153,14 @@ def answer_query(
     base_iri: str,
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
-) -> QueryAnswer:
-    """Negotiate, check the policy, run the query (inline if bounded, else in a worker) and
-    describe the answer.
-
-    Flask-free, so that :class:`api.app.QueryFastPath` answers plain ``GET /sparql?query=`` requests
-    with the very same code as the view.
-    """
+) -> QueryJob:
+    """Negotiate the formats and check the policy: the job to run, or the error to answer."""
     formats = query_formats(accept)
     if formats.results is None and formats.rdf_name is None:
         raise NotAcceptableError(acceptable(accept))
     state.check_policy(query, base_iri=base_iri)
     dataset = bool(default_graphs or named_graphs)
-    job = QueryJob(
+    return QueryJob(
         query=query,
         default_graphs=tuple(default_graphs or ()) if dataset else None,
         named_graphs=tuple(named_graphs or ()) if dataset else None,
@@ -174,9 +169,10 @@ def answer_query(
         max_rows=state.settings.max_rows,
         base_iri=base_iri,
     )
-    outcome = run_inline(state.store.oxigraph, job)
-    if outcome is None:
-        outcome = state.pool.run(job)
+
+
+def query_answer(state: Endpoint, outcome: QueryOutcome) -> QueryAnswer:
+    """A job's outcome as an answer (its error raised), with the truncation headers."""
     outcome.raise_error()
     headers: tuple[tuple[str, str], ...] = (("Vary", "Accept"),)
     if outcome.truncated:
@@ -191,6 +187,19 @@ def answer_query(
     return QueryAnswer(outcome.body, content_type(outcome.media_type), headers)
 
 
+def answer_query(state: Endpoint, job: QueryJob) -> QueryAnswer:
+    """Run a job (inline if bounded, else in a worker) and describe the answer.
+
+    Flask-free, so that :class:`api.app.QueryFastPath` answers plain ``GET /sparql?query=``
+    requests with the very same code as the view; :class:`api.front.Front` runs the same
+    steps, the worker awaited on the event loop.
+    """
+    outcome = run_inline(state.store.oxigraph, job)
+    if outcome is None:
+        outcome = state.pool.run(job)
+    return query_answer(state, outcome)
+
+
 def _run_query(query: str) -> Response:
     accept = request.headers.get("Accept")
     fmt_name = request.args.get("format") or (
@@ -201,14 +210,16 @@ def _run_query(query: str) -> Response:
             accept = accept_for_format_name(fmt_name)
         except UnsupportedFormatError as exc:
             raise BadRequestError(f"format={fmt_name}: {exc}") from exc
-    answer = answer_query(
-        endpoint(),
+    state = endpoint()
+    job = query_job(
+        state,
         query,
         accept=accept,
         base_iri=request.base_url,
         default_graphs=_graphs("default-graph-uri"),
         named_graphs=_graphs("named-graph-uri"),
     )
+    answer = answer_query(state, job)
     response = Response(answer.body, content_type=answer.content_type)
     response.headers.extend(answer.headers)
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -90,5 +91,80 @@ def test_a_store_that_cannot_be_reopened_is_answered_503_at_once(tmp_path: Path)
             pool.run(QueryJob("ASK { ?s ?p 1 }")).raise_error()
         assert time.monotonic() - started < 10  # answered, not left to the 20 s timeout
         assert len(pool._processes) == 1  # and the worker goes on serving
+    finally:
+        pool.close()
+
+
+def test_the_loop_keeps_running_while_workers_answer(pool: QueryPool) -> None:
+    """run_async: two queries in one worker at once, and the event loop free meanwhile."""
+
+    async def main() -> tuple[list[QueryOutcome], int]:
+        ticks = 0
+        runs = asyncio.gather(*(pool.run_async(QueryJob(MEDIUM)) for _ in range(2)))
+        while not runs.done():
+            await asyncio.sleep(0.01)
+            ticks += 1
+        return await runs, ticks
+
+    started = time.monotonic()
+    outcomes, ticks = asyncio.run(main())
+    took = time.monotonic() - started
+    assert [b"5130000" in o.body for o in outcomes] == [True, True]
+    assert ticks >= took / 0.01 / 3  # the loop ran its timer all along (not blocked)
+
+
+def test_run_async_stops_an_overrun_and_runs_the_other_query_again(pool: QueryPool) -> None:
+    before = set(pool._processes)
+
+    async def main() -> tuple[BaseException | QueryOutcome, QueryOutcome]:
+        slow = asyncio.ensure_future(pool.run_async(QueryJob(SLOW)))
+        await asyncio.sleep(TIMEOUT - 0.3)  # the medium query is under way at the kill
+        medium = await pool.run_async(QueryJob(MEDIUM))
+        (first,) = await asyncio.gather(slow, return_exceptions=True)
+        return first, medium
+
+    first, medium = asyncio.run(main())
+    assert isinstance(first, QueryTimeoutError)
+    assert b"5130000" in medium.body
+    assert set(pool._processes).isdisjoint(before) and len(pool._processes) == 1
+
+
+def test_a_cancelled_run_does_not_leave_its_answer_to_the_next(tmp_path: Path) -> None:
+    """The client of a running query goes away: its worker is replaced, so the answer it was
+    writing is never read as the next query's."""
+    store = Store(tmp_path)
+    lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))
+    store.load(lines.encode(), graph=EX + "g", format="turtle")
+    store.close()
+    pool = QueryPool(tmp_path, size=1, timeout=TIMEOUT, threads=1)
+    try:
+        before = set(pool._processes)
+
+        async def main() -> QueryOutcome:
+            medium = asyncio.ensure_future(pool.run_async(QueryJob(MEDIUM)))
+            await asyncio.sleep(0.1)
+            medium.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await medium
+            return await pool.run_async(QueryJob("ASK { ?s ?p 7 }"))
+
+        outcome = asyncio.run(main())
+        assert outcome.body == b'{"head":{},"boolean":true}'
+        assert set(pool._processes).isdisjoint(before)
+    finally:
+        pool.close()
+
+
+def test_run_async_waits_for_a_busy_slot_then_answers(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.load(f"<{EX}s> <{EX}p> 1 .".encode(), graph=EX + "g", format="turtle")
+    store.close()
+    pool = QueryPool(tmp_path, size=1, timeout=TIMEOUT, threads=1)
+    try:
+
+        async def main() -> list[QueryOutcome]:
+            return await asyncio.gather(*(pool.run_async(QueryJob("ASK {}")) for _ in range(3)))
+
+        assert [o.body for o in asyncio.run(main())] == [b'{"head":{},"boolean":true}'] * 3
     finally:
         pool.close()

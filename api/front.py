@@ -1,0 +1,305 @@
+"""The RSGI front of ``mofkg serve``: lookups on the event loop, everything else in Flask.
+
+Granian serves this object in each server process (its RSGI interface). A plain
+``GET /sparql?query=`` is answered on the process's event loop: negotiation, the policy and
+a bounded query (:mod:`api.bounded`) run there, and a query that needs a worker is awaited
+in a thread, so the loop never waits on one. Every other request goes to the Flask app
+through a WSGI bridge (:class:`_Exchange`) in one of ``threads`` threads, as under a WSGI
+server: the body streams in, the answer streams out.
+
+Why not Granian's WSGI interface, as before: there each request runs in one of the
+process's WSGI threads, and a lookup must win Python's lock (the GIL) against the others
+at every step. Lookups one after the other on one thread are answered in a steadier time:
+at four concurrent clients on the bench's 10,000-model store their 99th percentile went
+from 2.8-3.9 to 1.3-2.2 times `oxigraph serve`'s (docs/endpoint.md, "Speed").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from flask import Flask, Response
+
+from . import sparql
+from .app import CORS_HEADERS, WsgiApp, _base_url, _cors, close_app, only_query
+from .bounded import run_inline
+from .errors import error_response
+from .state import EXTENSION, Endpoint
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: An answer longer than this is streamed to the client as the app yields it.
+STREAM_AT = 256 * 1024
+
+
+class Headers(Protocol):
+    """RSGI request headers (lower-case names)."""
+
+    def items(self) -> list[tuple[str, str]]: ...  # noqa: D102
+
+
+class Scope(Protocol):
+    """What RSGI tells of an HTTP request."""
+
+    proto: str
+    http_version: str
+    server: str
+    client: str
+    scheme: str
+    method: str
+    path: str
+    query_string: str
+
+    @property
+    def headers(self) -> Headers: ...  # noqa: D102
+
+
+class Transport(Protocol):
+    """An RSGI answer being streamed."""
+
+    async def send_bytes(self, data: bytes) -> None: ...  # noqa: D102
+
+
+class HTTPProtocol(Protocol):
+    """RSGI's side of one HTTP exchange."""
+
+    def __aiter__(self) -> Any: ...  # noqa: D105
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None: ...  # noqa: D102
+
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Transport: ...  # noqa: D102
+
+
+class Front:
+    """The RSGI app of one server process: :meth:`__rsgi__` answers each request."""
+
+    def __init__(self, app: Flask, *, threads: int) -> None:
+        self.app = app
+        self.wsgi: WsgiApp = app.wsgi_app
+        self.state: Endpoint = app.extensions[EXTENSION]
+        self.threads = ThreadPoolExecutor(threads, thread_name_prefix="mofkg-request")
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Granian stops the process: stop the threads and the query worker."""
+        self.threads.shutdown(wait=False, cancel_futures=True)
+        close_app(self.app)
+
+    async def __rsgi__(self, scope: Scope, proto: HTTPProtocol) -> None:
+        """Answer one request (Granian calls it on the process's event loop)."""
+        if scope.proto != "http":
+            return  # websockets are not served: Granian refuses the upgrade
+        if scope.method == "GET" and scope.path == "/sparql":
+            query = only_query(scope.query_string)
+            if query is not None:
+                await self._query(scope, proto, query)
+                return
+        await _Exchange(asyncio.get_running_loop(), proto).run(self.threads, self.wsgi, scope)
+
+    async def _query(self, scope: Scope, proto: HTTPProtocol, query: str) -> None:
+        """``GET /sparql?query=``, as :func:`api.sparql.answer_query`; a worker awaited."""
+        loop = asyncio.get_running_loop()
+        state = self.state
+        headers = scope.headers.items()
+        try:
+            if state.shared is not None and state.shared.current() != state.seen:
+                await loop.run_in_executor(self.threads, state.refresh)  # reopens: ~10 ms
+            server, _, port = scope.server.rpartition(":")
+            base = _base_url(scope.scheme, _header(headers, "host"), server, port, "")
+            job = sparql.query_job(state, query, accept=_header(headers, "accept"), base_iri=base)
+            outcome = run_inline(state.store.oxigraph, job)
+            if outcome is None:
+                outcome = await state.pool.run_async(job)
+            answer = sparql.query_answer(state, outcome)
+        except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
+            _send(proto, _cors(error_response(exc)))
+            return
+        proto.response_bytes(
+            200,
+            [
+                ("Content-Type", answer.content_type),
+                *answer.headers,
+                *CORS_HEADERS,
+            ],
+            answer.body,
+        )
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    """A request header's value, repeated ones joined with commas as in WSGI."""
+    values = [value for key, value in headers if key == name]
+    return ", ".join(values) if values else None
+
+
+def _send(proto: HTTPProtocol, response: Response) -> None:
+    proto.response_bytes(response.status_code, response.headers.to_wsgi_list(), response.get_data())
+
+
+def environ_for(scope: Scope, body: Any) -> dict[str, Any]:
+    """The WSGI environ of an RSGI request (PEP 3333), its body read from ``body``.
+
+    Header names with ``_`` are dropped: ``X_Token`` and ``X-Token`` would both become
+    ``HTTP_X_TOKEN``, and a proxy that checks one might pass the other.
+    """
+    server, _, port = scope.server.rpartition(":")
+    client, _, client_port = scope.client.rpartition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        # WSGI strings are bytes read as Latin-1; RSGI gives the path decoded as UTF-8.
+        "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "QUERY_STRING": scope.query_string.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "SERVER_NAME": server,
+        "SERVER_PORT": port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+        "REMOTE_ADDR": client,
+        "REMOTE_PORT": client_port,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.input": body,
+        "wsgi.input_terminated": True,  # read to the end: the body may be chunked
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in scope.headers.items():
+        if "_" in name:
+            continue
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        text = value.encode("utf-8", "surrogateescape").decode("latin-1")
+        if key in environ:
+            environ[key] += ("; " if key == "HTTP_COOKIE" else ", ") + text
+        else:
+            environ[key] = text
+    return environ
+
+
+class _Body(io.RawIOBase):
+    """The request body for a WSGI thread: each chunk is awaited on the event loop."""
+
+    def __init__(self, exchange: _Exchange, chunks: Any) -> None:
+        self.exchange = exchange
+        self.chunks = chunks
+        self.left = b""
+        self.ended = False
+
+    def readable(self) -> bool:  # noqa: D102
+        return True
+
+    async def _next(self) -> bytes:
+        try:
+            chunk: bytes = await self.chunks.__anext__()
+        except StopAsyncIteration:
+            return b""
+        except Exception as exc:  # noqa: BLE001 - Granian's, when the client is gone
+            # An OSError is what werkzeug takes for a client that went away (400).
+            raise OSError(f"the request body could not be read: {exc}") from exc
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:  # noqa: D102
+        while not self.left and not self.ended:
+            self.left = self.exchange.call(self._next())
+            self.ended = not self.left
+        size = min(len(buffer), len(self.left))
+        buffer[:size] = self.left[:size]
+        self.left = self.left[size:]
+        return size
+
+
+class _Exchange:
+    """One request through the Flask app, in a thread: the body read and the answer sent
+    on the event loop, at the thread's call."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, proto: HTTPProtocol) -> None:
+        self.loop = loop
+        self.proto = proto
+        self.status: tuple[int, list[tuple[str, str]]] | None = None
+        self.sent = False
+
+    def call(self, step: Coroutine[Any, Any, T]) -> T:
+        """Run a step on the event loop and wait for it (from the thread)."""
+        return asyncio.run_coroutine_threadsafe(step, self.loop).result()
+
+    async def run(self, threads: ThreadPoolExecutor, app: WsgiApp, scope: Scope) -> None:
+        body = io.BufferedReader(_Body(self, self.proto.__aiter__()), 64 * 1024)
+        environ = environ_for(scope, body)
+        try:
+            await self.loop.run_in_executor(threads, self._serve, app, environ)
+        except Exception:
+            log.exception("the WSGI bridge failed on %s %s", scope.method, scope.path)
+            if not self.sent:
+                plain = [("Content-Type", "text/plain; charset=utf-8")]
+                self.proto.response_bytes(500, plain, b"internal error (logged on the server)\n")
+
+    def _start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        if exc_info is not None and self.sent:
+            raise exc_info[1].with_traceback(exc_info[2])
+        self.status = (int(status.split(" ", 1)[0]), list(headers))
+        return self._refuse_write
+
+    @staticmethod
+    def _refuse_write(data: bytes) -> None:
+        raise NotImplementedError("the app must return its body, not write() it")
+
+    def _serve(self, app: WsgiApp, environ: dict[str, Any]) -> None:
+        """In a thread: run the app; send a short answer whole, a long one as it comes."""
+        result = app(environ, self._start_response)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            parts = iter(result)
+            for chunk in parts:
+                if chunk:
+                    chunks.append(chunk)
+                    size += len(chunk)
+                if size > STREAM_AT:
+                    self._stream(chunks, parts)
+                    return
+            status, headers = self._started()
+            self.call(self._respond(status, headers, b"".join(chunks)))
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    def _started(self) -> tuple[int, list[tuple[str, str]]]:
+        if self.status is None:
+            raise RuntimeError("the app returned without calling start_response")
+        return self.status
+
+    async def _respond(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.sent = True
+        self.proto.response_bytes(status, headers, body)
+
+    async def _open(self, status: int, headers: list[tuple[str, str]]) -> Transport:
+        self.sent = True
+        return self.proto.response_stream(status, headers)
+
+    def _stream(self, first: list[bytes], rest: Iterable[bytes]) -> None:
+        """Send the answer as the app yields it; stop quietly when the client goes away."""
+        status, headers = self._started()
+        transport = self.call(self._open(status, headers))
+        send: Callable[[bytes], Awaitable[None]] = transport.send_bytes
+        try:
+            self.call(_await(send(b"".join(first))))
+            for chunk in rest:
+                if chunk:
+                    self.call(_await(send(chunk)))
+        except Exception as exc:  # noqa: BLE001 - Granian's, when the client is gone
+            log.info("the client went away during a streamed answer: %s", exc)
+
+
+async def _await(step: Awaitable[T]) -> T:
+    return await step

@@ -1,0 +1,280 @@
+"""The RSGI front of `mofkg serve` (api/front.py): the same answers as the WSGI app under
+werkzeug, bodies that stream both ways, and queries that time out while others go on."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import re
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.front import STREAM_AT
+from graphstore.assessment import assess_models, write_assessments
+from graphstore.bootstrap import initialise
+from graphstore.namespaces import DEFAULT_IDS
+from graphstore.settings import Settings
+from graphstore.store import Store
+from tests.server import Server, running_production_server, running_server
+
+TOKEN = "front-token"
+EX = "http://example.org/front/"
+OLMO = DEFAULT_IDS.model("OLMo-7B")
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        values = [v for k, v in self.headers if k.lower() == name.lower()]
+        return ", ".join(values) if values else None
+
+
+def raw(
+    url: str,
+    method: str,
+    target: str,
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes | Iterable[bytes] | None = None,
+    timeout: float = 30,
+) -> Answer:
+    """One request as written: headers may repeat; an iterable body is sent chunked."""
+    conn = http.client.HTTPConnection(urllib.parse.urlsplit(url).netloc, timeout=timeout)
+    try:
+        conn.putrequest(method, target, skip_accept_encoding=True)
+        chunked = body is not None and not isinstance(body, bytes)
+        for name, value in headers:
+            conn.putheader(name, value)
+        if isinstance(body, bytes):
+            conn.putheader("Content-Length", str(len(body)))
+        elif chunked:
+            conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        if isinstance(body, bytes):
+            conn.send(body)
+        elif body is not None:
+            for chunk in body:
+                conn.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            conn.send(b"0\r\n\r\n")
+        response = conn.getresponse()
+        return Answer(response.status, response.getheaders(), response.read())
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo catalogue, assessed, on disk."""
+    path = tmp_path_factory.mktemp("front")
+    store = Store(path)
+    initialise(store, Settings(), demo=True)
+    write_assessments(store, assess_models(store))
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def both(store_path: Path) -> Iterator[tuple[Server, Server]]:
+    """The app under werkzeug (WSGI) and under `mofkg serve`'s Granian (RSGI), one store."""
+    settings = Settings(store=store_path, update_token=TOKEN)
+    with running_server(settings, shared=True) as wsgi:
+        with running_production_server(store_path, MOFKG_UPDATE_TOKEN=TOKEN) as rsgi:
+            yield wsgi, rsgi
+
+
+ASK = urllib.parse.quote("ASK { ?s ?p ?o }")
+LOOKUP = urllib.parse.quote(f"SELECT ?p ?o WHERE {{ <{OLMO}> ?p ?o }}")
+COUNT = urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+FORM = "application/x-www-form-urlencoded"
+SAME = [  # (method, target, headers, body): answered alike by both servers
+    ("GET", "/", [("Accept", "text/html")], None),
+    ("GET", "/?page=2&rows=5", [], None),
+    ("GET", "/sparql", [("Accept", "text/turtle")], None),
+    ("GET", f"/sparql?query={LOOKUP}", [("Accept", "application/sparql-results+json")], None),
+    ("GET", f"/sparql?query={LOOKUP}", [("Accept", "text/csv")], None),
+    ("GET", f"/sparql?query={COUNT}", [("Accept", "application/sparql-results+xml")], None),
+    ("GET", f"/sparql?query={ASK}&format=tsv", [], None),
+    # Two Accept headers are one list: nothing fits the first, CSV fits the second.
+    ("GET", f"/sparql?query={LOOKUP}", [("Accept", "image/png"), ("Accept", "text/csv")], None),
+    ("GET", f"/sparql?query={ASK}", [("Accept", "image/png")], None),  # 406
+    ("GET", "/sparql?query=SELECT+*+%7B", [], None),  # 400, the parser's position
+    ("GET", f"/sparql?query={ASK}&query={ASK}", [], None),  # 400
+    ("POST", "/sparql", [("Content-Type", FORM)], f"query={COUNT}".encode()),
+    ("POST", "/sparql", [("Content-Type", "application/sparql-query")], b"ASK {}"),
+    (
+        "POST",
+        "/sparql",
+        [("Content-Type", "application/sparql-query"), ("Content-Encoding", "gzip")],
+        gzip.compress(b"ASK {}"),
+    ),
+    # A header named with "_" is dropped: Content_Type is no Content-Type (415).
+    ("POST", "/sparql", [("Content_Type", "application/sparql-query")], b"ASK {}"),
+    ("HEAD", f"/sparql?query={LOOKUP}", [], None),
+    ("HEAD", "/", [], None),
+    ("OPTIONS", "/sparql", [("Origin", "https://example.com")], None),
+    ("GET", "/id/model/OLMo-7B", [("Accept", "text/turtle")], None),  # 303
+    ("GET", "/doc/model/OLMo-7B.ttl", [], None),
+    ("GET", "/doc/model/OLMo-7B", [("Accept", "text/html")], None),
+    ("GET", "/id/model/caf%C3%A9%20au%20lait", [("Accept", "text/turtle")], None),  # 404
+    ("GET", "/api/v1/models?limit=3&page=1", [], None),
+    ("GET", "/api/v1/model/OLMo-7B", [], None),
+    ("GET", "/api/v1/models?limit=x", [], None),  # 400
+    ("GET", "/badge/OLMo-7B.svg", [], None),
+    ("GET", "/badge/OLMo-7B/class-III.svg", [], None),
+    ("GET", "/query", [], None),
+    ("GET", "/licence/Apache-2.0", [], None),
+    ("GET", "/static/style.css", [], None),
+    ("GET", "/store?default", [("Accept", "application/n-triples")], None),
+    ("PUT", "/store?default", [("Content-Type", "text/turtle")], b"<a:s> <a:p> <a:o> ."),  # 401
+    ("DELETE", "/store?graph=http://example.org/none", [("Authorization", "Bearer no")], None),
+    ("GET", "/nothing/here", [], None),
+    ("POST", "/", [], b"x"),  # 405
+]
+
+
+def _normalised(answer: Answer, url: str) -> tuple[int, str | None, bytes]:
+    """Status, Content-Type and body, the server's own address written as HOST and blank
+    node labels (fresh in each process) as _:b."""
+    host = urllib.parse.urlsplit(url).netloc.encode()
+    body = re.sub(rb"_:[A-Za-z0-9]+", b"_:b", answer.body.replace(host, b"HOST"))
+    return answer.status, answer.header("Content-Type"), body
+
+
+@pytest.mark.parametrize(("method", "target", "headers", "body"), SAME)
+def test_the_front_answers_as_the_wsgi_app(
+    both: tuple[Server, Server],
+    method: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    body: bytes | None,
+) -> None:
+    wsgi, rsgi = both
+    ours = raw(rsgi.url, method, target, headers, body)
+    theirs = raw(wsgi.url, method, target, headers, body)
+    assert _normalised(ours, rsgi.url) == _normalised(theirs, wsgi.url)
+    for name in ("Location", "Vary", "Access-Control-Allow-Origin", "WWW-Authenticate"):
+        assert ours.header(name) == theirs.header(name), name
+    allowed = [{m.strip() for m in (a.header("Allow") or "").split(",")} for a in (ours, theirs)]
+    assert allowed[0] == allowed[1]  # Flask lists them from a set
+    assert ours.header("Server") == "granian"
+    if method == "HEAD":
+        assert ours.body == b"" and ours.header("Content-Length") not in (None, "0")
+
+
+def test_a_chunked_upload_streams_in_and_a_long_answer_streams_out(
+    both: tuple[Server, Server],
+) -> None:
+    """A graph PUT in chunks (no Content-Length) arrives whole; read back, its N-Triples are
+    longer than STREAM_AT, so the front sends them as the app yields them."""
+    _, rsgi = both
+    graph = urllib.parse.quote(EX + "big", safe="")
+    lines = [f'<{EX}s{i}> <{EX}p> "value {i:06d} {"x" * 40}" .\n'.encode() for i in range(6000)]
+    chunks = [b"".join(lines[i : i + 500]) for i in range(0, len(lines), 500)]
+    auth = ("Authorization", f"Bearer {TOKEN}")
+    put = raw(
+        rsgi.url,
+        "PUT",
+        f"/store?graph={graph}",
+        [("Content-Type", "application/n-triples"), auth],
+        chunks,
+    )
+    assert put.status in (201, 204), put.body
+    try:
+        back = raw(rsgi.url, "GET", f"/store?graph={graph}", [("Accept", "application/n-triples")])
+        assert back.status == 200
+        assert len(back.body) > STREAM_AT
+        assert sorted(back.body.splitlines(keepends=True)) == sorted(lines)
+        # Clients that go away: one in the middle of the long answer, one in the middle of
+        # a chunked upload. Neither changes the graph, and the server goes on answering.
+        host, port = urllib.parse.urlsplit(rsgi.url).netloc.split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(f"GET /store?graph={graph} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            assert sock.recv(1000).startswith(b"HTTP/1.1 200")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            head = (
+                f"PUT /store?graph={graph} HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/n-triples\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+            )
+            sock.sendall(head.encode() + f"{len(lines[0]):x}\r\n".encode() + lines[0] + b"\r\n")
+        again = raw(rsgi.url, "GET", f"/store?graph={graph}", [("Accept", "application/n-triples")])
+        assert again.body == back.body
+    finally:
+        assert raw(rsgi.url, "DELETE", f"/store?graph={graph}", [auth]).status == 204
+
+
+@pytest.mark.parametrize("server", ["werkzeug", "mofkg serve"])
+def test_a_body_over_the_cap_is_413_whole_or_chunked(tmp_path: Path, server: str) -> None:
+    """N-Triples over the cap, whose first max_body bytes are whole lines: sent chunked
+    (without Content-Length), they were cut at the cap and the first lines stored."""
+    line = f"<{EX}s> <{EX}p> <{EX}o> .\n".encode()
+    body = line * 100
+    cap = len(line) * 60
+    auth = ("Authorization", f"Bearer {TOKEN}")
+    ntriples = ("Content-Type", "application/n-triples")
+    with _server(tmp_path, server, update_token=TOKEN, max_body=cap) as srv:
+        whole = raw(srv.url, "PUT", "/store?default", [ntriples, auth], body)
+        chunked = raw(srv.url, "PUT", "/store?default", [ntriples, auth], [body[:500], body[500:]])
+        assert (whole.status, chunked.status) == (413, 413), chunked.body
+        assert b"max_body" in chunked.body
+        empty = raw(srv.url, "GET", "/store?default", [("Accept", "application/n-triples")])
+        assert empty.status == 200 and empty.body == b""  # nothing was half-written
+        fits = raw(srv.url, "PUT", "/store?default", [ntriples, auth], [body[:cap]])
+        assert fits.status == 204  # a chunked body within the cap is taken
+        stored = raw(srv.url, "GET", "/store?default", [("Accept", "application/n-triples")])
+        assert stored.body == line  # the 60 lines are one triple
+
+
+@contextmanager
+def _server(path: Path, kind: str, **settings: Any) -> Iterator[Server]:
+    if kind == "werkzeug":
+        with running_server(Settings(store=path, **settings), shared=True) as srv:
+            yield srv
+    else:
+        env = {f"MOFKG_{name.upper()}": str(value) for name, value in settings.items()}
+        with running_production_server(path, **env) as srv:
+            yield srv
+
+
+def test_a_query_past_the_timeout_is_stopped_while_others_are_answered(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """Under `mofkg serve`'s own server: a query that overruns gets 504 at the timeout, and
+    meanwhile lookups, other queries and pages are answered; then its worker is replaced."""
+    env = {"MOFKG_QUERY_TIMEOUT": "3", "MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "2"}
+    with running_production_server(store_path, **env) as srv:
+        slow: list[Answer] = []
+        started = time.monotonic()
+        thread = threading.Thread(
+            target=lambda: slow.append(
+                raw(srv.url, "GET", "/sparql?query=" + urllib.parse.quote(SLOW))
+            )
+        )
+        thread.start()
+        time.sleep(0.5)
+        meanwhile = [
+            raw(srv.url, "GET", f"/sparql?query={LOOKUP}"),  # on the event loop
+            raw(srv.url, "GET", f"/sparql?query={COUNT}"),  # the other worker thread
+            raw(srv.url, "GET", "/doc/model/OLMo-7B.ttl"),  # Flask, in a thread
+        ]
+        answered = time.monotonic() - started
+        thread.join()
+        assert [a.status for a in meanwhile] == [200, 200, 200]
+        assert answered < 2.5, f"the other requests took until {answered:.1f} s"
+        assert slow[0].status == 504
+        assert b"ran longer than the 3 s timeout and was stopped" in slow[0].body
+        again = raw(srv.url, "GET", f"/sparql?query={COUNT}")
+        assert again.status == 200 and again.body == meanwhile[1].body
