@@ -31,6 +31,10 @@ from graphstore.terms import triples_to_graph
 OLMO = DEFAULT_IDS.model("OLMo-7B")
 OLMO_INSTRUCT = DEFAULT_IDS.model("OLMo-7B-Instruct")
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+NAMES = (
+    "SELECT ?name WHERE { ?m a <https://w3id.org/mofkg/ontology#Model> ; "
+    "<http://schema.org/name> ?name }"
+)
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +255,10 @@ def test_example_queries_answer_on_the_demo(demo_store: Store) -> None:
     }
     assert [str(r["name"]) for r in answers["lineage"]] == ["OLMo-7B-Instruct"]
     assert any(str(r["organisation"]) == "Meta" for r in answers["licences-by-organisation"])
-    assert answers["components"]
+    names = sorted(str(r["name"]) for r in demo_store.select(NAMES))
+    assert len(names) > 12
+    assert {str(r["name"]) for r in answers["components"]} == set(names[:12])
+    assert len(answers["components"]) > 12  # each model's components, not one row each
 
 
 def test_static_files_are_served(client: FlaskClient) -> None:
