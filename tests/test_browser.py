@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from api.app import close_app, create_app
 from graphstore.assessment import assess_models, write_assessments
 from graphstore.bootstrap import initialise
 from graphstore.namespaces import DEFAULT_IDS
 from graphstore.settings import Settings
 from graphstore.store import Store
+from tests.server import running_production_server
 
 pytestmark = pytest.mark.browser
 
@@ -46,25 +45,15 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The real app (SPARQL endpoint, pages, badges, API) on a free loopback port."""
-    from werkzeug.serving import make_server
-
-    folder = tmp_path_factory.mktemp("browser")
-    settings = Settings(store=folder / "store", workers=1, query_timeout=20)
-    store = Store(settings.store)
-    initialise(store, settings, demo=True)
+    """`mofkg serve`'s own server (Granian, api.front) over the assessed demo catalogue, on a
+    free loopback port: the pages, their scripts and /sparql as a user's browser gets them."""
+    folder = tmp_path_factory.mktemp("browser") / "store"
+    store = Store(folder)
+    initialise(store, Settings(), demo=True)
     write_assessments(store, assess_models(store))
-    store.flush()
-    app = create_app(settings, store=store)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        close_app(app)
+    store.close()
+    with running_production_server(folder, MOFKG_WORKERS="1", MOFKG_QUERY_TIMEOUT="20") as srv:
+        yield Site(srv.url)
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +177,10 @@ def test_query_page_shows_the_endpoint_error(site: Site, browser: Any) -> None:
 
 
 def test_site_is_served_from_a_real_endpoint(site: Site) -> None:
-    """The page's endpoint is the real one (not a stand-in): it answers a service description."""
+    """The page's endpoint is the real one (not a stand-in): it answers a service description,
+    from `mofkg serve`'s own server."""
     import urllib.request
 
     with urllib.request.urlopen(site.url + "/sparql") as response:  # noqa: S310 (loopback)
         assert "sparql-service-description" in response.read().decode()
+        assert response.headers["Server"] == "granian"
