@@ -53,7 +53,7 @@ def _classification(row: ModelRow) -> dict[str, Any] | None:
 def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
     """The MOT-shaped JSON of several models, in the order given."""
     store = state().store
-    graph = catalogue.release_graph(store, models)
+    triples = catalogue.release_triples(store, models)
     rows = {str(r.iri): r for r in catalogue.model_rows(store, models=models)}
     statuses = catalogue.component_statuses(store, models)
     types = mot_component_types()
@@ -61,7 +61,7 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
     fw = catalogue.framework()
     out = []
     for iri in models:
-        record = export_record(graph, URIRef(iri))
+        record = export_record(triples, URIRef(iri))
         record["framework"].setdefault("version", fw.key.removeprefix("mof-"))
         for component in record["release"]["components"]:
             ctype = types.get(component["name"])

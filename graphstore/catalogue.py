@@ -26,7 +26,7 @@ from .errors import NotFoundError
 from .namespaces import DQV, EARL, MOF, PREFIXES, SPDX, model_key
 from .requirements import Framework, OpennessClass, load_framework
 from .store import Store
-from .terms import to_rdflib
+from .terms import TripleIndex, to_rdflib
 
 #: How each component status reads on a page, and its short name (CSS class, JSON).
 STATUS_NAMES: dict[URIRef, str] = {
@@ -470,18 +470,20 @@ def model_iris(store: Store) -> list[str]:
     return sorted({str(s["m"].value) for s in _solutions(store, "SELECT ?m { ?m a mof:Model }")})
 
 
-def release_graph(store: Store, models: Sequence[str]) -> Graph:
+def release_triples(store: Store, models: Sequence[str]) -> TripleIndex:
     """The triples a MOT record of each model is written from: the model, its components,
     and its producer's name."""
     if not models:
-        return Graph()
+        return TripleIndex([])
     values = " ".join(f"<{m}>" for m in models)
-    return store.construct(
+    result = store.query(
         f"""CONSTRUCT {{ ?m ?p ?o . ?c ?cp ?co . ?org <{RDFS.label}> ?l }} WHERE {{
           VALUES ?m {{ {values} }}
           {{ ?m ?p ?o }} UNION {{ ?m mof:hasComponent ?c . ?c ?cp ?co }}
           UNION {{ ?m mof:producer ?org . ?org <{RDFS.label}> ?l }} }}"""
     )
+    assert isinstance(result, ox.QueryTriples)
+    return TripleIndex(result)
 
 
 def component_statuses(

@@ -10,6 +10,7 @@ rdflib.term.URIRef('http://example.org/a')
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -66,3 +67,42 @@ def triples_to_graph(triples: Iterable[ox.Triple | ox.Quad], graph: Graph | None
     for t in triples:
         out.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     return out
+
+
+class TripleLookup(Protocol):
+    """The two lookups a record is written with; an rdflib graph has them, and so has
+    :class:`TripleIndex`."""
+
+    def objects(self, subject: Node, predicate: Node) -> Iterable[Node]: ...  # noqa: D102
+
+    def __contains__(self, triple: tuple[Node, Node, Node]) -> bool: ...  # noqa: D105
+
+
+class TripleIndex:
+    """Triples as rdflib terms, indexed by subject and predicate (each triple once).
+
+    Built from pyoxigraph triples for reading only, it costs a few microseconds a triple
+    where an rdflib graph's ``add`` costs tens: a JSON API page of 200 models took 1.1 s
+    instead of 1.5-1.8 s at 10,000 models.
+
+    >>> index = TripleIndex([ox.Triple(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"),
+    ...                                ox.Literal("1"))] * 2)
+    >>> list(index.objects(URIRef("http://e/s"), URIRef("http://e/p")))
+    [rdflib.term.Literal('1')]
+    >>> (URIRef("http://e/s"), URIRef("http://e/p"), Literal("1")) in index
+    True
+    """
+
+    def __init__(self, triples: Iterable[ox.Triple | ox.Quad]) -> None:
+        self._objects: dict[tuple[Node, Node], set[Node]] = {}
+        for t in triples:
+            key = (to_rdflib(t.subject), to_rdflib(t.predicate))
+            self._objects.setdefault(key, set()).add(to_rdflib(t.object))
+
+    def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
+        """The objects of ``subject`` and ``predicate``, in no order."""
+        return iter(self._objects.get((subject, predicate), ()))
+
+    def __contains__(self, triple: tuple[Node, Node, Node]) -> bool:
+        subject, predicate, obj = triple
+        return obj in self._objects.get((subject, predicate), ())

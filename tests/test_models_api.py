@@ -164,3 +164,25 @@ def test_a_model_typed_in_two_graphs_is_listed_once() -> None:
     ids = [m["id"] for m in data["models"]]
     assert data["pager"]["total_items"] == 17
     assert ids.count("OLMo-7B") == 1 and ids == sorted(ids)
+
+
+def test_records_from_the_triple_index_are_those_from_an_rdflib_graph(
+    demo_store: Store,  # noqa: F811
+) -> None:
+    """The API writes records from a TripleIndex, the CLI (`mofkg export mot`) from an rdflib
+    graph of the same triples: every demo model's record is the same from both."""
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    from graphstore import catalogue
+    from graphstore.importers.mot_rdf import export_record
+    from graphstore.terms import triples_to_graph
+
+    models = catalogue.model_iris(demo_store)
+    index = catalogue.release_triples(demo_store, models)
+    every = demo_store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")  # a superset
+    assert isinstance(every, ox.QueryTriples)
+    graph = triples_to_graph(every)
+    assert len(models) == 17
+    for iri in models:
+        assert export_record(index, URIRef(iri)) == export_record(graph, URIRef(iri)), iri

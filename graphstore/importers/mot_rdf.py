@@ -55,6 +55,7 @@ from graphstore.errors import MofkgError, NotFoundError
 from graphstore.licences import suggest_spdx_id
 from graphstore.namespaces import DCT, DEFAULT_IDS, MOF, SCHEMA, SPDX_LICENCE, Ids
 from graphstore.resources import ontology_path
+from graphstore.terms import TripleLookup
 
 FRAMEWORK_NAME = "Model Openness Framework"
 
@@ -316,7 +317,7 @@ def record_to_graph(
 # -- export --------------------------------------------------------------------------------
 
 
-def _one(graph: Graph, subject: Node, prop: URIRef) -> Node | None:
+def _one(graph: TripleLookup, subject: Node, prop: URIRef) -> Node | None:
     values = sorted(graph.objects(subject, prop), key=str)
     return values[0] if values else None
 
@@ -334,8 +335,9 @@ def _put(target: dict[str, Any], key: str, value: Node | str | None) -> None:
         target[key] = str(value)
 
 
-def export_record(graph: Graph, model: URIRef) -> dict[str, Any]:
-    """The MOT record of one model, from a graph holding its triples (any union of graphs)."""
+def export_record(graph: TripleLookup, model: URIRef) -> dict[str, Any]:
+    """The MOT record of one model, from a graph holding its triples (any union of graphs):
+    an rdflib graph or a :class:`graphstore.terms.TripleIndex`."""
     name = _one(graph, model, SCHEMA.name)
     if name is None:
         raise NotFoundError(f"no model <{model}> with a schema:name in this graph")
@@ -366,7 +368,7 @@ def export_record(graph: Graph, model: URIRef) -> dict[str, Any]:
     return {"framework": framework, "release": release}
 
 
-def _components(graph: Graph, model: URIRef) -> list[Node]:
+def _components(graph: TripleLookup, model: URIRef) -> list[Node]:
     order = list(mot_component_types().values())
 
     def key(c: Node) -> tuple[int, int, str]:
@@ -378,7 +380,7 @@ def _components(graph: Graph, model: URIRef) -> list[Node]:
     return sorted(graph.objects(model, MOF.hasComponent), key=key)
 
 
-def _export_component(graph: Graph, c: Node) -> dict[str, Any]:
+def _export_component(graph: TripleLookup, c: Node) -> dict[str, Any]:
     ctype = _one(graph, c, MOF.componentType)
     names = {iri: name for name, iri in mot_component_types().items()}
     if not isinstance(ctype, URIRef) or ctype not in names:
