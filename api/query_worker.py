@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -118,7 +119,7 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
         return QueryOutcome(error_kind="NotAcceptableError", error=str(exc))
     except SyntaxError as exc:
         return QueryOutcome(error_kind="QueryError", error=f"malformed query: {exc.msg or exc}")
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:  # RuntimeError: an unknown function
         return QueryOutcome(error_kind="QueryError", error=f"query failed: {exc}")
 
 
@@ -198,6 +199,8 @@ def _prefixes_for(name: str) -> dict[str, str] | None:
 
 
 _HEADER = struct.Struct(">I")
+#: Threads in which event loops wait for a busy pool's next idle slot (rarely more than one).
+_SLOT_WAITERS = ThreadPoolExecutor(8, thread_name_prefix="mofkg-slot-wait")
 
 
 def send_frame(sock: socket.socket, payload: bytes) -> None:
@@ -295,7 +298,7 @@ async def recv_frame_async(sock: socket.socket, *, deadline: float) -> bytes:
 
     fd = sock.fileno()
     loop.add_reader(fd, readable)
-    timer = loop.call_at(deadline, late)  # the loop's clock is time.monotonic()
+    timer = loop.call_later(max(deadline - time.monotonic(), 0), late)
     try:
         return await done
     finally:
@@ -379,7 +382,8 @@ class _Process:
     popen: subprocess.Popen[bytes]
     conns: list[socket.socket]
     dead: bool = False
-    killed_for_timeout: bool = False
+    #: Killed by the pool (a timeout, a cancelled run): its other jobs are sent again.
+    stopped: bool = False
 
 
 @dataclass(eq=False)
@@ -508,16 +512,15 @@ class QueryPool:
     async def run_async(self, job: QueryJob) -> QueryOutcome:
         """:meth:`run` on the running event loop, which watches the worker's socket.
 
-        Waiting for a slot when none is idle happens in a thread. A cancelled run (its
-        client gone) replaces the worker: the answer would otherwise come later on the
-        slot's socket and be read as the next job's.
+        Waiting for a slot when none is idle happens in a thread. A run cancelled while its
+        worker answers (at shutdown, or by a caller's own time limit: Granian does not
+        cancel a request whose client went away) replaces the worker, whose answer would
+        otherwise come later on the slot's socket and be read as the next job's; the other
+        jobs of that worker are sent again.
         """
         deadline = time.monotonic() + self.timeout
         while True:
-            try:
-                slot = self._idle.get_nowait()
-            except queue.Empty:
-                slot = await asyncio.get_running_loop().run_in_executor(None, self._take, deadline)
+            slot = await self._take_async(deadline)
             if slot.process.dead:
                 slot.conn.close()
                 continue
@@ -531,11 +534,29 @@ class QueryPool:
                 self._failed(slot, exc, deadline)
                 continue
             except asyncio.CancelledError:
-                self._replace(slot.process, for_timeout=False)
+                self._replace(slot.process, stopped=True)
                 slot.conn.close()
                 raise
             self._idle.put(slot)
             return outcome
+
+    async def _take_async(self, deadline: float) -> _Slot:
+        """An idle slot; when there is none, one waited for in a thread (:meth:`_take`)."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        waiting = _SLOT_WAITERS.submit(self._take, deadline)
+        try:
+            return await asyncio.wrap_future(waiting)
+        except asyncio.CancelledError:
+            # The thread may still take a slot after the cancel: it goes back to the idle.
+            waiting.add_done_callback(self._give_back)
+            raise
+
+    def _give_back(self, waiting: Future[_Slot]) -> None:
+        if not waiting.cancelled() and waiting.exception() is None:
+            self._idle.put(waiting.result())
 
     def _send(self, slot: _Slot, job: QueryJob, deadline: float) -> None:
         """Send a job; it waits only while the worker reads it (the socket's buffer is full)."""
@@ -549,14 +570,18 @@ class QueryPool:
         """
         slot.conn.close()
         if isinstance(exc, TimeoutError):
-            self._replace(slot.process, for_timeout=True)
+            self._replace(slot.process, stopped=True)
             raise QueryTimeoutError(
                 f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
             ) from None
-        if slot.process.killed_for_timeout and time.monotonic() < deadline:
-            return  # another query's timeout killed the worker: run this one again
+        if slot.process.stopped:  # the pool killed the worker for another job
+            if time.monotonic() < deadline:
+                return  # run this one again
+            raise QueryTimeoutError(
+                f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
+            )
         log.error("query worker %s died: %s", slot.process.popen.pid, exc)
-        self._replace(slot.process, for_timeout=False)
+        self._replace(slot.process, stopped=False)
         raise QueryError("the query worker died while running the query") from exc
 
     def _take(self, deadline: float) -> _Slot:
@@ -572,12 +597,12 @@ class QueryPool:
                 return slot
             slot.conn.close()
 
-    def _replace(self, process: _Process, *, for_timeout: bool) -> None:
+    def _replace(self, process: _Process, *, stopped: bool) -> None:
         """Kill a worker (once, whoever asks first) and start another in its place."""
         with self._lock:
             if process.dead:
                 return
-            process.killed_for_timeout = for_timeout
+            process.stopped = stopped
             process.dead = True
             self._processes.pop(process.popen.pid, None)
             closed = self._closed

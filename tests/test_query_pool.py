@@ -11,7 +11,7 @@ import pytest
 
 from api.errors import BusyError
 from api.query_worker import QueryJob, QueryOutcome, QueryPool
-from graphstore.errors import QueryTimeoutError
+from graphstore.errors import QueryError, QueryTimeoutError
 from graphstore.store import Store
 
 EX = "http://example.org/"
@@ -168,3 +168,52 @@ def test_run_async_waits_for_a_busy_slot_then_answers(tmp_path: Path) -> None:
         assert [o.body for o in asyncio.run(main())] == [b'{"head":{},"boolean":true}'] * 3
     finally:
         pool.close()
+
+
+def test_cancelling_a_run_sends_its_neighbours_again(pool: QueryPool) -> None:
+    """Cancelling one run kills its worker; the other job that worker was running is sent
+    again to the new one and answered, not failed as if the worker had died."""
+
+    async def main() -> QueryOutcome:
+        first = asyncio.ensure_future(pool.run_async(QueryJob(MEDIUM)))
+        other = asyncio.ensure_future(pool.run_async(QueryJob(MEDIUM)))
+        await asyncio.sleep(0.2)
+        first.cancel()
+        return await other
+
+    assert b"5130000" in asyncio.run(main()).body
+
+
+def test_a_run_cancelled_while_waiting_for_a_slot_gives_it_back(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))
+    store.load(lines.encode(), graph=EX + "g", format="turtle")
+    store.close()
+    pool = QueryPool(tmp_path, size=1, timeout=TIMEOUT, threads=1)
+    try:
+
+        async def main() -> float:
+            busy = asyncio.ensure_future(pool.run_async(QueryJob(MEDIUM)))
+            await asyncio.sleep(0.1)
+            waiting = asyncio.ensure_future(pool.run_async(QueryJob("ASK {}")))
+            await asyncio.sleep(0.1)
+            waiting.cancel()
+            await busy
+            started = time.monotonic()
+            await pool.run_async(QueryJob("ASK {}"))
+            return time.monotonic() - started
+
+        assert asyncio.run(main()) < 1  # the slot came back: no wait for the timeout
+    finally:
+        pool.close()
+
+
+def test_an_unknown_function_is_an_error_not_a_stuck_worker(pool: QueryPool) -> None:
+    before = set(pool._processes)
+    started = time.monotonic()
+    query = "SELECT * { ?s ?p ?o FILTER(<http://www.w3.org/2001/XMLSchema#foo>(?o)) }"
+    outcome = pool.run(QueryJob(query))
+    assert time.monotonic() - started < TIMEOUT / 2
+    with pytest.raises(QueryError, match="custom function"):
+        outcome.raise_error()
+    assert set(pool._processes) == before  # the worker goes on
