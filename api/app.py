@@ -9,7 +9,7 @@ origin (CORS, without credentials); errors are answered by :mod:`api.errors`.
 from __future__ import annotations
 
 import atexit
-import tempfile
+import io
 from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
 from typing import Any
@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote
 
 from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wsgi import ClosingIterator, get_current_url
+from werkzeug.wsgi import get_current_url
 
 from graphstore.errors import SettingsError
 from graphstore.generation import StoreGeneration
@@ -77,40 +77,48 @@ def _base_url(scheme: str, host: str | None, server: str, port: str, root: str) 
     return get_current_url(environ, strip_querystring=True)
 
 
-class BodyWithoutLength:
-    """WSGI middleware: a body sent without ``Content-Length`` (chunked) is read first, and
-    answered 413 when it is longer than ``max_body``.
+class BodyCap:
+    """WSGI middleware: a request body is read at most ``max_body`` bytes far; the next
+    byte raises 413 (``RequestEntityTooLarge``), whatever the framing.
 
-    Werkzeug reads such a body up to the cap and stops there without a word, so a chunked
-    upload over the cap reached the views cut short: Turtle cut mid-statement was a parse
-    error (400), and N-Triples cut at a line end was stored in part. Read here into a spooled
-    file (memory up to 1 MiB, then disk), the body reaches the app with its length known.
+    Werkzeug refuses a ``Content-Length`` over the cap before reading, but reads a body sent
+    without one (chunked) up to the cap and stops there without a word: a chunked upload
+    over the cap reached the views cut short, Turtle as a parse error (400) and N-Triples
+    cut at a line end stored in part. So werkzeug's cap is set one byte higher
+    (``MAX_CONTENT_LENGTH``) and this stream, under werkzeug's, raises on that byte. The
+    body is read only when a view reads it, after its checks (a write without the token is
+    403 whatever it sends).
     """
-
-    SPOOL = 1024 * 1024
 
     def __init__(self, inner: WsgiApp, max_body: int) -> None:
         self.inner = inner
         self.max_body = max_body
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated"):
-            return self.inner(environ, start_response)
-        body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL)
-        stream = environ["wsgi.input"]
-        size = 0
-        while chunk := stream.read(64 * 1024):
-            size += len(chunk)
-            if size > self.max_body:
-                body.close()
-                error = RequestEntityTooLarge(
-                    f"the request body is longer than {self.max_body} bytes (setting max_body)"
-                )
-                return _cors(error_response(error))(environ, start_response)
-            body.write(chunk)
-        body.seek(0)
-        environ = {**environ, "wsgi.input": body, "CONTENT_LENGTH": str(size)}
-        return ClosingIterator(self.inner(environ, start_response), body.close)
+        environ["wsgi.input"] = _CappedInput(environ["wsgi.input"], self.max_body)
+        return self.inner(environ, start_response)
+
+
+class _CappedInput(io.RawIOBase):
+    """A request body that raises 413 when more than ``cap`` bytes are read from it."""
+
+    def __init__(self, stream: Any, cap: int) -> None:
+        self.stream = stream
+        self.cap = cap
+        self.seen = 0
+
+    def readable(self) -> bool:  # noqa: D102
+        return True
+
+    def readinto(self, buffer: Any) -> int:  # noqa: D102
+        data = self.stream.read(len(buffer))
+        self.seen += len(data)
+        if self.seen > self.cap:
+            raise RequestEntityTooLarge(
+                f"the request body is longer than {self.cap} bytes (setting max_body)"
+            )
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def only_query(text: str) -> str | None:
@@ -216,7 +224,7 @@ def create_app(
             "give Store(path)"
         )
     app = Flask("api")
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body + 1  # BodyCap raises on that byte
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
     # One worker process whose threads share its open of the store (and RocksDB's caches).
     workers = settings.workers
@@ -229,7 +237,7 @@ def create_app(
     app.before_request(state.refresh)
     app.after_request(_cors)
     register_error_handlers(app)
-    inner = BodyWithoutLength(app.wsgi_app, settings.max_body)
+    inner = BodyCap(app.wsgi_app, settings.max_body)
     app.wsgi_app = QueryFastPath(app, inner)  # type: ignore[method-assign]
     return app
 

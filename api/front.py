@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
@@ -86,10 +87,14 @@ class Front:
         self.wsgi: WsgiApp = app.wsgi_app
         self.state: Endpoint = app.extensions[EXTENSION]
         self.threads = ThreadPoolExecutor(threads, thread_name_prefix="mofkg-request")
+        # Reopening the store after a write has a thread of its own: with every request
+        # thread busy (slow uploads, queries waiting on workers) lookups would wait too.
+        self.reopener = ThreadPoolExecutor(1, thread_name_prefix="mofkg-reopen")
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Granian stops the process: stop the threads and the query worker."""
         self.threads.shutdown(wait=False, cancel_futures=True)
+        self.reopener.shutdown(wait=False, cancel_futures=True)
         close_app(self.app)
 
     async def __rsgi__(self, scope: Scope, proto: HTTPProtocol) -> None:
@@ -110,7 +115,7 @@ class Front:
         headers = scope.headers.items()
         try:
             if state.shared is not None and state.shared.current() != state.seen:
-                await loop.run_in_executor(self.threads, state.refresh)  # reopens: ~10 ms
+                await loop.run_in_executor(self.reopener, state.refresh)  # reopens: ~10 ms
             server, _, port = scope.server.rpartition(":")
             base = _base_url(scope.scheme, _header(headers, "host"), server, port, "")
             job = sparql.query_job(state, query, accept=_header(headers, "accept"), base_iri=base)
@@ -164,7 +169,6 @@ def environ_for(scope: Scope, body: Any) -> dict[str, Any]:
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.scheme,
         "wsgi.input": body,
-        "wsgi.input_terminated": True,  # read to the end: the body may be chunked
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,
@@ -181,6 +185,10 @@ def environ_for(scope: Scope, body: Any) -> dict[str, Any]:
             environ[key] += ("; " if key == "HTTP_COOKIE" else ", ") + text
         else:
             environ[key] = text
+    if "CONTENT_LENGTH" not in environ:
+        # A chunked body is read to its end. With a Content-Length, werkzeug reads that
+        # many bytes and answers 400 when the body ends before them (the client went away).
+        environ["wsgi.input_terminated"] = True
     return environ
 
 
@@ -190,17 +198,17 @@ class _Body(io.RawIOBase):
     def __init__(self, exchange: _Exchange, chunks: Any) -> None:
         self.exchange = exchange
         self.chunks = chunks
-        self.left = b""
+        self.left = memoryview(b"")
         self.ended = False
 
     def readable(self) -> bool:  # noqa: D102
         return True
 
-    async def _next(self) -> bytes:
+    async def _next(self) -> bytes | None:
         try:
             chunk: bytes = await self.chunks.__anext__()
         except StopAsyncIteration:
-            return b""
+            return None
         except Exception as exc:  # noqa: BLE001 - Granian's, when the client is gone
             # An OSError is what werkzeug takes for a client that went away (400).
             raise OSError(f"the request body could not be read: {exc}") from exc
@@ -208,8 +216,9 @@ class _Body(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:  # noqa: D102
         while not self.left and not self.ended:
-            self.left = self.exchange.call(self._next())
-            self.ended = not self.left
+            chunk = self.exchange.call(self._next())
+            self.ended = chunk is None
+            self.left = memoryview(chunk or b"")
         size = min(len(buffer), len(self.left))
         buffer[:size] = self.left[:size]
         self.left = self.left[size:]
@@ -225,6 +234,7 @@ class _Exchange:
         self.proto = proto
         self.status: tuple[int, list[tuple[str, str]]] | None = None
         self.sent = False
+        self.written: list[bytes] = []  # by the app's write(), before its body
 
     def call(self, step: Coroutine[Any, Any, T]) -> T:
         """Run a step on the event loop and wait for it (from the thread)."""
@@ -237,9 +247,13 @@ class _Exchange:
             await self.loop.run_in_executor(threads, self._serve, app, environ)
         except Exception:
             log.exception("the WSGI bridge failed on %s %s", scope.method, scope.path)
-            if not self.sent:
-                plain = [("Content-Type", "text/plain; charset=utf-8")]
-                self.proto.response_bytes(500, plain, b"internal error (logged on the server)\n")
+            if self.sent:
+                # The answer has begun. With a Content-Length (every answer of the app has
+                # one) the client sees it end early; a body without one would end as if
+                # whole, since RSGI has no way to abort a chunked answer.
+                return
+            plain = [("Content-Type", "text/plain; charset=utf-8")]
+            self.proto.response_bytes(500, plain, b"internal error (logged on the server)\n")
 
     def _start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -247,18 +261,14 @@ class _Exchange:
         if exc_info is not None and self.sent:
             raise exc_info[1].with_traceback(exc_info[2])
         self.status = (int(status.split(" ", 1)[0]), list(headers))
-        return self._refuse_write
-
-    @staticmethod
-    def _refuse_write(data: bytes) -> None:
-        raise NotImplementedError("the app must return its body, not write() it")
+        return self.written.append  # PEP 3333's write(): sent before the returned body
 
     def _serve(self, app: WsgiApp, environ: dict[str, Any]) -> None:
         """In a thread: run the app; send a short answer whole, a long one as it comes."""
         result = app(environ, self._start_response)
         try:
-            chunks: list[bytes] = []
-            size = 0
+            chunks: list[bytes] = self.written
+            size = sum(len(c) for c in chunks)
             parts = iter(result)
             for chunk in parts:
                 if chunk:
@@ -287,19 +297,24 @@ class _Exchange:
         self.sent = True
         return self.proto.response_stream(status, headers)
 
-    def _stream(self, first: list[bytes], rest: Iterable[bytes]) -> None:
-        """Send the answer as the app yields it; stop quietly when the client goes away."""
+    def _stream(self, first: list[bytes], rest: Iterator[bytes]) -> None:
+        """Send the answer as the app yields it; stop quietly when the client goes away.
+
+        An error of the app's in the middle is raised (and logged by :meth:`run`); the
+        client sees the answer end early.
+        """
         status, headers = self._started()
         transport = self.call(self._open(status, headers))
-        send: Callable[[bytes], Awaitable[None]] = transport.send_bytes
-        try:
-            self.call(_await(send(b"".join(first))))
-            for chunk in rest:
-                if chunk:
-                    self.call(_await(send(chunk)))
-        except Exception as exc:  # noqa: BLE001 - Granian's, when the client is gone
-            log.info("the client went away during a streamed answer: %s", exc)
+        for chunk in itertools.chain([b"".join(first)], rest):
+            if not chunk:
+                continue
+            try:
+                self.call(_send_bytes(transport, chunk))
+            except Exception as exc:  # noqa: BLE001 - Granian's, when the client is gone
+                log.info("the client went away during a streamed answer: %s", exc)
+                return
 
 
-async def _await(step: Awaitable[T]) -> T:
-    return await step
+async def _send_bytes(transport: Transport, data: bytes) -> None:
+    """Send a part of a streamed answer (on the event loop, as RSGI objects must be used)."""
+    await transport.send_bytes(data)

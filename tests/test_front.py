@@ -7,6 +7,8 @@ import gzip
 import http.client
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -24,7 +26,14 @@ from graphstore.bootstrap import initialise
 from graphstore.namespaces import DEFAULT_IDS
 from graphstore.settings import Settings
 from graphstore.store import Store
-from tests.server import Server, running_production_server, running_server
+from tests.server import (
+    REPO,
+    Server,
+    free_port,
+    running_production_server,
+    running_server,
+    wait_until_up,
+)
 
 TOKEN = "front-token"
 EX = "http://example.org/front/"
@@ -232,6 +241,8 @@ def test_a_body_over_the_cap_is_413_whole_or_chunked(tmp_path: Path, server: str
         assert b"max_body" in chunked.body
         empty = raw(srv.url, "GET", "/store?default", [("Accept", "application/n-triples")])
         assert empty.status == 200 and empty.body == b""  # nothing was half-written
+        anonymous = raw(srv.url, "PUT", "/store?default", [ntriples], [body[:500], body[500:]])
+        assert anonymous.status == 401  # checked before the body is read, as with a length
         fits = raw(srv.url, "PUT", "/store?default", [ntriples, auth], [body[:cap]])
         assert fits.status == 204  # a chunked body within the cap is taken
         stored = raw(srv.url, "GET", "/store?default", [("Accept", "application/n-triples")])
@@ -278,3 +289,110 @@ def test_a_query_past_the_timeout_is_stopped_while_others_are_answered(
         assert b"ran longer than the 3 s timeout and was stopped" in slow[0].body
         again = raw(srv.url, "GET", f"/sparql?query={COUNT}")
         assert again.status == 200 and again.body == meanwhile[1].body
+
+
+@pytest.fixture(scope="module")
+def bridge() -> Iterator[str]:
+    """tests/bridge_apps.py under Granian's RSGI interface, on a free loopback port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "rsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "error",
+            "tests.bridge_apps:front",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/write", process=process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_bridge_sends_what_the_app_writes_before_its_body(bridge: str) -> None:
+    assert raw(bridge, "GET", "/write").body == b"written returned"
+
+
+def test_the_bridge_streams_a_long_body_over_empty_chunks(bridge: str) -> None:
+    answer = raw(bridge, "GET", "/gaps")
+    assert answer.status == 200 and answer.body == b"x" * (STREAM_AT // 4 * 8)
+
+
+def test_an_app_failing_midway_ends_the_answer_short(bridge: str) -> None:
+    """The first parts were sent (the answer has begun): the client sees it end before its
+    Content-Length, not a whole answer. (Every answer of the app has a Content-Length.)"""
+    with pytest.raises(http.client.IncompleteRead):
+        raw(bridge, "GET", "/broken")
+    assert raw(bridge, "GET", "/write").status == 200  # and the server goes on
+
+
+def _hanging_upload(url: str, target: str, length: int) -> socket.socket:
+    """A PUT that announces ``length`` bytes, sends a few, and then waits."""
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    head = (
+        f"PUT {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+        f"Content-Type: application/n-triples\r\nContent-Length: {length}\r\n\r\n"
+    )
+    sock.sendall(head.encode() + f"<{EX}s> <{EX}p> <{EX}o> .\n".encode())
+    return sock
+
+
+def test_lookups_see_a_write_while_every_request_thread_is_busy(tmp_path: Path) -> None:
+    """After another process writes, the server reopens the store before its next lookup;
+    with both request threads held by uploads that never end, that must not wait for one."""
+    store = tmp_path / "store"
+    env = {"MOFKG_UPDATE_TOKEN": TOKEN, "MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "2"}
+    settings = Settings(store=store, update_token=TOKEN)
+    ask = "/sparql?query=" + urllib.parse.quote(f"ASK {{ <{EX}new> ?p ?o }}")
+    with running_production_server(store, **env) as srv:
+        assert raw(srv.url, "GET", ask).body == b'{"head":{},"boolean":false}'
+        held = [_hanging_upload(srv.url, f"/store?graph={EX}held{i}", 100_000) for i in range(2)]
+        try:
+            time.sleep(0.5)  # both threads are now reading a body that does not come
+            with running_server(settings, shared=True) as other:
+                auth = ("Authorization", f"Bearer {TOKEN}")
+                triple = f'<{EX}new> <{EX}p> "1" .'.encode()
+                ntriples = ("Content-Type", "application/n-triples")
+                put = raw(other.url, "PUT", f"/store?graph={EX}g", [ntriples, auth], triple)
+                assert put.status == 201
+            started = time.monotonic()
+            seen = raw(srv.url, "GET", ask, timeout=5)
+            assert seen.body == b'{"head":{},"boolean":true}'
+            assert time.monotonic() - started < 2
+        finally:
+            for sock in held:
+                sock.close()
+
+
+def test_a_body_shorter_than_its_content_length_is_not_stored(both: tuple[Server, Server]) -> None:
+    """The client announces 10,000 bytes, sends 50 lines and goes away: nothing is written
+    (werkzeug reads to the Content-Length and finds the body cut short)."""
+    _, rsgi = both
+    graph = f"{EX}cut"
+    sock = _hanging_upload(rsgi.url, f"/store?graph={urllib.parse.quote(graph)}", 10_000)
+    lines = "".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n' for i in range(50))
+    sock.sendall(lines.encode())
+    sock.shutdown(socket.SHUT_WR)
+    try:
+        sock.recv(1000)  # whatever the answer, if any
+    except OSError:
+        pass
+    sock.close()
+    time.sleep(0.5)
+    target = f"/store?graph={urllib.parse.quote(graph)}"
+    assert raw(rsgi.url, "GET", target).status == 404

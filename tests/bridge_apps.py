@@ -1,0 +1,50 @@
+"""Small WSGI apps behind api.front's WSGI bridge, for Granian to serve in tests
+(``granian --interface rsgi tests.bridge_apps:front``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from api.front import STREAM_AT, _Exchange
+
+StartResponse = Callable[..., Any]
+
+
+def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes]:
+    """``/write``: a body partly written with write(); ``/gaps``: a long body with empty
+    chunks between its parts; ``/broken``: a long body, its length given, whose generator
+    fails midway."""
+    path = environ["PATH_INFO"]
+    headers = [("Content-Type", "text/plain")]
+    if path == "/broken":
+        headers.append(("Content-Length", str(STREAM_AT // 4 * 8)))
+    write = start_response("200 OK", headers)
+    if path == "/write":
+        write(b"written ")
+        return iter([b"", b"returned"])
+    part = b"x" * (STREAM_AT // 4)
+
+    def parts() -> Iterator[bytes]:
+        for i in range(8):
+            yield b""
+            yield part
+            if path == "/broken" and i == 5:
+                raise RuntimeError("the app failed midway")
+
+    return parts()
+
+
+class Front:
+    """An RSGI app that sends every request through the bridge."""
+
+    def __init__(self) -> None:
+        self.threads = ThreadPoolExecutor(2)
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:  # noqa: D105
+        await _Exchange(asyncio.get_running_loop(), proto).run(self.threads, wsgi, scope)
+
+
+front = Front()
