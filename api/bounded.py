@@ -260,17 +260,28 @@ def run_inline(store: ox.Store, job: QueryJob) -> QueryOutcome | None:
         return None
     rows = min(job.max_rows, INLINE_ROWS)
     direct = run_direct(store, job, shape, rows)
-    if direct is not None:
-        return direct
+    if direct.outcome is not None:
+        return direct.outcome
+    if direct.full and job.max_rows > rows:
+        return None  # it has INLINE_ROWS rows at least: a worker answers it in full
     outcome = run_job(store, job if rows == job.max_rows else replace(job, max_rows=rows))
     if outcome.truncated and job.max_rows > rows:
         return None
     return outcome
 
 
-def run_direct(store: ox.Store, job: QueryJob, shape: Shape, rows: int) -> QueryOutcome | None:
+@dataclass(frozen=True)
+class Direct:
+    """What :func:`run_direct` found: the answer, or ``None`` and whether it has ``rows``
+    rows (``full``: the limit cut it, or CSV's lines could not tell)."""
+
+    outcome: QueryOutcome | None
+    full: bool = False
+
+
+def run_direct(store: ox.Store, job: QueryJob, shape: Shape, rows: int) -> Direct:
     """The answer serialised by Oxigraph straight into the asked format, when it is surely
-    whole; ``None`` when :func:`api.query_worker.run_job`'s capped path must decide.
+    whole; no answer when :func:`api.query_worker.run_job`'s capped path must decide.
 
     The worker's path writes SPARQL TSV through Python to count rows, then converts it: for
     a lookup that is a third of the CPU, and it holds the GIL throughout. Here the query
@@ -280,28 +291,37 @@ def run_direct(store: ox.Store, job: QueryJob, shape: Shape, rows: int) -> Query
     show the added limit), the capped path runs instead.
     """
     if job.result_format not in _DIRECT or not shape.plain:
-        return None
+        return Direct(None)
     if shape.limit is None:
         text = f"{job.query}\nLIMIT {rows}"  # a new line ends a trailing comment
     elif shape.limit <= rows:
         text = job.query  # its own limit cuts it first: the cap cannot
     else:
-        return None
+        return Direct(None)
     rfmt = result_format_by_name(job.result_format)
     try:
         result = store.query(
             text, prefixes=PREFIXES, base_iri=job.base_iri, use_default_graph_as_union=True
         )
         if not isinstance(result, ox.QuerySolutions):
-            return None  # ASK: the capped path answers it without a count anyway
+            return Direct(None)  # ASK: the capped path answers it without a count anyway
         body = result.serialize(format=rfmt.oxigraph) or b""
     except (SyntaxError, ValueError, OSError):
-        return None
+        return Direct(None)
     if shape.limit is not None and shape.limit <= rows:
-        return QueryOutcome(body, rfmt.media_type)
-    if not fewer_rows(body, job.result_format, shape.bound, rows):
-        return None
-    return QueryOutcome(body, rfmt.media_type)
+        return Direct(QueryOutcome(body, rfmt.media_type))
+    if fewer_rows(body, job.result_format, shape.bound, rows):
+        return Direct(QueryOutcome(body, rfmt.media_type))
+    if job.result_format == "json" and _json_rows(body) < rows:
+        return Direct(QueryOutcome(body, rfmt.media_type))  # long values: counted (~1 ms)
+    return Direct(None, full=True)
+
+
+def _json_rows(body: bytes) -> int:
+    """The solutions of a SPARQL JSON answer, counted by parsing it back."""
+    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    assert isinstance(parsed, ox.QuerySolutions)
+    return sum(1 for _ in parsed)
 
 
 #: The shortest SPARQL JSON binding of a variable: the name's quotes and colon, and this.

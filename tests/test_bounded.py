@@ -285,8 +285,11 @@ def test_the_direct_answer_is_the_capped_one(
     job = QueryJob(query, result_format=fmt, max_rows=2 * BIG, base_iri=server.sparql)
     shape = bounded_shape(query)
     assert shape is not None
-    answer = run_direct(state.store.oxigraph, job, shape, INLINE_ROWS)
+    found = run_direct(state.store.oxigraph, job, shape, INLINE_ROWS)
+    answer = found.outcome
     assert (answer is not None) == (direct and fmt != "xml")
+    # 1,500 rows and no LIMIT of its own: the limit was reached, a worker will answer
+    assert found.full == (query.endswith(f"<{EX}p> ?o }}") and fmt != "xml")
     if answer is not None:
         capped = run_job(state.store.oxigraph, job)
         assert (answer.body, answer.media_type) == (capped.body, capped.media_type)
@@ -333,3 +336,22 @@ def test_the_row_bound_holds_for_the_shortest_rows(fmt: str) -> None:
             assert not fewer_rows(body, fmt, bound, n), (query, n)
             if fmt == "tsv":  # a TSV row is a line: the count is exact
                 assert fewer_rows(body, fmt, bound, n + 1), (query, n)
+
+
+def test_a_json_answer_of_long_values_is_counted_and_sent() -> None:
+    """300 rows of long literals are too long for the byte bound to show them fewer than
+    1,000: they are counted (parsed back), found whole and sent; 1,000 rows are not."""
+    store = ox.Store()
+    for i in range(1000):
+        literal = ox.Literal(f"{i:04d} " + "long text " * 20)
+        store.add(ox.Quad(ox.NamedNode(f"{EX}s{i // 300}"), ox.NamedNode(f"{EX}p"), literal))
+    for subject, whole in [(f"{EX}s0", True), ("?s", False)]:
+        query = f"SELECT ?o {{ {'<' + subject + '>' if whole else subject} <{EX}p> ?o }}"
+        shape = bounded_shape(query)
+        assert shape is not None
+        job = QueryJob(query, result_format="json", max_rows=2000)
+        found = run_direct(store, job, shape, INLINE_ROWS)
+        assert (found.outcome is not None, found.full) == (whole, not whole)
+        if found.outcome is not None:
+            assert found.outcome.body == run_job(store, job).body
+            assert not fewer_rows(found.outcome.body, "json", shape.bound, INLINE_ROWS)
