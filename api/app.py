@@ -87,7 +87,7 @@ class BodyCap:
     cut at a line end stored in part. So werkzeug's cap is set one byte higher
     (``MAX_CONTENT_LENGTH``) and this stream, under werkzeug's, raises on that byte. The
     body is read only when a view reads it, after its checks (a write without the token is
-    403 whatever it sends).
+    401 whatever it sends).
     """
 
     def __init__(self, inner: WsgiApp, max_body: int) -> None:

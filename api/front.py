@@ -234,7 +234,8 @@ class _Exchange:
         self.proto = proto
         self.status: tuple[int, list[tuple[str, str]]] | None = None
         self.sent = False
-        self.written: list[bytes] = []  # by the app's write(), before its body
+        self.written: list[bytes] = []  # by the app's write(), not sent yet
+        self.wrote = False  # write() was given data: the status is settled (PEP 3333)
 
     def call(self, step: Coroutine[Any, Any, T]) -> T:
         """Run a step on the event loop and wait for it (from the thread)."""
@@ -258,18 +259,35 @@ class _Exchange:
     def _start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
     ) -> Callable[[bytes], None]:
-        if exc_info is not None and self.sent:
+        if exc_info is not None and (self.sent or self.wrote):
             raise exc_info[1].with_traceback(exc_info[2])
         self.status = (int(status.split(" ", 1)[0]), list(headers))
-        return self.written.append  # PEP 3333's write(): sent before the returned body
+        return self._write
+
+    def _write(self, data: bytes) -> None:
+        """PEP 3333's write(): its bytes go out before what the app yields next."""
+        if data:
+            self.wrote = True
+            self.written.append(data)
+
+    def _parts(self, result: Iterator[bytes]) -> Iterator[bytes]:
+        """The app's body with what it wrote put in place, in order."""
+        for chunk in result:
+            yield from self._take_written()
+            yield chunk
+        yield from self._take_written()
+
+    def _take_written(self) -> list[bytes]:
+        taken, self.written = self.written, []
+        return taken
 
     def _serve(self, app: WsgiApp, environ: dict[str, Any]) -> None:
         """In a thread: run the app; send a short answer whole, a long one as it comes."""
         result = app(environ, self._start_response)
         try:
-            chunks: list[bytes] = self.written
-            size = sum(len(c) for c in chunks)
-            parts = iter(result)
+            chunks: list[bytes] = []
+            size = 0
+            parts = self._parts(iter(result))
             for chunk in parts:
                 if chunk:
                     chunks.append(chunk)

@@ -199,8 +199,6 @@ def _prefixes_for(name: str) -> dict[str, str] | None:
 
 
 _HEADER = struct.Struct(">I")
-#: Threads in which event loops wait for a busy pool's next idle slot (rarely more than one).
-_SLOT_WAITERS = ThreadPoolExecutor(8, thread_name_prefix="mofkg-slot-wait")
 
 
 def send_frame(sock: socket.socket, payload: bytes) -> None:
@@ -411,6 +409,8 @@ class QueryPool:
         self.generation = 0
         self._idle: queue.Queue[_Slot] = queue.Queue()
         self._closed = False
+        # Threads in which event loops wait for this pool's next idle slot.
+        self._waiters = ThreadPoolExecutor(max(size, 2), thread_name_prefix="mofkg-slot-wait")
         self._processes: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
         counts = [self.threads] * (size // self.threads)
@@ -533,7 +533,7 @@ class QueryPool:
             except (EOFError, OSError) as exc:
                 self._failed(slot, exc, deadline)
                 continue
-            except asyncio.CancelledError:
+            except BaseException:  # cancelled, or anything else: the answer may still come
                 self._replace(slot.process, stopped=True)
                 slot.conn.close()
                 raise
@@ -546,7 +546,7 @@ class QueryPool:
             return self._idle.get_nowait()
         except queue.Empty:
             pass
-        waiting = _SLOT_WAITERS.submit(self._take, deadline)
+        waiting = self._waiters.submit(self._take, deadline)
         try:
             return await asyncio.wrap_future(waiting)
         except asyncio.CancelledError:
@@ -555,8 +555,13 @@ class QueryPool:
             raise
 
     def _give_back(self, waiting: Future[_Slot]) -> None:
-        if not waiting.cancelled() and waiting.exception() is None:
-            self._idle.put(waiting.result())
+        if waiting.cancelled() or waiting.exception() is not None:
+            return
+        slot = waiting.result()
+        if self._closed:
+            slot.conn.close()
+        else:
+            self._idle.put(slot)
 
     def _send(self, slot: _Slot, job: QueryJob, deadline: float) -> None:
         """Send a job; it waits only while the worker reads it (the socket's buffer is full)."""
@@ -613,6 +618,7 @@ class QueryPool:
 
     def close(self) -> None:
         """Stop every worker."""
+        self._waiters.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             self._closed = True
             processes = list(self._processes.values())

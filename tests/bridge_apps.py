@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,7 +15,9 @@ StartResponse = Callable[..., Any]
 
 
 def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes]:
-    """``/write``: a body partly written with write(); ``/gaps``: a long body with empty
+    """``/write``: a body partly written with write(); ``/exc``: write(), then an error page
+    (start_response with exc_info); ``/writestream``: write() between the parts of a long
+    body; ``/gaps``: a long body with empty
     chunks between its parts; ``/broken``: a long body, its length given, whose generator
     fails midway."""
     path = environ["PATH_INFO"]
@@ -25,6 +28,22 @@ def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterator[byt
     if path == "/write":
         write(b"written ")
         return iter([b"", b"returned"])
+    if path == "/exc":  # wrote, then an error page: the written bytes settled the status
+        write(b"partial ")
+        try:
+            raise ValueError("the app failed after write()")
+        except ValueError:
+            start_response("500 Error", [("Content-Length", "5")], sys.exc_info())
+        return iter([b"error"])
+    if path == "/writestream":  # write() between the parts of a long body
+        big = b"a" * (STREAM_AT + 1)
+
+        def streamed() -> Iterator[bytes]:
+            yield big
+            write(b"written")
+            yield b"end"
+
+        return streamed()
     part = b"x" * (STREAM_AT // 4)
 
     def parts() -> Iterator[bytes]:

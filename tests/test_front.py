@@ -396,3 +396,14 @@ def test_a_body_shorter_than_its_content_length_is_not_stored(both: tuple[Server
     time.sleep(0.5)
     target = f"/store?graph={urllib.parse.quote(graph)}"
     assert raw(rsgi.url, "GET", target).status == 404
+
+
+def test_write_settles_the_status_and_keeps_its_place(bridge: str) -> None:
+    """PEP 3333: once write() was given data, start_response with exc_info re-raises (the
+    bridge answers its own 500, with nothing of the app's in it); bytes written between
+    the parts of a long body are sent in their place."""
+    failed = raw(bridge, "GET", "/exc")
+    assert failed.status == 500 and b"partial" not in failed.body
+    assert failed.header("Content-Length") == str(len(failed.body))
+    streamed = raw(bridge, "GET", "/writestream")
+    assert streamed.body == b"a" * (STREAM_AT + 1) + b"writtenend"

@@ -217,3 +217,36 @@ def test_an_unknown_function_is_an_error_not_a_stuck_worker(pool: QueryPool) -> 
     with pytest.raises(QueryError, match="custom function"):
         outcome.raise_error()
     assert set(pool._processes) == before  # the worker goes on
+
+
+def test_a_busy_pool_does_not_hold_up_another_pools_waiters(tmp_path: Path) -> None:
+    """Each pool waits for its slots in threads of its own: eight runs waiting on a busy
+    pool leave another pool's waiting run free to take its slot as soon as it is idle."""
+    pools = []
+    for name in ("a", "b"):
+        store = Store(tmp_path / name)
+        lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))
+        store.load(lines.encode(), graph=EX + "g", format="turtle")
+        store.close()
+        pools.append(QueryPool(tmp_path / name, size=1, timeout=TIMEOUT, threads=1))
+    busy, other = pools
+    try:
+
+        async def main() -> float:
+            slow = asyncio.ensure_future(busy.run_async(QueryJob(SLOW)))
+            waiting = [asyncio.ensure_future(busy.run_async(QueryJob("ASK {}"))) for _ in range(8)]
+            await asyncio.sleep(0.1)
+            medium = asyncio.ensure_future(other.run_async(QueryJob(MEDIUM)))
+            await asyncio.sleep(0.05)
+            behind = asyncio.ensure_future(other.run_async(QueryJob("ASK {}")))
+            await medium
+            freed = time.monotonic()
+            await behind
+            took = time.monotonic() - freed
+            await asyncio.gather(slow, *waiting, return_exceptions=True)
+            return took
+
+        assert asyncio.run(main()) < 1  # not held until the busy pool's timeout
+    finally:
+        for pool in pools:
+            pool.close()
