@@ -184,14 +184,14 @@ class QueryFastPath:
             answer = sparql.answer_query(self.state, job)
         except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
             return _cors(error_response(exc))(environ, start_response)
-        headers = [
-            ("Content-Type", answer.content_type),
-            ("Content-Length", str(len(answer.body))),
-            *answer.headers,
-            *CORS_HEADERS,
-        ]
+        headers = [("Content-Length", str(len(answer.body))), *answer_headers(answer)]
         start_response("200 OK", headers)
         return [answer.body]
+
+
+def answer_headers(answer: sparql.QueryAnswer) -> list[tuple[str, str]]:
+    """The headers of a query's answer on the fast paths: its own and the CORS ones."""
+    return [("Content-Type", answer.content_type), *answer.headers, *CORS_HEADERS]
 
 
 def create_app(

@@ -28,7 +28,7 @@ from typing import Any, Protocol, TypeVar
 from flask import Flask, Response
 
 from . import sparql
-from .app import CORS_HEADERS, WsgiApp, _base_url, _cors, close_app, only_query
+from .app import WsgiApp, _base_url, _cors, answer_headers, close_app, only_query
 from .bounded import run_inline
 from .errors import error_response
 from .state import EXTENSION, Endpoint
@@ -114,7 +114,7 @@ class Front:
         state = self.state
         headers = scope.headers.items()
         try:
-            if state.shared is not None and state.shared.current() != state.seen:
+            if state.stale():
                 await loop.run_in_executor(self.reopener, state.refresh)  # reopens: ~10 ms
             server, _, port = scope.server.rpartition(":")
             base = _base_url(scope.scheme, _header(headers, "host"), server, port, "")
@@ -126,15 +126,7 @@ class Front:
         except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
             _send(proto, _cors(error_response(exc)))
             return
-        proto.response_bytes(
-            200,
-            [
-                ("Content-Type", answer.content_type),
-                *answer.headers,
-                *CORS_HEADERS,
-            ],
-            answer.body,
-        )
+        proto.response_bytes(200, answer_headers(answer), answer.body)
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -246,15 +238,14 @@ class _Exchange:
         environ = environ_for(scope, body)
         try:
             await self.loop.run_in_executor(threads, self._serve, app, environ)
-        except Exception:
-            log.exception("the WSGI bridge failed on %s %s", scope.method, scope.path)
-            if self.sent:
-                # The answer has begun. With a Content-Length (every answer of the app has
-                # one) the client sees it end early; a body without one would end as if
-                # whole, since RSGI has no way to abort a chunked answer.
+        except Exception as exc:  # noqa: BLE001 - answered 500 (and logged) as in Flask
+            if not self.sent:
+                _send(self.proto, _cors(error_response(exc)))
                 return
-            plain = [("Content-Type", "text/plain; charset=utf-8")]
-            self.proto.response_bytes(500, plain, b"internal error (logged on the server)\n")
+            # The answer has begun. With a Content-Length (every answer of the app has
+            # one) the client sees it end early; a body without one would end as if whole,
+            # since RSGI has no way to abort a chunked answer.
+            log.exception("the app failed midway through %s %s", scope.method, scope.path)
 
     def _start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None

@@ -574,17 +574,16 @@ class QueryPool:
         Either way the slot is done with: its worker is (or is now) dead.
         """
         slot.conn.close()
+        overrun = QueryTimeoutError(
+            f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
+        )
         if isinstance(exc, TimeoutError):
             self._replace(slot.process, stopped=True)
-            raise QueryTimeoutError(
-                f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
-            ) from None
+            raise overrun from None
         if slot.process.stopped:  # the pool killed the worker for another job
             if time.monotonic() < deadline:
                 return  # run this one again
-            raise QueryTimeoutError(
-                f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
-            )
+            raise overrun from None
         log.error("query worker %s died: %s", slot.process.popen.pid, exc)
         self._replace(slot.process, stopped=False)
         raise QueryError("the query worker died while running the query") from exc

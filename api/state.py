@@ -102,9 +102,13 @@ class Endpoint:
         if self.store.read_only and self.shared is None:
             raise ReadOnlyError("the store is open read-only")
 
+    def stale(self) -> bool:
+        """Whether another process has written to the store since this one opened it."""
+        return self.shared is not None and self.shared.current() != self.seen
+
     def refresh(self) -> None:
         """Reopen the store if another process has written to it since it was opened."""
-        if self.shared is None or self.shared.current() == self.seen:
+        if self.shared is None or not self.stale():
             return
         with self.reopen_lock:
             generation = self.shared.current()

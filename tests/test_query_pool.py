@@ -21,13 +21,18 @@ MEDIUM = 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(
 TIMEOUT = 3.0
 
 
-@pytest.fixture
-def pool(tmp_path: Path) -> QueryPool:
-    store = Store(tmp_path)
+def _pool(path: Path, *, size: int) -> QueryPool:
+    """A pool of one worker of ``size`` threads over a store of 300 triples at ``path``."""
+    store = Store(path)
     lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))
     store.load(lines.encode(), graph=EX + "g", format="turtle")
     store.close()
-    pool = QueryPool(tmp_path, size=2, timeout=TIMEOUT, threads=2)
+    return QueryPool(path, size=size, timeout=TIMEOUT, threads=size)
+
+
+@pytest.fixture
+def pool(tmp_path: Path) -> QueryPool:
+    pool = _pool(tmp_path, size=2)
     yield pool
     pool.close()
 
@@ -132,11 +137,7 @@ def test_run_async_stops_an_overrun_and_runs_the_other_query_again(pool: QueryPo
 def test_a_cancelled_run_does_not_leave_its_answer_to_the_next(tmp_path: Path) -> None:
     """The client of a running query goes away: its worker is replaced, so the answer it was
     writing is never read as the next query's."""
-    store = Store(tmp_path)
-    lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))
-    store.load(lines.encode(), graph=EX + "g", format="turtle")
-    store.close()
-    pool = QueryPool(tmp_path, size=1, timeout=TIMEOUT, threads=1)
+    pool = _pool(tmp_path, size=1)
     try:
         before = set(pool._processes)
 
@@ -185,11 +186,7 @@ def test_cancelling_a_run_sends_its_neighbours_again(pool: QueryPool) -> None:
 
 
 def test_a_run_cancelled_while_waiting_for_a_slot_gives_it_back(tmp_path: Path) -> None:
-    store = Store(tmp_path)
-    lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))
-    store.load(lines.encode(), graph=EX + "g", format="turtle")
-    store.close()
-    pool = QueryPool(tmp_path, size=1, timeout=TIMEOUT, threads=1)
+    pool = _pool(tmp_path, size=1)
     try:
 
         async def main() -> float:
@@ -224,11 +221,7 @@ def test_a_busy_pool_does_not_hold_up_another_pools_waiters(tmp_path: Path) -> N
     pool leave another pool's waiting run free to take its slot as soon as it is idle."""
     pools = []
     for name in ("a", "b"):
-        store = Store(tmp_path / name)
-        lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))
-        store.load(lines.encode(), graph=EX + "g", format="turtle")
-        store.close()
-        pools.append(QueryPool(tmp_path / name, size=1, timeout=TIMEOUT, threads=1))
+        pools.append(_pool(tmp_path / name, size=1))
     busy, other = pools
     try:
 
