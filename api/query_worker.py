@@ -199,6 +199,8 @@ def _prefixes_for(name: str) -> dict[str, str] | None:
 
 
 _HEADER = struct.Struct(">I")
+#: Times a job is sent again after the pool killed its worker for another job's timeout.
+RESENDS = 3
 
 
 def send_frame(sock: socket.socket, payload: bytes) -> None:
@@ -493,18 +495,23 @@ class QueryPool:
             self.generation += 1
 
     def run(self, job: QueryJob) -> QueryOutcome:
-        """Run a job on an idle slot within the timeout, killing its worker if it overruns.
+        """Run a job on an idle slot, killing its worker if it overruns the timeout.
 
-        A job whose worker was killed for another job's timeout is sent again.
+        The wait for an idle slot and the run each have the whole timeout: a query that
+        waited behind others still gets its full time (a 503 when no slot comes in time, a
+        504 when the query overruns). A job whose worker was killed for another job's
+        timeout is sent again, up to :data:`RESENDS` times.
         """
-        deadline = time.monotonic() + self.timeout
+        resent = 0
         while True:
-            slot = self._take(deadline)
+            slot = self._take(time.monotonic() + self.timeout)
+            deadline = time.monotonic() + self.timeout
             try:
                 self._send(slot, job, deadline)
                 outcome: QueryOutcome = pickle.loads(recv_frame(slot.conn, deadline=deadline))
             except (EOFError, OSError) as exc:  # TimeoutError is an OSError
-                self._failed(slot, exc, deadline)
+                self._failed(slot, exc, resent)
+                resent += 1
                 continue
             self._idle.put(slot)
             return outcome
@@ -518,12 +525,13 @@ class QueryPool:
         otherwise come later on the slot's socket and be read as the next job's; the other
         jobs of that worker are sent again.
         """
-        deadline = time.monotonic() + self.timeout
+        resent = 0
         while True:
-            slot = await self._take_async(deadline)
+            slot = await self._take_async(time.monotonic() + self.timeout)
             if slot.process.dead:
                 slot.conn.close()
                 continue
+            deadline = time.monotonic() + self.timeout
             try:
                 self._send(slot, job, deadline)
                 slot.conn.settimeout(0)  # the loop reads it only when it is readable
@@ -531,7 +539,8 @@ class QueryPool:
                     await recv_frame_async(slot.conn, deadline=deadline)
                 )
             except (EOFError, OSError) as exc:
-                self._failed(slot, exc, deadline)
+                self._failed(slot, exc, resent)
+                resent += 1
                 continue
             except BaseException:  # cancelled, or anything else: the answer may still come
                 self._replace(slot.process, stopped=True)
@@ -568,22 +577,24 @@ class QueryPool:
         slot.conn.settimeout(max(deadline - time.monotonic(), 0.001))
         send_frame(slot.conn, pickle.dumps((self.generation, job), pickle.HIGHEST_PROTOCOL))
 
-    def _failed(self, slot: _Slot, exc: EOFError | OSError, deadline: float) -> None:
+    def _failed(self, slot: _Slot, exc: EOFError | OSError, resent: int) -> None:
         """After a job's exchange failed: return to send it again, or raise its error.
 
         Either way the slot is done with: its worker is (or is now) dead.
         """
         slot.conn.close()
-        overrun = QueryTimeoutError(
-            f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
-        )
         if isinstance(exc, TimeoutError):
             self._replace(slot.process, stopped=True)
-            raise overrun from None
+            raise QueryTimeoutError(
+                f"the query ran longer than the {self.timeout:g} s timeout and was stopped"
+            ) from None
         if slot.process.stopped:  # the pool killed the worker for another job
-            if time.monotonic() < deadline:
+            if resent < RESENDS:
                 return  # run this one again
-            raise overrun from None
+            raise BusyError(
+                f"the query was stopped {resent + 1} times because other queries on its "
+                "worker overran the timeout; try again later"
+            ) from None
         log.error("query worker %s died: %s", slot.process.popen.pid, exc)
         self._replace(slot.process, stopped=False)
         raise QueryError("the query worker died while running the query") from exc

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from api.errors import BusyError
-from api.query_worker import QueryJob, QueryOutcome, QueryPool
+from api.query_worker import RESENDS, QueryJob, QueryOutcome, QueryPool
 from graphstore.errors import QueryError, QueryTimeoutError
 from graphstore.store import Store
 
@@ -243,3 +243,80 @@ def test_a_busy_pool_does_not_hold_up_another_pools_waiters(tmp_path: Path) -> N
     finally:
         for pool in pools:
             pool.close()
+
+
+def _hold_only_slot(pool: QueryPool, seconds: float) -> threading.Thread:
+    """Take the pool's one idle slot now and give it back after ``seconds`` (as a long query
+    on it would), in a thread."""
+    slot = pool._take(time.monotonic() + 1)
+
+    def give_back() -> None:
+        time.sleep(seconds)
+        pool._idle.put(slot)
+
+    thread = threading.Thread(target=give_back)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("run", ["run", "run_async"])
+def test_a_query_that_waited_for_a_slot_still_has_its_whole_timeout(
+    tmp_path: Path, run: str
+) -> None:
+    """The wait for a slot and the run are timed apart: a medium query that gets the only
+    slot 0.3 s before the timeout is answered, and its worker is not killed."""
+    pool = _pool(tmp_path, size=1)
+    try:
+        before = set(pool._processes)
+        holder = _hold_only_slot(pool, TIMEOUT - 0.3)
+        job = QueryJob(MEDIUM)
+        if run == "run":
+            outcome = pool.run(job)
+        else:
+            outcome = asyncio.run(pool.run_async(job))
+        holder.join()
+        assert b"5130000" in outcome.body
+        assert set(pool._processes) == before
+    finally:
+        pool.close()
+
+
+def test_a_query_that_waits_past_the_timeout_for_a_slot_is_503(tmp_path: Path) -> None:
+    pool = _pool(tmp_path, size=1)
+    try:
+        holder = _hold_only_slot(pool, TIMEOUT + 0.5)
+        started = time.monotonic()
+        with pytest.raises(BusyError, match="every query worker stayed busy"):
+            pool.run(QueryJob("ASK {}"))
+        assert TIMEOUT - 0.1 < time.monotonic() - started < TIMEOUT + 0.4
+        holder.join()
+    finally:
+        pool.close()
+
+
+def test_a_job_stopped_again_and_again_for_others_is_503(tmp_path: Path) -> None:
+    """A job whose worker the pool keeps killing for other jobs' timeouts is sent again
+    RESENDS times, then answered 503 rather than sent forever."""
+    pool = _pool(tmp_path, size=2)
+    try:
+        kills: list[int] = []
+
+        async def main() -> BaseException | QueryOutcome:
+            victim = asyncio.ensure_future(pool.run_async(QueryJob(SLOW)))
+            for _ in range(RESENDS + 1):
+                await asyncio.sleep(0.3)  # the victim is (again) under way on its worker
+                # The worker's other slot, idle (slots of killed workers may linger).
+                (slot,) = [s for s in list(pool._idle.queue) if not s.process.dead]
+                kills.append(slot.process.popen.pid)
+                pool._replace(slot.process, stopped=True)
+                while not any(not s.process.dead for s in list(pool._idle.queue)):
+                    await asyncio.sleep(0.02)  # until the replacement is up
+            (result,) = await asyncio.gather(victim, return_exceptions=True)
+            return result
+
+        result = asyncio.run(main())
+        assert isinstance(result, BusyError), result
+        assert f"stopped {RESENDS + 1} times" in str(result)
+        assert len(set(kills)) == RESENDS + 1
+    finally:
+        pool.close()
