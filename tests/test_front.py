@@ -121,6 +121,8 @@ SAME = [  # (method, target, headers, body): answered alike by both servers
     ("GET", f"/sparql?query={ASK}", [("Accept", "image/png")], None),  # 406
     ("GET", "/sparql?query=SELECT+*+%7B", [], None),  # 400, the parser's position
     ("GET", f"/sparql?query={ASK}&query={ASK}", [], None),  # 400
+    ("GET", "/sparql?query=%FF", [], None),  # 400: not UTF-8
+    ("GET", "/sparql?query=ASK%7B%7D%FF", [("Accept", "application/sparql-results+json")], None),
     ("POST", "/sparql", [("Content-Type", FORM)], f"query={COUNT}".encode()),
     ("POST", "/sparql", [("Content-Type", "application/sparql-query")], b"ASK {}"),
     (
@@ -181,6 +183,14 @@ def test_the_front_answers_as_the_wsgi_app(
     assert ours.header("Server") == "granian"
     if method == "HEAD":
         assert ours.body == b"" and ours.header("Content-Length") not in (None, "0")
+
+
+@pytest.mark.parametrize("query", ["%FF", "ASK%7B%7D%FF", "ASK%7B%7D%25FF%"])
+def test_a_query_string_that_is_not_utf8_is_400(both: tuple[Server, Server], query: str) -> None:
+    for server in both:
+        answer = raw(server.url, "GET", f"/sparql?query={query}", [], None)
+        assert answer.status == 400, (server.url, answer.body)
+        assert b"malformed" in answer.body or b"UTF-8" in answer.body, answer.body
 
 
 def test_a_chunked_upload_streams_in_and_a_long_answer_streams_out(
