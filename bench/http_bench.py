@@ -6,16 +6,18 @@ bench/http.py would shadow the standard library's http package for every script 
     .venv/bin/python bench/http_bench.py [--models 10000] [--duration 10] [--connections 4]
 
 Builds a synthetic catalogue (graphstore.synthetic, plus lineage: fine-tuned-from and
-trained-on links), assesses it, then copies the store folder so that both servers read the
+trained-on links), assesses it, then copies the store folder so that each server reads the
 same Oxigraph database: `mofkg serve` (Granian, query worker processes, policy checks, row
-cap) and `oxigraph serve-read-only --union-default-graph` (the PyPI package `oxigraph`).
-Both servers run at once (an idle one costs nothing). Each of four queries is driven by `wrk`
-(Debian's package) on loopback with a bounded number of connections, after a warm-up, in
-alternating rounds: mofkg, oxigraph, mofkg, oxigraph (a shared VM's speed drifts; measuring
-one server after the other biased the ratios by up to 30% here). Prints
-requests/s and p50/p99 latency for both and the ratios, with the targets: at least 0.8x of
-oxigraph's throughput on the three heavier queries, 0.4x on the one-model lookup, and a p99
-within 2x.
+cap) and `oxigraph serve-read-only --union-default-graph` (the PyPI package `oxigraph`). A
+third server, a bare Flask + pyoxigraph app under Granian (`bench/bare_app.py`, none of the
+safety machinery; `--no-bare` leaves it out), shows how much of the gap is the engine and a
+Python HTTP stack, and how much is mofkg's own. The servers run at once (an idle one costs
+nothing). Each of four queries is driven by `wrk` (Debian's package) on loopback with a
+bounded number of connections, after a warm-up, in alternating rounds: mofkg, oxigraph,
+bare, mofkg, oxigraph, bare (a shared VM's speed drifts; measuring one server after the
+other biased the ratios by up to 30% here). Prints requests/s and p50/p99 latency for each
+and the ratios, with the targets: at least 0.8x of oxigraph's throughput on the three
+heavier queries, 0.4x on the one-model lookup, and a p99 within 2x.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +246,31 @@ def run_server(command: list[str], url: str, env: dict[str, str]) -> subprocess.
     return process
 
 
+def run_bare(port: int, store: Path) -> subprocess.Popen[bytes]:
+    """The bare app of ``bench/bare_app.py`` under Granian, as ``mofkg serve`` runs: two
+    processes, four threads each."""
+    return run_server(
+        [
+            str(BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--workers",
+            "2",
+            "--blocking-threads",
+            "4",
+            "--port",
+            str(port),
+            "--no-ws",
+            "--no-access-log",
+            "--working-dir",
+            str(Path(__file__).resolve().parent),
+            "bare_app:app",
+        ],
+        f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
+        {"MOFKG_BARE_STORE": str(store)},
+    )
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -276,6 +304,12 @@ def main() -> int:
         "temporary folder, built each run)",
     )
     parser.add_argument(
+        "--no-bare",
+        dest="bare",
+        action="store_false",
+        help="leave out the third server, a bare Flask + pyoxigraph app (bench/bare_app.py)",
+    )
+    parser.add_argument(
         "--queries",
         help=f"comma-separated names of the queries to run (default: all: {', '.join(QUERIES)})",
     )
@@ -294,8 +328,11 @@ def main() -> int:
             build_store(built, args.models)
         # Each server gets its own copy: a run never changes the built store.
         ours_dir, theirs_dir = Path(tmp) / "mofkg", Path(tmp) / "oxigraph"
+        bare_dir = Path(tmp) / "bare"
         shutil.copytree(built, ours_dir)
         shutil.copytree(built, theirs_dir)
+        if args.bare:
+            shutil.copytree(built, bare_dir)
         fill = {
             "model": str(DEFAULT_IDS.model(f"synthetic-{args.models // 2:06d}")),
             "dataset": str(DEFAULT_IDS.dataset("dataset-7")),
@@ -331,12 +368,18 @@ def main() -> int:
                     "mofkg": f"http://127.0.0.1:{port}/sparql",
                     "oxigraph": f"http://127.0.0.1:{other}/query",
                 }
-                measured = measure(bases, queries, args)
+                with ExitStack() as servers:
+                    if args.bare:
+                        bare = free_port()
+                        print(f"bare Flask + pyoxigraph app (Granian WSGI) on port {bare}")
+                        servers.callback(stop, run_bare(bare, bare_dir))
+                        bases["bare"] = f"http://127.0.0.1:{bare}/sparql"
+                    measured = measure(bases, queries, args)
             finally:
                 stop(theirs)
         finally:
             stop(ours)
-        mine, base = measured["mofkg"], measured["oxigraph"]
+    mine, base = measured["mofkg"], measured["oxigraph"]
 
     print()
     print(
@@ -364,6 +407,21 @@ def main() -> int:
             + (f" ({a.errors} errors)" if a.errors else "")
         )
     print(f"targets met on {len(queries) - failed} of {len(queries)} queries")
+    if "bare" in measured:
+        print()
+        print(
+            "the bare Flask + pyoxigraph app (bench/bare_app.py: no timeout, row cap, policy or "
+            "worker), same rounds"
+        )
+        print(f"{'query':<22}{'bare req/s':>12}{'x oxigraph':>12}{'mofkg x bare':>14}{'p99 ms':>9}")
+        for name in queries:
+            c, a, b = measured["bare"][name], mine[name], base[name]
+            print(
+                f"{name:<22}{c.requests_per_s:>12.1f}"
+                f"{c.requests_per_s / b.requests_per_s if b.requests_per_s else float('nan'):>12.2f}"
+                f"{a.requests_per_s / c.requests_per_s if c.requests_per_s else float('nan'):>14.2f}"
+                f"{c.p99_ms:>9.2f}" + (f" ({c.errors} errors)" if c.errors else "")
+            )
     return 0
 
 
