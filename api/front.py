@@ -21,7 +21,7 @@ import io
 import itertools
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
@@ -31,6 +31,7 @@ from . import sparql
 from .app import WsgiApp, _base_url, _cors, answer_headers, close_app, only_query
 from .bounded import run_inline
 from .errors import error_response
+from .query_worker import ClientGone, QueryJob, QueryOutcome
 from .state import EXTENSION, Endpoint
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ class HTTPProtocol(Protocol):
 
     def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Transport: ...  # noqa: D102
 
+    def client_disconnect(self) -> Awaitable[None]: ...  # noqa: D102
+
 
 class Front:
     """The RSGI app of one server process: :meth:`__rsgi__` answers each request."""
@@ -121,12 +124,24 @@ class Front:
             job = sparql.query_job(state, query, accept=_header(headers, "accept"), base_iri=base)
             outcome = run_inline(state.store.oxigraph, job)
             if outcome is None:
-                outcome = await state.pool.run_async(job)
+                outcome = await self._run(proto, job)
             answer = sparql.query_answer(state, outcome)
+        except ClientGone:
+            log.info("the client went away; its query was stopped")
+            return
         except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
             _send(proto, _cors(error_response(exc)))
             return
         proto.response_bytes(200, answer_headers(answer), answer.body)
+
+    async def _run(self, proto: HTTPProtocol, job: QueryJob) -> QueryOutcome:
+        """Run a job in a worker, which is stopped if the client goes away meanwhile and
+        it runs no other job (:meth:`api.query_worker.QueryPool.run_async`)."""
+        gone = asyncio.ensure_future(proto.client_disconnect())
+        try:
+            return await self.state.pool.run_async(job, gone=gone)
+        finally:
+            gone.cancel()
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:

@@ -29,8 +29,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, cast
@@ -271,9 +273,23 @@ class _FrameReader:
                 return b""
 
 
-async def recv_frame_async(sock: socket.socket, *, deadline: float) -> bytes:
+class ClientGone(Exception):
+    """The client of a query went away and its worker was stopped (:meth:`QueryPool.run_async`)."""
+
+
+async def recv_frame_async(
+    sock: socket.socket,
+    *,
+    deadline: float,
+    gone: asyncio.Future[Any] | None = None,
+    may_stop: Callable[[], bool] = lambda: True,
+) -> bytes:
     """:func:`recv_frame` on the running event loop, for a non-blocking socket: the loop
-    watches it and reads each part as it comes; ``TimeoutError`` past ``deadline``."""
+    watches it and reads each part as it comes; ``TimeoutError`` past ``deadline``.
+
+    When ``gone`` is done first and ``may_stop()`` then says so, :class:`ClientGone` is
+    raised; when ``may_stop()`` says no, the frame is read to its end as if nothing happened.
+    """
     reader = _FrameReader(sock)
     frame = reader.step()
     if frame is not None:
@@ -296,14 +312,22 @@ async def recv_frame_async(sock: socket.socket, *, deadline: float) -> bytes:
         if not done.done():
             done.set_exception(TimeoutError())
 
+    def left(_: object) -> None:
+        if not done.done() and may_stop():
+            done.set_exception(ClientGone())
+
     fd = sock.fileno()
     loop.add_reader(fd, readable)
     timer = loop.call_later(max(deadline - time.monotonic(), 0), late)
+    if gone is not None:
+        gone.add_done_callback(left)
     try:
         return await done
     finally:
         loop.remove_reader(fd)
         timer.cancel()
+        if gone is not None:
+            gone.remove_done_callback(left)
 
 
 def _exit_with_parent(parent: int, *, every: float = 1.0) -> None:
@@ -516,14 +540,20 @@ class QueryPool:
             self._idle.put(slot)
             return outcome
 
-    async def run_async(self, job: QueryJob) -> QueryOutcome:
+    async def run_async(
+        self, job: QueryJob, *, gone: asyncio.Future[Any] | None = None
+    ) -> QueryOutcome:
         """:meth:`run` on the running event loop, which watches the worker's socket.
 
         Waiting for a slot when none is idle happens in a thread. A run cancelled while its
-        worker answers (at shutdown, or by a caller's own time limit: Granian does not
-        cancel a request whose client went away) replaces the worker, whose answer would
-        otherwise come later on the slot's socket and be read as the next job's; the other
-        jobs of that worker are sent again.
+        worker answers (at shutdown, or by a caller's own time limit) replaces the worker,
+        whose answer would otherwise come later on the slot's socket and be read as the next
+        job's; the other jobs of that worker are sent again.
+
+        ``gone`` is done when the client goes away (Granian does not cancel its request).
+        If the worker then runs no other job, it is replaced at once and :class:`ClientGone`
+        raised, so an abandoned query does not hold its slot until the timeout; if it runs
+        others, stopping it would make them start over, so the query runs on.
         """
         resent = 0
         while True:
@@ -535,19 +565,27 @@ class QueryPool:
             try:
                 self._send(slot, job, deadline)
                 slot.conn.settimeout(0)  # the loop reads it only when it is readable
-                outcome: QueryOutcome = pickle.loads(
-                    await recv_frame_async(slot.conn, deadline=deadline)
+                frame = await recv_frame_async(
+                    slot.conn, deadline=deadline, gone=gone, may_stop=partial(self._alone, slot)
                 )
+                outcome: QueryOutcome = pickle.loads(frame)
             except (EOFError, OSError) as exc:
                 self._failed(slot, exc, resent)
+                if gone is not None and gone.done():
+                    raise ClientGone() from None  # nobody is left to send it again for
                 resent += 1
                 continue
-            except BaseException:  # cancelled, or anything else: the answer may still come
+            except BaseException:  # cancelled, gone, or else: the answer may still come
                 self._replace(slot.process, stopped=True)
                 slot.conn.close()
                 raise
             self._idle.put(slot)
             return outcome
+
+    def _alone(self, slot: _Slot) -> bool:
+        """Whether every other slot of ``slot``'s worker is idle (it runs only this job)."""
+        idle = sum(1 for s in list(self._idle.queue) if s.process is slot.process)
+        return idle == len(slot.process.conns) - 1
 
     async def _take_async(self, deadline: float) -> _Slot:
         """An idle slot; when there is none, one waited for in a thread (:meth:`_take`)."""

@@ -189,6 +189,12 @@ def _check(url: str, name: str) -> None:
         raise RuntimeError(f"{name}: unexpected answer {body[:200]!r}")
 
 
+def _ratio(ours: float, theirs: float) -> float:
+    """``ours / theirs``; NaN when ``theirs`` is 0 (no answer at all in a run: a query
+    longer than the run leaves the ratio undefined)."""
+    return ours / theirs if theirs else float("nan")
+
+
 def _mean(runs: list[Run]) -> Run:
     n = len(runs)
     return Run(
@@ -395,9 +401,8 @@ def main() -> int:
     failed = 0
     for name in queries:
         a, b = mine[name], base[name]
-        # No answer at all in a run (a query longer than the run) leaves the ratio undefined.
-        ratio = a.requests_per_s / b.requests_per_s if b.requests_per_s else float("nan")
-        p99 = a.p99_ms / b.p99_ms if b.p99_ms else float("nan")
+        ratio = _ratio(a.requests_per_s, b.requests_per_s)
+        p99 = _ratio(a.p99_ms, b.p99_ms)
         ok = ratio >= TARGETS[name] and p99 <= P99_TARGET and not a.errors and not b.errors
         failed += not ok
         print(
@@ -418,8 +423,8 @@ def main() -> int:
             c, a, b = measured["bare"][name], mine[name], base[name]
             print(
                 f"{name:<22}{c.requests_per_s:>12.1f}"
-                f"{c.requests_per_s / b.requests_per_s if b.requests_per_s else float('nan'):>12.2f}"
-                f"{a.requests_per_s / c.requests_per_s if c.requests_per_s else float('nan'):>14.2f}"
+                f"{_ratio(c.requests_per_s, b.requests_per_s):>12.2f}"
+                f"{_ratio(a.requests_per_s, c.requests_per_s):>14.2f}"
                 f"{c.p99_ms:>9.2f}" + (f" ({c.errors} errors)" if c.errors else "")
             )
     return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from api.errors import BusyError
-from api.query_worker import RESENDS, QueryJob, QueryOutcome, QueryPool
+from api.query_worker import RESENDS, ClientGone, QueryJob, QueryOutcome, QueryPool
 from graphstore.errors import QueryError, QueryTimeoutError
 from graphstore.store import Store
 
@@ -320,3 +320,66 @@ def test_a_job_stopped_again_and_again_for_others_is_503(tmp_path: Path) -> None
         assert len(set(kills)) == RESENDS + 1
     finally:
         pool.close()
+
+
+def test_a_run_whose_client_goes_away_alone_on_its_worker_stops_it(tmp_path: Path) -> None:
+    """The client leaves while its query is the only one on its worker: the worker is
+    replaced at once and the slot is free again, not held until the timeout."""
+    pool = _pool(tmp_path, size=1)
+    try:
+        before = set(pool._processes)
+
+        async def main() -> tuple[BaseException | QueryOutcome, float]:
+            gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            slow = asyncio.ensure_future(pool.run_async(QueryJob(SLOW), gone=gone))
+            await asyncio.sleep(0.3)
+            gone.set_result(None)
+            (result,) = await asyncio.gather(slow, return_exceptions=True)
+            started = time.monotonic()
+            await pool.run_async(QueryJob("ASK {}"))
+            return result, time.monotonic() - started
+
+        result, took = asyncio.run(main())
+        assert isinstance(result, ClientGone)
+        assert took < 2  # the slot came back with a new worker, not at the 3 s timeout
+        assert set(pool._processes).isdisjoint(before) and len(pool._processes) == 1
+    finally:
+        pool.close()
+
+
+def test_a_run_whose_client_goes_away_beside_another_runs_on(pool: QueryPool) -> None:
+    """Stopping the worker would make its other job start over: the abandoned one runs on
+    and its worker is kept."""
+    before = set(pool._processes)
+
+    async def main() -> tuple[QueryOutcome, QueryOutcome]:
+        gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        left = asyncio.ensure_future(pool.run_async(QueryJob(MEDIUM), gone=gone))
+        stays = asyncio.ensure_future(pool.run_async(QueryJob(MEDIUM)))
+        await asyncio.sleep(0.1)
+        gone.set_result(None)
+        return await left, await stays
+
+    left, stays = asyncio.run(main())
+    assert b"5130000" in left.body and b"5130000" in stays.body
+    assert set(pool._processes) == before
+
+
+def test_a_gone_clients_query_is_not_sent_again(pool: QueryPool) -> None:
+    """Its worker, shared with a query that overruns, is killed at that one's timeout: the
+    abandoned query is not run again on the new worker."""
+
+    async def main() -> BaseException | QueryOutcome:
+        gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        overrun = asyncio.ensure_future(pool.run_async(QueryJob(SLOW)))
+        await asyncio.sleep(0.5)  # its own deadline comes well after the other's
+        left = asyncio.ensure_future(pool.run_async(QueryJob(SLOW), gone=gone))
+        await asyncio.sleep(0.2)
+        gone.set_result(None)  # not alone: it runs on until the other's timeout kills both
+        results = await asyncio.gather(overrun, left, return_exceptions=True)
+        assert isinstance(results[0], QueryTimeoutError)
+        return results[1]
+
+    started = time.monotonic()
+    assert isinstance(asyncio.run(main()), ClientGone)
+    assert time.monotonic() - started < TIMEOUT + 1.5  # not run again to a second timeout
