@@ -56,9 +56,16 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def _cors(response: Response) -> Response:
-    """Any origin may read answers; credentials (cookies) are never involved."""
+    """Any origin may read answers; credentials (cookies) are never involved.
+
+    ``Allow`` (405 and OPTIONS answers) lists its methods in order: Flask builds it from a
+    set, whose order changes with each process's hash seed.
+    """
     for name, value in CORS_HEADERS:
         response.headers[name] = value
+    allow = response.headers.get("Allow")
+    if allow:
+        response.headers["Allow"] = ", ".join(sorted(m.strip() for m in allow.split(",")))
     return response
 
 
