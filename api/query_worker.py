@@ -203,6 +203,9 @@ def _prefixes_for(name: str) -> dict[str, str] | None:
 _HEADER = struct.Struct(">I")
 #: Times a job is sent again after the pool killed its worker for another job's timeout.
 RESENDS = 3
+#: Most seconds an abandoned job runs before it may be stopped (a quarter of the timeout
+#: when that is less): see :meth:`QueryPool.run_async`.
+STOP_AFTER = 5.0
 
 
 def send_frame(sock: socket.socket, payload: bytes) -> None:
@@ -274,7 +277,12 @@ class _FrameReader:
 
 
 class ClientGone(Exception):
-    """The client of a query went away and its worker was stopped (:meth:`QueryPool.run_async`)."""
+    """The client of a query went away, and the query was stopped or never sent
+    (:meth:`QueryPool.run_async`)."""
+
+
+#: Seconds between checks of whether an abandoned query may be stopped yet.
+GONE_CHECK = 0.25
 
 
 async def recv_frame_async(
@@ -282,13 +290,14 @@ async def recv_frame_async(
     *,
     deadline: float,
     gone: asyncio.Future[Any] | None = None,
-    may_stop: Callable[[], bool] = lambda: True,
+    stop: Callable[[], bool] = lambda: True,
 ) -> bytes:
     """:func:`recv_frame` on the running event loop, for a non-blocking socket: the loop
     watches it and reads each part as it comes; ``TimeoutError`` past ``deadline``.
 
-    When ``gone`` is done first and ``may_stop()`` then says so, :class:`ClientGone` is
-    raised; when ``may_stop()`` says no, the frame is read to its end as if nothing happened.
+    Once ``gone`` is done, ``stop()`` is asked at once and then every :data:`GONE_CHECK`
+    seconds while the frame has not come; when it answers true (having stopped the sender),
+    :class:`ClientGone` is raised. A frame that has already come is read first and returned.
     """
     reader = _FrameReader(sock)
     frame = reader.step()
@@ -296,6 +305,7 @@ async def recv_frame_async(
         return frame
     loop = asyncio.get_running_loop()
     done: asyncio.Future[bytes] = loop.create_future()
+    checks: list[asyncio.TimerHandle] = []
 
     def readable() -> None:
         if done.done():
@@ -312,9 +322,17 @@ async def recv_frame_async(
         if not done.done():
             done.set_exception(TimeoutError())
 
-    def left(_: object) -> None:
-        if not done.done() and may_stop():
+    def check() -> None:
+        readable()  # an answer already here is kept, and its worker spared
+        if done.done():
+            return
+        if stop():
             done.set_exception(ClientGone())
+        else:
+            checks.append(loop.call_later(GONE_CHECK, check))
+
+    def left(_: object) -> None:
+        check()
 
     fd = sock.fileno()
     loop.add_reader(fd, readable)
@@ -326,6 +344,8 @@ async def recv_frame_async(
     finally:
         loop.remove_reader(fd)
         timer.cancel()
+        for handle in checks:
+            handle.cancel()
         if gone is not None:
             gone.remove_done_callback(left)
 
@@ -390,8 +410,11 @@ def worker_main(path: str, conns: list[socket.socket]) -> None:
     """A worker: open the store read-only, then a thread per connection answers its jobs."""
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     shared = _SharedStore(path)
-    for conn in conns:
-        send_frame(conn, b"ready")
+    try:
+        for conn in conns:
+            send_frame(conn, b"ready")
+    except OSError:  # the pool closed (or gave up on this worker) while it started
+        return
     threads = [threading.Thread(target=_serve, args=(shared, c), daemon=True) for c in conns]
     for t in threads:
         t.start()
@@ -432,6 +455,8 @@ class QueryPool:
         self.size = size
         self.threads = min(threads or size, size)
         self.timeout = timeout
+        #: Seconds an abandoned job runs before it may be stopped (:meth:`run_async`).
+        self.stop_after = min(STOP_AFTER, timeout / 4)
         self.generation = 0
         self._idle: queue.Queue[_Slot] = queue.Queue()
         self._closed = False
@@ -551,9 +576,12 @@ class QueryPool:
         job's; the other jobs of that worker are sent again.
 
         ``gone`` is done when the client goes away (Granian does not cancel its request).
-        If the worker then runs no other job, it is replaced at once and :class:`ClientGone`
-        raised, so an abandoned query does not hold its slot until the timeout; if it runs
-        others, stopping it would make them start over, so the query runs on.
+        A job not sent yet is then not sent. A job under way is stopped (its worker
+        replaced, :class:`ClientGone` raised) once it has run :attr:`stop_after` seconds and
+        is the only job on its worker, so an abandoned query does not hold its slot until
+        the timeout. Not sooner: a restart leaves the worker's slots idle for about 0.3 s,
+        and a client hanging up at once on cheap queries would keep the workers
+        restarting. Not while the worker runs other jobs: they would start over.
         """
         resent = 0
         while True:
@@ -561,12 +589,19 @@ class QueryPool:
             if slot.process.dead:
                 slot.conn.close()
                 continue
-            deadline = time.monotonic() + self.timeout
+            if gone is not None and gone.done():
+                self._idle.put(slot)
+                raise ClientGone()
+            sent = time.monotonic()
+            deadline = sent + self.timeout
             try:
                 self._send(slot, job, deadline)
                 slot.conn.settimeout(0)  # the loop reads it only when it is readable
                 frame = await recv_frame_async(
-                    slot.conn, deadline=deadline, gone=gone, may_stop=partial(self._alone, slot)
+                    slot.conn,
+                    deadline=deadline,
+                    gone=gone,
+                    stop=partial(self._stop_abandoned, slot, sent),
                 )
                 outcome: QueryOutcome = pickle.loads(frame)
             except (EOFError, OSError) as exc:
@@ -582,10 +617,16 @@ class QueryPool:
             self._idle.put(slot)
             return outcome
 
-    def _alone(self, slot: _Slot) -> bool:
-        """Whether every other slot of ``slot``'s worker is idle (it runs only this job)."""
+    def _stop_abandoned(self, slot: _Slot, sent: float) -> bool:
+        """Stop the worker of an abandoned job if the job has run :attr:`stop_after` seconds
+        and every other slot of its worker is idle; whether it was stopped."""
+        if time.monotonic() - sent < self.stop_after:
+            return False
         idle = sum(1 for s in list(self._idle.queue) if s.process is slot.process)
-        return idle == len(slot.process.conns) - 1
+        if idle != len(slot.process.conns) - 1:
+            return False
+        self._replace(slot.process, stopped=True)
+        return True
 
     async def _take_async(self, deadline: float) -> _Slot:
         """An idle slot; when there is none, one waited for in a thread (:meth:`_take`)."""

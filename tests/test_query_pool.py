@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from api.errors import BusyError
-from api.query_worker import RESENDS, ClientGone, QueryJob, QueryOutcome, QueryPool
+from api.query_worker import RESENDS, ClientGone, QueryJob, QueryOutcome, QueryPool, _Slot
 from graphstore.errors import QueryError, QueryTimeoutError
 from graphstore.store import Store
 
@@ -305,8 +305,7 @@ def test_a_job_stopped_again_and_again_for_others_is_503(tmp_path: Path) -> None
             victim = asyncio.ensure_future(pool.run_async(QueryJob(SLOW)))
             for _ in range(RESENDS + 1):
                 await asyncio.sleep(0.3)  # the victim is (again) under way on its worker
-                # The worker's other slot, idle (slots of killed workers may linger).
-                (slot,) = [s for s in list(pool._idle.queue) if not s.process.dead]
+                slot = await _the_other_idle_slot(pool)
                 kills.append(slot.process.popen.pid)
                 pool._replace(slot.process, stopped=True)
                 while not any(not s.process.dead for s in list(pool._idle.queue)):
@@ -322,52 +321,114 @@ def test_a_job_stopped_again_and_again_for_others_is_503(tmp_path: Path) -> None
         pool.close()
 
 
-def test_a_run_whose_client_goes_away_alone_on_its_worker_stops_it(tmp_path: Path) -> None:
-    """The client leaves while its query is the only one on its worker: the worker is
-    replaced at once and the slot is free again, not held until the timeout."""
+async def _the_other_idle_slot(pool: QueryPool) -> _Slot:
+    """The one idle slot of a live worker, once the job under way has taken the other
+    (slots of killed workers may linger in the queue)."""
+    for _ in range(250):
+        alive = [s for s in list(pool._idle.queue) if not s.process.dead]
+        if len(alive) == 1:
+            return alive[0]
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no single idle slot after 5 s: {alive}")
+
+
+def _count_sends(pool: QueryPool) -> list[str]:
+    """The queries the pool sends from now on, in order (its _send, wrapped)."""
+    sent: list[str] = []
+    send = pool._send
+
+    def counted(slot: _Slot, job: QueryJob, deadline: float) -> None:
+        sent.append(job.query)
+        send(slot, job, deadline)
+
+    pool._send = counted  # type: ignore[method-assign]
+    return sent
+
+
+def test_an_abandoned_query_alone_on_its_worker_is_stopped(tmp_path: Path) -> None:
+    """The client leaves while its query is the only one on its worker: once the query has
+    run stop_after (a quarter of the timeout here), the worker is replaced and the slot is
+    free again, not held until the timeout."""
     pool = _pool(tmp_path, size=1)
     try:
         before = set(pool._processes)
+        assert pool.stop_after == TIMEOUT / 4
 
-        async def main() -> tuple[BaseException | QueryOutcome, float]:
+        async def main() -> tuple[BaseException | QueryOutcome, float, float]:
             gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            started = time.monotonic()
             slow = asyncio.ensure_future(pool.run_async(QueryJob(SLOW), gone=gone))
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.1)
             gone.set_result(None)
             (result,) = await asyncio.gather(slow, return_exceptions=True)
+            stopped = time.monotonic() - started
             started = time.monotonic()
             await pool.run_async(QueryJob("ASK {}"))
-            return result, time.monotonic() - started
+            return result, stopped, time.monotonic() - started
 
-        result, took = asyncio.run(main())
+        result, stopped, took = asyncio.run(main())
         assert isinstance(result, ClientGone)
-        assert took < 2  # the slot came back with a new worker, not at the 3 s timeout
+        assert pool.stop_after <= stopped < TIMEOUT - 0.5  # not before stop_after, nor at 3 s
+        assert took < 4  # the slot came back with the new worker
         assert set(pool._processes).isdisjoint(before) and len(pool._processes) == 1
     finally:
         pool.close()
 
 
-def test_a_run_whose_client_goes_away_beside_another_runs_on(pool: QueryPool) -> None:
-    """Stopping the worker would make its other job start over: the abandoned one runs on
-    and its worker is kept."""
+def test_an_abandoned_query_beside_another_waits_for_it(pool: QueryPool) -> None:
+    """Stopping the worker would make its other job start over: the abandoned query runs on
+    while the other does, and is stopped once it is alone, long before the timeout."""
     before = set(pool._processes)
 
-    async def main() -> tuple[QueryOutcome, QueryOutcome]:
+    async def main() -> tuple[BaseException | QueryOutcome, QueryOutcome, set[int], float]:
         gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        left = asyncio.ensure_future(pool.run_async(QueryJob(MEDIUM), gone=gone))
+        started = time.monotonic()
+        left = asyncio.ensure_future(pool.run_async(QueryJob(SLOW), gone=gone))
         stays = asyncio.ensure_future(pool.run_async(QueryJob(MEDIUM)))
         await asyncio.sleep(0.1)
         gone.set_result(None)
-        return await left, await stays
+        answered = await stays
+        during = set(pool._processes)
+        (result,) = await asyncio.gather(left, return_exceptions=True)
+        return result, answered, during, time.monotonic() - started
 
-    left, stays = asyncio.run(main())
-    assert b"5130000" in left.body and b"5130000" in stays.body
-    assert set(pool._processes) == before
+    result, answered, during, took = asyncio.run(main())
+    assert b"5130000" in answered.body
+    assert during == before  # the worker was kept while the other query ran
+    assert isinstance(result, ClientGone)
+    assert took < TIMEOUT - 0.5
+    assert set(pool._processes).isdisjoint(before)
+
+
+def test_a_query_abandoned_before_it_is_sent_is_not_sent(tmp_path: Path) -> None:
+    pool = _pool(tmp_path, size=1)
+    try:
+        before = set(pool._processes)
+        sent = _count_sends(pool)
+
+        async def main() -> BaseException | QueryOutcome:
+            gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            busy = asyncio.ensure_future(pool.run_async(QueryJob(MEDIUM)))
+            await asyncio.sleep(0.05)
+            waiting = asyncio.ensure_future(pool.run_async(QueryJob("ASK {}"), gone=gone))
+            await asyncio.sleep(0.05)
+            gone.set_result(None)
+            await busy
+            (result,) = await asyncio.gather(waiting, return_exceptions=True)
+            return result
+
+        assert isinstance(asyncio.run(main()), ClientGone)
+        assert sent == [MEDIUM]
+        assert set(pool._processes) == before  # no worker killed for it
+        assert b"true" in pool.run(QueryJob("ASK {}")).body  # and the slot went back
+    finally:
+        pool.close()
 
 
 def test_a_gone_clients_query_is_not_sent_again(pool: QueryPool) -> None:
     """Its worker, shared with a query that overruns, is killed at that one's timeout: the
     abandoned query is not run again on the new worker."""
+    sent = _count_sends(pool)
 
     async def main() -> BaseException | QueryOutcome:
         gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -380,6 +441,5 @@ def test_a_gone_clients_query_is_not_sent_again(pool: QueryPool) -> None:
         assert isinstance(results[0], QueryTimeoutError)
         return results[1]
 
-    started = time.monotonic()
     assert isinstance(asyncio.run(main()), ClientGone)
-    assert time.monotonic() - started < TIMEOUT + 1.5  # not run again to a second timeout
+    assert sent == [SLOW, SLOW]  # the overrun and the abandoned query, once each
