@@ -68,21 +68,25 @@ def _target(direct: str | None) -> Target:
     if direct is not None:
         if has_graph or has_default:
             raise BadRequestError("a graph named by its URL takes no 'graph' or 'default'")
-        return Target(request.base_url)
+        return Target(_iri(request.base_url, "the graph's URL"))
     if has_graph and has_default:
         raise BadRequestError("give either 'graph' or 'default', not both")
     if has_default:
         return Target(None)
     if has_graph:
-        iri = request.args.get("graph", "")
-        try:
-            ox.NamedNode(iri)
-        except ValueError as exc:
-            raise BadRequestError(f"'graph' must be an absolute IRI: {exc}") from exc
-        return Target(iri)
+        return Target(_iri(request.args.get("graph", ""), "'graph'"))
     if request.method == "POST":
         return Target(request.host_url + "store/" + uuid.uuid4().hex, created=True)
     raise BadRequestError("name a graph with ?graph=IRI, or the default graph with ?default")
+
+
+def _iri(text: str, what: str) -> str:
+    """``text`` if it is an absolute IRI, else a 400 that names ``what``."""
+    try:
+        ox.NamedNode(text)
+    except ValueError as exc:
+        raise BadRequestError(f"{what} must be an absolute IRI: {exc}") from exc
+    return text
 
 
 def _exists(store: Store, target: Target) -> bool:

@@ -89,12 +89,12 @@ class QueryOutcome:
 def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     """Run one job on a store and serialise its result (the worker's whole job)."""
     kwargs: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": job.base_iri}
-    if job.default_graphs is not None or job.named_graphs is not None:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-    else:
-        kwargs["use_default_graph_as_union"] = True
     try:
+        if job.default_graphs is not None or job.named_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+        else:
+            kwargs["use_default_graph_as_union"] = True
         result = store.query(job.query, **kwargs)
         if isinstance(result, ox.QueryTriples):
             if job.rdf_format is None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from graphstore.errors import QueryError, UnsupportedFormatError
@@ -76,9 +77,16 @@ def _body_text() -> str:
 
 
 def _graphs(name: str) -> list[str]:
+    """The graph IRIs of a dataset parameter (``default-graph-uri`` ...), each checked to be
+    an absolute IRI: a 400 names the first that is not."""
     values = request.args.getlist(name)
     if request.mimetype == FORM:
         values += request.form.getlist(name)
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as exc:
+            raise BadRequestError(f"{name}={value!r} is not an absolute IRI: {exc}") from exc
     return values
 
 
@@ -240,7 +248,7 @@ def _run_update(update: str) -> Response:
             store.oxigraph.update(text, base_iri=base, prefixes=PREFIXES)
         except SyntaxError as exc:
             raise QueryError(f"malformed update: {exc.msg or exc}") from exc
-        except (ValueError, OSError) as exc:
+        except (ValueError, OSError, RuntimeError) as exc:  # RuntimeError: DROP of no graph ...
             raise QueryError(f"update failed: {exc}") from exc
     return Response(status=204)
 

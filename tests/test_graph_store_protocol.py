@@ -56,6 +56,12 @@ def test_target_errors(server: Server) -> None:
     assert neither.status_code == 400 and "name a graph with ?graph=IRI" in neither.text
     relative = get(server.graph_store, params={"graph": "not an iri"})
     assert relative.status_code == 400 and "'graph' must be an absolute IRI" in relative.text
+    for escaped in ("%3C", "%22", "%7B", "%5C"):  # characters no IRI may hold
+        for method in ("GET", "HEAD", "PUT", "DELETE"):
+            direct = fetch(method, server.graph_store + "/x" + escaped, data=b"")
+            assert direct.status_code == 400, (method, escaped, direct.text)
+            if method != "HEAD":
+                assert "the graph's URL must be an absolute IRI" in direct.text
 
 
 def test_writes_need_the_token(server: Server) -> None:

@@ -190,6 +190,26 @@ def test_service_description_follows_writes(server: Server) -> None:
         ),
         ({"data": {"query": "ASK {}", "update": "CLEAR ALL"}}, 400, "not both"),
         ({"data": {"other": "1"}}, 400, "neither a 'query' nor an 'update'"),
+        # A dataset IRI that is not one: 400 at once (a worker's thread died on it, and the
+        # request waited out the timeout).
+        (
+            {"params": [("query", "ASK {}"), ("default-graph-uri", "a")]},
+            400,
+            "default-graph-uri='a' is not an absolute IRI",
+        ),
+        (
+            {"data": {"query": "ASK {}", "named-graph-uri": "http://e/a>b"}},
+            400,
+            "named-graph-uri='http://e/a>b' is not an absolute IRI",
+        ),
+        (
+            {
+                "data": {"update": "CLEAR SILENT ALL", "using-graph-uri": "x> } ; DROP ALL ; <y"},
+                "headers": {"Authorization": f"Bearer {TOKEN}"},
+            },
+            400,
+            "using-graph-uri='x> } ; DROP ALL ; <y' is not an absolute IRI",
+        ),
     ],
 )
 def test_protocol_errors(
@@ -256,6 +276,23 @@ def test_malformed_update_is_400_and_changes_nothing(server: Server) -> None:
     assert reply.status_code == 400
     assert reply.text.startswith("malformed update: error at 1:")
     ask = get(server.sparql, params={"query": f"ASK {{ GRAPH <{EX}v> {{ ?s ?p ?o }} }}"})
+    assert ask.json()["boolean"] is False
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [f"DROP GRAPH <{EX}none>", f"CLEAR GRAPH <{EX}none>", f"CREATE GRAPH <{EX}g1>"],
+)
+def test_a_failed_update_is_400_and_changes_nothing(server: Server, failing: str) -> None:
+    update = f"INSERT DATA {{ GRAPH <{EX}w> {{ <{EX}w> <{EX}p> 1 }} }} ; {failing}"
+    reply = post(
+        server.sparql,
+        data=update,
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert reply.status_code == 400
+    assert reply.text.startswith("update failed: The graph")
+    ask = get(server.sparql, params={"query": f"ASK {{ GRAPH <{EX}w> {{ ?s ?p ?o }} }}"})
     assert ask.json()["boolean"] is False
 
 
