@@ -84,6 +84,67 @@ def tokens(text: str) -> list[Token]:
     return found
 
 
+#: Deepest nesting of brackets a query or update may have.
+MAX_NESTING = 128
+#: Most operators (path, logical, arithmetic; UNION, OPTIONAL, MINUS) a query or update may
+#: have outside VALUES and DATA blocks.
+MAX_OPERATORS = 1000
+_OPEN, _CLOSE = frozenset("({["), frozenset(")}]")
+_OPERATORS = frozenset("/|^!+-*&=<>")
+_OPERATOR_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS"})
+
+
+def check_shape(toks: list[Token]) -> None:
+    """Refuse a text that nests brackets or chains operators beyond what Oxigraph can take.
+
+    Oxigraph parses and evaluates by recursion: 5,000 nested parentheses, or a path of 2,000
+    steps, overflow a thread's stack and kill the process (a query worker, with the other
+    queries it runs; for an update, the server process). Queries people write stay far
+    below :data:`MAX_NESTING` and :data:`MAX_OPERATORS`. Rows of ``VALUES`` and triples of
+    ``INSERT DATA`` / ``DELETE DATA`` are lists, not trees, and do not count.
+
+    >>> check_shape(tokens("ASK { FILTER(" + "(" * 200 + "1" + ")" * 200 + ") }"))
+    Traceback (most recent call last):
+    ...
+    graphstore.errors.QueryError: the text nests brackets 202 deep; at most 128 are allowed
+    >>> rows = " ".join(f"({i} -{i})" for i in range(2000))
+    >>> check_shape(tokens(f"SELECT * {{ VALUES (?a ?b) {{ {rows} }} }}"))
+    >>> check_shape(tokens("INSERT DATA { " + "<a:s> <a:p> -1 . " * 2000 + "}"))
+    >>> check_shape(tokens("SELECT * { VALUES ?a { 1 } ?s " + "!<a:p>/" * 600 + "<a:p> ?o }"))
+    Traceback (most recent call last):
+    ...
+    graphstore.errors.QueryError: the text has 1201 operators (...) outside VALUES and DATA ...
+    """
+    depth = deepest = operators = 0
+    flat_until = -1  # inside a VALUES or DATA block while depth > this
+    awaiting = False  # after VALUES or DATA, before the "{" of its block
+    for tok in toks:
+        if tok.kind == "other" and tok.text in _OPEN:
+            if awaiting and tok.text == "{":
+                flat_until, awaiting = depth, False
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok.kind == "other" and tok.text in _CLOSE:
+            depth -= 1
+            if depth <= flat_until:
+                flat_until = -1
+        elif flat_until < 0 and tok.is_word("VALUES", "DATA"):
+            awaiting = True
+        elif flat_until < 0 and (
+            (tok.kind == "other" and tok.text in _OPERATORS) or tok.is_word(*_OPERATOR_WORDS)
+        ):
+            operators += 1
+    if deepest > MAX_NESTING:
+        raise QueryError(
+            f"the text nests brackets {deepest} deep; at most {MAX_NESTING} are allowed"
+        )
+    if operators > MAX_OPERATORS:
+        raise QueryError(
+            f"the text has {operators} operators (paths, logic, arithmetic, UNION, OPTIONAL, "
+            f"MINUS) outside VALUES and DATA blocks; at most {MAX_OPERATORS} are allowed"
+        )
+
+
 @dataclass
 class _Prologue:
     base: str | None
@@ -116,8 +177,11 @@ class Policy:
         return iri in self.allow or iri.rstrip("/") in (a.rstrip("/") for a in self.allow)
 
     def check(self, text: str) -> None:
-        """Raise :class:`QueryRefusedError` if a query or update reaches beyond the store."""
-        self._check_tokens(tokens(text))
+        """Raise :class:`QueryRefusedError` if a query or update reaches beyond the store,
+        :class:`QueryError` if it is too deep for Oxigraph (:func:`check_shape`)."""
+        toks = tokens(text)
+        check_shape(toks)
+        self._check_tokens(toks)
         unescaped = unescape(text)
         if unescaped != text:
             self._check_tokens(tokens(unescaped))

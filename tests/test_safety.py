@@ -403,3 +403,49 @@ def test_using_graph_uri_keeps_escapes_inside_strings(tmp_path: Path) -> None:
         assert reply.status_code == 204, reply.content
         answer = _query(srv, f"SELECT ?o {{ GRAPH <{EX}out> {{ ?s <{EX}said> ?o }} }}")
         assert answer.json()["results"]["bindings"][0]["o"]["value"] == 'a "quote"'
+
+
+def test_a_deeply_nested_query_is_400_and_kills_no_worker(server: Server) -> None:
+    """5,000 nested parentheses (a 10 KB query) overflowed the stack of a query worker,
+    which died with the other queries it ran; the policy now refuses such a text."""
+    before = _pids(server)
+    nested = "ASK { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"
+    reply = _query(server, nested)
+    assert reply.status_code == 400
+    assert "nests brackets 5002 deep; at most 128" in reply.text
+    assert _pids(server) == before
+    assert _query(server, "ASK { ?s ?p 7 }").json()["boolean"] is True
+
+
+def test_a_long_chain_of_operators_is_400(server: Server) -> None:
+    """A property path of 1,200 steps is not nested, but Oxigraph's tree of it is as deep
+    (2,000 steps overflowed a thread's stack)."""
+    path = "/".join([":p"] * 1200)
+    reply = post(
+        server.sparql,
+        data=f"PREFIX : <{EX}> ASK {{ ?s {path} ?o }}",
+        headers={"Content-Type": "application/sparql-query"},
+    )
+    assert reply.status_code == 400
+    assert "the text has 1199 operators" in reply.text
+
+
+def test_values_rows_do_not_count_as_operators(server: Server) -> None:
+    rows = " ".join(f"({i} -{i})" for i in range(1500))
+    reply = _query(server, f"SELECT (COUNT(*) AS ?n) {{ VALUES (?a ?b) {{ {rows} }} }}")
+    assert reply.status_code == 200
+    assert reply.json()["results"]["bindings"][0]["n"]["value"] == "1500"
+
+
+def test_a_deeply_nested_update_is_400_and_writes_nothing(server: Server) -> None:
+    graph = f"{EX}nested"
+    nested = "(" * 300 + "1" + ")" * 300
+    update = f"INSERT {{ GRAPH <{graph}> {{ <{EX}s> <{EX}p> 1 }} }} WHERE {{ FILTER({nested}) }}"
+    reply = post(
+        server.sparql,
+        data=update,
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert reply.status_code == 400
+    assert "nests brackets 302 deep" in reply.text
+    assert _query(server, f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").json()["boolean"] is False
