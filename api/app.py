@@ -15,7 +15,7 @@ from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import get_current_url
 
@@ -25,7 +25,7 @@ from graphstore.settings import Settings
 from graphstore.store import Store
 
 from . import badges, graphstore_protocol, models_api, pages, sparql, validate
-from .errors import error_response, register_error_handlers
+from .errors import BadRequestError, error_response, register_error_handlers
 from .query_worker import QueryPool
 from .shared import open_store
 from .state import EXTENSION, Endpoint
@@ -81,7 +81,20 @@ def _base_url(scheme: str, host: str | None, server: str, port: str, root: str) 
     }
     if host is not None:
         environ["HTTP_HOST"] = host
-    return get_current_url(environ, strip_querystring=True)
+    try:
+        return get_current_url(environ, strip_querystring=True)
+    except UnicodeError as exc:  # werkzeug's IDNA codec, on a Host such as "xn--a"
+        raise BadRequestError(f"the Host header {host!r} is not a valid host name") from exc
+
+
+def _check_host() -> None:
+    """Refuse (400) a request whose Host header werkzeug cannot turn into a URL: every
+    view that names itself (base IRI, Location, service description) would fail on it."""
+    try:
+        request.base_url  # noqa: B018 - computed (and cached) here for its error
+    except UnicodeError as exc:
+        host = request.environ.get("HTTP_HOST")
+        raise BadRequestError(f"the Host header {host!r} is not a valid host name") from exc
 
 
 class BodyCap:
@@ -177,14 +190,14 @@ class QueryFastPath:
             self.state.refresh()
         except Exception as exc:  # noqa: BLE001 - a failed reopen is answered like in Flask
             return _cors(error_response(exc))(environ, start_response)
-        base = _base_url(
-            environ.get("wsgi.url_scheme", "http"),
-            environ.get("HTTP_HOST"),
-            environ.get("SERVER_NAME", ""),
-            str(environ.get("SERVER_PORT", "")),
-            environ.get("SCRIPT_NAME", ""),
-        )
         try:
+            base = _base_url(
+                environ.get("wsgi.url_scheme", "http"),
+                environ.get("HTTP_HOST"),
+                environ.get("SERVER_NAME", ""),
+                str(environ.get("SERVER_PORT", "")),
+                environ.get("SCRIPT_NAME", ""),
+            )
             job = sparql.query_job(
                 self.state, query, accept=environ.get("HTTP_ACCEPT"), base_iri=base
             )
@@ -242,6 +255,7 @@ def create_app(
     for bp in (*CORE_BLUEPRINTS, *blueprints):
         app.register_blueprint(bp)
     app.before_request(state.refresh)
+    app.before_request(_check_host)
     app.after_request(_cors)
     register_error_handlers(app)
     inner = BodyCap(app.wsgi_app, settings.max_body)
