@@ -30,6 +30,7 @@ from .loading import (
     detect_format,
     open_rdf_input,
     syntax_error_from,
+    token_too_long,
 )
 from .namespaces import source_graph
 from .resources import shapes_path
@@ -250,6 +251,8 @@ def stage_dump(store: Store, dump: Dump, graph: str, *, keep_going: bool) -> lis
     except (SyntaxError, ValueError) as exc:
         if not (keep_going and isinstance(exc, SyntaxError)):
             raise syntax_error_from(exc, dump.source) from exc
+    except MemoryError as exc:
+        raise token_too_long(exc, dump.source) from exc
     except OSError as exc:
         raise MofkgError(f"{dump.source}: cannot read: {exc.strerror or exc}") from exc
     return _stage_lines(store, dump.rdf_input(), target)
@@ -264,6 +267,8 @@ def stage_rdf(store: Store, rdf: RdfInput, graph: str, *, keep_going: bool) -> l
     except (SyntaxError, ValueError) as exc:
         if not (keep_going and rdf.format.line_based and isinstance(exc, SyntaxError)):
             raise syntax_error_from(exc, rdf.source) from exc
+    except MemoryError as exc:
+        raise token_too_long(exc, rdf.source) from exc
     return _stage_lines(store, rdf, target)
 
 

@@ -71,6 +71,16 @@ def syntax_error_from(exc: SyntaxError | ValueError, source: str) -> RdfSyntaxEr
     return RdfSyntaxError(source, str(exc))
 
 
+def token_too_long(exc: MemoryError, source: str) -> RdfSyntaxError:
+    """The error for input with one token (a literal, an IRI, a line) longer than Oxigraph's
+    parser buffer (16 MiB); any other ``MemoryError`` is raised again, as the server's."""
+    if "maximal size" not in str(exc):
+        raise exc
+    return RdfSyntaxError(
+        source, f"a single token (a literal, an IRI, a comment) is too long to parse: {exc}"
+    )
+
+
 def check_rdfxml(data: bytes, source: str) -> None:
     """Refuse RDF/XML with a DOCTYPE: entity declarations can expand without bound."""
     head = data[:XML_PROLOG_LIMIT]
@@ -106,13 +116,15 @@ def check_jsonld(data: bytes, source: str) -> None:
     """Refuse JSON-LD that refers to a context by IRI: mofkg never fetches one."""
     try:
         document = json.loads(data)
+        remote = _remote_contexts(document, "")
+    except RecursionError as exc:
+        raise RdfSyntaxError(source, "JSON nested too deeply to read") from exc
     except json.JSONDecodeError as exc:
         raise RdfSyntaxError(
             source, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno
         ) from exc
     except UnicodeDecodeError as exc:
         raise RdfSyntaxError(source, f"not UTF-8 text: {exc}") from exc
-    remote = _remote_contexts(document, "")
     if remote:
         raise UnsafeInputError(
             source,
@@ -161,6 +173,8 @@ def parse_input(rdf: RdfInput, *, base_iri: str | None = None) -> list[pyoxigrap
         return list(pyoxigraph.parse(rdf.data, format=rdf.format.oxigraph, base_iri=base_iri))
     except (SyntaxError, ValueError) as exc:
         raise syntax_error_from(exc, rdf.source) from exc
+    except MemoryError as exc:
+        raise token_too_long(exc, rdf.source) from exc
 
 
 def check_syntax(rdf: RdfInput, *, base_iri: str | None = None) -> int:
@@ -174,3 +188,5 @@ def check_syntax(rdf: RdfInput, *, base_iri: str | None = None) -> int:
         )
     except (SyntaxError, ValueError) as exc:
         raise syntax_error_from(exc, rdf.source) from exc
+    except MemoryError as exc:
+        raise token_too_long(exc, rdf.source) from exc

@@ -207,3 +207,37 @@ def test_million_character_literal_loads() -> None:
     store.load(data, graph=G, format="nt")
     row = store.select("SELECT (STRLEN(?o) AS ?n) WHERE { ?s ?p ?o }")[0]
     assert int(row["n"]) == 1_000_000
+
+
+def test_a_token_longer_than_the_parsers_buffer_is_a_syntax_error(store: Store) -> None:
+    """Oxigraph stops at a token over 16 MiB with a MemoryError, which was a 500 on
+    PUT /store and in validation jobs; it is an RdfSyntaxError, and nothing is written."""
+    literal = "x" * (17 * 1024 * 1024)
+    data = f'<http://e/s> <http://e/p> "{literal}" .\n'.encode()
+    with pytest.raises(RdfSyntaxError, match="a single token .* is too long to parse"):
+        store.load(data, graph="http://e/long", format="nt")
+    assert not store.has_graph("http://e/long")
+
+
+def test_json_ld_nested_too_deeply_is_a_syntax_error(store: Store) -> None:
+    """Python's JSON reader recurses: a 100,000-deep array was a RecursionError (500)."""
+    data = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(RdfSyntaxError, match="JSON nested too deeply"):
+        store.load(data, graph="http://e/deep", format="jsonld")
+    assert not store.has_graph("http://e/deep")
+
+
+def test_a_dump_with_a_token_too_long_is_a_syntax_error_in_validation() -> None:
+    from graphstore.dumps import stage_rdf
+    from graphstore.loading import open_rdf_input
+
+    literal = "x" * (17 * 1024 * 1024)
+    data = f'<http://e/s> <http://e/p> "{literal}" .\n'.encode()
+    staging = Store()
+    with pytest.raises(RdfSyntaxError, match="too long to parse"):
+        stage_rdf(
+            staging,
+            open_rdf_input(data, format="nt", source_name="d.nt"),
+            "http://e/g",
+            keep_going=True,
+        )
