@@ -111,6 +111,7 @@ def sparql() -> Response:
         elif mimetype == QUERY_TYPE:
             query = _body_text()
         elif mimetype == UPDATE_TYPE:
+            endpoint().check_token()  # 401 before the body is read, as the Graph Store's
             update = _body_text()
         else:
             raise UnsupportedFormatError(

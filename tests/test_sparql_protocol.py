@@ -266,6 +266,26 @@ def test_update_needs_the_token(server: Server) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"Content-Encoding": "gzip"}, b"not gzip"),
+        ({"Content-Type": "application/sparql-update; charset=latin-1"}, b"CLEAR ALL"),
+        ({}, b"CLEAR \xff ALL"),
+    ],
+)
+def test_an_update_without_the_token_is_401_whatever_its_body(
+    server: Server, headers: dict[str, str], body: bytes
+) -> None:
+    """The token is checked before the body is read (it was 400 or 415 for a bad body)."""
+    reply = post(
+        server.sparql,
+        data=body,
+        headers={"Content-Type": "application/sparql-update", **headers},
+    )
+    assert reply.status_code == 401
+
+
 def test_malformed_update_is_400_and_changes_nothing(server: Server) -> None:
     update = f"INSERT DATA {{ GRAPH <{EX}v> {{ <{EX}v> <{EX}p> 1 }} }} ; CLEAR XYZ"
     reply = post(
