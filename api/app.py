@@ -84,7 +84,11 @@ def _base_url(scheme: str, host: str | None, server: str, port: str, root: str) 
     try:
         return get_current_url(environ, strip_querystring=True)
     except UnicodeError as exc:  # werkzeug's IDNA codec, on a Host such as "xn--a"
-        raise BadRequestError(f"the Host header {host!r} is not a valid host name") from exc
+        raise _bad_host(host) from exc
+
+
+def _bad_host(host: str | None) -> BadRequestError:
+    return BadRequestError(f"the Host header {host!r} is not a valid host name")
 
 
 def _check_host() -> None:
@@ -93,8 +97,7 @@ def _check_host() -> None:
     try:
         request.base_url  # noqa: B018 - computed (and cached) here for its error
     except UnicodeError as exc:
-        host = request.environ.get("HTTP_HOST")
-        raise BadRequestError(f"the Host header {host!r} is not a valid host name") from exc
+        raise _bad_host(request.environ.get("HTTP_HOST")) from exc
 
 
 class BodyCap:

@@ -68,20 +68,21 @@ def _target(direct: str | None) -> Target:
     if direct is not None:
         if has_graph or has_default:
             raise BadRequestError("a graph named by its URL takes no 'graph' or 'default'")
-        return Target(_iri(request.base_url, "the graph's URL"))
+        return Target(absolute_iri(request.base_url, "the graph's URL"))
     if has_graph and has_default:
         raise BadRequestError("give either 'graph' or 'default', not both")
     if has_default:
         return Target(None)
     if has_graph:
-        return Target(_iri(request.args.get("graph", ""), "'graph'"))
+        return Target(absolute_iri(request.args.get("graph", ""), "'graph'"))
     if request.method == "POST":
         return Target(request.host_url + "store/" + uuid.uuid4().hex, created=True)
     raise BadRequestError("name a graph with ?graph=IRI, or the default graph with ?default")
 
 
-def _iri(text: str, what: str) -> str:
-    """``text`` if it is an absolute IRI, else a 400 that names ``what``."""
+def absolute_iri(text: str, what: str) -> str:
+    """``text`` if it is an absolute IRI, else a 400 that names ``what`` (the Graph Store's
+    graphs, the SPARQL protocol's dataset parameters)."""
     try:
         ox.NamedNode(text)
     except ValueError as exc:

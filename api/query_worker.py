@@ -305,7 +305,7 @@ async def recv_frame_async(
         return frame
     loop = asyncio.get_running_loop()
     done: asyncio.Future[bytes] = loop.create_future()
-    checks: list[asyncio.TimerHandle] = []
+    pending: list[asyncio.TimerHandle] = []  # the next check, once the client is gone
 
     def readable() -> None:
         if done.done():
@@ -329,7 +329,7 @@ async def recv_frame_async(
         if stop():
             done.set_exception(ClientGone())
         else:
-            checks.append(loop.call_later(GONE_CHECK, check))
+            pending[:] = [loop.call_later(GONE_CHECK, check)]
 
     def left(_: object) -> None:
         check()
@@ -344,7 +344,7 @@ async def recv_frame_async(
     finally:
         loop.remove_reader(fd)
         timer.cancel()
-        for handle in checks:
+        for handle in pending:
             handle.cancel()
         if gone is not None:
             gone.remove_done_callback(left)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from graphstore.errors import QueryError, UnsupportedFormatError
@@ -30,6 +29,7 @@ from graphstore.namespaces import PREFIXES
 from .bodies import decoded
 from .bounded import run_inline
 from .errors import BadRequestError, NotAcceptableError
+from .graphstore_protocol import absolute_iri
 from .negotiation import (
     ResultFormat,
     accept_for_format_name,
@@ -83,10 +83,7 @@ def _graphs(name: str) -> list[str]:
     if request.mimetype == FORM:
         values += request.form.getlist(name)
     for value in values:
-        try:
-            ox.NamedNode(value)
-        except ValueError as exc:
-            raise BadRequestError(f"{name}={value!r} is not an absolute IRI: {exc}") from exc
+        absolute_iri(value, f"{name}={value!r}")
     return values
 
 
