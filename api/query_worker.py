@@ -492,11 +492,10 @@ class QueryPool:
                     sys.executable,
                     "-m",
                     "api.query_worker",
-                    str(self.path),
+                    str(self.path.absolute()),
                     *(str(b.fileno()) for b in theirs),
                 ],
                 pass_fds=[b.fileno() for b in theirs],
-                cwd=Path(__file__).resolve().parents[1],
             )
         except OSError:
             for a in ours:
