@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from graphstore import catalogue
 from graphstore.errors import NotFoundError
 from graphstore.namespaces import SPDX_LICENCE
+from graphstore.serialising import serialise
 
 from .errors import NotAcceptableError
 from .negotiation import (
@@ -179,7 +180,7 @@ def _serve(iri: str, fmt: DocumentFormat | None, *, doc_path: str | None) -> Res
     is_model = catalogue.is_model(store, iri)
     graph = catalogue.describe_model(store, iri) if is_model else catalogue.describe(store, iri)
     if chosen.rdf is not None:
-        body = graph.serialize(format=chosen.rdf.rdflib_name, encoding="utf-8")
+        body = serialise(graph, chosen.rdf)
         response = Response(body, content_type=content_type(chosen.rdf.media_type))
     else:
         html = render_template(
