@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from graphstore import catalogue
 from graphstore.errors import NotFoundError
-from graphstore.namespaces import SPDX_LICENCE
+from graphstore.namespaces import ONTOLOGY_IRI, SPDX_LICENCE
 from graphstore.serialising import serialise
 
 from .errors import NotAcceptableError
@@ -124,7 +124,13 @@ def query_page() -> str:
     """An editor, example queries, a results table filled from /sparql, and downloads."""
     examples = example_queries(ids())
     chosen = request.args.get("query") or examples[0].query
-    return render_template("query.html", examples=examples, query=chosen, id_base=str(ids().id))
+    return render_template(
+        "query.html",
+        examples=examples,
+        query=chosen,
+        id_base=str(ids().id),
+        ontology_base=str(ONTOLOGY_IRI),
+    )
 
 
 @blueprint.route("/id/<path:path>")
