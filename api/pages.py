@@ -14,9 +14,18 @@ The blueprint reads ``current_app.extensions["mofkg"]`` (see :mod:`api.views`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from werkzeug.wrappers import Response as BaseResponse
@@ -37,7 +46,8 @@ from .negotiation import (
 from .query_examples import example_queries
 from .views import curie, ids, local_path, positive_argument, state
 
-blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static")
+STATIC = Path(__file__).resolve().parent / "static"
+blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder=STATIC)
 
 CHART_BAR_HEIGHT = 26
 CHART_WIDTH = 560
@@ -98,7 +108,9 @@ def home() -> str:
     )
     size = positive_argument("rows", GRID_ROWS, maximum=MAX_GRID_ROWS)
     pages = max(1, -(-len(ranking) // size))
-    number = positive_argument("page", 1, maximum=pages)
+    # A page past the end (the README's ?page=2&rows=50 on a small catalogue) shows an empty
+    # grid with a note and a link back to the last page; only a page that is no page is 400.
+    number = positive_argument("page", 1)
     shown = ranking[(number - 1) * size : number * size]
     rows = catalogue.model_rows(store, framework_key=fw.key, models=[str(r.iri) for r in shown])
     histogram = catalogue.class_histogram(ranking, fw)
@@ -117,6 +129,12 @@ def home() -> str:
         framework=fw,
         row_href=lambda iri: local_path(str(iri), state().settings.base_iri) or str(iri),
     )
+
+
+@blueprint.route("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon (an SVG, which browsers take at the old name too)."""
+    return send_from_directory(STATIC, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @blueprint.route("/query")

@@ -62,9 +62,7 @@ def serialise(graph: Graph, fmt: RdfFormat) -> bytes:
         body: bytes = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
         return body
     prefixes = {prefix: str(ns) for prefix, ns in graph.namespaces() if prefix}
-    triples = [
-        ox.Triple(_subject(s), ox.NamedNode(str(p)), to_oxigraph(o)) for s, p, o in graph
-    ]
+    triples = [ox.Triple(_subject(s), ox.NamedNode(str(p)), to_oxigraph(o)) for s, p, o in graph]
     written = ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes)
     assert written is not None  # no output stream given: the bytes are returned
     return written

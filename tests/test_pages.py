@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -150,9 +151,8 @@ def test_rows_of_no_models_are_none(demo_store: Store) -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("page=0", "'page' must be between 1 and 1, not 0"),
-        ("page=2", "'page' must be between 1 and 1, not 2"),
-        ("rows=5&page=5", "'page' must be between 1 and 4, not 5"),
+        ("page=0", "'page' must be at least 1, not 0"),
+        ("page=two", "'page' must be a whole number, not 'two'"),
         ("rows=abc", "'rows' must be a whole number, not 'abc'"),
         ("rows=1001", "'rows' must be between 1 and 1000, not 1001"),
         ("rows=-3", "'rows' must be between 1 and 1000, not -3"),
@@ -161,7 +161,7 @@ def test_rows_of_no_models_are_none(demo_store: Store) -> None:
 def test_home_page_arguments_are_checked(client: FlaskClient, query: str, message: str) -> None:
     reply = client.get(f"/?{query}")
     assert reply.status_code == 400
-    assert message in reply.get_data(as_text=True)
+    assert message in html.unescape(reply.get_data(as_text=True))
 
 
 def test_the_home_page_follows_writes_to_a_served_store(tmp_path: Path) -> None:
