@@ -157,7 +157,7 @@ def identifier(path: str) -> BaseResponse:
     iri = str(ids().id[path])
     if not catalogue.has_description(state().store, iri):
         raise NotFoundError(f"nothing is known about <{iri}>")
-    fmt = _negotiate()
+    fmt = negotiated_format()
     response = redirect(url_for("pages.document", path=f"{path}.{fmt.extension}"), code=303)
     response.headers["Vary"] = "Accept"
     return response
@@ -188,7 +188,7 @@ def licence(licence_id: str) -> Response:
     return _serve(iri, fmt, doc_path=None)
 
 
-def _negotiate() -> DocumentFormat:
+def negotiated_format() -> DocumentFormat:
     accept = request.headers.get("Accept")
     fmt = negotiate_document(accept)
     if fmt is None:
@@ -199,7 +199,7 @@ def _negotiate() -> DocumentFormat:
 
 def _serve(iri: str, fmt: DocumentFormat | None, *, doc_path: str | None) -> Response:
     negotiated = fmt is None
-    chosen = fmt if fmt is not None else _negotiate()
+    chosen = fmt if fmt is not None else negotiated_format()
     store = state().store
     is_model = catalogue.is_model(store, iri)
     graph = catalogue.describe_model(store, iri) if is_model else catalogue.describe(store, iri)
@@ -236,7 +236,8 @@ def _resource_context(
     names = catalogue.labels(store, objects)
     properties: dict[str, dict[str, Any]] = {}
     for _, p, o in sorted(graph.triples((subject, None, None))):
-        entry = properties.setdefault(str(p), {"name": curie(str(p)), "href": str(p), "values": []})
+        href = local_path(str(p), base) or str(p)
+        entry = properties.setdefault(str(p), {"name": curie(str(p)), "href": href, "values": []})
         entry["values"].append(_link(o, base, names))
     types = [_link(t, base, names) for t in graph.objects(subject, RDF.type)]
     alternates = [

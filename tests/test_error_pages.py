@@ -14,13 +14,18 @@ from werkzeug.test import TestResponse
 from graphstore.settings import Settings
 from graphstore.store import Store
 from tests.server import Server, get, post, running_server
-from tests.test_pages import BROWSER_ACCEPT, demo_store, make_app  # noqa: F401 - a fixture
+from tests.test_pages import BROWSER_ACCEPT, assessed_demo, make_app
 
 NAVIGATION = ("<nav>", 'href="/query">Query</a>', 'href="/sparql">SPARQL endpoint</a>')
 
 
 @pytest.fixture(scope="module")
-def client(demo_store: Store) -> Iterator[FlaskClient]:  # noqa: F811 - the imported fixture
+def demo_store() -> Store:
+    return assessed_demo()
+
+
+@pytest.fixture(scope="module")
+def client(demo_store: Store) -> Iterator[FlaskClient]:
     app = make_app(demo_store)
 
     @app.route("/boom")

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from api import badges, models_api, pages
+from api import badges, models_api, ontology, pages
 from api.app import close_app, create_app
 from api.errors import register_error_handlers
 from api.state import EXTENSION
@@ -38,8 +38,7 @@ NAMES = (
 )
 
 
-@pytest.fixture(scope="module")
-def demo_store() -> Store:
+def assessed_demo() -> Store:
     """An in-memory store with the demo catalogue and its MOF 1.0 assessments."""
     store = Store()
     initialise(store, Settings(), demo=True)
@@ -47,10 +46,16 @@ def demo_store() -> Store:
     return store
 
 
+@pytest.fixture(scope="module")
+def demo_store() -> Store:
+    """An in-memory store with the demo catalogue and its MOF 1.0 assessments."""
+    return assessed_demo()
+
+
 def make_app(store: Store, settings: Settings | None = None) -> Flask:
     app = Flask("api")
     app.extensions[EXTENSION] = Catalogue(store=store, settings=settings or Settings())
-    for bp in (pages.blueprint, badges.blueprint, models_api.blueprint):
+    for bp in (pages.blueprint, ontology.blueprint, badges.blueprint, models_api.blueprint):
         app.register_blueprint(bp)
     register_error_handlers(app)
     return app
@@ -396,7 +401,9 @@ def test_page_links_our_iris_locally_and_others_outward(client: FlaskClient) -> 
     html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
     assert 'href="/id/model/OLMo-7B"' in html  # fine-tuned from
     assert 'href="/id/org/AllenAI"' in html
-    assert f'href="{MOF.fineTunedFrom}">mof:fineTunedFrom<' in html
+    assert 'href="/ontology#fineTunedFrom">mof:fineTunedFrom<' in html  # our ontology's term
+    assert 'href="/ontology#Model">' in html  # its type
+    assert 'href="http://schema.org/name">schema:name<' in html
     assert 'rel="alternate" type="text/turtle" href="/doc/model/OLMo-7B-Instruct.ttl"' in html
 
 
