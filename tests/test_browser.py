@@ -252,3 +252,42 @@ def test_an_error_clears_the_previous_results(site: Site, browser: Any) -> None:
     _run(d, "SELECT WHERE {")
     _wait_for_status(d, "400")
     assert _result_rows(d) == [] and _headers(d) == []
+
+
+def test_a_term_link_lands_on_its_place_in_the_ontology(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/query")
+    _run(d, f"SELECT ?type WHERE {{ <{DEFAULT_IDS.model('Amber')}> a ?type }}")
+    _wait_for_status(d, "1 row")
+    d.find_element(By.LINK_TEXT, "https://w3id.org/mofkg/ontology#Model").click()
+    assert d.current_url == site.url + "/ontology#Model"
+    term = d.find_element(By.ID, "Model")
+    assert term.get_attribute("data-iri") == "https://w3id.org/mofkg/ontology#Model"
+    assert "Model" in term.find_element(By.TAG_NAME, "h3").text
+    assert d.execute_script("return document.querySelector(':target').id") == "Model"
+
+
+def test_an_error_page_has_the_navigation(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/id/model/No-Such-Model")
+    assert d.find_element(By.ID, "error-title").text == "Not Found"
+    assert "nothing is known about" in d.find_element(By.ID, "error-message").text
+    d.find_element(By.LINK_TEXT, "Query").click()
+    assert d.current_url == site.url + "/query"
+
+
+def test_the_served_site_has_its_ontology_and_icon(site: Site) -> None:
+    import urllib.request
+
+    from rdflib import Graph
+
+    request = urllib.request.Request(site.url + "/ontology", headers={"Accept": "text/turtle"})
+    with urllib.request.urlopen(request) as response:  # noqa: S310 (loopback)
+        assert response.headers["Content-Type"] == "text/turtle; charset=utf-8"
+        assert len(Graph().parse(data=response.read().decode(), format="turtle")) > 700
+    with urllib.request.urlopen(site.url + "/favicon.ico") as response:  # noqa: S310 (loopback)
+        assert response.headers["Content-Type"].startswith("image/svg+xml")
