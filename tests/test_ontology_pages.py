@@ -134,3 +134,10 @@ def test_pages_link_terms_to_the_local_ontology(client: FlaskClient) -> None:
     assert "https://w3id.org/mofkg/ontology#" not in re.findall(r'href="([^"]+)"', text)
     query = client.get("/query").text
     assert f'data-ontology-base="{ONTOLOGY_IRI}"' in query
+
+
+def test_every_anchor_is_unique_and_every_inner_link_lands(page: str) -> None:
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    targets = {html.unescape(h[1:]) for h in re.findall(r'href="(#[^"]+)"', page)}
+    assert targets and targets <= {html.unescape(i) for i in ids}
