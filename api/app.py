@@ -24,7 +24,7 @@ from graphstore.generation import StoreGeneration
 from graphstore.settings import Settings
 from graphstore.store import Store
 
-from . import badges, graphstore_protocol, models_api, pages, sparql, validate
+from . import badges, graphstore_protocol, models_api, ontology, pages, sparql, validate
 from .errors import BadRequestError, error_response, register_error_handlers
 from .query_worker import QueryPool
 from .shared import open_store
@@ -35,6 +35,7 @@ CORE_BLUEPRINTS: tuple[Blueprint, ...] = (
     sparql.bp,
     graphstore_protocol.bp,
     pages.blueprint,
+    ontology.blueprint,
     badges.blueprint,
     models_api.blueprint,
     validate.bp,

@@ -1,7 +1,10 @@
 """The one place that maps error kinds to HTTP statuses, and the errors of the HTTP layer.
 
-Every error a client can cause becomes a short ``text/plain`` answer with its status; only
-our own faults become 500, and those are logged with their traceback.
+Every error a client can cause becomes a short answer naming the problem, with its status;
+only our own faults become 500, and those are logged with their traceback. The answer is
+``text/plain`` for the SPARQL endpoint, the Graph Store, ``/validate``, badges and any
+client that prefers plain text to HTML; on the pages (anything else) it is an HTML page with
+the site's navigation (:func:`wants_page`). The JSON API answers its own errors in JSON.
 
 >>> status_for(QueryTimeoutError("too slow"))
 504
@@ -17,8 +20,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, render_template, request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
 
 from graphstore.errors import (
     MofkgError,
@@ -104,7 +109,11 @@ def error_response(error: Exception) -> Response:
         message = f"{error.name}: {error.description}"
     else:
         message = str(error)
-    response = Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    page = _error_page(status, message) if wants_page() else None
+    if page is not None:
+        response = Response(page, status=status, content_type="text/html; charset=utf-8")
+    else:
+        response = Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="mofkg"'
     if status == 503:
@@ -115,6 +124,40 @@ def error_response(error: Exception) -> Response:
             if name.lower() == "allow":
                 response.headers["Allow"] = value
     return response
+
+
+#: Paths whose clients are programs: their errors stay plain text (``/api`` answers JSON).
+MACHINE_PATHS = ("/sparql", "/store", "/validate", "/api", "/badge/")
+
+
+def wants_page() -> bool:
+    """Whether the current request's error is answered as an HTML page: a request for a page
+    (not under :data:`MACHINE_PATHS`) from any client but one that prefers plain text to
+    HTML (``Accept: text/plain``). False outside a request."""
+    if not has_request_context():
+        return False
+    if request.path.startswith(MACHINE_PATHS):
+        return False
+    accept = request.headers.get("Accept")
+    if accept is None or not accept.strip():
+        return True
+    offers = ["text/html", "text/plain"]
+    return parse_accept_header(accept, MIMEAccept).best_match(offers) != "text/plain"
+
+
+def _error_page(status: int, message: str) -> str | None:
+    """The HTML error page, in the site's layout; None when it cannot be rendered (an app
+    without the pages blueprint), so that the plain-text answer is given instead."""
+    try:
+        return render_template(
+            "error.html",
+            status=status,
+            reason=HTTP_STATUS_CODES.get(status, "Error"),
+            message=message,
+        )
+    except Exception:  # noqa: BLE001 - the error being answered matters more than this one
+        log.warning("could not render the error page for %s", request.path, exc_info=True)
+        return None
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -14,16 +14,26 @@ The blueprint reads ``current_app.extensions["mofkg"]`` (see :mod:`api.views`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from werkzeug.wrappers import Response as BaseResponse
 
 from graphstore import catalogue
 from graphstore.errors import NotFoundError
-from graphstore.namespaces import SPDX_LICENCE
+from graphstore.namespaces import ONTOLOGY_IRI, SPDX_LICENCE
+from graphstore.serialising import serialise
 
 from .errors import NotAcceptableError
 from .negotiation import (
@@ -36,7 +46,8 @@ from .negotiation import (
 from .query_examples import example_queries
 from .views import curie, ids, local_path, positive_argument, state
 
-blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static")
+STATIC = Path(__file__).resolve().parent / "static"
+blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder=STATIC)
 
 CHART_BAR_HEIGHT = 26
 CHART_WIDTH = 560
@@ -97,7 +108,9 @@ def home() -> str:
     )
     size = positive_argument("rows", GRID_ROWS, maximum=MAX_GRID_ROWS)
     pages = max(1, -(-len(ranking) // size))
-    number = positive_argument("page", 1, maximum=pages)
+    # A page past the end (the README's ?page=2&rows=50 on a small catalogue) shows an empty
+    # grid with a note and a link back to the last page; only a page that is no page is 400.
+    number = positive_argument("page", 1)
     shown = ranking[(number - 1) * size : number * size]
     rows = catalogue.model_rows(store, framework_key=fw.key, models=[str(r.iri) for r in shown])
     histogram = catalogue.class_histogram(ranking, fw)
@@ -118,12 +131,24 @@ def home() -> str:
     )
 
 
+@blueprint.route("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon (an SVG, which browsers take at the old name too)."""
+    return send_from_directory(STATIC, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+
 @blueprint.route("/query")
 def query_page() -> str:
     """An editor, example queries, a results table filled from /sparql, and downloads."""
     examples = example_queries(ids())
     chosen = request.args.get("query") or examples[0].query
-    return render_template("query.html", examples=examples, query=chosen, id_base=str(ids().id))
+    return render_template(
+        "query.html",
+        examples=examples,
+        query=chosen,
+        id_base=str(ids().id),
+        ontology_base=str(ONTOLOGY_IRI),
+    )
 
 
 @blueprint.route("/id/<path:path>")
@@ -132,7 +157,7 @@ def identifier(path: str) -> BaseResponse:
     iri = str(ids().id[path])
     if not catalogue.has_description(state().store, iri):
         raise NotFoundError(f"nothing is known about <{iri}>")
-    fmt = _negotiate()
+    fmt = negotiated_format()
     response = redirect(url_for("pages.document", path=f"{path}.{fmt.extension}"), code=303)
     response.headers["Vary"] = "Accept"
     return response
@@ -163,7 +188,7 @@ def licence(licence_id: str) -> Response:
     return _serve(iri, fmt, doc_path=None)
 
 
-def _negotiate() -> DocumentFormat:
+def negotiated_format() -> DocumentFormat:
     accept = request.headers.get("Accept")
     fmt = negotiate_document(accept)
     if fmt is None:
@@ -174,12 +199,12 @@ def _negotiate() -> DocumentFormat:
 
 def _serve(iri: str, fmt: DocumentFormat | None, *, doc_path: str | None) -> Response:
     negotiated = fmt is None
-    chosen = fmt if fmt is not None else _negotiate()
+    chosen = fmt if fmt is not None else negotiated_format()
     store = state().store
     is_model = catalogue.is_model(store, iri)
     graph = catalogue.describe_model(store, iri) if is_model else catalogue.describe(store, iri)
     if chosen.rdf is not None:
-        body = graph.serialize(format=chosen.rdf.rdflib_name, encoding="utf-8")
+        body = serialise(graph, chosen.rdf)
         response = Response(body, content_type=content_type(chosen.rdf.media_type))
     else:
         html = render_template(
@@ -211,7 +236,8 @@ def _resource_context(
     names = catalogue.labels(store, objects)
     properties: dict[str, dict[str, Any]] = {}
     for _, p, o in sorted(graph.triples((subject, None, None))):
-        entry = properties.setdefault(str(p), {"name": curie(str(p)), "href": str(p), "values": []})
+        href = local_path(str(p), base) or str(p)
+        entry = properties.setdefault(str(p), {"name": curie(str(p)), "href": href, "values": []})
         entry["values"].append(_link(o, base, names))
     types = [_link(t, base, names) for t in graph.objects(subject, RDF.type)]
     alternates = [

@@ -11,6 +11,12 @@ which :class:`api.state.Endpoint` is. Read queries are :mod:`graphstore.catalogu
 '/licence/MIT'
 >>> local_path("https://example.org/x", "https://w3id.org/mofkg/") is None
 True
+
+The ontology is served at ``/ontology`` whatever the base IRI (:mod:`api.ontology`), and its
+terms link to their place on that page:
+
+>>> local_path("https://w3id.org/mofkg/ontology#Model", "https://example.org/kg/")
+'/ontology#Model'
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from typing import Protocol, TypeVar
 
 from flask import current_app, request
 
-from graphstore.namespaces import PREFIXES, SPDX_LICENCE, Ids
+from graphstore.namespaces import MOF, ONTOLOGY_IRI, SPDX_LICENCE, Ids
+from graphstore.ontology_terms import short_name
 from graphstore.settings import Settings
 from graphstore.store import Store
 
@@ -93,6 +100,8 @@ def local_path(iri: str, base_iri: str) -> str | None:
         return "/id/" + text[len(str(id_base)) :]
     if text.startswith(str(SPDX_LICENCE)) and "/" not in text[len(str(SPDX_LICENCE)) :]:
         return "/licence/" + text[len(str(SPDX_LICENCE)) :]
+    if text == str(ONTOLOGY_IRI) or (text.startswith(str(MOF)) and len(text) > len(str(MOF))):
+        return "/ontology" + text[len(str(ONTOLOGY_IRI)) :]
     return None
 
 
@@ -102,11 +111,4 @@ def curie(iri: str) -> str:
     >>> curie("https://w3id.org/mofkg/ontology#Model")
     'mof:Model'
     """
-    best = ""
-    result = str(iri)
-    for prefix, namespace in PREFIXES.items():
-        if str(iri).startswith(namespace) and len(namespace) > len(best):
-            rest = str(iri)[len(namespace) :]
-            if rest and "/" not in rest and "#" not in rest:
-                best, result = namespace, f"{prefix}:{rest}"
-    return result
+    return short_name(str(iri))

@@ -184,3 +184,110 @@ def test_site_is_served_from_a_real_endpoint(site: Site) -> None:
     with urllib.request.urlopen(site.url + "/sparql") as response:  # noqa: S310 (loopback)
         assert "sparql-service-description" in response.read().decode()
         assert response.headers["Server"] == "granian"
+
+
+def _run(driver: Any, query: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    editor = driver.find_element(By.ID, "query")
+    editor.clear()
+    editor.send_keys(query)
+    driver.find_element(By.ID, "run").click()
+
+
+def test_query_page_runs_construct_as_a_table_of_triples(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/query")
+    _run(
+        d,
+        "CONSTRUCT { ?m schema:name ?name } WHERE { ?m a mof:Model ; schema:name ?name } "
+        "ORDER BY ?name LIMIT 2",
+    )
+    _wait_for_status(d, "2 triples")
+    assert _headers(d) == ["subject", "predicate", "object"]
+    rows = _result_rows(d)
+    assert sorted(rows) == [
+        [str(DEFAULT_IDS.model("Amber")), "http://schema.org/name", "Amber"],
+        [str(DEFAULT_IDS.model("BLOOM")), "http://schema.org/name", "BLOOM"],
+    ]
+    link = d.find_element(By.LINK_TEXT, str(DEFAULT_IDS.model("Amber")))
+    assert link.get_attribute("href") == site.url + "/id/model/Amber"
+    turtle = d.find_element(By.ID, "download-turtle")
+    assert turtle.is_displayed()
+    assert not d.find_element(By.ID, "download-csv").is_displayed()
+    import urllib.request
+
+    with urllib.request.urlopen(turtle.get_attribute("href")) as response:  # noqa: S310 (loopback)
+        assert response.headers["Content-Type"].startswith("text/turtle")
+        from rdflib import Graph
+
+        graph = Graph().parse(data=response.read().decode(), format="turtle")
+    assert len(graph) == 2
+
+
+def test_query_page_runs_describe_and_ask(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/query")
+    _run(d, f"DESCRIBE <{DEFAULT_IDS.model('Amber')}>")
+    status = _wait_for_status(d, "triples")
+    assert int(status.split()[0]) > 10
+    rows = _result_rows(d)
+    assert ["http://schema.org/name", "Amber"] in [r[1:] for r in rows]
+    _run(d, "ASK { ?m a mof:Model }")
+    _wait_for_status(d, "ASK answered true")
+    assert _result_rows(d) == [["true"]]
+    assert d.find_element(By.ID, "download-csv").is_displayed()
+
+
+def test_an_error_clears_the_previous_results(site: Site, browser: Any) -> None:
+    d = browser
+    d.get(site.url + "/query")
+    _run(d, "SELECT ?name WHERE { ?m a mof:Model ; schema:name ?name } LIMIT 3")
+    _wait_for_status(d, "3 rows")
+    assert len(_result_rows(d)) == 3
+    _run(d, "SELECT WHERE {")
+    _wait_for_status(d, "400")
+    assert _result_rows(d) == [] and _headers(d) == []
+
+
+def test_a_term_link_lands_on_its_place_in_the_ontology(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/query")
+    _run(d, f"SELECT ?type WHERE {{ <{DEFAULT_IDS.model('Amber')}> a ?type }}")
+    _wait_for_status(d, "1 row")
+    d.find_element(By.LINK_TEXT, "https://w3id.org/mofkg/ontology#Model").click()
+    assert d.current_url == site.url + "/ontology#Model"
+    term = d.find_element(By.ID, "Model")
+    assert term.get_attribute("data-iri") == "https://w3id.org/mofkg/ontology#Model"
+    assert "Model" in term.find_element(By.TAG_NAME, "h3").text
+    assert d.execute_script("return document.querySelector(':target').id") == "Model"
+
+
+def test_an_error_page_has_the_navigation(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/id/model/No-Such-Model")
+    assert d.find_element(By.ID, "error-title").text == "Not Found"
+    assert "nothing is known about" in d.find_element(By.ID, "error-message").text
+    d.find_element(By.LINK_TEXT, "Query").click()
+    assert d.current_url == site.url + "/query"
+
+
+def test_the_served_site_has_its_ontology_and_icon(site: Site) -> None:
+    import urllib.request
+
+    from rdflib import Graph
+
+    request = urllib.request.Request(site.url + "/ontology", headers={"Accept": "text/turtle"})
+    with urllib.request.urlopen(request) as response:  # noqa: S310 (loopback)
+        assert response.headers["Content-Type"] == "text/turtle; charset=utf-8"
+        assert len(Graph().parse(data=response.read().decode(), format="turtle")) > 700
+    with urllib.request.urlopen(site.url + "/favicon.ico") as response:  # noqa: S310 (loopback)
+        assert response.headers["Content-Type"].startswith("image/svg+xml")

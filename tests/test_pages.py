@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from api import badges, models_api, pages
+from api import badges, models_api, ontology, pages
 from api.app import close_app, create_app
 from api.errors import register_error_handlers
 from api.state import EXTENSION
@@ -37,8 +38,7 @@ NAMES = (
 )
 
 
-@pytest.fixture(scope="module")
-def demo_store() -> Store:
+def assessed_demo() -> Store:
     """An in-memory store with the demo catalogue and its MOF 1.0 assessments."""
     store = Store()
     initialise(store, Settings(), demo=True)
@@ -46,10 +46,16 @@ def demo_store() -> Store:
     return store
 
 
+@pytest.fixture(scope="module")
+def demo_store() -> Store:
+    """An in-memory store with the demo catalogue and its MOF 1.0 assessments."""
+    return assessed_demo()
+
+
 def make_app(store: Store, settings: Settings | None = None) -> Flask:
     app = Flask("api")
     app.extensions[EXTENSION] = Catalogue(store=store, settings=settings or Settings())
-    for bp in (pages.blueprint, badges.blueprint, models_api.blueprint):
+    for bp in (pages.blueprint, ontology.blueprint, badges.blueprint, models_api.blueprint):
         app.register_blueprint(bp)
     register_error_handlers(app)
     return app
@@ -150,9 +156,8 @@ def test_rows_of_no_models_are_none(demo_store: Store) -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("page=0", "'page' must be between 1 and 1, not 0"),
-        ("page=2", "'page' must be between 1 and 1, not 2"),
-        ("rows=5&page=5", "'page' must be between 1 and 4, not 5"),
+        ("page=0", "'page' must be at least 1, not 0"),
+        ("page=two", "'page' must be a whole number, not 'two'"),
         ("rows=abc", "'rows' must be a whole number, not 'abc'"),
         ("rows=1001", "'rows' must be between 1 and 1000, not 1001"),
         ("rows=-3", "'rows' must be between 1 and 1000, not -3"),
@@ -161,7 +166,7 @@ def test_rows_of_no_models_are_none(demo_store: Store) -> None:
 def test_home_page_arguments_are_checked(client: FlaskClient, query: str, message: str) -> None:
     reply = client.get(f"/?{query}")
     assert reply.status_code == 400
-    assert message in reply.get_data(as_text=True)
+    assert message in html.unescape(reply.get_data(as_text=True))
 
 
 def test_the_home_page_follows_writes_to_a_served_store(tmp_path: Path) -> None:
@@ -396,7 +401,9 @@ def test_page_links_our_iris_locally_and_others_outward(client: FlaskClient) -> 
     html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
     assert 'href="/id/model/OLMo-7B"' in html  # fine-tuned from
     assert 'href="/id/org/AllenAI"' in html
-    assert f'href="{MOF.fineTunedFrom}">mof:fineTunedFrom<' in html
+    assert 'href="/ontology#fineTunedFrom">mof:fineTunedFrom<' in html  # our ontology's term
+    assert 'href="/ontology#Model">' in html  # its type
+    assert 'href="http://schema.org/name">schema:name<' in html
     assert 'rel="alternate" type="text/turtle" href="/doc/model/OLMo-7B-Instruct.ttl"' in html
 
 
