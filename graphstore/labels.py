@@ -1,0 +1,81 @@
+"""Readable names for IRIs, read from the store in one query for as many IRIs as a page has.
+
+A name is the first of ``schema:name`` (``http://`` or ``https://``), ``rdfs:label``,
+``skos:prefLabel``, ``dct:title``, ``foaf:name`` and ``spdx:licenseId`` the resource has (in
+English or without a language, when it has several); a component, which has none of its
+own, is named by its type (``mof:componentType``'s ``skos:prefLabel``); an assessment's
+outcome by its class and component type ("MOF Class I: Datasets"), its licence warnings by
+the component's type, its progress measures by their metric's label.
+
+>>> from graphstore.store import Store
+>>> labels(Store(), [])
+{}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS
+
+from .namespaces import DQV, EARL, MOF, SCHEMA, SPDX
+from .store import Store
+
+#: The properties a name is read from, best first.
+LABEL_PROPERTIES: tuple[str, ...] = (
+    str(SCHEMA.name),
+    "https://schema.org/name",
+    str(RDFS.label),
+    str(SKOS.prefLabel),
+    str(DCTERMS.title),
+    str(FOAF.name),
+    str(SPDX.licenseId),
+)
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI, after its ``#`` or its last ``/``.
+
+    >>> local_name("https://w3id.org/mofkg/ontology#DataCard")
+    'DataCard'
+    """
+    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
+    """Readable names of several IRIs at once, in one query (only those that have one)."""
+    wanted = sorted({str(i) for i in iris})
+    if not wanted:
+        return {}
+    values = " ".join(f"<{i}>" for i in wanted)
+    ranks = " ".join(f"(<{p}> {n})" for n, p in enumerate(LABEL_PROPERTIES))
+    by_type = len(LABEL_PROPERTIES)
+    result = store.query(
+        f"""SELECT ?s ?rank ?l WHERE {{ VALUES ?s {{ {values} }}
+          {{ VALUES (?p ?rank) {{ {ranks} }} ?s ?p ?l }}
+          UNION {{ ?s <{MOF.componentType}> ?t . ?t <{SKOS.prefLabel}> ?tl
+                  OPTIONAL {{ ?s <{MOF.forClass}> ?c . ?c <{SKOS.prefLabel}> ?cl }}
+                  BIND(IF(BOUND(?cl), CONCAT(STR(?cl), ": ", STR(?tl)), ?tl) AS ?l)
+                  BIND({by_type} AS ?rank) }}
+          UNION {{ ?s <{EARL.subject}> ?x . ?x <{MOF.componentType}> ?t .
+                  ?t <{SKOS.prefLabel}> ?tl BIND(CONCAT("licence warning: ", STR(?tl)) AS ?l)
+                  BIND({by_type} AS ?rank) }}
+          UNION {{ ?s <{DQV.isMeasurementOf}> ?metric . ?metric <{RDFS.label}> ?l
+                  BIND({by_type} AS ?rank) }} }}"""
+    )
+    assert isinstance(result, ox.QuerySolutions)
+    found: dict[str, tuple[tuple[int, int], str]] = {}
+    for s in result:
+        term = s["l"]
+        language = term.language if isinstance(term, ox.Literal) else None
+        order = (int(s["rank"].value), 0 if language in (None, "", "en") else 1)
+        iri = str(s["s"].value)
+        if iri not in found or order < found[iri][0]:
+            found[iri] = (order, str(term.value))
+    return {iri: text for iri, (_, text) in found.items()}
+
+
+def label(store: Store, iri: str) -> str:
+    """The readable name of one IRI, else its local name."""
+    return labels(store, [iri]).get(str(iri)) or local_name(iri)
