@@ -5,7 +5,8 @@ A name is the first of ``schema:name`` (``http://`` or ``https://``), ``rdfs:lab
 English or without a language, when it has several); a component, which has none of its
 own, is named by its type (``mof:componentType``'s ``skos:prefLabel``); an assessment's
 outcome by its class and component type ("MOF Class I: Datasets"), its licence warnings by
-the component's type, its progress measures by their metric's label.
+the component's type, its progress measures by their metric's label, an assessment by its
+model and framework.
 
 >>> from graphstore.store import Store
 >>> labels(Store(), [])
@@ -62,6 +63,10 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
                   ?t <{SKOS.prefLabel}> ?tl BIND(CONCAT("licence warning: ", STR(?tl)) AS ?l)
                   BIND({by_type} AS ?rank) }}
           UNION {{ ?s <{DQV.isMeasurementOf}> ?metric . ?metric <{RDFS.label}> ?l
+                  BIND({by_type} AS ?rank) }}
+          UNION {{ ?s <{MOF.assessedModel}> ?m ; <{MOF.framework}> ?f .
+                  ?m <{SCHEMA.name}> ?mn . ?f <{RDFS.label}> ?fn
+                  BIND(CONCAT("assessment of ", STR(?mn), " under ", STR(?fn)) AS ?l)
                   BIND({by_type} AS ?rank) }} }}"""
     )
     assert isinstance(result, ox.QuerySolutions)

@@ -408,13 +408,15 @@ def test_a_licence_page_groups_its_users_by_model_with_names_and_counts(
     html = client.get("/licence/Apache-2.0").get_data(as_text=True)
     section = html.split('id="ref-title"', 1)[1].split("</section>", 1)[0]
     text = text_of(section)
-    assert "90 resources, from 12 models or other resources." in text
+    assert "90 resources refer to it, from 12 models or other resources." in text
     groups = re.findall(r'<li class="ref-group">(.*?)</li>', section, re.S)
     assert len(groups) == 12
     amber = text_of(next(g for g in groups if 'href="/id/model/Amber"' in g)).strip()
     assert amber.startswith("Amber : itself and 14 of its components ( Data card ,")
     starcoder = next(text_of(g) for g in groups if 'href="/id/model/StarCoder2-15B"' in g)
     assert "1 of its components ( Evaluation code )" in starcoder and "itself" not in starcoder
+    ontology = next(text_of(g) for g in groups if "The mofkg ontology" in g)
+    assert ontology.strip() == "The mofkg ontology"  # it alone, no components
     links = re.findall(r'<a href="([^"]+)" title="([^"]+)">([^<]+)</a>', section)
     assert len(links) == 91  # the 90, and StarCoder2-15B, whose component alone uses it
     assert not [t for _, _, t in links if t.startswith("http")]  # names, the IRI as a title
@@ -438,7 +440,7 @@ def test_a_licence_page_caps_its_groups_and_says_how_many_more() -> None:
     assert len(re.findall(r'<li class="ref-group">', section)) == 50
     assert ">Model 00<" in section and ">Model 49<" in section and "Model 50" not in section
     assert "and 10 more, not listed here" in text_of(section)
-    assert "60 resources, from 60 models or other resources." in text_of(section)
+    assert "60 resources refer to it." in text_of(section)
 
 
 def test_spdx_licences_have_their_own_page(client: FlaskClient) -> None:
@@ -485,6 +487,8 @@ def test_model_page_names_its_components_with_the_iri_only_beside(client: FlaskC
     assert ("/id/model/OLMo-7B-Instruct/component/DataCard", card, "Data card") in links
     assert not [text for _, _, text in links if "://" in text]
     assert f'<code class="iri-detail">{card}</code>' in row  # still there, to copy
+    referrers = html.split('id="ref-title"', 1)[1]
+    assert ">assessment of OLMo-7B-Instruct under Model Openness Framework 1.0</a>" in referrers
 
 
 def test_a_components_licence_source_reads_as_a_phrase(client: FlaskClient) -> None:
