@@ -79,8 +79,17 @@ def held_back(framework: Framework, progress: Mapping[int, float]) -> dict[int, 
 
     Progress counts a class only once the class it implies (the one below) is complete
     (:func:`graphstore.assessment.progress_by_class`); this says so where it applies.
+
+    >>> from .requirements import load_framework
+    >>> fw = load_framework()
+    >>> {n: h.below.number for n, h in held_back(fw, {1: 0.0, 2: 0.0, 3: 50.0}).items()}
+    {2: 3, 1: 2}
+    >>> held_back(fw, {1: 0.0, 2: 100.0, 3: 100.0}), held_back(fw, {})
+    ({}, {})
     """
     found: dict[int, HeldBack] = {}
+    if not progress:
+        return found  # not assessed: nothing is held back
     for cls in framework.classes:
         if cls.implies is None or progress.get(cls.number, 0.0) > 0.0:
             continue
