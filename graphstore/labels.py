@@ -50,21 +50,25 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     values = " ".join(f"<{i}>" for i in wanted)
-    ranks = " ".join(f"(<{p}> {n})" for n, p in enumerate(LABEL_PROPERTIES))
+    properties = ", ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     by_type = len(LABEL_PROPERTIES)
+    # VALUES inside each branch: Oxigraph does not push an outer VALUES into a UNION, and
+    # each branch then scanned the whole store; and FILTER IN, not a VALUES of properties,
+    # which it joined as a scan (0.5 s for 138 names on 3,000 assessed models; now 10 ms).
+    v = f"VALUES ?s {{ {values} }}"
     result = store.query(
-        f"""SELECT ?s ?rank ?l WHERE {{ VALUES ?s {{ {values} }}
-          {{ VALUES (?p ?rank) {{ {ranks} }} ?s ?p ?l }}
-          UNION {{ ?s <{MOF.componentType}> ?t . ?t <{SKOS.prefLabel}> ?tl
+        f"""SELECT ?s ?p ?rank ?l WHERE {{
+          {{ {v} ?s ?p ?l FILTER(?p IN ({properties})) }}
+          UNION {{ {v} ?s <{MOF.componentType}> ?t . ?t <{SKOS.prefLabel}> ?tl
                   OPTIONAL {{ ?s <{MOF.forClass}> ?c . ?c <{SKOS.prefLabel}> ?cl }}
                   BIND(IF(BOUND(?cl), CONCAT(STR(?cl), ": ", STR(?tl)), ?tl) AS ?l)
                   BIND({by_type} AS ?rank) }}
-          UNION {{ ?s <{EARL.subject}> ?x . ?x <{MOF.componentType}> ?t .
+          UNION {{ {v} ?s <{EARL.subject}> ?x . ?x <{MOF.componentType}> ?t .
                   ?t <{SKOS.prefLabel}> ?tl BIND(CONCAT("licence warning: ", STR(?tl)) AS ?l)
                   BIND({by_type} AS ?rank) }}
-          UNION {{ ?s <{DQV.isMeasurementOf}> ?metric . ?metric <{RDFS.label}> ?l
+          UNION {{ {v} ?s <{DQV.isMeasurementOf}> ?metric . ?metric <{RDFS.label}> ?l
                   BIND({by_type} AS ?rank) }}
-          UNION {{ ?s <{MOF.assessedModel}> ?m ; <{MOF.framework}> ?f .
+          UNION {{ {v} ?s <{MOF.assessedModel}> ?m ; <{MOF.framework}> ?f .
                   ?m <{SCHEMA.name}> ?mn . ?f <{RDFS.label}> ?fn
                   BIND(CONCAT("assessment of ", STR(?mn), " under ", STR(?fn)) AS ?l)
                   BIND({by_type} AS ?rank) }} }}"""
@@ -74,7 +78,9 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
     for s in result:
         term = s["l"]
         language = term.language if isinstance(term, ox.Literal) else None
-        order = (int(s["rank"].value), 0 if language in (None, "", "en") else 1)
+        rank = s["rank"]
+        number = int(rank.value) if rank is not None else LABEL_PROPERTIES.index(s["p"].value)
+        order = (number, 0 if language in (None, "", "en") else 1)
         iri = str(s["s"].value)
         if iri not in found or order < found[iri][0]:
             found[iri] = (order, str(term.value))
