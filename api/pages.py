@@ -220,13 +220,19 @@ def _resource_context(
     assessment = (
         assessment_view(store, iri) if (subject, RDF.type, MOF.Assessment) in graph else None
     )
-    named = [iri, *objects, *_referrer_iris(referrers)]
+    predicates = {str(p) for _, p, _ in graph.triples((subject, None, None))}
+    named = [iri, *objects, *predicates, *_referrer_iris(referrers)]
     if assessment is not None:
         named += [assessment.model, assessment.framework.iri]
     names = labels(store, named)  # every name the page shows, in one query
     properties: dict[str, dict[str, Any]] = {}
     for _, p, o in sorted(graph.triples((subject, None, None))):
-        entry = properties.setdefault(str(p), {"name": curie(str(p)), "href": str(p), "values": []})
+        name = names.get(str(p))  # its label, with its prefixed name beside; else the latter
+        entry = properties.setdefault(
+            str(p),
+            {"name": name or curie(str(p)), "curie": name and curie(str(p)), "href": str(p)}
+            | {"values": []},
+        )
         entry["values"].append(_link(o, base, names))
     types = [_link(t, base, names) for t in graph.objects(subject, RDF.type)]
     alternates = [
@@ -242,7 +248,7 @@ def _resource_context(
         "iri": iri,
         "title": names.get(iri) or local_name(iri),
         "types": types,
-        "properties": sorted(properties.values(), key=lambda e: str(e["name"])),
+        "properties": sorted(properties.values(), key=lambda e: str(e["name"]).lower()),
         "alternates": alternates,
         "referrers": referrers,
         "link": lambda node: _link(node, base, names),

@@ -396,7 +396,8 @@ def test_page_links_our_iris_locally_and_others_outward(client: FlaskClient) -> 
     html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
     assert 'href="/id/model/OLMo-7B"' in html  # fine-tuned from
     assert 'href="/id/org/AllenAI"' in html
-    assert f'href="{MOF.fineTunedFrom}">mof:fineTunedFrom<' in html
+    fine_tuned = f'href="{MOF.fineTunedFrom}" title="{MOF.fineTunedFrom}">fine-tuned from</a>'
+    assert f'{fine_tuned} <code class="iri-detail">mof:fineTunedFrom</code>' in html
     assert 'rel="alternate" type="text/turtle" href="/doc/model/OLMo-7B-Instruct.ttl"' in html
 
 
@@ -480,7 +481,9 @@ def test_pages_follow_the_base_iri_setting() -> None:
 def test_model_page_names_its_components_with_the_iri_only_beside(client: FlaskClient) -> None:
     """mof:hasComponent listed full component IRIs as the link text."""
     html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
-    row = html.split(f'href="{MOF.hasComponent}">mof:hasComponent<', 1)[1].split("</tr>", 1)[0]
+    row = html.split(f'href="{MOF.hasComponent}" title="{MOF.hasComponent}">has component<', 1)[
+        1
+    ].split("</tr>", 1)[0]
     links = re.findall(r'<a href="([^"]+)" title="([^"]+)">([^<]+)</a>', row)
     assert len(links) == 11
     card = f"{OLMO_INSTRUCT}/component/DataCard"
@@ -553,7 +556,9 @@ def test_an_assessment_page_has_its_own_heading_summary_and_named_criteria(
     assert "Missing" in rows["Data preprocessing code"]
     assert 'class="optional"' in rows["Model metadata"]
     assert "the release&#39;s distribution licence" in rows["Evaluation code"]
-    outcomes = html.split(f'href="{MOF.hasOutcome}">mof:hasOutcome<', 1)[1].split("</tr>")[0]
+    outcomes = html.split(f'href="{MOF.hasOutcome}" title="{MOF.hasOutcome}">has outcome<', 1)[
+        1
+    ].split("</tr>")[0]
     texts = re.findall(r'title="[^"]+">([^<]+)</a>', outcomes)
     assert len(texts) == 20
     assert "Class I Open Science Model: Data preprocessing code" in texts
