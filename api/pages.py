@@ -227,12 +227,9 @@ def _resource_context(
     names = labels(store, named)  # every name the page shows, in one query
     properties: dict[str, dict[str, Any]] = {}
     for _, p, o in sorted(graph.triples((subject, None, None))):
-        name = names.get(str(p))  # its label, with its prefixed name beside; else the latter
-        entry = properties.setdefault(
-            str(p),
-            {"name": name or curie(str(p)), "curie": name and curie(str(p)), "href": str(p)}
-            | {"values": []},
-        )
+        key, name = str(p), names.get(str(p))  # a label, its prefixed name beside it
+        entry = properties.setdefault(key, {"name": name or curie(key), "href": key, "values": []})
+        entry["curie"] = curie(key) if name else None
         entry["values"].append(_link(o, base, names))
     types = [_link(t, base, names) for t in graph.objects(subject, RDF.type)]
     alternates = [
