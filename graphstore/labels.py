@@ -6,7 +6,7 @@ English or without a language, when it has several); a component, which has none
 own, is named by its type (``mof:componentType``'s ``skos:prefLabel``); an assessment's
 outcome by its class and component type ("MOF Class I: Datasets"), its licence warnings by
 the component's type, its progress measures by their metric's label, an assessment by its
-model and framework.
+model and framework, an assessment run by its shapes version.
 
 >>> from graphstore.store import Store
 >>> labels(Store(), [])
@@ -71,6 +71,9 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
           UNION {{ {v} ?s <{MOF.assessedModel}> ?m ; <{MOF.framework}> ?f .
                   ?m <{SCHEMA.name}> ?mn . ?f <{RDFS.label}> ?fn
                   BIND(CONCAT("assessment of ", STR(?mn), " under ", STR(?fn)) AS ?l)
+                  BIND({by_type} AS ?rank) }}
+          UNION {{ {v} ?s <{MOF.shapesVersion}> ?sv
+                  BIND(CONCAT("assessment run (shapes ", STR(?sv), ")") AS ?l)
                   BIND({by_type} AS ?rank) }} }}"""
     )
     assert isinstance(result, ox.QuerySolutions)

@@ -564,6 +564,8 @@ def test_an_assessment_page_has_its_own_heading_summary_and_named_criteria(
     assert "Class I Open Science Model: Data preprocessing code" in texts
     assert "licence warning: Datasets" in texts
     assert not [t for t in texts if "://" in t]
+    assert ">assessment run (shapes 1.0.0)</a>" in html
+    assert ">progress towards MOF Class I</a>" in html
 
 
 def test_one_rounded_figure_in_explain_pages_badges_and_json(
