@@ -88,8 +88,3 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
         if iri not in found or order < found[iri][0]:
             found[iri] = (order, str(term.value))
     return {iri: text for iri, (_, text) in found.items()}
-
-
-def label(store: Store, iri: str) -> str:
-    """The readable name of one IRI, else its local name."""
-    return labels(store, [iri]).get(str(iri)) or local_name(iri)
