@@ -1,7 +1,8 @@
 """SVG badges of a model's openness, to embed in a README, as the reference tool has them.
 
 - ``/badge/<model-key>/class-<I|II|III>.svg``: "Qualified" when the class is reached,
-  "In progress (N%)" on the way, "Not met" at 0%.
+  "In progress (N%)" on the way (N as :func:`graphstore.openness.percent_text` rounds
+  it), "Not met" at 0%.
 - ``/badge/<model-key>.svg``: the class reached ("Class II - Open Tooling Model",
   "Unclassified", or "Not assessed").
 
@@ -21,6 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from graphstore import catalogue
 from graphstore.catalogue import ModelRow
 from graphstore.errors import NotFoundError
+from graphstore.openness import percent_text
 
 from .views import ids, state
 
@@ -63,7 +65,7 @@ def class_badge(row: ModelRow, number: int, numeral: str) -> Badge:
     >>> row = ModelRow(iri=None, key="m", name="m", class_number=2,  # type: ignore[arg-type]
     ...                class_label="Class II", progress={1: 84.6, 2: 100.0, 3: 100.0})
     >>> class_badge(row, 1, "I").right, class_badge(row, 2, "II").right
-    ('In progress (85%)', 'Qualified')
+    ('In progress (84.6%)', 'Qualified')
     """
     left = f"MOF Class {numeral}"
     if not row.assessed:
@@ -73,7 +75,7 @@ def class_badge(row: ModelRow, number: int, numeral: str) -> Badge:
         return Badge(left, "Qualified", GREEN)
     if value <= 0.0:
         return Badge(left, "Not met", RED)
-    return Badge(left, f"In progress ({round(value)}%)", ORANGE)
+    return Badge(left, f"In progress ({percent_text(value)})", ORANGE)
 
 
 def overall_badge(row: ModelRow) -> Badge:

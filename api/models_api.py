@@ -6,8 +6,12 @@
 
 A model is ``{"id", "framework": {"name", "version"}, "release": {"name", "version",
 "type", ..., "license": {...}, "components": [...]}, "classification": {"class", "label",
-"progress": {"1", "2", "3"}}}`` with the reference tool's field names; ``id`` is the model
-key (the last segment of its IRI). Beyond MOT, each component carries ``status`` (its
+"progress": {"1", "2", "3"}, "progress_text", "held_back"}}`` with the reference tool's
+field names, and two of ours: ``progress_text``, each class's progress as every page and
+the CLI round it (``"84.6%"``; ``progress`` keeps the exact value), and ``held_back``,
+the classes at 0% only because the class below is not complete, each with ``below``
+(that class's number) and ``reason``. ``id`` is the model key (the last segment of its
+IRI). Beyond MOT, each component carries ``status`` (its
 assessed status: ``counts``, ``open-not-type-appropriate``, ``invalid-licence``,
 ``unlicensed``; ``null`` when it has none of its own). A model never assessed has
 ``"classification": null``; a release without licences has ``"license": {}`` (MOT writes
@@ -30,6 +34,8 @@ from graphstore import catalogue
 from graphstore.catalogue import ModelRow
 from graphstore.errors import MofkgError, NotFoundError
 from graphstore.importers.mot_rdf import export_record, mot_component_types
+from graphstore.openness import held_back_json, percent_texts
+from graphstore.requirements import Framework
 
 from .errors import status_for
 from .views import ids, positive_argument, state
@@ -40,13 +46,15 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
-def _classification(row: ModelRow) -> dict[str, Any] | None:
+def _classification(row: ModelRow, fw: Framework) -> dict[str, Any] | None:
     if not row.assessed:
         return None
     return {
         "class": row.class_number,
         "label": row.class_label,
         "progress": {str(n): v for n, v in sorted(row.progress.items())},
+        "progress_text": percent_texts(row.progress),
+        "held_back": held_back_json(fw, row.progress),
     }
 
 
@@ -74,7 +82,7 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
                 "id": row.key,
                 "framework": record["framework"],
                 "release": record["release"],
-                "classification": _classification(row),
+                "classification": _classification(row, fw),
             }
         )
     return out

@@ -31,8 +31,12 @@ from rdflib.namespace import RDF
 from werkzeug.wrappers import Response as BaseResponse
 
 from graphstore import catalogue
+from graphstore.assessment_view import assessment_view
 from graphstore.errors import NotFoundError
-from graphstore.namespaces import ONTOLOGY_IRI, SPDX_LICENCE
+from graphstore.labels import labels, local_name
+from graphstore.namespaces import MOF, ONTOLOGY_IRI, SPDX_LICENCE
+from graphstore.openness import percent_text
+from graphstore.referrers import Referrers, referrer_groups
 from graphstore.serialising import serialise
 
 from .errors import NotAcceptableError
@@ -48,6 +52,7 @@ from .views import curie, ids, local_path, positive_argument, state
 
 STATIC = Path(__file__).resolve().parent / "static"
 blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder=STATIC)
+blueprint.add_app_template_filter(percent_text, "percent")
 
 CHART_BAR_HEIGHT = 26
 CHART_WIDTH = 560
@@ -217,13 +222,16 @@ def _serve(iri: str, fmt: DocumentFormat | None, *, doc_path: str | None) -> Res
 
 
 def _link(node: Any, base_iri: str, names: dict[str, str]) -> dict[str, Any]:
+    """How a node reads: a name where one exists, the IRI then only as ``iri`` (shown
+    small, to copy); an IRI without a name reads as its prefixed name or itself."""
     if isinstance(node, URIRef):
-        text = names.get(str(node)) or curie(str(node))
-        return {"text": text, "href": local_path(str(node), base_iri) or str(node), "iri": True}
+        name = names.get(str(node))
+        href = local_path(str(node), base_iri) or str(node)
+        return {"text": name or curie(str(node)), "href": href, "iri": str(node) if name else None}
     if isinstance(node, BNode):
-        return {"text": f"_:{node}", "href": None, "iri": False}
+        return {"text": f"_:{node}", "href": None, "iri": None}
     assert isinstance(node, Literal)
-    return {"text": catalogue.literal_text(node), "href": None, "iri": False}
+    return {"text": catalogue.literal_text(node), "href": None, "iri": None}
 
 
 def _resource_context(
@@ -233,11 +241,23 @@ def _resource_context(
     base = state().settings.base_iri
     subject = URIRef(iri)
     objects = [o for _, _, o in graph.triples((subject, None, None)) if isinstance(o, URIRef)]
-    names = catalogue.labels(store, objects)
+    referrers = referrer_groups(store, iri)
+    assessment = (
+        assessment_view(store, iri) if (subject, RDF.type, MOF.Assessment) in graph else None
+    )
+    predicates = {str(p) for _, p, _ in graph.triples((subject, None, None))}
+    named = [iri, *objects, *predicates, *_referrer_iris(referrers)]
+    if assessment is not None:
+        named += [assessment.model, assessment.framework.iri]
+    names = labels(store, named)  # every name the page shows, in one query
     properties: dict[str, dict[str, Any]] = {}
     for _, p, o in sorted(graph.triples((subject, None, None))):
-        href = local_path(str(p), base) or str(p)
-        entry = properties.setdefault(str(p), {"name": curie(str(p)), "href": href, "values": []})
+        key, name = str(p), names.get(str(p))  # a label, its prefixed name beside it
+        href = local_path(key, base) or key
+        entry = properties.setdefault(
+            key, {"name": name or curie(key), "href": href, "iri": key, "values": []}
+        )
+        entry["curie"] = curie(key) if name else None
         entry["values"].append(_link(o, base, names))
     types = [_link(t, base, names) for t in graph.objects(subject, RDF.type)]
     alternates = [
@@ -249,24 +269,34 @@ def _resource_context(
         for f in document_formats()
         if f.rdf is not None
     ]
-    referrers = catalogue.users_of(store, iri, limit=100)
-    referrer_names = catalogue.labels(store, referrers)
     context: dict[str, Any] = {
         "iri": iri,
-        "title": catalogue.label(store, iri),
+        "title": names.get(iri) or local_name(iri),
         "types": types,
-        "properties": sorted(properties.values(), key=lambda e: str(e["name"])),
+        "properties": sorted(properties.values(), key=lambda e: str(e["name"]).lower()),
         "alternates": alternates,
-        "referrers": [_link(s, base, referrer_names) for s in referrers],
+        "referrers": referrers,
+        "link": lambda node: _link(node, base, names),
         "detail": None,
+        "assessment": assessment,
+        "status_labels": catalogue.STATUS_LABELS,
+        "licence_href": lambda lic: local_path(str(lic), base) or str(lic),
     }
+    if assessment is not None:
+        model = names.get(str(assessment.model)) or local_name(assessment.model)
+        framework_name = names.get(str(assessment.framework.iri)) or local_name(
+            assessment.framework.iri
+        )
+        context["title"] = f"The assessment of {model} under {framework_name}"
     if is_model:
         detail = catalogue.model_detail(store, iri)
         context["detail"] = detail
-        context["status_labels"] = catalogue.STATUS_LABELS
         context["component_href"] = lambda c: local_path(str(c), base) if c else None
-        context["licence_href"] = lambda lic: local_path(str(lic), base) or str(lic)
     return context
+
+
+def _referrer_iris(referrers: Referrers) -> list[str]:
+    return [str(i) for g in referrers.groups for i in (g.owner, *g.members)]
 
 
 def _alternate(iri: str, doc_path: str | None, extension: str) -> str:

@@ -46,6 +46,7 @@ from .namespaces import (
     SCHEMA,
     slug,
 )
+from .openness import percent_texts
 from .requirements import Framework, OpennessClass, Requirement, load_framework
 from .store import Store
 
@@ -123,6 +124,7 @@ class ModelAssessment:
                 "class": self.class_number,
                 "label": self.label,
                 "progress": {str(n): p for n, p in sorted(self.progress.items())},
+                "progress_text": percent_texts(self.progress),
             },
         }
 

@@ -12,7 +12,6 @@ class comes from the framework's shapes (:mod:`graphstore.requirements`).
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,7 +22,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
 from .errors import NotFoundError
-from .namespaces import DQV, EARL, MOF, PREFIXES, SPDX, model_key
+from .namespaces import DQV, EARL, MOF, PREFIXES, model_key
+from .openness import HeldBack, held_back, licence_source_phrase, optional_component_types
 from .requirements import Framework, OpennessClass, load_framework
 from .store import Store
 from .terms import TripleIndex, to_rdflib
@@ -95,7 +95,8 @@ class ComponentView:
     licence: URIRef | None
     licence_label: str | None
     licence_text: str | None
-    licence_source: str | None
+    licence_source: str | None  # a phrase: "the release's distribution licence"
+    optional: bool = False  # optional in every class that names its type: never counted
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class ModelDetail:
     components: tuple[ComponentView, ...]
     next_class: OpennessClass | None
     blockers: tuple[Blocker, ...]
+    held_back: dict[int, HeldBack] = field(default_factory=dict)  # why a class is at 0%
 
 
 def _solutions(store: Store, sparql: str) -> Iterable[ox.QuerySolution]:
@@ -212,7 +214,7 @@ def model_rows(
             previous = by_model[m].get(ctype)
             if previous is None or _rank(name) < _rank(previous):
                 by_model[m][ctype] = name
-    labels = {c.number: c.api_label for c in fw.classes}
+    class_labels = {c.number: c.api_label for c in fw.classes}
     rows = [
         ModelRow(
             iri=URIRef(m),
@@ -220,7 +222,7 @@ def model_rows(
             name=name,
             class_number=classes.get(m),
             class_label=(
-                (labels.get(classes[m], "Unclassified") if classes[m] else "Unclassified")
+                (class_labels.get(classes[m], "Unclassified") if classes[m] else "Unclassified")
                 if m in classes
                 else None
             ),
@@ -271,25 +273,14 @@ def model_detail(store: Store, iri: str, *, framework_key: str = "mof-1.0") -> M
     fw = framework(framework_key)
     row = model_row(store, iri, framework_key=framework_key)
     types = {t.iri: t for t in component_types(fw, store)}
-    outcomes: dict[URIRef, dict[str, Any]] = {}
-    for s in _solutions(
-        store,
-        f"""SELECT ?test ?t ?st ?c ?lic ?ll ?lt ?src WHERE {{
-          ?a mof:assessedModel <{iri}> ; mof:framework <{fw.iri}> ; mof:hasOutcome ?o .
-          ?o <{EARL.test}> ?test ; mof:componentType ?t ; mof:status ?st .
-          OPTIONAL {{ ?o mof:component ?c }}
-          OPTIONAL {{ ?o mof:appliedLicence ?lic
-                     OPTIONAL {{ ?lic <{RDFS.label}> ?ll }} }}
-          OPTIONAL {{ ?o mof:licenceText ?lt }}
-          OPTIONAL {{ ?o mof:licenceSource ?src }} }}""",
-    ):
-        outcomes[URIRef(s["test"].value)] = {k: _text(s, k) for k in _OUTCOME_VARS}
+    outcomes = stored_outcomes(store, iri, fw)
     present: dict[URIRef, URIRef] = {}
     for s in _solutions(
         store, f"SELECT ?c ?t WHERE {{ <{iri}> mof:hasComponent ?c . ?c mof:componentType ?t }}"
     ):
         present[URIRef(s["t"].value)] = URIRef(s["c"].value)
     views: dict[URIRef, ComponentView] = {}
+    optional = optional_component_types(fw)
     for req in fw.requirements:
         o = outcomes.get(req.shape)
         ctype = types.get(req.component_type, ComponentType(req.component_type, ""))
@@ -302,7 +293,8 @@ def model_detail(store: Store, iri: str, *, framework_key: str = "mof-1.0") -> M
             licence=URIRef(o["lic"]) if o["lic"] else None,
             licence_label=o["ll"],
             licence_text=o["lt"],
-            licence_source=_local(o["src"]) if o["src"] else None,
+            licence_source=licence_source_phrase(o["src"]),
+            optional=req.component_type in optional,
         )
     for ctype_iri, component in present.items():
         if ctype_iri not in views:
@@ -317,10 +309,32 @@ def model_detail(store: Store, iri: str, *, framework_key: str = "mof-1.0") -> M
             if status not in ("counts", "open-not-type-appropriate"):
                 ctype = types.get(req.component_type, ComponentType(req.component_type, ""))
                 blockers.append(Blocker(ctype, status, req.message))
-    return ModelDetail(row, tuple(views.values()), next_class, tuple(blockers))
+    return ModelDetail(
+        row, tuple(views.values()), next_class, tuple(blockers), held_back(fw, row.progress)
+    )
 
 
 _OUTCOME_VARS = ("test", "t", "st", "c", "lic", "ll", "lt", "src")
+
+
+def stored_outcomes(store: Store, model: str, fw: Framework) -> dict[URIRef, dict[str, Any]]:
+    """A model's stored outcomes under a framework, by requirement shape: each one's
+    component type ``t``, status ``st``, component ``c``, applied licence ``lic`` (with its
+    label ``ll``), licence text ``lt`` and licence source ``src``, as text or None."""
+    outcomes: dict[URIRef, dict[str, Any]] = {}
+    for s in _solutions(
+        store,
+        f"""SELECT ?test ?t ?st ?c ?lic ?ll ?lt ?src WHERE {{
+          ?a mof:assessedModel <{model}> ; mof:framework <{fw.iri}> ; mof:hasOutcome ?o .
+          ?o <{EARL.test}> ?test ; mof:componentType ?t ; mof:status ?st .
+          OPTIONAL {{ ?o mof:component ?c }}
+          OPTIONAL {{ ?o mof:appliedLicence ?lic
+                     OPTIONAL {{ ?lic <{RDFS.label}> ?ll }} }}
+          OPTIONAL {{ ?o mof:licenceText ?lt }}
+          OPTIONAL {{ ?o mof:licenceSource ?src }} }}""",
+    ):
+        outcomes[URIRef(s["test"].value)] = {k: _text(s, k) for k in _OUTCOME_VARS}
+    return outcomes
 
 
 def _next_class(fw: Framework, row: ModelRow) -> OpennessClass | None:
@@ -404,53 +418,6 @@ def has_description(store: Store, iri: str) -> bool:
 def is_model(store: Store, iri: str) -> bool:
     """Whether ``iri`` is a model of the catalogue (False for a string that is no IRI)."""
     return valid_iri(iri) and store.ask(f"ASK {{ <{iri}> a mof:Model }}")
-
-
-def label(store: Store, iri: str) -> str:
-    """A readable name: schema:name, rdfs:label or skos:prefLabel, else the local name."""
-    for s in _solutions(
-        store,
-        f"""SELECT ?l WHERE {{ VALUES (?p ?rank) {{ (schema:name 1) (<{RDFS.label}> 2)
-          (<{SKOS.prefLabel}> 3) (<{SPDX.licenseId}> 4) }} <{iri}> ?p ?l }}
-          ORDER BY ?rank LIMIT 1""",
-    ):
-        return str(s["l"].value)
-    return _local(iri)
-
-
-def labels(store: Store, iris: Iterable[str]) -> dict[str, str]:
-    """Readable names of several IRIs at once (only those that have one)."""
-    wanted = sorted({str(i) for i in iris})
-    if not wanted:
-        return {}
-    values = " ".join(f"<{i}>" for i in wanted)
-    found: dict[str, tuple[int, str]] = {}
-    for s in _solutions(
-        store,
-        f"""SELECT ?s ?rank ?l WHERE {{ VALUES ?s {{ {values} }}
-          VALUES (?p ?rank) {{ (schema:name 1) (<{RDFS.label}> 2) (<{SKOS.prefLabel}> 3) }}
-          ?s ?p ?l }}""",
-    ):
-        iri, rank = str(s["s"].value), int(s["rank"].value)
-        if iri not in found or rank < found[iri][0]:
-            found[iri] = (rank, str(s["l"].value))
-    return {iri: text for iri, (_, text) in found.items()}
-
-
-def users_of(store: Store, iri: str, *, limit: int = 200) -> list[URIRef]:
-    """The first ``limit`` resources, in IRI order, that point at ``iri`` (models and
-    components using a licence, ...).
-
-    Fragment IRIs (an assessment's outcomes) are left out: their assessment stands for them.
-    The order is taken here, not with ORDER BY (see :func:`model_iris`): for a licence of
-    12,427 users on the 10,000-model catalogue, 0.34 s instead of 2.5 s.
-    """
-    rows = _solutions(
-        store,
-        f"""SELECT DISTINCT ?s WHERE {{ ?s ?p <{iri}>
-          FILTER(isIRI(?s) && !CONTAINS(STR(?s), "#")) }}""",
-    )
-    return [URIRef(s) for s in heapq.nsmallest(limit, (str(s["s"].value) for s in rows))]
 
 
 def literal_text(node: object) -> str:

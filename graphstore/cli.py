@@ -23,6 +23,7 @@ from .formats import format_by_name, format_names
 from .generation import announce_write
 from .loading import open_rdf_input
 from .namespaces import source_graph
+from .openness import percent_texts
 from .progress import Progress, human_size
 from .settings import Settings, load_settings
 from .store import Store
@@ -286,7 +287,7 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
             print(line)
         return 0
     for a in results:
-        progress = " ".join(f"{cls}:{a.progress[cls]:.1f}%" for cls in sorted(a.progress))
+        progress = " ".join(f"{n}:{text}" for n, text in percent_texts(a.progress).items())
         print(f"{a.label}\t{progress}\t{a.name or a.model}")
     by_label: dict[str, int] = {}
     for a in results:

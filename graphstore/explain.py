@@ -14,15 +14,9 @@ from rdflib import URIRef
 from .assessment import ModelAssessment, Outcome, assess_with
 from .errors import NotFoundError
 from .namespaces import MOF
+from .openness import held_back, licence_source_phrase, percent_text
 from .requirements import Framework, load_framework
 from .store import Store
-
-_SOURCES = {
-    MOF.ComponentLicence: "its own",
-    MOF.ContentTypeLicence: "the release's licence for its kind of content",
-    MOF.DistributionLicence: "the release's distribution licence",
-    MOF.NoLicenceSource: "none found",
-}
 
 
 def licence_name(iri: str) -> str:
@@ -74,9 +68,12 @@ def explain_assessment(a: ModelAssessment, framework: Framework, labels: dict[UR
     name = a.name or str(a.model)
     lines = [f"{name} ({a.model})", f"{framework.iri.rsplit('#', 1)[-1]}: {a.label}"]
     by_shape = {o.requirement.shape: o for o in a.outcomes}
+    held = held_back(framework, a.progress)
     for cls in reversed(framework.classes):
         progress = a.progress[cls.number]
-        done = "reached" if progress >= 100 else f"{progress:.0f}%"
+        done = "reached" if progress >= 100 else percent_text(progress)
+        if cls.number in held:
+            done += f", {held[cls.number].reason}"
         lines.append(f"\n{cls.label}: {done}")
         for req in framework.counted(cls):
             outcome = by_shape[req.shape]
@@ -92,7 +89,7 @@ def explain_assessment(a: ModelAssessment, framework: Framework, labels: dict[UR
             if outcome.substituted:
                 sentence += f" (it stands in for the {label.lower()})"
             if state is not None and state.licence_source is not None:
-                sentence += f"; licence source: {_SOURCES.get(state.licence_source, '?')}"
+                sentence += f" ({licence_source_phrase(state.licence_source)})"
             lines.append(f"  - {sentence}: {_fix(shown, outcome)}")
     for w in a.warnings:
         lines.append(f"\nwarning: {licence_name(w.component)} {w.message}")

@@ -186,6 +186,7 @@ def test_json_lines_in_the_reference_tool_shape(store: Store) -> None:
             "class": 3,
             "label": "Class III - Open Model",
             "progress": {"1": 0.0, "2": 60.0, "3": 100.0},
+            "progress_text": {"1": "0%", "2": "60%", "3": "100%"},
         },
     }
 
@@ -220,7 +221,7 @@ def test_explain_says_what_is_missing_and_how_to_fix_it(store: Store) -> None:
     assert "Class III - Open Model" in text
     assert (
         "Training code is licensed under LicenseRef-Llama-3-Community, which is not an open "
-        "licence; licence source: its own: release the training code under an open licence"
+        "licence (the component's own licence): release the training code under an open licence"
     ) in text
     assert "Evaluation code is missing: publish the evaluation code under an open licence" in text
     assert "Inference code is included without a licence" in text

@@ -35,8 +35,8 @@ def badge_text(data: bytes) -> list[str]:
     [
         ("OLMo-7B-Instruct", "II", "Qualified"),
         ("OLMo-7B-Instruct", "III", "Qualified"),
-        ("OLMo-7B-Instruct", "I", "In progress (85%)"),
-        ("Mistral-7B-v0.1", "III", "In progress (83%)"),
+        ("OLMo-7B-Instruct", "I", "In progress (84.6%)"),
+        ("Mistral-7B-v0.1", "III", "In progress (83.3%)"),
         ("Mistral-7B-v0.1", "II", "Not met"),
         ("Llama-3-8B", "III", "Not met"),
     ],
@@ -98,4 +98,5 @@ def test_badge_text_is_xml_escaped() -> None:
 
 
 def test_badge_width_grows_with_its_text() -> None:
-    assert Badge("MOF", "Qualified", "#000").width < Badge("MOF", "In progress (85%)", "#000").width
+    wide = Badge("MOF", "In progress (84.6%)", "#000")
+    assert Badge("MOF", "Qualified", "#000").width < wide.width

@@ -266,16 +266,43 @@ def test_assess_and_explain_the_demo(capsys: pytest.CaptureFixture[str], store_d
         "class": 1,
         "label": "Class I - Open Science Model",
         "progress": {"1": 100.0, "2": 100.0, "3": 100.0},
+        "progress_text": {"1": "100%", "2": "100%", "3": "100%"},
     }
     assert record["id"].endswith("/id/model/OLMo-7B") and record["name"] == "OLMo-7B"
     code, out, _ = run(capsys, "--store", str(store_dir), "explain", "Mistral-7B-v0.1")
     assert code == 0
     assert "MOF-1.0: Unclassified" in out
-    assert "Class III Open Model: 83%" in out and "Data card is missing" in out
+    assert "Class III Open Model: 83.3%" in out and "Data card is missing" in out
     code, _, err = run(capsys, "--store", str(store_dir), "explain", "Nope")
     assert code == 1 and "no model 'Nope'" in err
     code, _, err = run(capsys, "--store", str(store_dir), "assess", "--framework", "nope-9")
     assert code == 1 and "nope-9" in err
+
+
+def test_assess_and_explain_round_as_the_pages_do_and_say_why_a_class_is_zero(
+    capsys: pytest.CaptureFixture[str], store_dir: Path
+) -> None:
+    """explain said 83% (and 85%) where assess said 83.3%; a class at 0% because the class
+    below is incomplete said nothing of why. JSON keeps the value and adds the text."""
+    run(capsys, "--store", str(store_dir), "init", "--demo")
+    code, out, _ = run(capsys, "--store", str(store_dir), "assess", "--model", "Mistral-7B-v0.1")
+    assert code == 0
+    assert out.splitlines()[0] == "Unclassified\t1:0% 2:0% 3:83.3%\tMistral-7B-v0.1"
+    code, out, _ = run(capsys, "--store", str(store_dir), "explain", "Mistral-7B-v0.1")
+    assert code == 0
+    assert "Class III Open Model: 83.3%\n" in out
+    assert (
+        "Class II Open Tooling Model: 0%, not counted until Class III Open Model is complete "
+        "(it is at 83.3%)"
+    ) in out
+    code, out, _ = run(capsys, "--store", str(store_dir), "explain", "OLMo-7B-Instruct")
+    assert "Class I Open Science Model: 84.6%" in out
+    code, out, _ = run(
+        capsys, "--store", str(store_dir), "assess", "--json", "--model", "OLMo-7B-Instruct"
+    )
+    classification = json.loads(out)["classification"]
+    assert classification["progress_text"]["1"] == "84.6%"
+    assert classification["progress"]["1"] == 100 * 11 / 13
 
 
 def test_a_model_iri_with_forbidden_characters_is_refused(

@@ -401,23 +401,53 @@ def test_page_links_our_iris_locally_and_others_outward(client: FlaskClient) -> 
     html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
     assert 'href="/id/model/OLMo-7B"' in html  # fine-tuned from
     assert 'href="/id/org/AllenAI"' in html
-    assert 'href="/ontology#fineTunedFrom">mof:fineTunedFrom<' in html  # our ontology's term
-    assert 'href="/ontology#Model">' in html  # its type
-    assert 'href="http://schema.org/name">schema:name<' in html
+    fine_tuned = f'href="/ontology#fineTunedFrom" title="{MOF.fineTunedFrom}">fine-tuned from</a>'
+    assert f'{fine_tuned} <code class="iri-detail">mof:fineTunedFrom</code>' in html
+    assert 'href="/ontology#Model"' in html  # its type
     assert 'rel="alternate" type="text/turtle" href="/doc/model/OLMo-7B-Instruct.ttl"' in html
 
 
-def test_a_licence_page_lists_its_first_users_in_iri_order_with_names(
+def test_a_licence_page_groups_its_users_by_model_with_names_and_counts(
     client: FlaskClient,
 ) -> None:
+    """ "Referred to by" was about a hundred raw IRIs: now one line per model, named, with
+    how many of its components use the licence, named by their type."""
     html = client.get("/licence/Apache-2.0").get_data(as_text=True)
     section = html.split('id="ref-title"', 1)[1].split("</section>", 1)[0]
-    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', section)
-    hrefs = [href for href, _ in links]
-    assert 10 < len(hrefs) <= 100
-    assert hrefs == sorted(hrefs) and len(set(hrefs)) == len(hrefs)
-    assert ("/id/model/Amber", "Amber") in links  # its name, read for all of them at once
-    assert not any("#" in href for href in hrefs)
+    text = text_of(section)
+    assert "90 resources refer to it, from 12 models or other resources." in text
+    groups = re.findall(r'<li class="ref-group">(.*?)</li>', section, re.S)
+    assert len(groups) == 12
+    amber = text_of(next(g for g in groups if 'href="/id/model/Amber"' in g)).strip()
+    assert amber.startswith("Amber : itself and 14 of its components ( Data card ,")
+    starcoder = next(text_of(g) for g in groups if 'href="/id/model/StarCoder2-15B"' in g)
+    assert "1 of its components ( Evaluation code )" in starcoder and "itself" not in starcoder
+    ontology = next(text_of(g) for g in groups if "The mofkg ontology" in g)
+    assert ontology.strip() == "The mofkg ontology"  # it alone, no components
+    links = re.findall(r'<a href="([^"]+)" title="([^"]+)">([^<]+)</a>', section)
+    assert len(links) == 91  # the 90, and StarCoder2-15B, whose component alone uses it
+    assert not [t for _, _, t in links if t.startswith("http")]  # names, the IRI as a title
+    assert ("/id/model/Amber", str(DEFAULT_IDS.model("Amber")), "Amber") in links
+    assert not any("#" in href for href, _, _ in links)
+    assert 'id="ref-more"' not in section
+
+
+def test_a_licence_page_caps_its_groups_and_says_how_many_more() -> None:
+    store = Store()
+    initialise(store, Settings(), demo=False)
+    licence = SPDX_LICENCE["0BSD"]
+    rows = "".join(
+        f"<{DEFAULT_IDS.model(f'M{n:02}')}> <{MOF.distributionLicence}> <{licence}> .\n"
+        f'<{DEFAULT_IDS.model(f"M{n:02}")}> <{SCHEMA.name}> "Model {n:02}" .\n'
+        for n in range(60)
+    )
+    store.load(rows.encode(), graph="urn:g", format="nt")
+    html = make_app(store).test_client().get("/licence/0BSD").get_data(as_text=True)
+    section = html.split('id="ref-title"', 1)[1].split("</section>", 1)[0]
+    assert len(re.findall(r'<li class="ref-group">', section)) == 50
+    assert ">Model 00<" in section and ">Model 49<" in section and "Model 50" not in section
+    assert "and 10 more, not listed here" in text_of(section)
+    assert "60 resources refer to it." in text_of(section)
 
 
 def test_spdx_licences_have_their_own_page(client: FlaskClient) -> None:
@@ -449,3 +479,112 @@ def test_pages_follow_the_base_iri_setting() -> None:
         response = c.get("/id/dataset/D", headers={"Accept": "text/turtle"})
         assert response.status_code == 303
         assert f"<{base}id/dataset/D>" in c.get(response.headers["Location"]).text
+
+
+# -- labels and openness figures -----------------------------------------------------------
+
+
+def test_model_page_names_its_components_with_the_iri_only_beside(client: FlaskClient) -> None:
+    """mof:hasComponent listed full component IRIs as the link text."""
+    html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
+    row = html.split(f'href="/ontology#hasComponent" title="{MOF.hasComponent}">has component<')[
+        1
+    ].split("</tr>", 1)[0]
+    links = re.findall(r'<a href="([^"]+)" title="([^"]+)">([^<]+)</a>', row)
+    assert len(links) == 11
+    card = f"{OLMO_INSTRUCT}/component/DataCard"
+    assert ("/id/model/OLMo-7B-Instruct/component/DataCard", card, "Data card") in links
+    assert not [text for _, _, text in links if "://" in text]
+    assert f'<code class="iri-detail">{card}</code>' in row  # still there, to copy
+    referrers = html.split('id="ref-title"', 1)[1]
+    assert ">assessment of OLMo-7B-Instruct under Model Openness Framework 1.0</a>" in referrers
+
+
+def test_a_components_licence_source_reads_as_a_phrase(client: FlaskClient) -> None:
+    """The "Licence from" column showed DistributionLicence / ComponentLicence."""
+    html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
+    components = html.split('id="components"', 1)[1].split("</table>", 1)[0]
+    sources = {
+        kind: text_of(row).strip().rsplit("  ", 1)[-1]
+        for kind, row in re.findall(r'<tr data-type="([^"]+)">(.*?)</tr>', components, re.S)
+    }
+    assert "the release&#39;s distribution licence" in sources["Evaluation code"]
+    assert "the component&#39;s own licence" in sources["Training code"]
+    assert "the release&#39;s licence for its kind of content" in sources["Datasets"]
+    assert "Licence>" not in components and "DistributionLicence" not in components
+
+
+def test_optional_components_are_marked_optional(client: FlaskClient) -> None:
+    """A Class I model at 100% showed three rows "Missing" and nothing saying that those
+    components are never counted; which ones are optional comes from the shapes."""
+    html = client.get("/doc/model/OLMo-7B.html").get_data(as_text=True)
+    assert re.search(r'id="model-class">Class I - Open Science Model<', html)
+    components = html.split('id="components"', 1)[1].split("</table>", 1)[0]
+    rows = dict(re.findall(r'<tr data-type="([^"]+)">(.*?)</tr>', components, re.S))
+    optional = {kind for kind, row in rows.items() if 'class="optional"' in row}
+    assert optional == {"Model metadata", "Sample model outputs", "Supporting libraries and tools"}
+    assert all("Missing" in rows[kind] for kind in optional)
+
+
+def test_a_class_at_zero_because_the_class_below_is_incomplete_says_so(
+    client: FlaskClient,
+) -> None:
+    html = client.get("/doc/model/Mistral-7B-v0.1.html").get_data(as_text=True)
+    two = text_of(html.split('id="progress-2"', 1)[1].split("</li>", 1)[0])
+    assert "0%" in two
+    assert "not counted until Class III Open Model is complete (it is at 83.3%)" in two
+    three = text_of(html.split('id="progress-3"', 1)[1].split("</li>", 1)[0])
+    assert "83.3%" in three and "not counted" not in three
+    data = client.get("/api/v1/model/Mistral-7B-v0.1").get_json()["classification"]
+    assert data["held_back"]["2"] == {
+        "below": 3,
+        "reason": "not counted until Class III Open Model is complete (it is at 83.3%)",
+    }
+    assert data["held_back"]["1"]["below"] == 2
+    olmo = client.get("/api/v1/model/OLMo-7B-Instruct").get_json()["classification"]
+    assert olmo["held_back"] == {}  # Class I is at 84.6%, not held back
+
+
+def test_an_assessment_page_has_its_own_heading_summary_and_named_criteria(
+    client: FlaskClient,
+) -> None:
+    """It had the model's heading, no summary, and twenty raw fragment IRIs."""
+    html = client.get("/doc/assessment/mof-1.0/OLMo-7B-Instruct.html").get_data(as_text=True)
+    heading = "The assessment of OLMo-7B-Instruct under Model Openness Framework 1.0"
+    assert f"<h1>{heading}</h1>" in html
+    assert f"<title>{heading} · mofkg</title>" in html
+    summary = text_of(html.split('id="assessment-title"', 1)[1].split('id="criteria-title"')[0])
+    assert "Class reached: Class II - Open Tooling Model" in summary
+    assert "Class I Open Science Model: 84.6%" in summary
+    assert "Class II Open Tooling Model: 100%" in summary
+    criteria = html.split('id="criteria-title"', 1)[1].split("</section>", 1)[0]
+    rows = dict(re.findall(r'<tr data-type="([^"]+)">(.*?)</tr>', criteria, re.S))
+    assert "Missing" in rows["Data preprocessing code"]
+    assert 'class="optional"' in rows["Model metadata"]
+    assert "the release&#39;s distribution licence" in rows["Evaluation code"]
+    outcomes = html.split(f'href="/ontology#hasOutcome" title="{MOF.hasOutcome}">has outcome<')[
+        1
+    ].split("</tr>")[0]
+    texts = re.findall(r'title="[^"]+">([^<]+)</a>', outcomes)
+    assert len(texts) == 20
+    assert "Class I Open Science Model: Data preprocessing code" in texts
+    assert "licence warning: Datasets" in texts
+    assert not [t for t in texts if "://" in t]
+    assert ">assessment run (shapes 1.0.0)</a>" in html
+    assert ">progress towards MOF Class I</a>" in html
+
+
+def test_one_rounded_figure_in_explain_pages_badges_and_json(
+    client: FlaskClient, demo_store: Store
+) -> None:
+    """explain said 85%, the page 85%, the badge 85% and assess 84.6%: now 84.6% in all."""
+    from graphstore.explain import explain_model
+
+    assert "Class I Open Science Model: 84.6%" in explain_model(demo_store, str(OLMO_INSTRUCT))
+    html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
+    assert "Class I: 84.6%" in text_of(html.split('id="progress-1"', 1)[1].split("</li>")[0])
+    badge = client.get("/badge/OLMo-7B-Instruct/class-I.svg").get_data(as_text=True)
+    assert ">In progress (84.6%)<" in badge
+    data = client.get("/api/v1/model/OLMo-7B-Instruct").get_json()["classification"]
+    assert data["progress_text"] == {"1": "84.6%", "2": "100%", "3": "100%"}
+    assert 84.6 < data["progress"]["1"] < 84.62  # the value itself, not rounded to 84.6
