@@ -169,7 +169,7 @@ def test_a_broken_mot_record_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_keep_going_reports_every_bad_line_and_validates_the_rest(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lines = [
         f"<{MODEL}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
@@ -191,6 +191,8 @@ def test_keep_going_reports_every_bad_line_and_validates_the_rest(
     ]
     assert summary["triples"] == 2
     assert "A model needs exactly one name" in out  # the rest was validated
+    # --load without --store: the default ./mofkg-data, in the test's own folder
+    monkeypatch.chdir(tmp_path)
     status, out, _ = run([str(dump), "--keep-going", "--load"], capsys)
     assert status == 2
 
