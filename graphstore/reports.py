@@ -56,17 +56,25 @@ def short(node: Node | None) -> str:
     if node is None:
         return "-"
     if isinstance(node, URIRef):
-        text = str(node)
-        for prefix, ns in SHOWN_PREFIXES.items():
-            if text.startswith(ns) and re.fullmatch(r"[\w.-]+", text[len(ns) :]):
-                return f"{prefix}:{text[len(ns) :]}"
-        return f"<{text}>"
+        return short_iri(str(node))
     if isinstance(node, BNode):
         return f"_:{node}"
     value = str(node)
     if len(value) > MAX_VALUE_CHARS:
         return json.dumps(value[:MAX_VALUE_CHARS])[:-1] + f'…" (… {len(value)} characters)'
     return json.dumps(value, ensure_ascii=False)
+
+
+def short_iri(text: str) -> str:
+    """An IRI as a prefixed name where one of our prefixes fits, else in ``<>``.
+
+    >>> short_iri("http://www.w3.org/2001/XMLSchema#integer"), short_iri("http://ex/a b")
+    ('xsd:integer', '<http://ex/a b>')
+    """
+    for prefix, ns in SHOWN_PREFIXES.items():
+        if text.startswith(ns) and re.fullmatch(r"[\w.-]+", text[len(ns) :]):
+            return f"{prefix}:{text[len(ns) :]}"
+    return f"<{text}>"
 
 
 @lru_cache(maxsize=1 << 12)
