@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -295,3 +296,40 @@ def test_a_million_character_literal(tmp_path: Path, capsys: pytest.CaptureFixtu
     status, out, _ = run([str(dump), "--report", "json"], capsys)
     values = [r["value"] for n in json.loads(out)["focusNodes"] for r in n["results"]]
     assert huge in values  # programs get the whole value
+
+
+# -- what a person reads ---------------------------------------------------------------
+
+COMPONENT = f"{MODEL}/component/ModelCard"
+
+
+def test_a_licence_given_as_text_is_a_problem_with_its_line_and_no_log_line(
+    tmp_path: Path,
+) -> None:
+    """``dct:license "Apache 2.0"`` (text, not an IRI): the shapes report it at the line that
+    describes the component, and the assessment does not make an IRI of it (rdflib logged
+    "Apache 2.0 does not look like a valid URI" to stderr, and to the server's log)."""
+    text = (
+        PREFIXES
+        + f"""<{COMPONENT}> a mof:Component ;
+    mof:componentType mof:ModelCard ;
+    dct:license "Apache 2.0" .
+"""
+        + GOOD.removeprefix(PREFIXES).replace(
+            "    mof:producer",
+            f'    mof:distributionLicence "MIT" ;\n'
+            f"    mof:hasComponent <{COMPONENT}> ;\n    mof:producer",
+        )
+    )
+    dump = write(tmp_path, "dump.ttl", text)
+    exe = Path(sys.executable).with_name("mofkg")
+    proc = subprocess.run(
+        [str(exe), "validate", str(dump)], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ""
+    assert f"{dump}:5: Violation: <{COMPONENT}>" in proc.stdout
+    assert "path dct:license" in proc.stdout and "is a licence IRI" in proc.stdout
+    assert f"{dump}:10: Violation: <{MODEL}>" in proc.stdout
+    assert "A release licence is a licence IRI" in proc.stdout
+    assert "ModelCard (invalid licence)" in proc.stdout
