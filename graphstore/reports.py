@@ -5,7 +5,7 @@
 - ``json``: a summary for programs: counts by severity and by shape, the results per focus
   node, each model's MOF class and what it misses, bad lines.
 - ``text`` / ``html``: for a person: each problem with its focus node, path, value, message and
-  the line of the dump where the focus node is first mentioned; per model the class it would
+  the line of the dump where the focus node is described; per model the class it would
   reach and what is missing for the next ones.
 
 The line where each focus node is described comes from :mod:`graphstore.focus_lines`.

@@ -77,7 +77,7 @@ class ValidationReport:
     shapes_files: tuple[str, ...]
     bad_lines: list[BadLine] = field(default_factory=list)
     required_class: int | None = None
-    #: focus node -> (source, line) where it is first mentioned, for text dumps
+    #: focus node -> (source, line) where it is described (else first mentioned), for text dumps
     lines: dict[Any, tuple[str, int]] = field(default_factory=dict)
 
     @property

@@ -5,16 +5,17 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from graphstore import cli
-from graphstore.namespaces import DEFAULT_IDS, source_graph
+from graphstore.namespaces import DEFAULT_IDS, DEMO_GRAPH, source_graph
 from graphstore.store import Store
 
 MODEL = DEFAULT_IDS.model("tiny")
@@ -333,3 +334,41 @@ def test_a_licence_given_as_text_is_a_problem_with_its_line_and_no_log_line(
     assert f"{dump}:10: Violation: <{MODEL}>" in proc.stdout
     assert "A release licence is a licence IRI" in proc.stdout
     assert "ModelCard (invalid licence)" in proc.stdout
+
+
+def test_a_component_problem_points_at_the_components_own_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo catalogue exported, one component given a free-text licence: the warning
+    points at the line where the component is described, not at its model's
+    ``mof:hasComponent`` list (where it is first mentioned)."""
+    store = tmp_path / "store"
+    assert cli.main(["--store", str(store), "init", "--demo"]) == 0
+    dump = tmp_path / "demo.ttl"
+    assert (
+        cli.main(
+            ["--store", str(store), "export", "--graph", str(DEMO_GRAPH)]
+            + ["--format", "turtle", "-o", str(dump)]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    lines = dump.read_text().splitlines()
+
+    def first(predicate: Callable[[str], bool]) -> int:
+        return next(n for n, text in enumerate(lines, 1) if predicate(text))
+
+    components = sorted(set(re.findall(r"<([^>]*/component/[^>]*)>", dump.read_text())))
+    listed_first = [
+        (c, first(lambda t, c=c: t.startswith(f"<{c}> ")))
+        for c in components
+        if first(lambda t, c=c: f"<{c}>" in t) < first(lambda t, c=c: t.startswith(f"<{c}> "))
+    ]
+    assert listed_first  # the export lists some components before it describes them
+    component, described = listed_first[0]
+    with dump.open("a") as f:
+        f.write(f'<{component}> mof:licenceText "Apache 2.0" .\n')
+    status, out, _ = run([str(dump)], capsys)
+    assert status == 0  # a warning
+    problem = out.split(f"<{component}>\n", 1)[0].rsplit("\n", 1)[-1]
+    assert problem == f"  {dump}:{described}: Warning: "
