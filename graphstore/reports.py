@@ -138,17 +138,20 @@ def _roman(name: str) -> str:
 
 def _focus_items(report: ValidationReport) -> Iterator[dict[str, Any]]:
     by_focus: dict[Node, list[dict[str, Any]]] = defaultdict(list)
+    counted = report.values
     for r in report.outcome.results:
-        by_focus[r.focus_node].append(
-            {
-                "severity": _local(r.severity),
-                "path": _json_term(r.result_path),
-                "value": _json_term(r.value),
-                "message": _messages(r.messages),
-                "shape": _json_term(r.source_shape),
-                "constraint": _local(r.source_constraint_component),
-            }
-        )
+        item: dict[str, Any] = {
+            "severity": _local(r.severity),
+            "path": _json_term(r.result_path),
+            "value": _json_term(r.value),
+            "message": _messages(r.messages),
+            "shape": _json_term(r.source_shape),
+            "constraint": _local(r.source_constraint_component),
+        }
+        if counted and r.value is None and (found := counted.get((r.focus_node, r.result_path))):
+            item["values"] = [_json_term(v) for v in found.values]
+            item["valueCount"] = found.total
+        by_focus[r.focus_node].append(item)
     lines = report.lines
     for node, items in by_focus.items():
         where = lines.get(node)
@@ -272,7 +275,7 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
         where = lines.get(r.focus_node)
         loc = f"{where[0]}:{where[1]}: " if where else ""
         yield f"  {loc}{_local(r.severity)}: {short(r.focus_node)}"
-        yield f"      path {short(r.result_path)}  value {short(r.value)}"
+        yield f"      path {_path_text(report, r)}  {_value_text(report, r)}"
         for m in r.messages:
             yield f"      {m}"
         yield f"      {_shape_note(r)}"
@@ -293,6 +296,30 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
             f"required class {_ROMAN[report.required_class]}: "
             + ("every model reaches it" if not n else f"{n} model(s) below it")
         )
+
+
+def _path_text(report: ValidationReport, r: Any) -> str:
+    """A result's path: a prefixed name, or a complex path (a blank node) in SPARQL's syntax."""
+    path = r.result_path
+    if not isinstance(path, BNode):
+        return short(path)
+    from .shacl_compile import ShapesError, compile_path
+
+    try:
+        sparql = compile_path(report.outcome.paths, path, shape=r.source_shape)
+    except ShapesError:
+        return short(path)
+    return re.sub(r"<([^<>]*)>", lambda m: short_iri(m.group(1)), sparql)
+
+
+def _value_text(report: ValidationReport, r: Any) -> str:
+    """``value X``, or for a count result (no sh:value) ``values: a, b`` (and how many more)."""
+    counted = report.values.get((r.focus_node, r.result_path)) if r.value is None else None
+    if counted is None:
+        return f"value {short(r.value)}"
+    shown = ", ".join(short(v) for v in counted.values)
+    more = counted.total - len(counted.values)
+    return f"values: {shown}" + (f" (and {more} more)" if more else "")
 
 
 def render_text(report: ValidationReport) -> str:
@@ -335,8 +362,8 @@ def render_html_body(report: ValidationReport) -> str:
                 f'<tr class="{e(_local(r.severity).lower())}">'
                 f"<td>{e(f'{where[0]}:{where[1]}') if where else ''}</td>"
                 f"<td>{e(_local(r.severity))}</td><td><code>{e(short(r.focus_node))}</code></td>"
-                f"<td><code>{e(short(r.result_path))}</code></td>"
-                f"<td><code>{e(short(r.value))}</code></td>"
+                f"<td><code>{e(_path_text(report, r))}</code></td>"
+                f"<td><code>{e(_value_text(report, r).removeprefix('value '))}</code></td>"
                 f"<td>{e('; '.join(str(m) for m in r.messages))}</td>"
                 f"<td><code>{e(short(r.source_shape))}</code></td></tr>"
             )

@@ -56,6 +56,7 @@ from .requirements import Framework, load_framework
 from .resources import ontology_path
 from .settings import Settings
 from .shacl import ValidationOutcome, validate_store
+from .shacl_results import CountedValues, counted_values
 from .store import Store
 
 #: The openness framework every model is assessed under.
@@ -79,6 +80,8 @@ class ValidationReport:
     required_class: int | None = None
     #: focus node -> (source, line) where it is described (else first mentioned), for text dumps
     lines: dict[Any, tuple[str, int]] = field(default_factory=dict)
+    #: (focus node, path) -> the values a ``sh:maxCount`` result is about (it has no sh:value)
+    values: dict[tuple[Any, Any], CountedValues] = field(default_factory=dict)
 
     @property
     def violations(self) -> int:
@@ -256,6 +259,7 @@ def validate_dumps(
         bad_lines=bad,
         required_class=required_class,
     )
+    report.values = counted_values(store, outcome) if outcome.results else {}
     kept = store if keep_store else None
     del store  # the staged data is the largest thing alive: gone before lines and reports
     if locate and outcome.results:

@@ -341,7 +341,7 @@ def test_a_component_problem_points_at_the_components_own_lines(
 ) -> None:
     """The demo catalogue exported, one component given a free-text licence: the warning
     points at the line where the component is described, not at its model's
-    ``mof:hasComponent`` list (where it is first mentioned)."""
+    ``mof:hasComponent`` list (where it is first mentioned), and shows the text."""
     store = tmp_path / "store"
     assert cli.main(["--store", str(store), "init", "--demo"]) == 0
     dump = tmp_path / "demo.ttl"
@@ -372,3 +372,34 @@ def test_a_component_problem_points_at_the_components_own_lines(
     assert status == 0  # a warning
     problem = out.split(f"<{component}>\n", 1)[0].rsplit("\n", 1)[-1]
     assert problem == f"  {dump}:{described}: Warning: "
+    assert f'<{component}>\n      path mof:licenceText  values: "Apache 2.0"\n' in out
+
+
+def test_a_max_count_problem_shows_the_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sh:maxCount result has no sh:value: the reports show the values it counts (they said
+    "value -"), through an IRI path and an alternative path, cut after ten."""
+    texts = ", ".join(f'"text {i:02d}"' for i in range(12))
+    text = GOOD.replace(
+        '    schema:name "Tiny" ;\n',
+        f'    schema:name "Tiny", "Tiny 2" ;\n    mof:codeLicenceText {texts} ;\n'
+        '    mof:dataLicenceText "ours" ;\n',
+    )
+    dump = write(tmp_path, "dump.ttl", text)
+    status, out, _ = run([str(dump)], capsys)
+    assert status == 1
+    assert 'path schema:name  values: "Tiny", "Tiny 2"\n' in out
+    shown = ", ".join(f'"text {i:02d}"' for i in range(10))
+    assert (
+        "path (mof:distributionLicenceText|mof:codeLicenceText|mof:dataLicenceText"
+        f'|mof:documentLicenceText)  values: "ours", {shown[: shown.rindex(", ")]} (and 3 more)\n'
+    ) in out
+    assert "value -" not in out
+    status, out, _ = run([str(dump), "--report", "json"], capsys)
+    [node] = [n for n in json.loads(out)["focusNodes"] if n["focusNode"] == str(MODEL)]
+    [name] = [r for r in node["results"] if r["path"] == "http://schema.org/name"]
+    assert name["value"] is None and name["values"] == ["Tiny", "Tiny 2"]
+    assert name["valueCount"] == 2
+    status, out, _ = run([str(dump), "--report", "html"], capsys)
+    assert "<code>values: &quot;Tiny&quot;, &quot;Tiny 2&quot;</code>" in out
