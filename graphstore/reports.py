@@ -203,6 +203,7 @@ def _summary_fields(report: ValidationReport) -> list[tuple[str, Any]]:
                 for b in report.bad_lines
             ],
         ),
+        ("notes", list(report.notes)),
         ("framework", report.framework.key),
         ("requiredClass", report.required_class),
         ("models", _model_items(report)),
@@ -268,6 +269,9 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
         yield f"\n{len(report.bad_lines)} bad line(s), skipped:"
         yield from (f"  {b}" for b in report.bad_lines)
     yield _counts_line(report)
+    if report.notes:
+        yield "\nnotes on the data (from rdflib):"
+        yield from (f"  {note}" for note in report.notes)
     if report.outcome.results:
         yield "\nproblems:"
     lines = report.lines
@@ -350,6 +354,10 @@ def render_html_body(report: ValidationReport) -> str:
         parts.append("<h2>Bad lines (skipped)</h2><ul>")
         parts += [f"<li><code>{e(str(b))}</code></li>" for b in report.bad_lines]
         parts.append("</ul>")
+    if report.notes:
+        parts.append("<h2>Notes on the data (from rdflib)</h2><ul>")
+        parts += [f"<li>{e(note)}</li>" for note in report.notes]
+        parts.append("</ul>")
     if report.outcome.results:
         parts.append(
             '<h2>Problems</h2><table class="problems"><thead><tr><th>where</th>'
@@ -408,7 +416,12 @@ def report_triples(report: ValidationReport) -> list[ox.Triple]:
     for s, p, o in report.outcome.to_report_graph():
         subject = to_oxigraph(s)
         assert not isinstance(subject, ox.Literal)
-        triples.append(ox.Triple(subject, ox.NamedNode(str(p)), to_oxigraph(o)))
+        try:
+            value = to_oxigraph(o)
+        except ValueError:
+            # an IRI no RDF syntax can write (a SHACL-SPARQL shape's IRI("Apache 2.0")): its text
+            value = ox.Literal(str(o))
+        triples.append(ox.Triple(subject, ox.NamedNode(str(p)), value))
     return triples
 
 

@@ -124,6 +124,12 @@ def pyshacl_results(
         _, report, text = pyshacl.validate(data, shacl_graph=shapes_graph, allow_warnings=True)
     except (ReportableRuntimeError, ShapeLoadError, ConstraintLoadError) as exc:
         raise ShapesError(None, f"pySHACL cannot use the shapes: {exc}") from exc
+    except MemoryError:
+        raise
+    except Exception as exc:
+        # pySHACL raises a bare Exception (or pyparsing's) for a SHACL-SPARQL query it cannot
+        # read: "Unknown namespace prefix : mof" is the shapes' fault, not ours
+        raise ShapesError(None, f"pySHACL cannot use the shapes: {exc}") from exc
     if not isinstance(report, Graph):
         raise ShapesError(None, f"pySHACL cannot use the shapes: {text}")
     records = []

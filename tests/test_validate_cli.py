@@ -403,3 +403,56 @@ def test_a_max_count_problem_shows_the_values(
     assert name["valueCount"] == 2
     status, out, _ = run([str(dump), "--report", "html"], capsys)
     assert "<code>values: &quot;Tiny&quot;, &quot;Tiny 2&quot;</code>" in out
+
+
+SPARQL_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix mof: <https://w3id.org/mofkg/ontology#> .
+@prefix ex: <https://example.org/shapes#> .
+ex:LicenceNames a sh:NodeShape ; sh:targetClass mof:Model ;
+  sh:sparql [ sh:message "a licence named by its text" ; sh:select \"\"\"
+    SELECT $this ?value WHERE { $this a <https://w3id.org/mofkg/ontology#Model> .
+      BIND(IRI("Apache 2.0") AS ?value) }\"\"\" ] .
+"""
+
+
+def test_what_rdflib_logs_about_the_data_is_in_the_report(tmp_path: Path) -> None:
+    """A SHACL-SPARQL shape (validated by pySHACL over rdflib) makes the IRI "Apache 2.0":
+    rdflib's warning is a note of the report, not a log line on stderr (nor in the server's
+    log)."""
+    dump = write(tmp_path, "dump.ttl", GOOD)
+    shapes = write(tmp_path, "shapes.ttl", SPARQL_SHAPES)
+    exe = Path(sys.executable).with_name("mofkg")
+    warning = "Apache 2.0 does not look like a valid URI"
+
+    def validate(*more: str) -> subprocess.CompletedProcess[str]:
+        argv = [str(exe), "validate", str(dump), "--shapes", str(shapes), *more]
+        return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=tmp_path)
+
+    proc = validate()
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert f"notes on the data (from rdflib):\n  {warning}" in proc.stdout
+    assert f"{dump}:7: Violation: <{MODEL}>\n      path -  value <Apache 2.0>" in proc.stdout
+    proc = validate("--report", "json")
+    assert proc.stderr == "" and json.loads(proc.stdout)["notes"][0].startswith(warning)
+    proc = validate("--report", "turtle")  # the IRI no syntax can write: its text
+    assert proc.stderr.startswith(f"mofkg validate: note on the data (from rdflib): {warning}")
+    assert proc.returncode == 1 and 'sh:value "Apache 2.0"' in proc.stdout
+
+
+def test_a_sparql_shape_pyshacl_cannot_read_exits_2_naming_the_shapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pySHACL raises a bare Exception for a SHACL-SPARQL query with an undeclared prefix:
+    that was a traceback."""
+    dump = write(tmp_path, "dump.ttl", GOOD)
+    shapes = write(
+        tmp_path,
+        "shapes.ttl",
+        SPARQL_SHAPES.replace("<https://w3id.org/mofkg/ontology#Model>", "mof:Model"),
+    )
+    status, out, err = run([str(dump), "--shapes", str(shapes)], capsys)
+    assert status == 2 and out == ""
+    assert err == (
+        f"mofkg validate: shapes/metadata.ttl, {shapes}: pySHACL cannot use the shapes: "
+        "Unknown namespace prefix : mof\n"
+    )
