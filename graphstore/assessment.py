@@ -511,7 +511,8 @@ def _assess_in(store: Store, fw: Framework, models: Sequence[str] | None) -> lis
             component=URIRef(c.value),
             component_type=ctype,
             status=status,
-            licence=iri(lic),
+            # a literal given as the licence ("Apache 2.0") is no IRI: the shapes report it
+            licence=iri(lic) if isinstance(lic, ox.NamedNode) else None,
             licence_text=None if text is None else text.value,
             licence_source=iri(src),
         )

@@ -103,9 +103,33 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_CONTROL = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def table_cell(term: Any) -> str:
+    """A term as a person reads it in the table: a literal's lexical form (with its language
+    tag), an IRI as a prefixed name or in ``<>``; nothing for an unbound variable.
+
+    >>> table_cell(ox.Literal("3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
+    '3'
+    >>> table_cell(ox.Literal("chat", language="en")), table_cell(ox.NamedNode("http://ex/a"))
+    ('chat@en', '<http://ex/a>')
+    """
+    from .reports import short_iri
+
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        text = term.value.translate(_CONTROL)  # one row per line
+        return f"{text}@{term.language}" if term.language else text
+    if isinstance(term, ox.NamedNode):
+        return short_iri(term.value)
+    return str(term)
+
+
 def _print_table(solutions: ox.QuerySolutions, out: TextIO) -> None:
     names = [v.value for v in solutions.variables]
-    rows = [[str(s[n]) if s[n] is not None else "" for n in names] for s in solutions]
+    rows = [[table_cell(s[n]) for n in names] for s in solutions]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
     out.write("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip() + "\n")
     for row in rows:
@@ -328,19 +352,80 @@ def cmd_check_ontology(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error exits 2 with one line (no usage dump)."""
+    """argparse, but a usage error exits 2 with one line (no usage dump) that says which
+    ``--help`` to read."""
 
     def error(self, message: str) -> Any:
-        self.exit(2, f"mofkg: {message} (see mofkg {self.prog.split()[-1]} --help)\n")
+        self.exit(2, f"mofkg: {message} (see {self.prog} --help)\n")
+
+    def parse_args(  # type: ignore[override]  # always a Namespace, never a custom one
+        self, args: Sequence[str] | None = None, namespace: None = None
+    ) -> argparse.Namespace:
+        """As argparse's, but an unknown argument after a command names that command's help."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = getattr(parsed, "command", None)
+            where = f"{self.prog} {command}" if command else self.prog
+            self.exit(
+                2, f"mofkg: unrecognized arguments: {' '.join(extras)} (see {where} --help)\n"
+            )
+        return parsed
+
+
+#: Options of every command, given before or after its name: flag -> (type, metavar, help).
+GLOBAL_OPTIONS: dict[str, tuple[type, str, str]] = {
+    "--store": (Path, "DIR", "store folder (default: $MOFKG_STORE or ./mofkg-data)"),
+    "--config": (Path, "FILE", "a TOML settings file"),
+}
+_VERSION = f"mofkg {__version__}"
+
+
+def _after_dest(flag: str) -> str:
+    """Where a global option given after the command name is parsed to."""
+    return f"{flag.lstrip('-').replace('-', '_')}_after_command"
+
+
+def add_global_options(command: argparse.ArgumentParser) -> None:
+    """Let a subcommand take the global options after its name too; a command that declares
+    one of them itself (``serve --store``) keeps its own."""
+    try:
+        command.add_argument("--version", action="version", version=_VERSION)
+    except argparse.ArgumentError:
+        pass
+    for flag, (kind, metavar, text) in GLOBAL_OPTIONS.items():
+        try:
+            command.add_argument(
+                flag,
+                type=kind,
+                metavar=metavar,
+                help=text,
+                dest=_after_dest(flag),
+                default=argparse.SUPPRESS,
+            )
+        except argparse.ArgumentError:
+            pass  # the command's own option of that name
+
+
+def merge_global_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The global options given after the command name, moved to where the ones given before
+    it are; one given on both sides with two values is a usage error."""
+    for flag in GLOBAL_OPTIONS:
+        name = flag.lstrip("-").replace("-", "_")
+        after = getattr(args, _after_dest(flag), None)
+        if after is None:
+            continue
+        delattr(args, _after_dest(flag))
+        before = getattr(args, name, None)
+        if before is not None and before != after:
+            parser.error(f"{flag} given twice: {before} before {args.command}, {after} after it")
+        setattr(args, name, after)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="mofkg", description="The knowledge graph of model openness.")
-    parser.add_argument("--version", action="version", version=f"mofkg {__version__}")
-    parser.add_argument(
-        "--store", type=Path, help="store folder (default: $MOFKG_STORE or ./mofkg-data)"
-    )
-    parser.add_argument("--config", type=Path, help="a TOML settings file")
+    parser.add_argument("--version", action="version", version=_VERSION)
+    for flag, (kind, metavar, text) in GLOBAL_OPTIONS.items():
+        parser.add_argument(flag, type=kind, metavar=metavar, help=text)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("init", help="create the store with the ontology and licence graph")
@@ -401,6 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for register in [*EXTRA_COMMANDS, *plugin_commands()]:
         register(sub)
+    for command in sub.choices.values():
+        add_global_options(command)
     return parser
 
 
@@ -421,6 +508,7 @@ def plugin_commands() -> list[Callable[[Any], None]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    merge_global_options(parser, args)
     status = _run(args)
     # The command's stores are closed by now: a server sharing one reopens it (a failed
     # command may have written part of its work, so it counts too).

@@ -5,7 +5,7 @@
 - ``json``: a summary for programs: counts by severity and by shape, the results per focus
   node, each model's MOF class and what it misses, bad lines.
 - ``text`` / ``html``: for a person: each problem with its focus node, path, value, message and
-  the line of the dump where the focus node is first mentioned; per model the class it would
+  the line of the dump where the focus node is described; per model the class it would
   reach and what is missing for the next ones.
 
 The line where each focus node is described comes from :mod:`graphstore.focus_lines`.
@@ -56,17 +56,25 @@ def short(node: Node | None) -> str:
     if node is None:
         return "-"
     if isinstance(node, URIRef):
-        text = str(node)
-        for prefix, ns in SHOWN_PREFIXES.items():
-            if text.startswith(ns) and re.fullmatch(r"[\w.-]+", text[len(ns) :]):
-                return f"{prefix}:{text[len(ns) :]}"
-        return f"<{text}>"
+        return short_iri(str(node))
     if isinstance(node, BNode):
         return f"_:{node}"
     value = str(node)
     if len(value) > MAX_VALUE_CHARS:
         return json.dumps(value[:MAX_VALUE_CHARS])[:-1] + f'…" (… {len(value)} characters)'
     return json.dumps(value, ensure_ascii=False)
+
+
+def short_iri(text: str) -> str:
+    """An IRI as a prefixed name where one of our prefixes fits, else in ``<>``.
+
+    >>> short_iri("http://www.w3.org/2001/XMLSchema#integer"), short_iri("http://ex/a b")
+    ('xsd:integer', '<http://ex/a b>')
+    """
+    for prefix, ns in SHOWN_PREFIXES.items():
+        if text.startswith(ns) and re.fullmatch(r"[\w.-]+", text[len(ns) :]):
+            return f"{prefix}:{text[len(ns) :]}"
+    return f"<{text}>"
 
 
 @lru_cache(maxsize=1 << 12)
@@ -130,17 +138,20 @@ def _roman(name: str) -> str:
 
 def _focus_items(report: ValidationReport) -> Iterator[dict[str, Any]]:
     by_focus: dict[Node, list[dict[str, Any]]] = defaultdict(list)
+    counted = report.values
     for r in report.outcome.results:
-        by_focus[r.focus_node].append(
-            {
-                "severity": _local(r.severity),
-                "path": _json_term(r.result_path),
-                "value": _json_term(r.value),
-                "message": _messages(r.messages),
-                "shape": _json_term(r.source_shape),
-                "constraint": _local(r.source_constraint_component),
-            }
-        )
+        item: dict[str, Any] = {
+            "severity": _local(r.severity),
+            "path": _json_term(r.result_path),
+            "value": _json_term(r.value),
+            "message": _messages(r.messages),
+            "shape": _json_term(r.source_shape),
+            "constraint": _local(r.source_constraint_component),
+        }
+        if counted and r.value is None and (found := counted.get((r.focus_node, r.result_path))):
+            item["values"] = [_json_term(v) for v in found.values]
+            item["valueCount"] = found.total
+        by_focus[r.focus_node].append(item)
     lines = report.lines
     for node, items in by_focus.items():
         where = lines.get(node)
@@ -192,6 +203,7 @@ def _summary_fields(report: ValidationReport) -> list[tuple[str, Any]]:
                 for b in report.bad_lines
             ],
         ),
+        ("notes", list(report.notes)),
         ("framework", report.framework.key),
         ("requiredClass", report.required_class),
         ("models", _model_items(report)),
@@ -257,6 +269,9 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
         yield f"\n{len(report.bad_lines)} bad line(s), skipped:"
         yield from (f"  {b}" for b in report.bad_lines)
     yield _counts_line(report)
+    if report.notes:
+        yield "\nnotes on the data (from rdflib):"
+        yield from (f"  {note}" for note in report.notes)
     if report.outcome.results:
         yield "\nproblems:"
     lines = report.lines
@@ -264,7 +279,7 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
         where = lines.get(r.focus_node)
         loc = f"{where[0]}:{where[1]}: " if where else ""
         yield f"  {loc}{_local(r.severity)}: {short(r.focus_node)}"
-        yield f"      path {short(r.result_path)}  value {short(r.value)}"
+        yield f"      path {_path_text(report, r)}  {_value_text(report, r)}"
         for m in r.messages:
             yield f"      {m}"
         yield f"      {_shape_note(r)}"
@@ -285,6 +300,30 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
             f"required class {_ROMAN[report.required_class]}: "
             + ("every model reaches it" if not n else f"{n} model(s) below it")
         )
+
+
+def _path_text(report: ValidationReport, r: Any) -> str:
+    """A result's path: a prefixed name, or a complex path (a blank node) in SPARQL's syntax."""
+    path = r.result_path
+    if not isinstance(path, BNode):
+        return short(path)
+    from .shacl_compile import ShapesError, compile_path
+
+    try:
+        sparql = compile_path(report.outcome.paths, path, shape=r.source_shape)
+    except ShapesError:
+        return short(path)
+    return re.sub(r"<([^<>]*)>", lambda m: short_iri(m.group(1)), sparql)
+
+
+def _value_text(report: ValidationReport, r: Any) -> str:
+    """``value X``, or for a count result (no sh:value) ``values: a, b`` (and how many more)."""
+    counted = report.values.get((r.focus_node, r.result_path)) if r.value is None else None
+    if counted is None:
+        return f"value {short(r.value)}"
+    shown = ", ".join(short(v) for v in counted.values)
+    more = counted.total - len(counted.values)
+    return f"values: {shown}" + (f" (and {more} more)" if more else "")
 
 
 def render_text(report: ValidationReport) -> str:
@@ -315,6 +354,10 @@ def render_html_body(report: ValidationReport) -> str:
         parts.append("<h2>Bad lines (skipped)</h2><ul>")
         parts += [f"<li><code>{e(str(b))}</code></li>" for b in report.bad_lines]
         parts.append("</ul>")
+    if report.notes:
+        parts.append("<h2>Notes on the data (from rdflib)</h2><ul>")
+        parts += [f"<li>{e(note)}</li>" for note in report.notes]
+        parts.append("</ul>")
     if report.outcome.results:
         parts.append(
             '<h2>Problems</h2><table class="problems"><thead><tr><th>where</th>'
@@ -327,8 +370,8 @@ def render_html_body(report: ValidationReport) -> str:
                 f'<tr class="{e(_local(r.severity).lower())}">'
                 f"<td>{e(f'{where[0]}:{where[1]}') if where else ''}</td>"
                 f"<td>{e(_local(r.severity))}</td><td><code>{e(short(r.focus_node))}</code></td>"
-                f"<td><code>{e(short(r.result_path))}</code></td>"
-                f"<td><code>{e(short(r.value))}</code></td>"
+                f"<td><code>{e(_path_text(report, r))}</code></td>"
+                f"<td><code>{e(_value_text(report, r).removeprefix('value '))}</code></td>"
                 f"<td>{e('; '.join(str(m) for m in r.messages))}</td>"
                 f"<td><code>{e(short(r.source_shape))}</code></td></tr>"
             )
@@ -373,7 +416,12 @@ def report_triples(report: ValidationReport) -> list[ox.Triple]:
     for s, p, o in report.outcome.to_report_graph():
         subject = to_oxigraph(s)
         assert not isinstance(subject, ox.Literal)
-        triples.append(ox.Triple(subject, ox.NamedNode(str(p)), to_oxigraph(o)))
+        try:
+            value = to_oxigraph(o)
+        except ValueError:
+            # an IRI no RDF syntax can write (a SHACL-SPARQL shape's IRI("Apache 2.0")): its text
+            value = ox.Literal(str(o))
+        triples.append(ox.Triple(subject, ox.NamedNode(str(p)), value))
     return triples
 
 

@@ -16,6 +16,7 @@ leaves to pySHACL are validated by :func:`pyshacl_results`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -27,7 +28,14 @@ if TYPE_CHECKING:
     from .shacl_compile import ShapesModel
     from .store import Store
 
-__all__ = ["ValidationOutcome", "ValidationResultRecord", "pyshacl_results"]
+__all__ = [
+    "MAX_SHOWN_VALUES",
+    "CountedValues",
+    "ValidationOutcome",
+    "ValidationResultRecord",
+    "counted_values",
+    "pyshacl_results",
+]
 
 
 class ValidationResultRecord(NamedTuple):
@@ -116,6 +124,12 @@ def pyshacl_results(
         _, report, text = pyshacl.validate(data, shacl_graph=shapes_graph, allow_warnings=True)
     except (ReportableRuntimeError, ShapeLoadError, ConstraintLoadError) as exc:
         raise ShapesError(None, f"pySHACL cannot use the shapes: {exc}") from exc
+    except MemoryError:
+        raise
+    except Exception as exc:
+        # pySHACL raises a bare Exception (or pyparsing's) for a SHACL-SPARQL query it cannot
+        # read: "Unknown namespace prefix : mof" is the shapes' fault, not ours
+        raise ShapesError(None, f"pySHACL cannot use the shapes: {exc}") from exc
     if not isinstance(report, Graph):
         raise ShapesError(None, f"pySHACL cannot use the shapes: {text}")
     records = []
@@ -138,3 +152,60 @@ def pyshacl_results(
             )
         )
     return records, report
+
+
+#: Components whose results carry no ``sh:value`` but are about the values on their path:
+#: a report shows those values.
+COUNT_COMPONENTS = frozenset({SH.MaxCountConstraintComponent})
+#: Most values kept per result for the reports (the count says how many there are).
+MAX_SHOWN_VALUES = 10
+#: Focus nodes per query.
+_BATCH = 500
+
+
+class CountedValues(NamedTuple):
+    """The values a count result is about: the first :data:`MAX_SHOWN_VALUES`, and how many."""
+
+    values: tuple[Node, ...]
+    total: int
+
+
+def counted_values(
+    store: Store, outcome: ValidationOutcome
+) -> dict[tuple[Node, Node], CountedValues]:
+    """For each ``sh:maxCount`` result, the focus node's values on its path, by (focus, path).
+
+    SHACL gives such a result no ``sh:value``, so a report would show none; these are the
+    values it is about, read from the data that was validated (the store's union graph).
+    Blank focus nodes cannot be named in a query and are left out.
+    """
+    from .shacl_compile import ShapesError, compile_path
+
+    wanted: dict[tuple[Node, str], set[URIRef]] = defaultdict(set)
+    for r in outcome.results:
+        if (
+            r.source_constraint_component in COUNT_COMPONENTS
+            and r.value is None
+            and r.result_path is not None
+            and isinstance(r.focus_node, URIRef)
+        ):
+            try:
+                path = compile_path(outcome.paths, r.result_path, shape=r.source_shape)
+            except ShapesError:
+                continue  # the path's nodes are not in the report graph: nothing to show
+            wanted[(r.result_path, path)].add(r.focus_node)
+    found: dict[tuple[Node, Node], CountedValues] = {}
+    for (path_node, path), focus_nodes in wanted.items():
+        ordered = sorted(focus_nodes)
+        for start in range(0, len(ordered), _BATCH):
+            batch = " ".join(n.n3() for n in ordered[start : start + _BATCH])
+            values: dict[Node, list[Node]] = defaultdict(list)
+            for row in store.select(
+                f"SELECT DISTINCT ?this ?value WHERE {{ VALUES ?this {{ {batch} }} "
+                f"?this {path} ?value }}"
+            ):
+                values[row["this"]].append(row["value"])
+            for focus, found_values in values.items():
+                shown = tuple(sorted(found_values, key=str)[:MAX_SHOWN_VALUES])
+                found[(focus, path_node)] = CountedValues(shown, len(found_values))
+    return found

@@ -56,6 +56,8 @@ from .requirements import Framework, load_framework
 from .resources import ontology_path
 from .settings import Settings
 from .shacl import ValidationOutcome, validate_store
+from .shacl_compile import ShapesError
+from .shacl_results import CountedValues, counted_values
 from .store import Store
 
 #: The openness framework every model is assessed under.
@@ -77,8 +79,12 @@ class ValidationReport:
     shapes_files: tuple[str, ...]
     bad_lines: list[BadLine] = field(default_factory=list)
     required_class: int | None = None
-    #: focus node -> (source, line) where it is first mentioned, for text dumps
+    #: focus node -> (source, line) where it is described (else first mentioned), for text dumps
     lines: dict[Any, tuple[str, int]] = field(default_factory=dict)
+    #: (focus node, path) -> the values a ``sh:maxCount`` result is about (it has no sh:value)
+    values: dict[tuple[Any, Any], CountedValues] = field(default_factory=dict)
+    #: what a library logged about the data meanwhile ("x does not look like a valid URI")
+    notes: list[str] = field(default_factory=list)
 
     @property
     def violations(self) -> int:
@@ -193,6 +199,34 @@ def validate_dumps(
     :class:`DumpError` for a dump with no statements. The staging store is dropped once the
     models are assessed (before any report is rendered) unless ``keep_store``.
     """
+    from .log_notes import captured_warnings
+
+    with captured_warnings() as notes:
+        staged = _validate_dumps(
+            dumps,
+            shapes=shapes,
+            settings=settings,
+            graph=graph,
+            keep_going=keep_going,
+            required_class=required_class,
+            locate=locate,
+            keep_store=keep_store,
+        )
+    staged.report.notes = notes
+    return staged
+
+
+def _validate_dumps(
+    dumps: Sequence[Dump],
+    *,
+    shapes: ShapesSet,
+    settings: Settings,
+    graph: str | None,
+    keep_going: bool,
+    required_class: int | None,
+    locate: bool,
+    keep_store: bool,
+) -> Staged:
     from .importers.mot import import_mot
     from .licences import licence_index
     from .namespaces import Ids
@@ -239,11 +273,14 @@ def validate_dumps(
     )
     if triples == 0 and not bad:
         raise DumpError(", ".join(d.source for d in dumps), "the dump holds no RDF statements")
-    outcome = (
-        validate_store(store, shapes.graph)
-        if len(shapes.graph)
-        else ValidationOutcome(conforms=True, results=[])
-    )
+    try:
+        outcome = (
+            validate_store(store, shapes.graph)
+            if len(shapes.graph)
+            else ValidationOutcome(conforms=True, results=[])
+        )
+    except ShapesError as exc:  # found only as the shapes run (a SHACL-SPARQL query pySHACL reads)
+        raise ShapesFileError(", ".join(shapes.files), str(exc)) from exc
     framework = load_framework(FRAMEWORK)
     assessments = Summaries().add(assess_staged(store, framework))
     report = ValidationReport(
@@ -256,6 +293,7 @@ def validate_dumps(
         bad_lines=bad,
         required_class=required_class,
     )
+    report.values = counted_values(store, outcome) if outcome.results else {}
     kept = store if keep_store else None
     del store  # the staged data is the largest thing alive: gone before lines and reports
     if locate and outcome.results:
@@ -365,6 +403,9 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     report = staged.report
     write_report(report, args.report, sys.stdout)
+    if args.report in ("turtle", "jsonld"):  # a standard SHACL report has no place for them
+        for note in report.notes:
+            print(f"mofkg validate: note on the data (from rdflib): {note}", file=sys.stderr)
     sys.stdout.flush()
     status = report.exit_status
     if args.load:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,25 @@ from pathlib import Path
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+#: The default store folder of a command run in the working copy (``./mofkg-data``).
+REPOSITORY_STORE = Path(__file__).resolve().parents[1] / "mofkg-data"
+
+
+@pytest.fixture(scope="session")
+def _repository_store_before() -> bool:
+    return REPOSITORY_STORE.exists()
+
+
+@pytest.fixture(autouse=True)
+def no_store_in_the_repository(_repository_store_before: bool) -> Iterator[None]:
+    """Fail the test that makes ``./mofkg-data`` in the working copy (a command run without
+    ``--store`` from the repository); the folder is removed so that later tests are not blamed."""
+    yield
+    if not _repository_store_before and REPOSITORY_STORE.exists():
+        shutil.rmtree(REPOSITORY_STORE, ignore_errors=True)
+        pytest.fail(
+            f"this test made {REPOSITORY_STORE}: give the command --store, or chdir to tmp_path"
+        )
 
 
 @pytest.fixture(scope="session")

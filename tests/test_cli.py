@@ -88,7 +88,7 @@ def test_load_query_graphs_export(
     query = tmp_path / "q.rq"
     query.write_text("SELECT ?n WHERE { ?m schema:name ?n }")
     code, out, _ = run(capsys, "--store", str(store_dir), "query", f"@{query}")
-    assert code == 0 and out.splitlines() == ["n", '"M"', "(1 row)"]
+    assert code == 0 and out.splitlines() == ["n", "M", "(1 row)"]
     code, out, _ = run(
         capsys,
         "--store",
@@ -151,6 +151,107 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], store_dir: Path
     assert code == 2 and "needs --format" in err
     code, _, err = run(capsys, "--store", str(store_dir), "load", "-")
     assert code == 2 and "needs --format" in err
+
+
+def test_usage_errors_name_the_help_to_read(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["frobnicate"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'frobnicate'" in err and err.endswith("(see mofkg --help)\n")
+    with pytest.raises(SystemExit):
+        main(["init", "--frobnicate"])
+    err = capsys.readouterr().err
+    assert err == "mofkg: unrecognized arguments: --frobnicate (see mofkg init --help)\n"
+    with pytest.raises(SystemExit):
+        main(["query"])
+    assert capsys.readouterr().err.endswith("(see mofkg query --help)\n")
+
+
+def test_global_options_after_the_command(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "init", "--store", str(store_dir))
+    assert code == 0, err
+    assert str(LICENCE_GRAPH) in graph_sizes(store_dir)
+    nt = tmp_path / "a.nt"
+    nt.write_bytes(NT)
+    assert run(capsys, "load", str(nt), "--store", str(store_dir))[0] == 0
+    config = tmp_path / "mofkg.toml"
+    config.write_text(f'store = "{store_dir}"\n')
+    code, out, _ = run(capsys, "graphs", "--config", str(config))
+    assert code == 0 and f"1\t{source_graph('a.nt')}" in out
+    code, out, _ = run(
+        capsys, "--store", str(store_dir), "query", "ASK {}", "--store", str(store_dir)
+    )
+    assert code == 0 and out == "true\n"
+    with pytest.raises(SystemExit) as caught:
+        main(["--store", str(store_dir), "graphs", "--store", str(tmp_path / "other")])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--store given twice: {store_dir} before graphs, {tmp_path / 'other'} after it" in err
+    assert not (tmp_path / "other").exists()
+
+
+def test_every_command_takes_the_global_options_after_its_name(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Those of this package, ``serve`` (from the ``mofkg.commands`` entry point) and any
+    command another package registers."""
+    import argparse
+
+    from graphstore import cli
+    from graphstore.settings import Settings
+
+    def where(args: argparse.Namespace, settings: Settings) -> int:
+        print(settings.store)
+        return 0
+
+    def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        sub.add_parser("where", help="print the store folder").set_defaults(run=where)
+
+    monkeypatch.setattr(cli, "EXTRA_COMMANDS", [register])
+    code, out, _ = run(capsys, "where", "--store", str(store_dir))
+    assert code == 0 and out == f"{store_dir}\n"
+    commands = cli.build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert {"serve", "where", "init", "validate", "check-ontology"} <= set(commands)
+    for name, command in commands.items():
+        text = command.format_help()
+        assert "--store" in text and "--config FILE" in text, name
+
+
+def test_table_shows_literals_plainly(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, tmp_path: Path
+) -> None:
+    Store(store_dir)
+    query = (
+        'SELECT (3 AS ?n) ("chat"@en AS ?word) (xsd:date("2024-05-01") AS ?day) '
+        '("two\\nlines" AS ?text) (mof:Model AS ?class) (<http://ex/a> AS ?other) ?unbound '
+        "WHERE {}"
+    )
+    code, out, _ = run(capsys, "--store", str(store_dir), "query", query)
+    assert code == 0
+    header, row, count = out.splitlines()
+    assert header.split() == ["n", "word", "day", "text", "class", "other", "unbound"]
+    assert row.split() == [
+        "3",
+        "chat@en",
+        "2024-05-01",
+        "two\\nlines",
+        "mof:Model",
+        "<http://ex/a>",
+    ]
+    assert count == "(1 row)"
+    code, out, _ = run(capsys, "--store", str(store_dir), "query", query, "--format", "csv")
+    assert (
+        '\n3,chat,2024-05-01,"two\nlines",https://w3id.org/mofkg/ontology#Model,http://ex/a,' in out
+    )
+    code, out, _ = run(capsys, "--store", str(store_dir), "query", query, "--format", "json")
+    n = json.loads(out)["results"]["bindings"][0]["n"]
+    assert n == {
+        "type": "literal",
+        "value": "3",
+        "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+    }
 
 
 def test_missing_file_exits_1(capsys: pytest.CaptureFixture[str], store_dir: Path) -> None:

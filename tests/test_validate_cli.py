@@ -5,15 +5,17 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import socket
+import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from graphstore import cli
-from graphstore.namespaces import DEFAULT_IDS, source_graph
+from graphstore.namespaces import DEFAULT_IDS, DEMO_GRAPH, source_graph
 from graphstore.store import Store
 
 MODEL = DEFAULT_IDS.model("tiny")
@@ -169,7 +171,7 @@ def test_a_broken_mot_record_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_keep_going_reports_every_bad_line_and_validates_the_rest(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lines = [
         f"<{MODEL}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
@@ -191,6 +193,8 @@ def test_keep_going_reports_every_bad_line_and_validates_the_rest(
     ]
     assert summary["triples"] == 2
     assert "A model needs exactly one name" in out  # the rest was validated
+    # --load without --store: the default ./mofkg-data, in the test's own folder
+    monkeypatch.chdir(tmp_path)
     status, out, _ = run([str(dump), "--keep-going", "--load"], capsys)
     assert status == 2
 
@@ -293,3 +297,162 @@ def test_a_million_character_literal(tmp_path: Path, capsys: pytest.CaptureFixtu
     status, out, _ = run([str(dump), "--report", "json"], capsys)
     values = [r["value"] for n in json.loads(out)["focusNodes"] for r in n["results"]]
     assert huge in values  # programs get the whole value
+
+
+# -- what a person reads ---------------------------------------------------------------
+
+COMPONENT = f"{MODEL}/component/ModelCard"
+
+
+def test_a_licence_given_as_text_is_a_problem_with_its_line_and_no_log_line(
+    tmp_path: Path,
+) -> None:
+    """``dct:license "Apache 2.0"`` (text, not an IRI): the shapes report it at the line that
+    describes the component, and the assessment does not make an IRI of it (rdflib logged
+    "Apache 2.0 does not look like a valid URI" to stderr, and to the server's log)."""
+    text = (
+        PREFIXES
+        + f"""<{COMPONENT}> a mof:Component ;
+    mof:componentType mof:ModelCard ;
+    dct:license "Apache 2.0" .
+"""
+        + GOOD.removeprefix(PREFIXES).replace(
+            "    mof:producer",
+            f'    mof:distributionLicence "MIT" ;\n'
+            f"    mof:hasComponent <{COMPONENT}> ;\n    mof:producer",
+        )
+    )
+    dump = write(tmp_path, "dump.ttl", text)
+    exe = Path(sys.executable).with_name("mofkg")
+    proc = subprocess.run(
+        [str(exe), "validate", str(dump)], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ""
+    assert f"{dump}:5: Violation: <{COMPONENT}>" in proc.stdout
+    assert "path dct:license" in proc.stdout and "is a licence IRI" in proc.stdout
+    assert f"{dump}:10: Violation: <{MODEL}>" in proc.stdout
+    assert "A release licence is a licence IRI" in proc.stdout
+    assert "ModelCard (invalid licence)" in proc.stdout
+
+
+def test_a_component_problem_points_at_the_components_own_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo catalogue exported, one component given a free-text licence: the warning
+    points at the line where the component is described, not at its model's
+    ``mof:hasComponent`` list (where it is first mentioned), and shows the text."""
+    store = tmp_path / "store"
+    assert cli.main(["--store", str(store), "init", "--demo"]) == 0
+    dump = tmp_path / "demo.ttl"
+    assert (
+        cli.main(
+            ["--store", str(store), "export", "--graph", str(DEMO_GRAPH)]
+            + ["--format", "turtle", "-o", str(dump)]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    lines = dump.read_text().splitlines()
+
+    def first(predicate: Callable[[str], bool]) -> int:
+        return next(n for n, text in enumerate(lines, 1) if predicate(text))
+
+    components = sorted(set(re.findall(r"<([^>]*/component/[^>]*)>", dump.read_text())))
+    listed_first = [
+        (c, first(lambda t, c=c: t.startswith(f"<{c}> ")))
+        for c in components
+        if first(lambda t, c=c: f"<{c}>" in t) < first(lambda t, c=c: t.startswith(f"<{c}> "))
+    ]
+    assert listed_first  # the export lists some components before it describes them
+    component, described = listed_first[0]
+    with dump.open("a") as f:
+        f.write(f'<{component}> mof:licenceText "Apache 2.0" .\n')
+    status, out, _ = run([str(dump)], capsys)
+    assert status == 0  # a warning
+    problem = out.split(f"<{component}>\n", 1)[0].rsplit("\n", 1)[-1]
+    assert problem == f"  {dump}:{described}: Warning: "
+    assert f'<{component}>\n      path mof:licenceText  values: "Apache 2.0"\n' in out
+
+
+def test_a_max_count_problem_shows_the_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sh:maxCount result has no sh:value: the reports show the values it counts (they said
+    "value -"), through an IRI path and an alternative path, cut after ten."""
+    texts = ", ".join(f'"text {i:02d}"' for i in range(12))
+    text = GOOD.replace(
+        '    schema:name "Tiny" ;\n',
+        f'    schema:name "Tiny", "Tiny 2" ;\n    mof:codeLicenceText {texts} ;\n'
+        '    mof:dataLicenceText "ours" ;\n',
+    )
+    dump = write(tmp_path, "dump.ttl", text)
+    status, out, _ = run([str(dump)], capsys)
+    assert status == 1
+    assert 'path schema:name  values: "Tiny", "Tiny 2"\n' in out
+    shown = ", ".join(f'"text {i:02d}"' for i in range(10))
+    assert (
+        "path (mof:distributionLicenceText|mof:codeLicenceText|mof:dataLicenceText"
+        f'|mof:documentLicenceText)  values: "ours", {shown[: shown.rindex(", ")]} (and 3 more)\n'
+    ) in out
+    assert "value -" not in out
+    status, out, _ = run([str(dump), "--report", "json"], capsys)
+    [node] = [n for n in json.loads(out)["focusNodes"] if n["focusNode"] == str(MODEL)]
+    [name] = [r for r in node["results"] if r["path"] == "http://schema.org/name"]
+    assert name["value"] is None and name["values"] == ["Tiny", "Tiny 2"]
+    assert name["valueCount"] == 2
+    status, out, _ = run([str(dump), "--report", "html"], capsys)
+    assert "<code>values: &quot;Tiny&quot;, &quot;Tiny 2&quot;</code>" in out
+
+
+SPARQL_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix mof: <https://w3id.org/mofkg/ontology#> .
+@prefix ex: <https://example.org/shapes#> .
+ex:LicenceNames a sh:NodeShape ; sh:targetClass mof:Model ;
+  sh:sparql [ sh:message "a licence named by its text" ; sh:select \"\"\"
+    SELECT $this ?value WHERE { $this a <https://w3id.org/mofkg/ontology#Model> .
+      BIND(IRI("Apache 2.0") AS ?value) }\"\"\" ] .
+"""
+
+
+def test_what_rdflib_logs_about_the_data_is_in_the_report(tmp_path: Path) -> None:
+    """A SHACL-SPARQL shape (validated by pySHACL over rdflib) makes the IRI "Apache 2.0":
+    rdflib's warning is a note of the report, not a log line on stderr (nor in the server's
+    log)."""
+    dump = write(tmp_path, "dump.ttl", GOOD)
+    shapes = write(tmp_path, "shapes.ttl", SPARQL_SHAPES)
+    exe = Path(sys.executable).with_name("mofkg")
+    warning = "Apache 2.0 does not look like a valid URI"
+
+    def validate(*more: str) -> subprocess.CompletedProcess[str]:
+        argv = [str(exe), "validate", str(dump), "--shapes", str(shapes), *more]
+        return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=tmp_path)
+
+    proc = validate()
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert f"notes on the data (from rdflib):\n  {warning}" in proc.stdout
+    assert f"{dump}:7: Violation: <{MODEL}>\n      path -  value <Apache 2.0>" in proc.stdout
+    proc = validate("--report", "json")
+    assert proc.stderr == "" and json.loads(proc.stdout)["notes"][0].startswith(warning)
+    proc = validate("--report", "turtle")  # the IRI no syntax can write: its text
+    assert proc.stderr.startswith(f"mofkg validate: note on the data (from rdflib): {warning}")
+    assert proc.returncode == 1 and 'sh:value "Apache 2.0"' in proc.stdout
+
+
+def test_a_sparql_shape_pyshacl_cannot_read_exits_2_naming_the_shapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pySHACL raises a bare Exception for a SHACL-SPARQL query with an undeclared prefix:
+    that was a traceback."""
+    dump = write(tmp_path, "dump.ttl", GOOD)
+    shapes = write(
+        tmp_path,
+        "shapes.ttl",
+        SPARQL_SHAPES.replace("<https://w3id.org/mofkg/ontology#Model>", "mof:Model"),
+    )
+    status, out, err = run([str(dump), "--shapes", str(shapes)], capsys)
+    assert status == 2 and out == ""
+    assert err == (
+        f"mofkg validate: shapes/metadata.ttl, {shapes}: pySHACL cannot use the shapes: "
+        "Unknown namespace prefix : mof\n"
+    )

@@ -104,26 +104,71 @@ def test_json_summary_counts_by_shape_and_severity() -> None:
     assert json.loads(json.dumps(s)) == s
 
 
+TTL = b"@prefix ex: <http://ex/> .\n"
+
+
 @pytest.mark.parametrize(
     ("fmt", "text", "line"),
     [
-        ("turtle", b"@prefix ex: <http://ex/> .\n\nex:x ex:p ex:a .\nex:a ex:p 1 .\n", 3),
+        # mentioned as an object on line 3, described on line 4
+        ("turtle", TTL + b"\nex:x ex:p ex:a .\nex:a ex:p 1 .\n", 4),
+        ("turtle", TTL + b"ex:m ex:has ex:b,\n    ex:a ;\n  ex:q 1.5 .\nex:a a ex:C .\n", 5),
+        ("turtle", TTL + b"ex:m ex:has ex:a .  # ex:a . ex:a\n<http://ex/a> a ex:C.\n", 3),
+        # neither a string nor a long string that holds ". ex:a" starts a statement
+        ("turtle", TTL + b'ex:x ex:p "1 . ex:a" .\nex:a ex:p 1 .\n', 3),
+        (
+            "turtle",
+            TTL + b'ex:x ex:p """1 .\nex:a\n. ex:a""" .\nex:z ex:p ex:a .\nex:a a ex:C .\n',
+            6,
+        ),
+        ("turtle", b"PREFIX ex: <http://ex/>\nex:x ex:p ex:a .\nex:a a ex:C .\n", 3),
+        (
+            "turtle",
+            TTL + b"ex:x ex:p [ ex:q ex:a ] .\n[ ex:q ex:a ] ex:r ex:s .\nex:a a ex:C .\n",
+            4,
+        ),
+        ("trig", TTL + b"ex:g {\n  ex:x ex:p ex:a .\n  ex:a ex:p 1\n}\n", 4),
         (
             "ntriples",
-            b"<http://ex/b> <http://ex/p> <http://ex/c> .\n<http://ex/a> <http://ex/p> 1 .\n",
+            b"<http://ex/b> <http://ex/p> <http://ex/a> .\n<http://ex/a> <http://ex/p> 1 .\n",
             2,
         ),
+        (
+            "nquads",
+            b'<http://ex/b> <http://ex/p> "<http://ex/a>" .\n# <http://ex/a>\n'
+            b"<http://ex/c> <http://ex/p> <http://ex/a> <http://ex/g> .\n"
+            b"<http://ex/a> <http://ex/p> 1 <http://ex/g> .\n",
+            4,
+        ),
+        # only pointed at: its first mention
         ("jsonld", b'{\n  "@id": "http://ex/z",\n  "http://ex/p": {"@id": "http://ex/a"}\n}\n', 3),
+        (
+            "jsonld",
+            b'[{"@id": "http://ex/z", "http://ex/p": {\n  "@id": "http://ex/a"\n}},\n'
+            b'{"http://ex/q": 1,\n "@id": "http://ex/a"}]\n',
+            5,
+        ),
         ("rdfxml", b'<r>\n<d about="http://ex/b"/>\n<d rdf:about="http://ex/a"/>\n</r>\n', 3),
+        (
+            "rdfxml",
+            b'<r>\n<d rdf:about="http://ex/b"><p rdf:resource="http://ex/a"/></d>\n'
+            b'<d rdf:about="http://ex/a"/>\n</r>\n',
+            3,
+        ),
     ],
 )
-def test_first_line_mentioning_a_focus_node(fmt: str, text: bytes, line: int) -> None:
+def test_line_where_a_focus_node_is_described(fmt: str, text: bytes, line: int) -> None:
     assert _scan(text, fmt, {URIRef("http://ex/a")}) == {URIRef("http://ex/a"): line}
+
+
+def test_a_node_never_described_is_located_at_its_first_mention() -> None:
+    text = TTL + b"ex:x ex:p ex:a .\nex:y ex:p ex:a .\n"
+    assert _scan(text, "turtle", {URIRef("http://ex/a")}) == {URIRef("http://ex/a"): 2}
 
 
 def test_blank_node_labels_are_located() -> None:
     text = b'<http://ex/s> <http://ex/p> _:b7 .\n_:b7 <http://ex/q> "1" .\n'
-    assert _scan(text, "ntriples", {BNode("b7")}) == {BNode("b7"): 1}
+    assert _scan(text, "ntriples", {BNode("b7")}) == {BNode("b7"): 2}
 
 
 def test_a_streamed_ntriples_file_is_located_like_bytes(tmp_path: Path) -> None:
