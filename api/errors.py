@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, has_request_context, render_template, request
+from flask import Flask, Response, has_request_context, json, render_template, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
@@ -110,7 +110,10 @@ def error_response(error: Exception) -> Response:
     else:
         message = str(error)
     page = _error_page(status, message) if wants_page() else None
-    if page is not None:
+    if has_request_context() and _under(request.path, JSON_PATH):
+        body = json.dumps({"error": {"status": status, "message": message}})
+        response = Response(body + "\n", status=status, content_type="application/json")
+    elif page is not None:
         response = Response(page, status=status, content_type="text/html; charset=utf-8")
     else:
         response = Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
@@ -128,6 +131,13 @@ def error_response(error: Exception) -> Response:
 
 #: Paths whose clients are programs: their errors stay plain text (``/api`` answers JSON).
 MACHINE_PATHS = ("/sparql", "/store", "/validate", "/api", "/badge/")
+#: The JSON API: every error under it, a route of its own or not, is a JSON object.
+JSON_PATH = "/api"
+
+
+def _under(path: str, prefix: str) -> bool:
+    """Whether ``path`` is ``prefix`` or below it (``/api/v1``, not ``/apis``)."""
+    return path == prefix or path.startswith(prefix + "/")
 
 
 def wants_page() -> bool:

@@ -28,16 +28,14 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 from rdflib import URIRef
-from werkzeug.exceptions import HTTPException
 
 from graphstore import catalogue
 from graphstore.catalogue import ModelRow
-from graphstore.errors import MofkgError, NotFoundError
+from graphstore.errors import NotFoundError
 from graphstore.importers.mot_rdf import export_record, mot_component_types
 from graphstore.openness import held_back_json, percent_texts
 from graphstore.requirements import Framework
 
-from .errors import status_for
 from .views import ids, positive_argument, state
 
 blueprint = Blueprint("models_api", __name__, url_prefix="/api/v1")
@@ -118,14 +116,3 @@ def model(key: str) -> Response:
     if "/" in key or not catalogue.is_model(state().store, iri):
         raise NotFoundError(f"no model {key!r} in the catalogue")
     return jsonify(models_json([iri])[0])
-
-
-@blueprint.errorhandler(MofkgError)
-@blueprint.errorhandler(HTTPException)
-def json_error(error: Exception) -> tuple[Response, int]:
-    """Errors of the API as JSON, with the status :mod:`api.errors` gives their kind."""
-    status = status_for(error)
-    message = (
-        f"{error.name}: {error.description}" if isinstance(error, HTTPException) else str(error)
-    )
-    return jsonify({"error": {"status": status, "message": message}}), status

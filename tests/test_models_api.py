@@ -192,3 +192,23 @@ def test_records_from_the_triple_index_are_those_from_an_rdflib_graph(
     assert len(models) == 17
     for iri in models:
         assert export_record(index, URIRef(iri)) == export_record(graph, URIRef(iri)), iri
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/api/v1/nope", 404), ("/api", 404), ("/api/v2/models", 404), ("/api/v1/models/", 404)],
+)
+def test_every_error_under_api_is_json(client: FlaskClient, path: str, status: int) -> None:
+    """A path under /api that no route serves was a text/plain 404, though the API's
+    errors are JSON: every error below /api is the API's JSON object."""
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == status
+    assert response.content_type == "application/json"
+    assert response.get_json()["error"]["status"] == status
+
+
+def test_a_method_the_api_does_not_take_is_a_json_405(client: FlaskClient) -> None:
+    response = client.post("/api/v1/models")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["status"] == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
