@@ -43,7 +43,8 @@ from graphstore.errors import MofkgError, QueryError, QueryTimeoutError
 from graphstore.formats import format_by_name
 from graphstore.namespaces import PREFIXES
 
-from .errors import BusyError, NotAcceptableError
+from .errors import BusyError, NotAcceptableError, OutOfMemoryError
+from .limits import OUT_OF_MEMORY_STATUSES, describe_bytes, limit_memory
 from .negotiation import result_format_by_name
 from .results import serialize_boolean
 from .shared import open_store
@@ -81,6 +82,7 @@ class QueryOutcome:
             "BusyError": BusyError,
             "NotAcceptableError": NotAcceptableError,
             "QueryError": QueryError,
+            "OutOfMemoryError": OutOfMemoryError,
         }
         if self.error_kind is not None:
             raise kinds.get(self.error_kind, QueryError)(self.error)
@@ -392,7 +394,10 @@ def _answer(shared: _SharedStore, generation: int, job: QueryJob) -> QueryOutcom
         store = shared.at(generation)
     except MofkgError as exc:  # answered, so the server does not wait out the timeout
         return QueryOutcome(error_kind="BusyError", error=f"the store could not be reopened: {exc}")
-    return run_job(store, job)
+    try:
+        return run_job(store, job)
+    except MemoryError:  # Python's side ran out (Oxigraph's side aborts the worker)
+        return QueryOutcome(error_kind="OutOfMemoryError", error=OUT_OF_MEMORY)
 
 
 def _serve(shared: _SharedStore, conn: socket.socket) -> None:
@@ -406,8 +411,17 @@ def _serve(shared: _SharedStore, conn: socket.socket) -> None:
         send_frame(conn, pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
 
 
-def worker_main(path: str, conns: list[socket.socket]) -> None:
-    """A worker: open the store read-only, then a thread per connection answers its jobs."""
+#: What a query that ran out of its worker's memory is answered (the limit is appended).
+OUT_OF_MEMORY = "the query ran out of memory and was stopped"
+
+
+def worker_main(path: str, conns: list[socket.socket], *, memory_limit: int = 0) -> None:
+    """A worker: open the store read-only, then a thread per connection answers its jobs.
+
+    ``memory_limit`` (bytes, 0 for none) caps the worker's memory (:mod:`api.limits`).
+    """
+    if memory_limit:
+        limit_memory(memory_limit)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     shared = _SharedStore(path)
     try:
@@ -449,9 +463,17 @@ class QueryPool:
     """
 
     def __init__(
-        self, path: Path, *, size: int, timeout: float, threads: int | None = None
+        self,
+        path: Path,
+        *,
+        size: int,
+        timeout: float,
+        threads: int | None = None,
+        memory_limit: int | None = None,
     ) -> None:
         self.path = path
+        #: Bytes each worker process may take (:mod:`api.limits`); None for no cap.
+        self.memory_limit = memory_limit
         self.size = size
         self.threads = min(threads or size, size)
         self.timeout = timeout
@@ -493,6 +515,7 @@ class QueryPool:
                     "-m",
                     "api.query_worker",
                     str(self.path.absolute()),
+                    str(self.memory_limit or 0),
                     *(str(b.fileno()) for b in theirs),
                 ],
                 pass_fds=[b.fileno() for b in theirs],
@@ -673,8 +696,14 @@ class QueryPool:
                 f"the query was stopped {resent + 1} times because other queries on its "
                 "worker overran the timeout; try again later"
             ) from None
-        log.error("query worker %s died: %s", slot.process.popen.pid, exc)
+        status = _exit_status(slot.process.popen)
+        log.error("query worker %s died (exit status %s): %s", slot.process.popen.pid, status, exc)
         self._replace(slot.process, stopped=False)
+        if self.memory_limit and status in OUT_OF_MEMORY_STATUSES:
+            raise OutOfMemoryError(
+                f"{OUT_OF_MEMORY} (the limit is {describe_bytes(self.memory_limit)} "
+                "per query worker)"
+            ) from None
         raise QueryError("the query worker died while running the query") from exc
 
     def _take(self, deadline: float) -> _Slot:
@@ -718,9 +747,19 @@ class QueryPool:
             self._idle.get_nowait().conn.close()
 
 
+def _exit_status(popen: subprocess.Popen[bytes]) -> int | None:
+    """A dead worker's exit status, waiting a moment for it (its socket closed as it died)."""
+    try:
+        return popen.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def main(argv: list[str]) -> None:
-    """Entry point of a worker process: ``python -m api.query_worker STORE FD [FD ...]``."""
-    worker_main(argv[0], [socket.socket(fileno=int(fd)) for fd in argv[1:]])
+    """Entry point of a worker process:
+    ``python -m api.query_worker STORE MEMORY_LIMIT FD [FD ...]`` (the limit 0 for none)."""
+    conns = [socket.socket(fileno=int(fd)) for fd in argv[2:]]
+    worker_main(argv[0], conns, memory_limit=int(argv[1]))
 
 
 if __name__ == "__main__":
