@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,16 @@ from .bodies import decoded
 from .errors import NotAcceptableError
 from .negotiation import best_match, content_type
 from .state import EXTENSION
-from .validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport, report_body
+from .validation_jobs import (
+    JOBS_FOLDER,
+    UNREADABLE,
+    JobFolder,
+    RenderedReport,
+    chunks,
+    report_body,
+)
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("validate", __name__, template_folder="templates")
 #: Where an app keeps its :class:`JobFolder`.
@@ -70,14 +81,19 @@ def _jobs(app: Flask) -> JobFolder:
             path = Path(tempfile.mkdtemp(prefix="mofkg-"))
             atexit.register(shutil.rmtree, path, True)
         # Two first requests at once must end up with the same folder.
-        folder = app.extensions.setdefault(JOBS_EXTENSION, JobFolder(path / JOBS_FOLDER))
+        jobs = JobFolder(path / JOBS_FOLDER, max_running=_settings_of(app).validate_max_jobs)
+        folder = app.extensions.setdefault(JOBS_EXTENSION, jobs)
     return folder
 
 
-def _settings() -> Settings:
-    state: Any = current_app.extensions[EXTENSION]
+def _settings_of(app: Flask) -> Settings:
+    state: Any = app.extensions[EXTENSION]
     settings: Settings = state.settings
     return settings
+
+
+def _settings() -> Settings:
+    return _settings_of(current_app)
 
 
 @dataclass(frozen=True)
@@ -131,10 +147,20 @@ def _report_kind() -> str:
     return chosen
 
 
-def _report_response(conforms: bool, body: str, media_type: str) -> Response:
-    """The answer carrying a report's ``body`` (in the kind ``media_type`` gives)."""
+#: Stands for the report's body in the page, which is cut there to stream the body in.
+_BODY_MARK = "\x00mofkg-report-body\x00"
+
+
+def _report_response(conforms: bool, body: str | Iterator[bytes], media_type: str) -> Response:
+    """The answer carrying a report's ``body`` (in the kind ``media_type`` gives): text,
+    or the bytes of a stored report, streamed."""
     if REPORT_TYPES[media_type] == "html":
-        body = render_template("report.html", conforms=conforms, body=body)
+        if isinstance(body, str):
+            body = render_template("report.html", conforms=conforms, body=body)
+        else:
+            page = render_template("report.html", conforms=conforms, body=_BODY_MARK)
+            head, tail = page.split(_BODY_MARK)
+            body = _around(head.encode("utf-8"), body, tail.encode("utf-8"))
     response = Response(body, status=200, content_type=content_type(media_type))
     response.headers["X-Mofkg-Conforms"] = "true" if conforms else "false"
     response.headers["Vary"] = "Accept"
@@ -190,5 +216,15 @@ def job_status(job_id: str) -> Response:
             status=job.error_status,
             content_type="text/plain; charset=utf-8",
         )
-    report = job.report
-    return _report_response(report.conforms, report.bodies[REPORT_TYPES[media_type]], media_type)
+    try:
+        stream = job.report.open(REPORT_TYPES[media_type])
+    except OSError as exc:  # not what finish() leaves: the job failed on our side
+        log.error("validation job %s: its report cannot be read: %s", job_id, exc)
+        return Response(UNREADABLE + "\n", status=500, content_type="text/plain; charset=utf-8")
+    return _report_response(job.report.conforms, chunks(stream), media_type)
+
+
+def _around(head: bytes, body: Iterator[bytes], tail: bytes) -> Iterator[bytes]:
+    yield head
+    yield from body
+    yield tail

@@ -37,9 +37,10 @@ def store() -> Store:
     return store
 
 
-def validate_app(store: Store, *, threshold: int) -> Flask:
-    """An app with the pages and POST /validate over ``store``; jobs above ``threshold``."""
-    settings = Settings(max_body=MAX_BODY, validate_job_threshold=threshold)
+def validate_app(store: Store, *, threshold: int, **more: Any) -> Flask:
+    """An app with the pages and POST /validate over ``store``; jobs above ``threshold``
+    (``more`` settings beside)."""
+    settings = Settings(max_body=MAX_BODY, validate_job_threshold=threshold, **more)
     app = Flask("api")
     app.extensions[EXTENSION] = Catalogue(store=store, settings=settings)
     app.register_blueprint(pages.blueprint)
@@ -275,3 +276,31 @@ def test_results_name_the_shape_they_come_from(client: FlaskClient) -> None:
     assert by_shape == again["counts"]["byShape"]
     assert by_shape.get("https://w3id.org/mofkg/shapes/metadata#Model-name") == 1
     assert all(k.startswith("https://w3id.org/mofkg/shapes/metadata#") for k in by_shape)
+
+
+def test_jobs_beyond_validate_max_jobs_are_503(tmp_path: Path) -> None:
+    """With the one job place taken (by a live process), another dump is 503 with
+    Retry-After, naming the setting; before, 32 jobs ran at once."""
+    from api.validation_jobs import JOBS_FOLDER, JobFolder
+
+    store = Store(tmp_path / "store")
+    app = validate_app(store, threshold=10, validate_max_jobs=1)
+    JobFolder(tmp_path / "store" / JOBS_FOLDER, max_running=1).add()  # this process: alive
+    r = app.test_client().post("/validate", data=BAD, content_type="text/turtle")
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "1"
+    assert "validate_max_jobs: 1" in r.get_data(as_text=True)
+
+
+def test_a_job_report_is_streamed_from_its_gzip_file(tmp_path: Path) -> None:
+    """A status request streams the stored report as it inflates it, page included."""
+    store = Store(tmp_path / "store")
+    client = validate_app(store, threshold=10).test_client()
+    location = client.post("/validate", data=BAD, content_type="text/turtle").headers["Location"]
+    for accept in ("text/plain", "text/html"):
+        answer = wait_for_job(client, location, accept=accept)
+        assert answer.status_code == 200 and answer.is_streamed
+        text = answer.get_data(as_text=True)
+        assert "upload:7" in text
+        if accept == "text/html":
+            assert text.startswith("<!doctype html>") and text.rstrip().endswith("</html>")
