@@ -28,6 +28,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
+from graphstore.dumps import Dump
 from graphstore.errors import MofkgError, TooLargeError
 from graphstore.settings import Settings
 from graphstore.validation import (
@@ -42,6 +43,7 @@ from .bodies import decoded
 from .errors import NotAcceptableError
 from .negotiation import best_match, content_type
 from .state import EXTENSION
+from .validation_bounds import check_bounds
 from .validation_jobs import (
     JOBS_FOLDER,
     UNREADABLE,
@@ -124,7 +126,8 @@ def _upload(settings: Settings) -> Upload:
     return Upload(data=data, source=name, media_type=media)
 
 
-def _run(upload: Upload, settings: Settings, shapes: ShapesSet) -> ValidationReport:
+def _dump(upload: Upload, settings: Settings) -> Dump:
+    """The upload read as a dump, within the bounds of :mod:`api.validation_bounds` (413)."""
     mot = upload.media_type in MOT_MEDIA_TYPES or (
         upload.media_type is None and upload.source.lower().endswith((".yml", ".yaml"))
     )
@@ -134,7 +137,18 @@ def _run(upload: Upload, settings: Settings, shapes: ShapesSet) -> ValidationRep
         media_type=None if mot else upload.media_type,
         source_name=upload.source,
     )
-    return validate_dumps([dump], shapes=shapes, settings=settings).report
+    check_bounds(
+        dump,
+        max_triples=settings.validate_max_triples,
+        max_models=settings.validate_max_models,
+    )
+    return dump
+
+
+def _run(dump: Dump, settings: Settings, shapes: ShapesSet) -> ValidationReport:
+    report = validate_dumps([dump], shapes=shapes, settings=settings).report
+    report.max_results = settings.validate_max_results
+    return report
 
 
 def _report_kind() -> str:
@@ -173,9 +187,10 @@ def validate() -> Response:
     settings = _settings()
     media_type = _report_kind()
     upload = _upload(settings)
+    dump = _dump(upload, settings)
     shapes = read_shapes_files([])
     if len(upload.data) <= settings.validate_job_threshold:
-        report = _run(upload, settings, shapes)
+        report = _run(dump, settings, shapes)
         body = report_body(report, REPORT_TYPES[media_type])
         return _report_response(report.conforms, body, media_type)
     jobs = _jobs(current_app)
@@ -185,7 +200,7 @@ def validate() -> Response:
         rendered: RenderedReport | None = None
         error: Exception | None = None
         try:
-            rendered = RenderedReport.of(_run(upload, settings, shapes))
+            rendered = RenderedReport.of(_run(dump, settings, shapes))
         except Exception as exc:  # noqa: BLE001 - kept for the status URL to answer
             error = exc
         jobs.finish(job_id, rendered, error)

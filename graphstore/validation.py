@@ -79,6 +79,9 @@ class ValidationReport:
     required_class: int | None = None
     #: focus node -> (source, line) where it is first mentioned, for text dumps
     lines: dict[Any, tuple[str, int]] = field(default_factory=dict)
+    #: Most results the reports list (the rest counted, :func:`graphstore.reports.listed`);
+    #: None lists them all.
+    max_results: int | None = None
 
     @property
     def violations(self) -> int:

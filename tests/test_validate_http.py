@@ -304,3 +304,64 @@ def test_a_job_report_is_streamed_from_its_gzip_file(tmp_path: Path) -> None:
         assert "upload:7" in text
         if accept == "text/html":
             assert text.startswith("<!doctype html>") and text.rstrip().endswith("</html>")
+
+
+MOF_MODEL = "<https://w3id.org/mofkg/ontology#Model>"
+
+
+@pytest.mark.parametrize("threshold", [10**6, 10])  # at once, and as a job
+def test_a_dump_over_validate_max_triples_is_413(tmp_path: Path, threshold: int) -> None:
+    """Before, nothing bounded the triples: a small gzip body could stand for gigabytes."""
+    store = Store(tmp_path / "store")
+    before = store.graph_sizes()
+    client = validate_app(store, threshold=threshold, validate_max_triples=5).test_client()
+    lines = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(6))
+    r = client.post("/validate", data=lines, content_type="application/n-triples")
+    assert r.status_code == 413
+    message = r.get_data(as_text=True)
+    assert message == "upload: more than 5 triples (the limit, setting validate_max_triples)\n"
+    assert not (tmp_path / "store" / "mofkg-validation-jobs").exists() or not list(
+        (tmp_path / "store" / "mofkg-validation-jobs").glob("*.running")
+    )
+    ok = client.post(
+        "/validate", data="".join(lines.splitlines(True)[:5]), content_type="text/turtle"
+    )
+    assert ok.status_code in (200, 202), ok.get_data(as_text=True)
+    assert store.graph_sizes() == before
+
+
+def test_a_dump_over_validate_max_models_is_413(tmp_path: Path) -> None:
+    """A million ``_:bN a mof:Model`` drove one job to 14.6 GB; now the count stops it."""
+    store = Store(tmp_path / "store")
+    client = validate_app(store, threshold=10**6, validate_max_models=2).test_client()
+    dump = "".join(f"_:b{i} a {MOF_MODEL} .\n" for i in range(3))
+    r = client.post("/validate", data=dump, content_type="text/turtle")
+    assert r.status_code == 413
+    assert "more than 2 models (the limit, setting validate_max_models)" in r.get_data(as_text=True)
+    two = "".join(f"_:b{i} a {MOF_MODEL} .\n" for i in range(2))
+    assert client.post("/validate", data=two, content_type="text/turtle").status_code == 200
+
+
+def test_a_report_lists_validate_max_results_and_counts_the_rest(tmp_path: Path) -> None:
+    """Results past the cap are counted ('and N more'), the counts stay exact; before,
+    60,000 models made a 498 MB report."""
+    store = Store(tmp_path / "store")
+    dump = "".join(f"_:b{i} a {MOF_MODEL} .\n" for i in range(3))
+    full = validate_app(store, threshold=10**6).test_client()
+    whole = full.post("/validate", data=dump, content_type="text/turtle").get_json()
+    total = sum(whole["counts"]["bySeverity"].values())
+    assert total >= 2 and "moreResults" not in whole
+    capped = validate_app(store, threshold=10**6, validate_max_results=1).test_client()
+    summary = capped.post("/validate", data=dump, content_type="text/turtle").get_json()
+    assert summary["counts"] == whole["counts"]
+    assert sum(len(f["results"]) for f in summary["focusNodes"]) == 1
+    assert summary["moreResults"] == total - 1
+    text = capped.post(
+        "/validate", data=dump, content_type="text/turtle", headers={"Accept": "text/plain"}
+    ).get_data(as_text=True)
+    assert f"and {total - 1} more results (the report lists the first 1)" in text
+    turtle = capped.post(
+        "/validate", data=dump, content_type="text/turtle", headers={"Accept": "text/turtle"}
+    ).get_data()
+    graph = Graph().parse(data=turtle, format="turtle")
+    assert len(list(graph.subjects(SH.resultSeverity, None))) == 1

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from api.validate import REPORT_TYPES
 from api.errors import BusyError, status_for
+from api.validate import REPORT_TYPES
 from api.validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport
 from graphstore.errors import NotFoundError, QueryError
 from graphstore.reports import render_text
