@@ -111,7 +111,9 @@ class Settings:
         default=30.0,
         metadata={
             "doc": "Seconds a client of `mofkg serve` may take to send a whole request body "
-            "(408 beyond, and the request's thread is freed)."
+            "(408 beyond, and the request's thread is freed). Requests with a body also "
+            "get at most half of a server process's request threads while their body comes "
+            "(503 when none frees up within this time), so pages always find one."
         },
     )
     validate_max_triples: int = field(

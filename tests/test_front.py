@@ -456,3 +456,56 @@ def test_write_settles_the_status_and_keeps_its_place(bridge: str) -> None:
     assert failed.header("Content-Length") == str(len(failed.body))
     streamed = raw(bridge, "GET", "/writestream")
     assert streamed.body == b"a" * (STREAM_AT + 1) + b"writtenend"
+
+
+def _slow_upload(url: str, stop: threading.Event) -> socket.socket:
+    """A POST /validate announcing 10 MB and sending a byte every half second till ``stop``."""
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    sock = socket.create_connection((host, int(port)), timeout=20)
+    head = (
+        "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/n-triples\r\n"
+        "Content-Length: 10000000\r\n\r\n"
+    )
+    sock.sendall(head.encode())
+
+    def trickle() -> None:
+        while not stop.wait(0.5):
+            try:
+                sock.sendall(b"#")
+            except OSError:
+                return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    return sock
+
+
+def _status_of(sock: socket.socket) -> int:
+    """The status of the answer that comes on ``sock`` (0 when it closes without one)."""
+    line = sock.makefile("rb").readline()
+    return int(line.split()[1]) if line.startswith(b"HTTP/") else 0
+
+
+def test_slow_uploads_get_408_and_leave_threads_for_pages(store_path: Path) -> None:
+    """Four uploads trickling a byte every half second: pages and the API are answered at
+    once meanwhile, and an upload is 408 once body_timeout has passed. Before, there was no
+    timeout and the uploads held every request thread: pages waited as long as they did."""
+    env = {"MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "2", "MOFKG_BODY_TIMEOUT": "3"}
+    stop = threading.Event()
+    with running_production_server(store_path, **env) as srv:
+        started = time.monotonic()
+        uploads = [_slow_upload(srv.url, stop) for _ in range(4)]
+        try:
+            time.sleep(0.5)
+            for target in ("/", "/api/v1/models", "/query"):
+                asked = time.monotonic()
+                answer = raw(srv.url, "GET", target, timeout=10)
+                assert answer.status == 200, target
+                assert time.monotonic() - asked < 2, target
+            statuses = [_status_of(sock) for sock in uploads]
+            assert statuses[0] == 408, statuses
+            assert set(statuses) <= {408, 503}, statuses
+            assert time.monotonic() - started < 12
+        finally:
+            stop.set()
+            for sock in uploads:
+                sock.close()
