@@ -509,3 +509,19 @@ def test_slow_uploads_get_408_and_leave_threads_for_pages(store_path: Path) -> N
             stop.set()
             for sock in uploads:
                 sock.close()
+
+
+def test_a_query_past_memory_limit_is_503_and_the_next_is_answered(store_path: Path) -> None:
+    """A cartesian query over the demo sorted in memory, under a 300 MiB cap (setting
+    memory_limit): a clean 503 naming the limit, and the server answers the next query.
+    Before, nothing capped a query worker (one such query reached 2.2 GB)."""
+    env = {"MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "1", "MOFKG_MEMORY_LIMIT": str(300 << 20)}
+    hungry = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+    with running_production_server(store_path, **env) as srv:
+        answer = raw(srv.url, "GET", "/sparql?query=" + urllib.parse.quote(hungry), timeout=60)
+        assert answer.status == 503, answer.body[:200]
+        assert answer.body.startswith(b"the query ran out of memory and was stopped")
+        assert b"300 MiB" in answer.body
+        ask = "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
+        again = raw(srv.url, "GET", ask, [("Accept", "application/json")], timeout=30)
+        assert again.body == b'{"head":{},"boolean":true}'
