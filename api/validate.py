@@ -40,7 +40,8 @@ from graphstore.validation import (
 )
 
 from .bodies import decoded
-from .errors import NotAcceptableError
+from .errors import NotAcceptableError, OutOfMemoryError
+from .limits import describe_bytes
 from .negotiation import best_match, content_type
 from .state import EXTENSION
 from .validation_bounds import check_bounds
@@ -181,10 +182,29 @@ def _report_response(conforms: bool, body: str | Iterator[bytes], media_type: st
     return response
 
 
+def _out_of_memory(settings: Settings) -> OutOfMemoryError:
+    return OutOfMemoryError(
+        "the validation ran out of memory and was stopped (the limit is "
+        f"{describe_bytes(settings.memory_limit)} per server process, setting memory_limit); "
+        "send a smaller dump"
+    )
+
+
 @bp.post("/validate")
 def validate() -> Response:
-    """Validate the dump in the request; the report, or 202 and a job for a large dump."""
+    """Validate the dump in the request; the report, or 202 and a job for a large dump.
+
+    Past the process's memory cap (:mod:`api.limits`) Python's side of the work raises
+    :class:`MemoryError`: 503 naming the limit, not an internal error.
+    """
     settings = _settings()
+    try:
+        return _validate(settings)
+    except MemoryError:
+        raise _out_of_memory(settings) from None
+
+
+def _validate(settings: Settings) -> Response:
     media_type = _report_kind()
     upload = _upload(settings)
     dump = _dump(upload, settings)
@@ -201,6 +221,8 @@ def validate() -> Response:
         error: Exception | None = None
         try:
             rendered = RenderedReport.of(_run(dump, settings, shapes))
+        except MemoryError:
+            error = _out_of_memory(settings)
         except Exception as exc:  # noqa: BLE001 - kept for the status URL to answer
             error = exc
         jobs.finish(job_id, rendered, error)

@@ -525,3 +525,17 @@ def test_a_query_past_memory_limit_is_503_and_the_next_is_answered(store_path: P
         ask = "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
         again = raw(srv.url, "GET", ask, [("Accept", "application/json")], timeout=30)
         assert again.body == b'{"head":{},"boolean":true}'
+
+
+def test_a_validation_past_memory_limit_is_503_and_the_server_answers(tmp_path: Path) -> None:
+    """A gzip body that inflates past the server process's 300 MiB cap (setting
+    memory_limit): 503 naming the limit, not a 500; then the server answers."""
+    env = {"MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "1", "MOFKG_MEMORY_LIMIT": str(300 << 20)}
+    body = gzip.compress(b"# a comment line that repeats\n" * (450 << 20 >> 5), 1)
+    headers = [("Content-Type", "text/turtle"), ("Content-Encoding", "gzip")]
+    with running_production_server(tmp_path / "store", **env) as srv:
+        answer = raw(srv.url, "POST", "/validate", headers, body, timeout=60)
+        assert answer.status == 503, answer.body[:300]
+        assert answer.body.startswith(b"the validation ran out of memory and was stopped")
+        assert b"300 MiB" in answer.body
+        assert raw(srv.url, "GET", "/").status == 200
