@@ -260,6 +260,9 @@ class _Body(io.RawIOBase):
         self.ended = False
         #: The event loop's time by which the whole body must have come.
         self.deadline = exchange.loop.time() + exchange.body_timeout
+        #: The body's announced length (``Content-Length``), and how much of it has come.
+        self.expected: int | None = None
+        self.received = 0
 
     def readable(self) -> bool:  # noqa: D102
         return True
@@ -277,6 +280,9 @@ class _Body(io.RawIOBase):
         except Exception as exc:  # noqa: BLE001 - Granian's, when the client is gone
             # An OSError is what werkzeug takes for a client that went away (400).
             raise OSError(f"the request body could not be read: {exc}") from exc
+        self.received += len(chunk)
+        if self.expected is not None and self.received >= self.expected:
+            self.exchange.body_read()  # werkzeug reads no further than the length
         return chunk
 
     def readinto(self, buffer: Any) -> int:  # noqa: D102
@@ -314,15 +320,16 @@ class _Exchange:
         return asyncio.run_coroutine_threadsafe(step, self.loop).result()
 
     async def run(self, threads: ThreadPoolExecutor, app: WsgiApp, scope: Scope) -> None:
-        body = io.BufferedReader(_Body(self, self.proto.__aiter__()), 64 * 1024)
-        environ = environ_for(scope, body)
+        reader = _Body(self, self.proto.__aiter__())
+        environ = environ_for(scope, io.BufferedReader(reader, 64 * 1024))
+        length = environ.get("CONTENT_LENGTH", "")
+        reader.expected = int(length) if length.isdigit() else None
         try:
             await self.loop.run_in_executor(threads, self._serve, app, environ)
-        except Exception:  # noqa: BLE001 - answered 500 (and logged) as in Flask
+        except Exception as exc:  # noqa: BLE001 - answered 500 (and logged) as in Flask
             if not self.sent:
-                if self.timed_out:
-                    exc = BodyTimeoutError(self.timeout_message())
-                _send(self.proto, _cors(error_response(exc)))
+                late = BodyTimeoutError(self.timeout_message()) if self.timed_out else exc
+                _send(self.proto, _cors(error_response(late)))
                 return
             # The answer has begun. With a Content-Length (every answer of the app has
             # one) the client sees it end early; a body without one would end as if whole,

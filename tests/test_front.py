@@ -381,6 +381,11 @@ def test_the_bridge_streams_a_long_body_over_empty_chunks(bridge: str) -> None:
     assert answer.status == 200 and answer.body == b"x" * (STREAM_AT // 4 * 8)
 
 
+def test_an_app_failing_before_it_answers_is_500(bridge: str) -> None:
+    answer = raw(bridge, "GET", "/raise")
+    assert (answer.status, answer.body) == (500, b"internal error (logged on the server)\n")
+
+
 def test_an_app_failing_midway_ends_the_answer_short(bridge: str) -> None:
     """The first parts were sent (the answer has begun): the client sees it end before its
     Content-Length, not a whole answer. (Every answer of the app has a Content-Length.)"""
@@ -539,3 +544,32 @@ def test_a_validation_past_memory_limit_is_503_and_the_server_answers(tmp_path: 
         assert answer.body.startswith(b"the validation ran out of memory and was stopped")
         assert b"300 MiB" in answer.body
         assert raw(srv.url, "GET", "/").status == 200
+
+
+def test_a_posted_query_gives_back_its_upload_thread_once_its_body_is_in(
+    store_path: Path,
+) -> None:
+    """Requests with a body share half the threads only while their body comes: a long
+    POSTed query does not keep a short one waiting for that share (one of two threads)."""
+    env = {"MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "2", "MOFKG_QUERY_TIMEOUT": "4"}
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    form = [("Content-Type", "application/x-www-form-urlencoded")]
+    with running_production_server(store_path, **env) as srv:
+        long = threading.Thread(
+            target=raw,
+            args=(
+                srv.url,
+                "POST",
+                "/sparql",
+                form,
+                urllib.parse.urlencode({"query": slow}).encode(),
+            ),
+        )
+        long.start()
+        time.sleep(0.5)
+        asked = time.monotonic()
+        quick = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}).encode()
+        answer = raw(srv.url, "POST", "/sparql", [*form, ("Accept", "application/json")], quick)
+        assert answer.body == b'{"head":{},"boolean":true}'
+        assert time.monotonic() - asked < 2
+        long.join()
