@@ -230,3 +230,17 @@ def test_a_report_file_that_is_not_ours_is_never_loaded(tmp_path: Path, planted:
         assert "report of this validation job is unreadable" in answer.get_data(as_text=True)
         assert "send the dump again" in answer.get_data(as_text=True)
     assert not marker.exists()
+
+
+def test_a_report_whose_gzip_file_is_gone_is_500_unreadable(tmp_path: Path) -> None:
+    """The state says the job is done but the report of the kind asked for is missing (a
+    damaged disk, a hand in the folder): 500, logged, 'send the dump again'."""
+    client: FlaskClient = validate_app(Store(tmp_path / "store"), threshold=10).test_client()
+    location = client.post("/validate", data=BAD, content_type="text/turtle").headers["Location"]
+    assert wait_for_job(client, location).status_code == 200
+    job_id = location.rsplit("/", 1)[1]
+    (tmp_path / "store" / JOBS_FOLDER / f"{job_id}.text.gz").unlink()
+    answer = client.get(location, headers={"Accept": "text/plain"})
+    assert answer.status_code == 500
+    assert "report of this validation job is unreadable" in answer.get_data(as_text=True)
+    assert client.get(location, headers={"Accept": "text/html"}).status_code == 200
