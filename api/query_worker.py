@@ -411,7 +411,8 @@ def _serve(shared: _SharedStore, conn: socket.socket) -> None:
         send_frame(conn, pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
 
 
-#: What a query that ran out of its worker's memory is answered (the limit is appended).
+#: What a query that ran out of its worker's memory is answered (the pool adds the limit when
+#: the worker died of it; a MemoryError on Python's side is answered by the worker itself).
 OUT_OF_MEMORY = "the query ran out of memory and was stopped"
 
 

@@ -17,9 +17,9 @@ temporary name and renamed, so a reader never sees half of one. Only this server
 folder (created ``0700``); job ids are checked to be 32 hex digits before any file is named
 after them. Finished jobs are kept an hour, and at most ``MAX_KEPT`` of them; at most
 ``max_running`` jobs (the setting ``validate_max_jobs``) run at once on the store, counted
-under a lock across the server processes, and more are 503 with ``Retry-After``. A job whose process
-died (its ``.running`` names a process that is gone) is ended at once, as a 503 to send
-the dump again, and no longer counts.
+under a lock across the server processes, and more are 503 with ``Retry-After``. A job
+whose process died (its ``.running`` names a process that is gone) is ended at once, as a
+503 to send the dump again, and no longer counts.
 """
 
 from __future__ import annotations
@@ -239,6 +239,9 @@ class JobFolder:
         for path in self.folder.glob("*.running"):
             if not _alive(_pid(path)):
                 self._orphaned(path)
+        for path in self.folder.glob("*.partial"):  # left by a process that died writing
+            if now - _mtime(path) > JOB_TTL:
+                path.unlink(missing_ok=True)
 
 
 def _state(job_id: str, payload: Any, prefix: Path) -> JobState:
