@@ -123,6 +123,18 @@ def _server_processes(pid: int) -> list[int]:
     return [c for c in _children(pid) if "resource_tracker" not in _cmdline(c)]
 
 
+def _state(pid: int) -> str:
+    """A process's state letter (Z: exited, not yet reaped), or "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return ""
+
+
+def _gone(pid: int) -> bool:
+    return _state(pid) in ("", "Z", "X")
+
+
 def _data_limit(pid: int) -> int:
     """A process's soft RLIMIT_DATA, from /proc/PID/limits."""
     for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
@@ -156,6 +168,7 @@ def test_a_killed_server_process_is_respawned_and_the_server_answers(tmp_path: P
         assert len(before) == 2, before
         for pid in [*before, *_children(before[1])]:  # server processes and query workers
             assert _data_limit(pid) == limit, _cmdline(pid)
+        orphans = _children(before[0])  # its query worker
         os.kill(before[0], signal.SIGKILL)
         time.sleep(0.5)
         assert all(_answers(srv.url) for _ in range(10))  # the other process answers
@@ -171,4 +184,5 @@ def test_a_killed_server_process_is_respawned_and_the_server_answers(tmp_path: P
             raise AssertionError(f"no new server process: {before} -> {now}")
         time.sleep(1)
         assert srv.process.poll() is None
+        assert orphans and all(_gone(pid) for pid in orphans), [_state(p) for p in orphans]
         assert all(_answers(srv.url) for _ in range(20))
