@@ -389,7 +389,9 @@ class _SharedStore:
             return self.store
 
 
-def _answer(shared: _SharedStore, generation: int, job: QueryJob) -> QueryOutcome:
+def _answer(
+    shared: _SharedStore, generation: int, job: QueryJob, memory_limit: int = 0
+) -> QueryOutcome:
     try:
         store = shared.at(generation)
     except MofkgError as exc:  # answered, so the server does not wait out the timeout
@@ -397,23 +399,33 @@ def _answer(shared: _SharedStore, generation: int, job: QueryJob) -> QueryOutcom
     try:
         return run_job(store, job)
     except MemoryError:  # Python's side ran out (Oxigraph's side aborts the worker)
-        return QueryOutcome(error_kind="OutOfMemoryError", error=OUT_OF_MEMORY)
+        return QueryOutcome(error_kind="OutOfMemoryError", error=out_of_memory(memory_limit))
 
 
-def _serve(shared: _SharedStore, conn: socket.socket) -> None:
+def _serve(shared: _SharedStore, conn: socket.socket, memory_limit: int = 0) -> None:
     """One thread of a worker: answer the jobs that come on ``conn`` until it closes."""
     while True:
         try:
             generation, job = pickle.loads(recv_frame(conn))
         except (EOFError, OSError):
             return
-        outcome = _answer(shared, generation, job)
+        outcome = _answer(shared, generation, job, memory_limit)
         send_frame(conn, pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
 
 
-#: What a query that ran out of its worker's memory is answered (the pool adds the limit when
-#: the worker died of it; a MemoryError on Python's side is answered by the worker itself).
+#: What a query that ran out of its worker's memory is answered (:func:`out_of_memory`).
 OUT_OF_MEMORY = "the query ran out of memory and was stopped"
+
+
+def out_of_memory(limit: int) -> str:
+    """The message for a query past a worker's memory ``limit`` (bytes; 0 for none).
+
+    >>> out_of_memory(300 * 1024**2)
+    'the query ran out of memory and was stopped (the limit is 300 MiB per query worker)'
+    """
+    if not limit:
+        return OUT_OF_MEMORY
+    return f"{OUT_OF_MEMORY} (the limit is {describe_bytes(limit)} per query worker)"
 
 
 def worker_main(path: str, conns: list[socket.socket], *, memory_limit: int = 0) -> None:
@@ -430,7 +442,9 @@ def worker_main(path: str, conns: list[socket.socket], *, memory_limit: int = 0)
             send_frame(conn, b"ready")
     except OSError:  # the pool closed (or gave up on this worker) while it started
         return
-    threads = [threading.Thread(target=_serve, args=(shared, c), daemon=True) for c in conns]
+    threads = [
+        threading.Thread(target=_serve, args=(shared, c, memory_limit), daemon=True) for c in conns
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -701,10 +715,7 @@ class QueryPool:
         log.error("query worker %s died (exit status %s): %s", slot.process.popen.pid, status, exc)
         self._replace(slot.process, stopped=False)
         if self.memory_limit and status in OUT_OF_MEMORY_STATUSES:
-            raise OutOfMemoryError(
-                f"{OUT_OF_MEMORY} (the limit is {describe_bytes(self.memory_limit)} "
-                "per query worker)"
-            ) from None
+            raise OutOfMemoryError(out_of_memory(self.memory_limit)) from None
         raise QueryError("the query worker died while running the query") from exc
 
     def _take(self, deadline: float) -> _Slot:
