@@ -252,7 +252,13 @@ def create_app(
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
     # One worker process whose threads share its open of the store (and RocksDB's caches).
     workers = settings.workers
-    pool = QueryPool(store.path, size=workers, timeout=settings.query_timeout, threads=workers)
+    pool = QueryPool(
+        store.path,
+        size=workers,
+        timeout=settings.query_timeout,
+        threads=workers,
+        memory_limit=settings.memory_limit,
+    )
     atexit.register(pool.close)
     state = Endpoint(settings=settings, store=store, pool=pool, shared=shared, seen=seen)
     app.extensions[EXTENSION] = state
@@ -274,9 +280,12 @@ def close_app(app: Flask) -> None:
 
 
 def _load_front(settings: Settings) -> Any:
-    """Granian's app loader: build the app inside the server process, after it has started."""
+    """Granian's app loader: build the app inside the server process, after it has started,
+    and cap the process's memory (:mod:`api.limits`; its query workers cap their own)."""
     from .front import Front
+    from .limits import limit_memory
 
+    limit_memory(settings.memory_limit)
     return Front(create_app(settings), threads=max(2, settings.workers))
 
 
@@ -300,6 +309,10 @@ def granian_options(settings: Settings) -> dict[str, Any]:
         "log_level": LogLevels.error,
         "log_access": False,
         "workers_kill_timeout": 5,
+        # A server process that dies (out of memory, killed) is started again; the others
+        # answer meanwhile. Granian still stops when one dies again within 5.5 s of its
+        # restart (a crash loop).
+        "respawn_failed_workers": True,
     }
 
 

@@ -61,6 +61,15 @@ class BusyError(MofkgError):
     """
 
 
+class OutOfMemoryError(MofkgError):
+    """A query or validation that needed more memory than the setting ``memory_limit``
+    (503: the server is fine, but cannot give this request what it needs)."""
+
+
+class BodyTimeoutError(MofkgError):
+    """A request body that did not come whole within the setting ``body_timeout`` (408)."""
+
+
 class ShapeViolationError(MofkgError):
     """Data that parses but breaks the shapes it must conform to."""
 
@@ -74,6 +83,8 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (MissingTokenError, 401),
     (NotAcceptableError, 406),
     (BusyError, 503),
+    (OutOfMemoryError, 503),
+    (BodyTimeoutError, 408),
     (ShapeViolationError, 422),
     (QueryTimeoutError, 504),
     (QueryRefusedError, 403),

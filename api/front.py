@@ -7,6 +7,10 @@ in a thread, so the loop never waits on one. Every other request goes to the Fla
 through a WSGI bridge (:class:`_Exchange`) in one of ``threads`` threads, as under a WSGI
 server: the body streams in, the answer streams out.
 
+A slow client cannot hold those threads: a request body must come whole within the setting
+``body_timeout`` (408 after it, and the thread is freed), and requests that carry a body get
+at most half the threads (:func:`upload_slots`), so pages and lookups always find one.
+
 Why not Granian's WSGI interface, as before: there each request runs in one of the
 process's WSGI threads, and a lookup must win Python's lock (the GIL) against the others
 at every step. Lookups one after the other on one thread are answered in a steadier time:
@@ -30,7 +34,7 @@ from flask import Flask, Response
 from . import sparql
 from .app import WsgiApp, _base_url, _cors, answer_headers, close_app, only_query
 from .bounded import run_inline
-from .errors import error_response
+from .errors import BodyTimeoutError, BusyError, error_response
 from .query_worker import ClientGone, QueryJob, QueryOutcome
 from .state import EXTENSION, Endpoint
 
@@ -82,6 +86,22 @@ class HTTPProtocol(Protocol):
     def client_disconnect(self) -> Awaitable[None]: ...  # noqa: D102
 
 
+def upload_slots(threads: int) -> int:
+    """How many of ``threads`` request threads may serve requests with a body at once.
+
+    >>> upload_slots(2), upload_slots(4), upload_slots(5)
+    (1, 2, 2)
+    """
+    return max(1, threads // 2)
+
+
+def _has_body(headers: list[tuple[str, str]]) -> bool:
+    length = _header(headers, "content-length")
+    return _header(headers, "transfer-encoding") is not None or (
+        length is not None and length.strip() not in ("", "0")
+    )
+
+
 class Front:
     """The RSGI app of one server process: :meth:`__rsgi__` answers each request."""
 
@@ -89,7 +109,9 @@ class Front:
         self.app = app
         self.wsgi: WsgiApp = app.wsgi_app
         self.state: Endpoint = app.extensions[EXTENSION]
+        self.body_timeout = self.state.settings.body_timeout
         self.threads = ThreadPoolExecutor(threads, thread_name_prefix="mofkg-request")
+        self.uploads = asyncio.Semaphore(upload_slots(threads))
         # Reopening the store after a write has a thread of its own: with every request
         # thread busy (slow uploads, queries waiting on workers) lookups would wait too.
         self.reopener = ThreadPoolExecutor(1, thread_name_prefix="mofkg-reopen")
@@ -109,7 +131,36 @@ class Front:
             if query is not None:
                 await self._query(scope, proto, query)
                 return
-        await _Exchange(asyncio.get_running_loop(), proto).run(self.threads, self.wsgi, scope)
+        exchange = _Exchange(asyncio.get_running_loop(), proto, self.body_timeout)
+        if not _has_body(scope.headers.items()):
+            await exchange.run(self.threads, self.wsgi, scope)
+            return
+        try:
+            await asyncio.wait_for(self.uploads.acquire(), self.body_timeout)
+        except TimeoutError:
+            busy = BusyError(
+                "every thread for requests with a body stayed busy for "
+                f"{self.body_timeout:g} s (setting body_timeout); try again later"
+            )
+            _send(proto, _cors(error_response(busy)))
+            return
+        exchange.body_read = self._release_once()
+        try:
+            await exchange.run(self.threads, self.wsgi, scope)
+        finally:
+            exchange.body_read()
+
+    def _release_once(self) -> Callable[[], None]:
+        """A call that gives back the upload slot the first time it is made: once the body
+        is read (the request's work, a query say, goes on without holding it), or at the end."""
+        held = [True]
+
+        def release() -> None:
+            if held:
+                held.clear()
+                self.uploads.release()
+
+        return release
 
     async def _query(self, scope: Scope, proto: HTTPProtocol, query: str) -> None:
         """``GET /sparql?query=``, as :func:`api.sparql.answer_query`; a worker awaited."""
@@ -207,18 +258,31 @@ class _Body(io.RawIOBase):
         self.chunks = chunks
         self.left = memoryview(b"")
         self.ended = False
+        #: The event loop's time by which the whole body must have come.
+        self.deadline = exchange.loop.time() + exchange.body_timeout
+        #: The body's announced length (``Content-Length``), and how much of it has come.
+        self.expected: int | None = None
+        self.received = 0
 
     def readable(self) -> bool:  # noqa: D102
         return True
 
     async def _next(self) -> bytes | None:
+        left = self.deadline - asyncio.get_running_loop().time()
         try:
-            chunk: bytes = await self.chunks.__anext__()
+            chunk: bytes = await asyncio.wait_for(self.chunks.__anext__(), max(left, 0))
         except StopAsyncIteration:
+            self.exchange.body_read()
             return None
+        except TimeoutError:
+            self.exchange.timed_out = True
+            raise BodyTimeoutError(self.exchange.timeout_message()) from None
         except Exception as exc:  # noqa: BLE001 - Granian's, when the client is gone
             # An OSError is what werkzeug takes for a client that went away (400).
             raise OSError(f"the request body could not be read: {exc}") from exc
+        self.received += len(chunk)
+        if self.expected is not None and self.received >= self.expected:
+            self.exchange.body_read()  # werkzeug reads no further than the length
         return chunk
 
     def readinto(self, buffer: Any) -> int:  # noqa: D102
@@ -236,9 +300,16 @@ class _Exchange:
     """One request through the Flask app, in a thread: the body read and the answer sent
     on the event loop, at the thread's call."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, proto: HTTPProtocol) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, proto: HTTPProtocol, body_timeout: float = 30.0
+    ) -> None:
         self.loop = loop
         self.proto = proto
+        self.body_timeout = body_timeout
+        #: The body did not come in time: whatever the app makes of that, the answer is 408.
+        self.timed_out = False
+        #: Called on the event loop once the whole body has come (and maybe again later).
+        self.body_read: Callable[[], None] = lambda: None
         self.status: tuple[int, list[tuple[str, str]]] | None = None
         self.sent = False
         self.written: list[bytes] = []  # by the app's write(), not sent yet
@@ -249,18 +320,27 @@ class _Exchange:
         return asyncio.run_coroutine_threadsafe(step, self.loop).result()
 
     async def run(self, threads: ThreadPoolExecutor, app: WsgiApp, scope: Scope) -> None:
-        body = io.BufferedReader(_Body(self, self.proto.__aiter__()), 64 * 1024)
-        environ = environ_for(scope, body)
+        reader = _Body(self, self.proto.__aiter__())
+        environ = environ_for(scope, io.BufferedReader(reader, 64 * 1024))
+        length = environ.get("CONTENT_LENGTH", "")
+        reader.expected = int(length) if length.isdigit() else None
         try:
             await self.loop.run_in_executor(threads, self._serve, app, environ)
         except Exception as exc:  # noqa: BLE001 - answered 500 (and logged) as in Flask
             if not self.sent:
-                _send(self.proto, _cors(error_response(exc)))
+                late = BodyTimeoutError(self.timeout_message()) if self.timed_out else exc
+                _send(self.proto, _cors(error_response(late)))
                 return
             # The answer has begun. With a Content-Length (every answer of the app has
             # one) the client sees it end early; a body without one would end as if whole,
             # since RSGI has no way to abort a chunked answer.
             log.exception("the app failed midway through %s %s", scope.method, scope.path)
+
+    def timeout_message(self) -> str:
+        return (
+            f"the request body did not come whole within {self.body_timeout:g} s "
+            "(setting body_timeout)"
+        )
 
     def _start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -301,6 +381,10 @@ class _Exchange:
                 if size > STREAM_AT:
                     self._stream(chunks, parts)
                     return
+            if self.timed_out:  # the app may have taken it for a client gone, or bad data
+                late = _cors(error_response(BodyTimeoutError(self.timeout_message())))
+                self.call(self._respond(late.status_code, late.headers.to_wsgi_list(), late.data))
+                return
             status, headers = self._started()
             self.call(self._respond(status, headers, b"".join(chunks)))
         finally:

@@ -43,7 +43,8 @@ from graphstore.errors import MofkgError, QueryError, QueryTimeoutError
 from graphstore.formats import format_by_name
 from graphstore.namespaces import PREFIXES
 
-from .errors import BusyError, NotAcceptableError
+from .errors import BusyError, NotAcceptableError, OutOfMemoryError
+from .limits import OUT_OF_MEMORY_STATUSES, describe_bytes, limit_memory
 from .negotiation import result_format_by_name
 from .results import serialize_boolean
 from .shared import open_store
@@ -81,6 +82,7 @@ class QueryOutcome:
             "BusyError": BusyError,
             "NotAcceptableError": NotAcceptableError,
             "QueryError": QueryError,
+            "OutOfMemoryError": OutOfMemoryError,
         }
         if self.error_kind is not None:
             raise kinds.get(self.error_kind, QueryError)(self.error)
@@ -387,27 +389,52 @@ class _SharedStore:
             return self.store
 
 
-def _answer(shared: _SharedStore, generation: int, job: QueryJob) -> QueryOutcome:
+def _answer(
+    shared: _SharedStore, generation: int, job: QueryJob, memory_limit: int = 0
+) -> QueryOutcome:
     try:
         store = shared.at(generation)
     except MofkgError as exc:  # answered, so the server does not wait out the timeout
         return QueryOutcome(error_kind="BusyError", error=f"the store could not be reopened: {exc}")
-    return run_job(store, job)
+    try:
+        return run_job(store, job)
+    except MemoryError:  # Python's side ran out (Oxigraph's side aborts the worker)
+        return QueryOutcome(error_kind="OutOfMemoryError", error=out_of_memory(memory_limit))
 
 
-def _serve(shared: _SharedStore, conn: socket.socket) -> None:
+def _serve(shared: _SharedStore, conn: socket.socket, memory_limit: int = 0) -> None:
     """One thread of a worker: answer the jobs that come on ``conn`` until it closes."""
     while True:
         try:
             generation, job = pickle.loads(recv_frame(conn))
         except (EOFError, OSError):
             return
-        outcome = _answer(shared, generation, job)
+        outcome = _answer(shared, generation, job, memory_limit)
         send_frame(conn, pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
 
 
-def worker_main(path: str, conns: list[socket.socket]) -> None:
-    """A worker: open the store read-only, then a thread per connection answers its jobs."""
+#: What a query that ran out of its worker's memory is answered (:func:`out_of_memory`).
+OUT_OF_MEMORY = "the query ran out of memory and was stopped"
+
+
+def out_of_memory(limit: int) -> str:
+    """The message for a query past a worker's memory ``limit`` (bytes; 0 for none).
+
+    >>> out_of_memory(300 * 1024**2)
+    'the query ran out of memory and was stopped (the limit is 300 MiB per query worker)'
+    """
+    if not limit:
+        return OUT_OF_MEMORY
+    return f"{OUT_OF_MEMORY} (the limit is {describe_bytes(limit)} per query worker)"
+
+
+def worker_main(path: str, conns: list[socket.socket], *, memory_limit: int = 0) -> None:
+    """A worker: open the store read-only, then a thread per connection answers its jobs.
+
+    ``memory_limit`` (bytes, 0 for none) caps the worker's memory (:mod:`api.limits`).
+    """
+    if memory_limit:
+        limit_memory(memory_limit)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     shared = _SharedStore(path)
     try:
@@ -415,7 +442,9 @@ def worker_main(path: str, conns: list[socket.socket]) -> None:
             send_frame(conn, b"ready")
     except OSError:  # the pool closed (or gave up on this worker) while it started
         return
-    threads = [threading.Thread(target=_serve, args=(shared, c), daemon=True) for c in conns]
+    threads = [
+        threading.Thread(target=_serve, args=(shared, c, memory_limit), daemon=True) for c in conns
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -449,9 +478,17 @@ class QueryPool:
     """
 
     def __init__(
-        self, path: Path, *, size: int, timeout: float, threads: int | None = None
+        self,
+        path: Path,
+        *,
+        size: int,
+        timeout: float,
+        threads: int | None = None,
+        memory_limit: int | None = None,
     ) -> None:
         self.path = path
+        #: Bytes each worker process may take (:mod:`api.limits`); None for no cap.
+        self.memory_limit = memory_limit
         self.size = size
         self.threads = min(threads or size, size)
         self.timeout = timeout
@@ -493,6 +530,7 @@ class QueryPool:
                     "-m",
                     "api.query_worker",
                     str(self.path.absolute()),
+                    str(self.memory_limit or 0),
                     *(str(b.fileno()) for b in theirs),
                 ],
                 pass_fds=[b.fileno() for b in theirs],
@@ -673,8 +711,11 @@ class QueryPool:
                 f"the query was stopped {resent + 1} times because other queries on its "
                 "worker overran the timeout; try again later"
             ) from None
-        log.error("query worker %s died: %s", slot.process.popen.pid, exc)
+        status = _exit_status(slot.process.popen)
+        log.error("query worker %s died (exit status %s): %s", slot.process.popen.pid, status, exc)
         self._replace(slot.process, stopped=False)
+        if self.memory_limit and status in OUT_OF_MEMORY_STATUSES:
+            raise OutOfMemoryError(out_of_memory(self.memory_limit)) from None
         raise QueryError("the query worker died while running the query") from exc
 
     def _take(self, deadline: float) -> _Slot:
@@ -718,9 +759,19 @@ class QueryPool:
             self._idle.get_nowait().conn.close()
 
 
+def _exit_status(popen: subprocess.Popen[bytes]) -> int | None:
+    """A dead worker's exit status, waiting a moment for it (its socket closed as it died)."""
+    try:
+        return popen.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def main(argv: list[str]) -> None:
-    """Entry point of a worker process: ``python -m api.query_worker STORE FD [FD ...]``."""
-    worker_main(argv[0], [socket.socket(fileno=int(fd)) for fd in argv[1:]])
+    """Entry point of a worker process:
+    ``python -m api.query_worker STORE MEMORY_LIMIT FD [FD ...]`` (the limit 0 for none)."""
+    conns = [socket.socket(fileno=int(fd)) for fd in argv[2:]]
+    worker_main(argv[0], conns, memory_limit=int(argv[1]))
 
 
 if __name__ == "__main__":

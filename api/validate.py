@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
+from graphstore.dumps import Dump
 from graphstore.errors import MofkgError, TooLargeError
 from graphstore.settings import Settings
 from graphstore.validation import (
@@ -37,10 +40,21 @@ from graphstore.validation import (
 )
 
 from .bodies import decoded
-from .errors import NotAcceptableError
+from .errors import NotAcceptableError, OutOfMemoryError
+from .limits import describe_bytes
 from .negotiation import best_match, content_type
 from .state import EXTENSION
-from .validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport, report_body
+from .validation_bounds import check_bounds
+from .validation_jobs import (
+    JOBS_FOLDER,
+    UNREADABLE,
+    JobFolder,
+    RenderedReport,
+    chunks,
+    report_body,
+)
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("validate", __name__, template_folder="templates")
 #: Where an app keeps its :class:`JobFolder`.
@@ -70,14 +84,19 @@ def _jobs(app: Flask) -> JobFolder:
             path = Path(tempfile.mkdtemp(prefix="mofkg-"))
             atexit.register(shutil.rmtree, path, True)
         # Two first requests at once must end up with the same folder.
-        folder = app.extensions.setdefault(JOBS_EXTENSION, JobFolder(path / JOBS_FOLDER))
+        jobs = JobFolder(path / JOBS_FOLDER, max_running=_settings_of(app).validate_max_jobs)
+        folder = app.extensions.setdefault(JOBS_EXTENSION, jobs)
     return folder
 
 
-def _settings() -> Settings:
-    state: Any = current_app.extensions[EXTENSION]
+def _settings_of(app: Flask) -> Settings:
+    state: Any = app.extensions[EXTENSION]
     settings: Settings = state.settings
     return settings
+
+
+def _settings() -> Settings:
+    return _settings_of(current_app)
 
 
 @dataclass(frozen=True)
@@ -108,7 +127,8 @@ def _upload(settings: Settings) -> Upload:
     return Upload(data=data, source=name, media_type=media)
 
 
-def _run(upload: Upload, settings: Settings, shapes: ShapesSet) -> ValidationReport:
+def _dump(upload: Upload, settings: Settings) -> Dump:
+    """The upload read as a dump, within the bounds of :mod:`api.validation_bounds` (413)."""
     mot = upload.media_type in MOT_MEDIA_TYPES or (
         upload.media_type is None and upload.source.lower().endswith((".yml", ".yaml"))
     )
@@ -118,7 +138,18 @@ def _run(upload: Upload, settings: Settings, shapes: ShapesSet) -> ValidationRep
         media_type=None if mot else upload.media_type,
         source_name=upload.source,
     )
-    return validate_dumps([dump], shapes=shapes, settings=settings).report
+    check_bounds(
+        dump,
+        max_triples=settings.validate_max_triples,
+        max_models=settings.validate_max_models,
+    )
+    return dump
+
+
+def _run(dump: Dump, settings: Settings, shapes: ShapesSet) -> ValidationReport:
+    report = validate_dumps([dump], shapes=shapes, settings=settings).report
+    report.max_results = settings.validate_max_results
+    return report
 
 
 def _report_kind() -> str:
@@ -131,25 +162,55 @@ def _report_kind() -> str:
     return chosen
 
 
-def _report_response(conforms: bool, body: str, media_type: str) -> Response:
-    """The answer carrying a report's ``body`` (in the kind ``media_type`` gives)."""
+#: Stands for the report's body in the page, which is cut there to stream the body in.
+_BODY_MARK = "\x00mofkg-report-body\x00"
+
+
+def _report_response(conforms: bool, body: str | Iterator[bytes], media_type: str) -> Response:
+    """The answer carrying a report's ``body`` (in the kind ``media_type`` gives): text,
+    or the bytes of a stored report, streamed."""
     if REPORT_TYPES[media_type] == "html":
-        body = render_template("report.html", conforms=conforms, body=body)
+        if isinstance(body, str):
+            body = render_template("report.html", conforms=conforms, body=body)
+        else:
+            page = render_template("report.html", conforms=conforms, body=_BODY_MARK)
+            head, tail = page.split(_BODY_MARK)
+            body = _around(head.encode("utf-8"), body, tail.encode("utf-8"))
     response = Response(body, status=200, content_type=content_type(media_type))
     response.headers["X-Mofkg-Conforms"] = "true" if conforms else "false"
     response.headers["Vary"] = "Accept"
     return response
 
 
+def _out_of_memory(settings: Settings) -> OutOfMemoryError:
+    return OutOfMemoryError(
+        "the validation ran out of memory and was stopped (the limit is "
+        f"{describe_bytes(settings.memory_limit)} per server process, setting memory_limit); "
+        "send a smaller dump"
+    )
+
+
 @bp.post("/validate")
 def validate() -> Response:
-    """Validate the dump in the request; the report, or 202 and a job for a large dump."""
+    """Validate the dump in the request; the report, or 202 and a job for a large dump.
+
+    Past the process's memory cap (:mod:`api.limits`) Python's side of the work raises
+    :class:`MemoryError`: 503 naming the limit, not an internal error.
+    """
     settings = _settings()
+    try:
+        return _validate(settings)
+    except MemoryError:
+        raise _out_of_memory(settings) from None
+
+
+def _validate(settings: Settings) -> Response:
     media_type = _report_kind()
     upload = _upload(settings)
+    dump = _dump(upload, settings)
     shapes = read_shapes_files([])
     if len(upload.data) <= settings.validate_job_threshold:
-        report = _run(upload, settings, shapes)
+        report = _run(dump, settings, shapes)
         body = report_body(report, REPORT_TYPES[media_type])
         return _report_response(report.conforms, body, media_type)
     jobs = _jobs(current_app)
@@ -159,7 +220,9 @@ def validate() -> Response:
         rendered: RenderedReport | None = None
         error: Exception | None = None
         try:
-            rendered = RenderedReport.of(_run(upload, settings, shapes))
+            rendered = RenderedReport.of(_run(dump, settings, shapes))
+        except MemoryError:
+            error = _out_of_memory(settings)
         except Exception as exc:  # noqa: BLE001 - kept for the status URL to answer
             error = exc
         jobs.finish(job_id, rendered, error)
@@ -190,5 +253,15 @@ def job_status(job_id: str) -> Response:
             status=job.error_status,
             content_type="text/plain; charset=utf-8",
         )
-    report = job.report
-    return _report_response(report.conforms, report.bodies[REPORT_TYPES[media_type]], media_type)
+    try:
+        stream = job.report.open(REPORT_TYPES[media_type])
+    except OSError as exc:  # not what finish() leaves: the job failed on our side
+        log.error("validation job %s: its report cannot be read: %s", job_id, exc)
+        return Response(UNREADABLE + "\n", status=500, content_type="text/plain; charset=utf-8")
+    return _report_response(job.report.conforms, chunks(stream), media_type)
+
+
+def _around(head: bytes, body: Iterator[bytes], tail: bytes) -> Iterator[bytes]:
+    yield head
+    yield from body
+    yield tail

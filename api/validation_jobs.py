@@ -4,9 +4,11 @@
 them, so a job lives in a folder beside the store's data, not in a process's memory:
 
 - ``<id>.running`` while it runs, holding the id of the process running it;
-- ``<id>.report`` once it is done: JSON, either ``{"conforms": ..., "reports": {kind:
-  text}}``, the report rendered in each of ``REPORT_KINDS`` when the job finished, or
-  ``{"error": {"status": ..., "message": ...}}``, the error it ended with.
+- ``<id>.report`` once it is done: JSON, either ``{"conforms": ...}``, with the report
+  rendered in each of ``REPORT_KINDS`` when the job finished, gzip-compressed, in
+  ``<id>.<kind>.gz`` (written first), or ``{"error": {"status": ..., "message": ...}}``, the
+  error it ended with. A status request streams one of those files out as it inflates it,
+  never reading a report whole.
 
 The file holds data only (never a pickle), so a file someone slipped into the folder cannot
 run code in the server: a ``.report`` that is not what :meth:`JobFolder.finish` writes is
@@ -14,33 +16,38 @@ answered as a job that failed on the server (500, logged). The report is written
 temporary name and renamed, so a reader never sees half of one. Only this server writes the
 folder (created ``0700``); job ids are checked to be 32 hex digits before any file is named
 after them. Finished jobs are kept an hour, and at most ``MAX_KEPT`` of them; at most
-``MAX_RUNNING`` jobs run at once.
+``max_running`` jobs (the setting ``validate_max_jobs``) run at once on the store, counted
+under a lock across the server processes, and more are 503 with ``Retry-After``. A job
+whose process died (its ``.running`` names a process that is gone) is ended at once, as a
+503 to send the dump again, and no longer counts.
 """
 
 from __future__ import annotations
 
+import fcntl
+import gzip
 import json
 import logging
 import os
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphstore.errors import MofkgError, NotFoundError, TooLargeError
+from graphstore.errors import MofkgError, NotFoundError
 from graphstore.reports import render, render_html_body, report_rdf, report_triples
 from graphstore.validation import ValidationReport
 
-from .errors import status_for
+from .errors import BusyError, status_for
 
 log = logging.getLogger(__name__)
 
 #: The folder, inside the store's folder, that holds the jobs.
 JOBS_FOLDER = "mofkg-validation-jobs"
-MAX_RUNNING = 32
 MAX_KEPT = 256
 JOB_TTL = 3600.0
 _ID = re.compile(r"[0-9a-f]{32}")
@@ -50,6 +57,9 @@ REPORT_KINDS = ("json", "html", "turtle", "jsonld", "text")
 UNREADABLE = (
     "the report of this validation job is unreadable (logged on the server); send the dump again"
 )
+ORPHANED = "the server process running this validation stopped; send the dump again"
+#: Bytes of a report read (and sent) at a time.
+CHUNK = 64 * 1024
 
 
 def report_body(report: ValidationReport, kind: str) -> str:
@@ -80,12 +90,38 @@ class RenderedReport:
 
 
 @dataclass(frozen=True)
+class StoredReport:
+    """A finished job's report on disk: whether the dump conforms, and where each kind is."""
+
+    conforms: bool
+    #: ``<id>.`` in the jobs folder: each kind is in ``<prefix><kind>.gz``.
+    prefix: Path
+
+    def open(self, kind: str) -> gzip.GzipFile:
+        """The report in one of ``REPORT_KINDS``, inflated as it is read; ``OSError`` when
+        its file is missing or unreadable."""
+        return gzip.open(self.prefix.with_name(f"{self.prefix.name}{kind}.gz"), "rb")
+
+    def read(self, kind: str) -> str:
+        """The whole report in one kind (for tests and small reports)."""
+        with self.open(kind) as f:
+            return f.read().decode("utf-8")
+
+
+def chunks(stream: gzip.GzipFile) -> Iterator[bytes]:
+    """An open report's bytes, :data:`CHUNK` at a time; the stream is closed at the end."""
+    with stream:
+        while chunk := stream.read(CHUNK):
+            yield chunk
+
+
+@dataclass(frozen=True)
 class JobState:
     """What a job has come to: still running, a report, or an error's status and message."""
 
     id: str
     running: bool = False
-    report: RenderedReport | None = None
+    report: StoredReport | None = None
     error_status: int = 0
     error_message: str = ""
 
@@ -93,8 +129,9 @@ class JobState:
 class JobFolder:
     """The validation jobs of one store, shared by the processes that serve it."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, max_running: int = 2) -> None:
         self.folder = folder
+        self.max_running = max_running
         try:
             folder.mkdir(mode=0o700, exist_ok=True)
         except OSError as exc:
@@ -105,17 +142,31 @@ class JobFolder:
             raise NotFoundError(f"no validation job {job_id!r} (job ids are 32 hex digits)")
         return self.folder / f"{job_id}{suffix}"
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the folder's lock (across processes) while counting and adding jobs."""
+        with (self.folder / "lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def add(self) -> str:
-        """Start a job: its id. 413 when ``MAX_RUNNING`` jobs are running already."""
-        self._expire()
-        if sum(1 for _ in self.folder.glob("*.running")) >= MAX_RUNNING:
-            raise TooLargeError(
-                f"{MAX_RUNNING} validation jobs are running; retry once one has finished"
-            )
-        job_id = uuid.uuid4().hex
-        starting = self._file(job_id, ".starting")
-        starting.write_text(str(os.getpid()))
-        os.replace(starting, self._file(job_id, ".running"))
+        """Start a job: its id. 503 when ``max_running`` jobs are running already."""
+        with self._locked():
+            self._expire()
+            running = sum(1 for _ in self.folder.glob("*.running"))
+            if running >= self.max_running:
+                raise BusyError(
+                    f"{running} validation jobs are running, the most this server runs at "
+                    f"once (setting validate_max_jobs: {self.max_running}); retry once one "
+                    "has finished"
+                )
+            job_id = uuid.uuid4().hex
+            starting = self._file(job_id, ".starting")
+            starting.write_text(str(os.getpid()))
+            os.replace(starting, self._file(job_id, ".running"))
         return job_id
 
     def finish(self, job_id: str, report: RenderedReport | None, error: Exception | None) -> None:
@@ -123,7 +174,12 @@ class JobFolder:
         payload: dict[str, Any]
         if error is None:
             assert report is not None
-            payload = {"conforms": report.conforms, "reports": dict(report.bodies)}
+            for kind in REPORT_KINDS:
+                partial = self._file(job_id, f".{kind}.partial")
+                with gzip.open(partial, "wb", compresslevel=6) as out:
+                    out.write(report.bodies[kind].encode("utf-8"))
+                os.replace(partial, self._file(job_id, f".{kind}.gz"))
+            payload = {"conforms": report.conforms}
         else:
             status = status_for(error)
             if status == 500:
@@ -146,7 +202,7 @@ class JobFolder:
         except FileNotFoundError:
             return self._running(job_id)
         try:
-            return _state(job_id, json.loads(data))
+            return _state(job_id, json.loads(data), self._file(job_id, "."))
         except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
             # Not what finish() writes: a damaged disk, or a file put there by someone else.
             # Its content is never acted on; the job is answered as failed on our side.
@@ -160,38 +216,42 @@ class JobFolder:
                 return self.get(job_id)
             raise NotFoundError(f"no validation job {job_id} (finished jobs are kept an hour)")
         if not _alive(_pid(running)) and not self._file(job_id, ".report").exists():
-            return JobState(
-                job_id,
-                error_status=503,
-                error_message="the server process running this validation stopped; "
-                "send the dump again",
-            )
+            self._orphaned(running)
+            return JobState(job_id, error_status=503, error_message=ORPHANED)
         return JobState(job_id, running=True)
+
+    def _orphaned(self, running: Path) -> None:
+        """End a job whose process is gone: its report says so, and it no longer counts."""
+        job_id = running.name.removesuffix(".running")
+        if not self._file(job_id, ".report").exists():
+            self.finish(job_id, None, BusyError(ORPHANED))
+        running.unlink(missing_ok=True)
 
     def _expire(self) -> None:
         now = time.time()
         reports = sorted(self.folder.glob("*.report"), key=_mtime)
         for extra, path in enumerate(reports):
             if now - _mtime(path) > JOB_TTL or extra < len(reports) - MAX_KEPT:
+                job_id = path.name.removesuffix(".report")
                 path.unlink(missing_ok=True)
+                for kind in REPORT_KINDS:
+                    self._file(job_id, f".{kind}.gz").unlink(missing_ok=True)
         for path in self.folder.glob("*.running"):
-            if now - _mtime(path) > JOB_TTL and not _alive(_pid(path)):
+            if not _alive(_pid(path)):
+                self._orphaned(path)
+        for path in self.folder.glob("*.partial"):  # left by a process that died writing
+            if now - _mtime(path) > JOB_TTL:
                 path.unlink(missing_ok=True)
 
 
-def _state(job_id: str, payload: Any) -> JobState:
+def _state(job_id: str, payload: Any, prefix: Path) -> JobState:
     """The state a finished job's JSON describes; ValueError for anything else."""
     match payload:
-        case {"conforms": bool(conforms), "reports": dict(bodies)} if _every_kind(bodies):
-            return JobState(job_id, report=RenderedReport(conforms, bodies))
+        case {"conforms": bool(conforms)} if len(payload) == 1:
+            return JobState(job_id, report=StoredReport(conforms, prefix))
         case {"error": {"status": int(status), "message": str(message)}} if 400 <= status < 600:
             return JobState(job_id, error_status=status, error_message=message)
     raise ValueError("neither a report nor an error")
-
-
-def _every_kind(bodies: dict[Any, Any]) -> bool:
-    """Whether ``bodies`` holds a text for each of ``REPORT_KINDS``, and nothing else."""
-    return set(bodies) == set(REPORT_KINDS) and all(isinstance(b, str) for b in bodies.values())
 
 
 def _pid(path: Path) -> int:

@@ -13,6 +13,7 @@ The line where each focus node is described comes from :mod:`graphstore.focus_li
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import json
@@ -136,10 +137,29 @@ def _roman(name: str) -> str:
     return ""
 
 
+def listed(report: ValidationReport, *, by_place: bool = True) -> list[Any]:
+    """The results a report lists (in order of place, or as found): all, or the first
+    ``max_results``."""
+    results = report.outcome.results
+    if by_place:
+        results = sorted(results, key=lambda r: _sort_key(report, r.focus_node))
+    return results if report.max_results is None else results[: report.max_results]
+
+
+def unlisted(report: ValidationReport) -> int:
+    """How many results the report counts but does not list (``max_results``)."""
+    cap = report.max_results
+    return 0 if cap is None else max(len(report.outcome.results) - cap, 0)
+
+
+def _more(report: ValidationReport) -> str:
+    return f"and {unlisted(report)} more results (the report lists the first {report.max_results})"
+
+
 def _focus_items(report: ValidationReport) -> Iterator[dict[str, Any]]:
     by_focus: dict[Node, list[dict[str, Any]]] = defaultdict(list)
     counted = report.values
-    for r in report.outcome.results:
+    for r in listed(report, by_place=False):
         item: dict[str, Any] = {
             "severity": _local(r.severity),
             "path": _json_term(r.result_path),
@@ -196,6 +216,7 @@ def _summary_fields(report: ValidationReport) -> list[tuple[str, Any]]:
             },
         ),
         ("focusNodes", _focus_items(report)),
+        *([("moreResults", unlisted(report))] if unlisted(report) else []),
         (
             "badLines",
             [
@@ -275,7 +296,7 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
     if report.outcome.results:
         yield "\nproblems:"
     lines = report.lines
-    for r in sorted(report.outcome.results, key=lambda r: _sort_key(report, r.focus_node)):
+    for r in listed(report):
         where = lines.get(r.focus_node)
         loc = f"{where[0]}:{where[1]}: " if where else ""
         yield f"  {loc}{_local(r.severity)}: {short(r.focus_node)}"
@@ -283,6 +304,8 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
         for m in r.messages:
             yield f"      {m}"
         yield f"      {_shape_note(r)}"
+    if unlisted(report):
+        yield f"  ... {_more(report)}"
     yield f"\nmodels ({report.framework.key}): {len(report.assessments)}"
     below = {a.model for a in report.below_required()}
     for a in report.assessments:
@@ -364,7 +387,7 @@ def render_html_body(report: ValidationReport) -> str:
             "<th>severity</th><th>focus node</th><th>path</th><th>value</th><th>message</th>"
             "<th>shape</th></tr></thead><tbody>"
         )
-        for r in sorted(report.outcome.results, key=lambda r: _sort_key(report, r.focus_node)):
+        for r in listed(report):
             where = report.lines.get(r.focus_node)
             parts.append(
                 f'<tr class="{e(_local(r.severity).lower())}">'
@@ -376,6 +399,8 @@ def render_html_body(report: ValidationReport) -> str:
                 f"<td><code>{e(short(r.source_shape))}</code></td></tr>"
             )
         parts.append("</tbody></table>")
+        if unlisted(report):
+            parts.append(f'<p class="more-results">… {e(_more(report))}</p>')
     parts.append(f'<h2>Models ({e(report.framework.key)})</h2><table class="models"><thead>')
     parts.append(
         "<tr><th>model</th><th>class it would reach</th><th>missing</th></tr></thead><tbody>"
@@ -413,7 +438,10 @@ def render_html(report: ValidationReport) -> str:
 def report_triples(report: ValidationReport) -> list[ox.Triple]:
     """The triples of the ``sh:ValidationReport`` (most of the cost of its RDF forms)."""
     triples = []
-    for s, p, o in report.outcome.to_report_graph():
+    outcome = report.outcome
+    if unlisted(report):
+        outcome = dataclasses.replace(outcome, results=listed(report, by_place=False))
+    for s, p, o in outcome.to_report_graph():
         subject = to_oxigraph(s)
         assert not isinstance(subject, ox.Literal)
         try:

@@ -98,6 +98,49 @@ class Settings:
         },
     )
 
+    memory_limit: int = field(
+        default=4 * 1024**3,
+        metadata={
+            "doc": "Bytes of memory (RLIMIT_DATA: heap and private mappings) each server "
+            "process and each query worker process of `mofkg serve` may take: past it the "
+            "request or query that needed more fails (a query: 503 naming the limit, its "
+            "worker replaced) and the server process is restarted, not the machine."
+        },
+    )
+    body_timeout: float = field(
+        default=30.0,
+        metadata={
+            "doc": "Seconds a client of `mofkg serve` may take to send a whole request body "
+            "(408 beyond, and the request's thread is freed). Requests with a body also "
+            "get at most half of a server process's request threads while their body comes "
+            "(503 when none frees up within this time), so pages always find one."
+        },
+    )
+    validate_max_triples: int = field(
+        default=5_000_000,
+        metadata={"doc": "Most triples a dump sent to POST /validate may hold (413 beyond)."},
+    )
+    validate_max_models: int = field(
+        default=100_000,
+        metadata={
+            "doc": "Most models (mof:Model) a dump sent to POST /validate may hold (413 beyond)."
+        },
+    )
+    validate_max_results: int = field(
+        default=10_000,
+        metadata={
+            "doc": "Most SHACL results a POST /validate report lists; the rest are counted "
+            "('and N more'), and the counts stay exact."
+        },
+    )
+    validate_max_jobs: int = field(
+        default=2,
+        metadata={
+            "doc": "Background validation jobs that may run at once on one server (503 with "
+            "Retry-After beyond)."
+        },
+    )
+
     def __post_init__(self) -> None:
         if self.licence_list not in get_args(LicenceListName):
             raise SettingsError(f"licence_list must be 'spdx' or 'mot', not {self.licence_list!r}")
@@ -110,11 +153,17 @@ class Settings:
             "workers",
             "processes",
             "validate_job_threshold",
+            "memory_limit",
+            "validate_max_triples",
+            "validate_max_models",
+            "validate_max_results",
+            "validate_max_jobs",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
-        if self.query_timeout <= 0:
-            raise SettingsError(f"query_timeout must be positive, not {self.query_timeout}")
+        for name in ("query_timeout", "body_timeout"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
         if not self.base_iri.startswith(("http://", "https://")):
             raise SettingsError(f"base_iri must be an http(s) IRI, not {self.base_iri!r}")
 

@@ -85,6 +85,9 @@ class ValidationReport:
     values: dict[tuple[Any, Any], CountedValues] = field(default_factory=dict)
     #: what a library logged about the data meanwhile ("x does not look like a valid URI")
     notes: list[str] = field(default_factory=list)
+    #: Most results the reports list (the rest counted, :func:`graphstore.reports.listed`);
+    #: None lists them all.
+    max_results: int | None = None
 
     @property
     def violations(self) -> int:

@@ -19,8 +19,10 @@ def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterator[byt
     (start_response with exc_info); ``/writestream``: write() between the parts of a long
     body; ``/gaps``: a long body with empty
     chunks between its parts; ``/broken``: a long body, its length given, whose generator
-    fails midway."""
+    fails midway; ``/raise``: an error before start_response."""
     path = environ["PATH_INFO"]
+    if path == "/raise":  # fails before it answers anything
+        raise RuntimeError("the app failed before start_response")
     headers = [("Content-Type", "text/plain")]
     if path == "/broken":
         headers.append(("Content-Length", str(STREAM_AT // 4 * 8)))

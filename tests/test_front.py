@@ -381,6 +381,11 @@ def test_the_bridge_streams_a_long_body_over_empty_chunks(bridge: str) -> None:
     assert answer.status == 200 and answer.body == b"x" * (STREAM_AT // 4 * 8)
 
 
+def test_an_app_failing_before_it_answers_is_500(bridge: str) -> None:
+    answer = raw(bridge, "GET", "/raise")
+    assert (answer.status, answer.body) == (500, b"internal error (logged on the server)\n")
+
+
 def test_an_app_failing_midway_ends_the_answer_short(bridge: str) -> None:
     """The first parts were sent (the answer has begun): the client sees it end before its
     Content-Length, not a whole answer. (Every answer of the app has a Content-Length.)"""
@@ -456,3 +461,115 @@ def test_write_settles_the_status_and_keeps_its_place(bridge: str) -> None:
     assert failed.header("Content-Length") == str(len(failed.body))
     streamed = raw(bridge, "GET", "/writestream")
     assert streamed.body == b"a" * (STREAM_AT + 1) + b"writtenend"
+
+
+def _slow_upload(url: str, stop: threading.Event) -> socket.socket:
+    """A POST /validate announcing 10 MB and sending a byte every half second till ``stop``."""
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    sock = socket.create_connection((host, int(port)), timeout=20)
+    head = (
+        "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/n-triples\r\n"
+        "Content-Length: 10000000\r\n\r\n"
+    )
+    sock.sendall(head.encode())
+
+    def trickle() -> None:
+        while not stop.wait(0.5):
+            try:
+                sock.sendall(b"#")
+            except OSError:
+                return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    return sock
+
+
+def _status_of(sock: socket.socket) -> int:
+    """The status of the answer that comes on ``sock`` (0 when it closes without one)."""
+    line = sock.makefile("rb").readline()
+    return int(line.split()[1]) if line.startswith(b"HTTP/") else 0
+
+
+def test_slow_uploads_get_408_and_leave_threads_for_pages(store_path: Path) -> None:
+    """Four uploads trickling a byte every half second: pages and the API are answered at
+    once meanwhile, and an upload is 408 once body_timeout has passed. Before, there was no
+    timeout and the uploads held every request thread: pages waited as long as they did."""
+    env = {"MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "2", "MOFKG_BODY_TIMEOUT": "3"}
+    stop = threading.Event()
+    with running_production_server(store_path, **env) as srv:
+        started = time.monotonic()
+        uploads = [_slow_upload(srv.url, stop) for _ in range(4)]
+        try:
+            time.sleep(0.5)
+            for target in ("/", "/api/v1/models", "/query"):
+                asked = time.monotonic()
+                answer = raw(srv.url, "GET", target, timeout=10)
+                assert answer.status == 200, target
+                assert time.monotonic() - asked < 2, target
+            statuses = [_status_of(sock) for sock in uploads]
+            assert statuses[0] == 408, statuses
+            assert set(statuses) <= {408, 503}, statuses
+            assert time.monotonic() - started < 12
+        finally:
+            stop.set()
+            for sock in uploads:
+                sock.close()
+
+
+def test_a_query_past_memory_limit_is_503_and_the_next_is_answered(store_path: Path) -> None:
+    """A cartesian query over the demo sorted in memory, under a 300 MiB cap (setting
+    memory_limit): a clean 503 naming the limit, and the server answers the next query.
+    Before, nothing capped a query worker (one such query reached 2.2 GB)."""
+    env = {"MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "1", "MOFKG_MEMORY_LIMIT": str(300 << 20)}
+    hungry = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+    with running_production_server(store_path, **env) as srv:
+        answer = raw(srv.url, "GET", "/sparql?query=" + urllib.parse.quote(hungry), timeout=60)
+        assert answer.status == 503, answer.body[:200]
+        assert answer.body.startswith(b"the query ran out of memory and was stopped")
+        assert b"300 MiB" in answer.body
+        ask = "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
+        again = raw(srv.url, "GET", ask, [("Accept", "application/json")], timeout=30)
+        assert again.body == b'{"head":{},"boolean":true}'
+
+
+def test_a_validation_past_memory_limit_is_503_and_the_server_answers(tmp_path: Path) -> None:
+    """A gzip body that inflates past the server process's 300 MiB cap (setting
+    memory_limit): 503 naming the limit, not a 500; then the server answers."""
+    env = {"MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "1", "MOFKG_MEMORY_LIMIT": str(300 << 20)}
+    body = gzip.compress(b"# a comment line that repeats\n" * (450 << 20 >> 5), 1)
+    headers = [("Content-Type", "text/turtle"), ("Content-Encoding", "gzip")]
+    with running_production_server(tmp_path / "store", **env) as srv:
+        answer = raw(srv.url, "POST", "/validate", headers, body, timeout=60)
+        assert answer.status == 503, answer.body[:300]
+        assert answer.body.startswith(b"the validation ran out of memory and was stopped")
+        assert b"300 MiB" in answer.body
+        assert raw(srv.url, "GET", "/").status == 200
+
+
+def test_a_posted_query_gives_back_its_upload_thread_once_its_body_is_in(
+    store_path: Path,
+) -> None:
+    """Requests with a body share half the threads only while their body comes: a long
+    POSTed query does not keep a short one waiting for that share (one of two threads)."""
+    env = {"MOFKG_PROCESSES": "1", "MOFKG_WORKERS": "2", "MOFKG_QUERY_TIMEOUT": "4"}
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    form = [("Content-Type", "application/x-www-form-urlencoded")]
+    with running_production_server(store_path, **env) as srv:
+        long = threading.Thread(
+            target=raw,
+            args=(
+                srv.url,
+                "POST",
+                "/sparql",
+                form,
+                urllib.parse.urlencode({"query": slow}).encode(),
+            ),
+        )
+        long.start()
+        time.sleep(0.5)
+        asked = time.monotonic()
+        quick = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}).encode()
+        answer = raw(srv.url, "POST", "/sparql", [*form, ("Accept", "application/json")], quick)
+        assert answer.body == b'{"head":{},"boolean":true}'
+        assert time.monotonic() - asked < 2
+        long.join()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api.errors import BusyError
+from api.errors import BusyError, OutOfMemoryError, status_for
 from api.query_worker import RESENDS, ClientGone, QueryJob, QueryOutcome, QueryPool, _Slot
 from graphstore.errors import QueryError, QueryTimeoutError
 from graphstore.store import Store
@@ -443,3 +443,32 @@ def test_a_gone_clients_query_is_not_sent_again(pool: QueryPool) -> None:
 
     assert isinstance(asyncio.run(main()), ClientGone)
     assert sent == [SLOW, SLOW]  # the overrun and the abandoned query, once each
+
+
+#: 27 million solutions sorted: Oxigraph holds them all in memory (gigabytes).
+HUNGRY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+
+
+def test_a_query_past_the_memory_limit_is_503_and_its_worker_replaced(tmp_path: Path) -> None:
+    """A worker's memory is capped (setting memory_limit): a query that needs more is
+    answered with an error naming the limit, and the next query is answered by a new worker.
+    Before, nothing capped a worker: this query took gigabytes until the timeout."""
+    store = Store(tmp_path)
+    lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))
+    store.load(lines.encode(), graph=EX + "g", format="turtle")
+    store.close()
+    limit = 300 * 1024**2
+    pool = QueryPool(tmp_path, size=1, timeout=30, memory_limit=limit)
+    try:
+        before = set(pool._processes)
+        started = time.monotonic()
+        with pytest.raises(OutOfMemoryError) as caught:
+            pool.run(QueryJob(HUNGRY))
+        assert time.monotonic() - started < 20
+        assert str(caught.value).startswith("the query ran out of memory and was stopped")
+        assert "300 MiB" in str(caught.value)
+        assert status_for(caught.value) == 503
+        assert b"5130000" in pool.run(QueryJob(MEDIUM)).body
+        assert set(pool._processes) and not set(pool._processes) & before
+    finally:
+        pool.close()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,3 +98,91 @@ def test_serve_says_why_it_cannot_prepare_the_store(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.decode().startswith(f"mofkg serve: {not_a_folder}")
     assert b"Traceback" not in done.stderr
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid``, read from /proc (psutil is no dependency)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return ""
+
+
+def _server_processes(pid: int) -> list[int]:
+    """Granian's server processes under its main process ``pid`` (not its resource tracker)."""
+    return [c for c in _children(pid) if "resource_tracker" not in _cmdline(c)]
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (Z: exited, not yet reaped), or "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return ""
+
+
+def _gone(pid: int) -> bool:
+    return _state(pid) in ("", "Z", "X")
+
+
+def _data_limit(pid: int) -> int:
+    """A process's soft RLIMIT_DATA, from /proc/PID/limits."""
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max data size"):
+            return int(line.split()[3])
+    raise AssertionError(f"no data size limit for {pid}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        reply = get(url + "/sparql", params={"query": "ASK {}"}, timeout=5)
+    except OSError:
+        return False
+    return reply.status_code == 200
+
+
+def test_a_killed_server_process_is_respawned_and_the_server_answers(tmp_path: Path) -> None:
+    """A server process killed (as the OOM killer would) is started again; the other one
+    answers meanwhile, and the whole server keeps answering: before, every process exited."""
+    from tests.server import running_production_server
+
+    limit = 3 * 1024**3
+    env = {"MOFKG_PROCESSES": "2", "MOFKG_MEMORY_LIMIT": str(limit)}
+    with running_production_server(tmp_path / "kg", **env) as srv:
+        assert srv.process is not None
+        main = srv.process.pid
+        deadline = time.monotonic() + 30
+        while len(_server_processes(main)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        before = _server_processes(main)
+        assert len(before) == 2, before
+        for pid in [*before, *_children(before[1])]:  # server processes and query workers
+            assert _data_limit(pid) == limit, _cmdline(pid)
+        orphans = _children(before[0])  # its query worker
+        os.kill(before[0], signal.SIGKILL)
+        time.sleep(0.5)
+        assert all(_answers(srv.url) for _ in range(10))  # the other process answers
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = _server_processes(main)
+            new = [p for p in now if p not in before]
+            # the new process is up once it has started its query worker
+            if len(now) == 2 and new and _children(new[0]):
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"no new server process: {before} -> {now}")
+        time.sleep(1)
+        assert srv.process.poll() is None
+        assert orphans and all(_gone(pid) for pid in orphans), [_state(p) for p in orphans]
+        assert all(_answers(srv.url) for _ in range(20))

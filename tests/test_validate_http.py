@@ -37,9 +37,10 @@ def store() -> Store:
     return store
 
 
-def validate_app(store: Store, *, threshold: int) -> Flask:
-    """An app with the pages and POST /validate over ``store``; jobs above ``threshold``."""
-    settings = Settings(max_body=MAX_BODY, validate_job_threshold=threshold)
+def validate_app(store: Store, *, threshold: int, **more: Any) -> Flask:
+    """An app with the pages and POST /validate over ``store``; jobs above ``threshold``
+    (``more`` settings beside)."""
+    settings = Settings(max_body=MAX_BODY, validate_job_threshold=threshold, **more)
     app = Flask("api")
     app.extensions[EXTENSION] = Catalogue(store=store, settings=settings)
     app.register_blueprint(pages.blueprint)
@@ -275,3 +276,92 @@ def test_results_name_the_shape_they_come_from(client: FlaskClient) -> None:
     assert by_shape == again["counts"]["byShape"]
     assert by_shape.get("https://w3id.org/mofkg/shapes/metadata#Model-name") == 1
     assert all(k.startswith("https://w3id.org/mofkg/shapes/metadata#") for k in by_shape)
+
+
+def test_jobs_beyond_validate_max_jobs_are_503(tmp_path: Path) -> None:
+    """With the one job place taken (by a live process), another dump is 503 with
+    Retry-After, naming the setting; before, 32 jobs ran at once."""
+    from api.validation_jobs import JOBS_FOLDER, JobFolder
+
+    store = Store(tmp_path / "store")
+    app = validate_app(store, threshold=10, validate_max_jobs=1)
+    JobFolder(tmp_path / "store" / JOBS_FOLDER, max_running=1).add()  # this process: alive
+    r = app.test_client().post("/validate", data=BAD, content_type="text/turtle")
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "1"
+    assert "validate_max_jobs: 1" in r.get_data(as_text=True)
+
+
+def test_a_job_report_is_streamed_from_its_gzip_file(tmp_path: Path) -> None:
+    """A status request streams the stored report as it inflates it, page included."""
+    store = Store(tmp_path / "store")
+    client = validate_app(store, threshold=10).test_client()
+    location = client.post("/validate", data=BAD, content_type="text/turtle").headers["Location"]
+    for accept in ("text/plain", "text/html"):
+        answer = wait_for_job(client, location, accept=accept)
+        assert answer.status_code == 200 and answer.is_streamed
+        text = answer.get_data(as_text=True)
+        assert "upload:7" in text
+        if accept == "text/html":
+            assert text.startswith("<!doctype html>") and text.rstrip().endswith("</html>")
+
+
+MOF_MODEL = "<https://w3id.org/mofkg/ontology#Model>"
+
+
+@pytest.mark.parametrize("threshold", [10**6, 10])  # at once, and as a job
+def test_a_dump_over_validate_max_triples_is_413(tmp_path: Path, threshold: int) -> None:
+    """Before, nothing bounded the triples: a small gzip body could stand for gigabytes."""
+    store = Store(tmp_path / "store")
+    before = store.graph_sizes()
+    client = validate_app(store, threshold=threshold, validate_max_triples=5).test_client()
+    lines = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(6))
+    r = client.post("/validate", data=lines, content_type="application/n-triples")
+    assert r.status_code == 413
+    message = r.get_data(as_text=True)
+    assert message == "upload: more than 5 triples (the limit, setting validate_max_triples)\n"
+    assert not (tmp_path / "store" / "mofkg-validation-jobs").exists() or not list(
+        (tmp_path / "store" / "mofkg-validation-jobs").glob("*.running")
+    )
+    ok = client.post(
+        "/validate", data="".join(lines.splitlines(True)[:5]), content_type="text/turtle"
+    )
+    assert ok.status_code in (200, 202), ok.get_data(as_text=True)
+    assert store.graph_sizes() == before
+
+
+def test_a_dump_over_validate_max_models_is_413(tmp_path: Path) -> None:
+    """A million ``_:bN a mof:Model`` drove one job to 14.6 GB; now the count stops it."""
+    store = Store(tmp_path / "store")
+    client = validate_app(store, threshold=10**6, validate_max_models=2).test_client()
+    dump = "".join(f"_:b{i} a {MOF_MODEL} .\n" for i in range(3))
+    r = client.post("/validate", data=dump, content_type="text/turtle")
+    assert r.status_code == 413
+    assert "more than 2 models (the limit, setting validate_max_models)" in r.get_data(as_text=True)
+    two = "".join(f"_:b{i} a {MOF_MODEL} .\n" for i in range(2))
+    assert client.post("/validate", data=two, content_type="text/turtle").status_code == 200
+
+
+def test_a_report_lists_validate_max_results_and_counts_the_rest(tmp_path: Path) -> None:
+    """Results past the cap are counted ('and N more'), the counts stay exact; before,
+    60,000 models made a 498 MB report."""
+    store = Store(tmp_path / "store")
+    dump = "".join(f"_:b{i} a {MOF_MODEL} .\n" for i in range(3))
+    full = validate_app(store, threshold=10**6).test_client()
+    whole = full.post("/validate", data=dump, content_type="text/turtle").get_json()
+    total = sum(whole["counts"]["bySeverity"].values())
+    assert total >= 2 and "moreResults" not in whole
+    capped = validate_app(store, threshold=10**6, validate_max_results=1).test_client()
+    summary = capped.post("/validate", data=dump, content_type="text/turtle").get_json()
+    assert summary["counts"] == whole["counts"]
+    assert sum(len(f["results"]) for f in summary["focusNodes"]) == 1
+    assert summary["moreResults"] == total - 1
+    text = capped.post(
+        "/validate", data=dump, content_type="text/turtle", headers={"Accept": "text/plain"}
+    ).get_data(as_text=True)
+    assert f"and {total - 1} more results (the report lists the first 1)" in text
+    turtle = capped.post(
+        "/validate", data=dump, content_type="text/turtle", headers={"Accept": "text/turtle"}
+    ).get_data()
+    graph = Graph().parse(data=turtle, format="turtle")
+    assert len(list(graph.subjects(SH.resultSeverity, None))) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import pickle
@@ -17,9 +18,10 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from api.errors import BusyError, status_for
 from api.validate import REPORT_TYPES
-from api.validation_jobs import JOBS_FOLDER, MAX_RUNNING, JobFolder, RenderedReport
-from graphstore.errors import NotFoundError, QueryError, TooLargeError
+from api.validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport
+from graphstore.errors import NotFoundError, QueryError
 from graphstore.reports import render_text
 from graphstore.settings import Settings
 from graphstore.store import Store
@@ -44,17 +46,22 @@ def test_a_job_started_in_one_process_is_read_in_another(tmp_path: Path) -> None
     state = theirs.get(job_id)
     assert not state.running and state.report is not None
     assert state.report.conforms is False
-    assert state.report.bodies["text"] == render_text(report)
-    assert "upload:7: Violation" in state.report.bodies["text"]
+    assert state.report.read("text") == render_text(report)
+    assert "upload:7: Violation" in state.report.read("text")
 
 
-def test_a_finished_job_is_kept_as_json_data(tmp_path: Path) -> None:
+def test_a_finished_job_is_kept_as_json_data_and_gzip_reports(tmp_path: Path) -> None:
+    """The state is a small JSON file; each kind of report a gzip file beside it (before,
+    every kind sat in one JSON file that each status request parsed whole)."""
     jobs = JobFolder(tmp_path / "jobs")
     job_id = jobs.add()
-    jobs.finish(job_id, RenderedReport.of(a_report()), None)
+    rendered = RenderedReport.of(a_report())
+    jobs.finish(job_id, rendered, None)
     kept = json.loads((tmp_path / "jobs" / f"{job_id}.report").read_bytes())
-    assert kept["conforms"] is False
-    assert set(kept["reports"]) == {"json", "html", "turtle", "jsonld", "text"}
+    assert kept == {"conforms": False}
+    for kind in ("json", "html", "turtle", "jsonld", "text"):
+        stored = (tmp_path / "jobs" / f"{job_id}.{kind}.gz").read_bytes()
+        assert gzip.decompress(stored).decode() == rendered.bodies[kind]
     job_id = jobs.add()
     jobs.finish(job_id, None, QueryError("upload:3: bad IRI"))
     kept = json.loads((tmp_path / "jobs" / f"{job_id}.report").read_bytes())
@@ -90,6 +97,29 @@ def test_a_job_whose_process_died_answers_503(tmp_path: Path) -> None:
     assert "stopped" in state.error_message
 
 
+def test_a_job_whose_process_died_no_longer_counts(tmp_path: Path) -> None:
+    """A ``.running`` file of a dead process is ended at once: before, it counted against
+    the limit for an hour."""
+    code = (
+        "import sys; from pathlib import Path; from api.validation_jobs import JobFolder; "
+        "print(JobFolder(Path(sys.argv[1]), max_running=1).add())"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "jobs")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    orphan = started.stdout.strip()
+    jobs = JobFolder(tmp_path / "jobs", max_running=1)
+    jobs.add()  # the dead process's job does not take the one place
+    assert not (tmp_path / "jobs" / f"{orphan}.running").exists()
+    state = jobs.get(orphan)
+    assert (state.error_status, state.running) == (503, False)
+    assert "send the dump again" in state.error_message
+
+
 def test_unknown_and_malformed_ids_are_404(tmp_path: Path) -> None:
     jobs = JobFolder(tmp_path / "jobs")
     (tmp_path / "secret.report").write_bytes(b"not a job")
@@ -99,10 +129,13 @@ def test_unknown_and_malformed_ids_are_404(tmp_path: Path) -> None:
 
 
 def test_at_most_max_running_jobs(tmp_path: Path) -> None:
-    jobs = JobFolder(tmp_path / "jobs")
-    started = [jobs.add() for _ in range(MAX_RUNNING)]
-    with pytest.raises(TooLargeError):
-        jobs.add()
+    """Jobs beyond the setting validate_max_jobs are 503 (before: 413 beyond 32)."""
+    jobs = JobFolder(tmp_path / "jobs", max_running=2)
+    started = [jobs.add() for _ in range(2)]
+    with pytest.raises(BusyError) as refused:
+        JobFolder(tmp_path / "jobs", max_running=2).add()  # another process's count too
+    assert status_for(refused.value) == 503
+    assert "validate_max_jobs: 2" in str(refused.value)
     jobs.finish(started[0], None, QueryError("done"))
     jobs.add()
 
@@ -197,3 +230,17 @@ def test_a_report_file_that_is_not_ours_is_never_loaded(tmp_path: Path, planted:
         assert "report of this validation job is unreadable" in answer.get_data(as_text=True)
         assert "send the dump again" in answer.get_data(as_text=True)
     assert not marker.exists()
+
+
+def test_a_report_whose_gzip_file_is_gone_is_500_unreadable(tmp_path: Path) -> None:
+    """The state says the job is done but the report of the kind asked for is missing (a
+    damaged disk, a hand in the folder): 500, logged, 'send the dump again'."""
+    client: FlaskClient = validate_app(Store(tmp_path / "store"), threshold=10).test_client()
+    location = client.post("/validate", data=BAD, content_type="text/turtle").headers["Location"]
+    assert wait_for_job(client, location).status_code == 200
+    job_id = location.rsplit("/", 1)[1]
+    (tmp_path / "store" / JOBS_FOLDER / f"{job_id}.text.gz").unlink()
+    answer = client.get(location, headers={"Accept": "text/plain"})
+    assert answer.status_code == 500
+    assert "report of this validation job is unreadable" in answer.get_data(as_text=True)
+    assert client.get(location, headers={"Accept": "text/html"}).status_code == 200
