@@ -113,6 +113,9 @@ SAME = [  # (method, target, headers, body): answered alike by both servers
     ("GET", "/", [("Accept", "text/html")], None),
     ("GET", "/?page=2&rows=5", [], None),
     ("GET", "/sparql", [("Accept", "text/turtle")], None),
+    ("GET", "/sparql", [("Accept", "text/html")], None),  # the query page
+    ("GET", "/sparql", [("Accept", "text/html,application/xml;q=0.9,*/*;q=0.8")], None),
+    ("GET", f"/sparql?query={LOOKUP}&format=json", [], None),
     ("GET", f"/sparql?query={LOOKUP}", [("Accept", "application/sparql-results+json")], None),
     ("GET", f"/sparql?query={LOOKUP}", [("Accept", "text/csv")], None),
     ("GET", f"/sparql?query={COUNT}", [("Accept", "application/sparql-results+xml")], None),
@@ -138,6 +141,7 @@ SAME = [  # (method, target, headers, body): answered alike by both servers
     ("HEAD", "/", [], None),
     ("OPTIONS", "/sparql", [("Origin", "https://example.com")], None),
     ("GET", "/id/model/OLMo-7B", [("Accept", "text/turtle")], None),  # 303
+    ("GET", "/id/model/OLMo-7B", [("Accept", "application/json")], None),  # 303 to JSON-LD
     ("GET", "/doc/model/OLMo-7B.ttl", [], None),
     ("GET", "/doc/model/OLMo-7B", [("Accept", "text/html")], None),
     ("GET", "/id/model/caf%C3%A9%20au%20lait", [("Accept", "text/turtle")], None),  # 404
