@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from flask import request
 
@@ -109,12 +109,21 @@ def _offers_bearer() -> bool:
     return scheme.lower() == "bearer" and endpoint().settings.update_token is not None
 
 
+def _field_names(data: bytes) -> set[bytes]:
+    """The names of a form's fields, as bytes (whatever the charset of their values).
+
+    >>> sorted(_field_names(b"query=a%FF&upd%61te=b&x"))
+    [b'query', b'update', b'x']
+    """
+    return {unquote_to_bytes(f.split(b"=", 1)[0].replace(b"+", b" ")) for f in data.split(b"&")}
+
+
 def _form() -> list[tuple[str, str]]:
     """A form body's fields; an update's token checked before anything else about it."""
     if _offers_bearer():
         endpoint().check_token()  # 401 before the body is read
     data = _body()
-    if any(key == b"update" for key, _ in parse_qsl(data, keep_blank_values=True)):
+    if b"update" in _field_names(data):
         endpoint().check_token()
     _charset()
     try:
