@@ -257,9 +257,7 @@ def test_an_unsupported_content_coding_is_415(server: Server) -> None:
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
-def test_a_repeated_graph_parameter_is_400_and_changes_nothing(
-    server: Server, method: str
-) -> None:
+def test_a_repeated_graph_parameter_is_400_and_changes_nothing(server: Server, method: str) -> None:
     """Two graph= took the first without a word: a PUT replaced one of the graphs named."""
     other = EX + "other"
     url = f"{server.graph_store}?graph={other}&graph={GRAPH}"
