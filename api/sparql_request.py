@@ -3,7 +3,9 @@
 - Parameters come from the URL and, for a form POST, from the form; one the protocol allows
   once (``query``, ``update`` ...) given twice is 400 naming it. The dataset parameters
   (:data:`REPEATABLE`) may repeat, and so may the format parameters when their values agree
-  (:mod:`api.format_parameter`).
+  (:mod:`api.format_parameter`). A parameter that means nothing for the operation
+  (``using-graph-uri`` on a query, ``default-graph-uri`` on an update or the service
+  description, a ``query`` in the URL of a query POSTed as its body) is 400, not ignored.
 - A body, form or direct (``application/sparql-query``, ``application/sparql-update``), is
   read one way: gzip inflated (:mod:`api.bodies`), its charset UTF-8 or US-ASCII (415 naming
   any other), its text UTF-8 (400 otherwise).
@@ -20,7 +22,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 from flask import request
 
-from graphstore.errors import UnsupportedFormatError
+from graphstore.errors import ReadOnlyError, UnsupportedFormatError
 from graphstore.formats import bare_media_type
 
 from .bodies import decoded
@@ -40,6 +42,13 @@ REPEATABLE: tuple[str, ...] = (
     "using-named-graph-uri",
     *FORMAT_PARAMETERS,
 )
+#: Parameters that mean something for one operation only.
+ONLY_FOR: dict[str, str] = {
+    "default-graph-uri": "a query",
+    "named-graph-uri": "a query",
+    "using-graph-uri": "an update",
+    "using-named-graph-uri": "an update",
+}
 #: Charsets a SPARQL body may declare: UTF-8, and ASCII, which is UTF-8.
 CHARSETS: tuple[str, ...] = ("utf-8", "utf8", "us-ascii", "ascii")
 
@@ -71,6 +80,29 @@ def _check_repeats(params: list[tuple[str, str]]) -> None:
     for key, count in seen.items():
         if count > 1 and key not in REPEATABLE:
             raise BadRequestError(f"the request has {count} '{key}' parameters; give one")
+
+
+def _check_direct(params: list[tuple[str, str]], operation: str) -> None:
+    """A direct POST's URL holds no operation: the body is the operation."""
+    _check_repeats(params)
+    for key, _ in params:
+        if key in ("query", "update"):
+            raise BadRequestError(
+                f"the body is the {operation}: the URL may not also carry '{key}='"
+            )
+
+
+def _check_kind(asked: SparqlRequest) -> None:
+    """Refuse a parameter that means nothing for the request's operation."""
+    kind = (
+        "an update" if asked.update is not None else "a query" if asked.query is not None else None
+    )
+    for name, meant in ONLY_FOR.items():
+        if asked.values(name) and kind != meant:
+            raise BadRequestError(
+                f"'{name}' applies to {meant}, and this request carries "
+                f"{kind or 'neither a query nor an update'}"
+            )
 
 
 def _charset() -> str:
@@ -121,7 +153,10 @@ def _field_names(data: bytes) -> set[bytes]:
 def _form() -> list[tuple[str, str]]:
     """A form body's fields; an update's token checked before anything else about it."""
     if _offers_bearer():
-        endpoint().check_token()  # 401 before the body is read
+        try:
+            endpoint().check_token()  # 401 before the body is read
+        except ReadOnlyError:
+            pass  # the token is right; a query may still be run (an update is refused below)
     data = _body()
     if b"update" in _field_names(data):
         endpoint().check_token()
@@ -139,7 +174,9 @@ def read_request() -> SparqlRequest:
         _check_repeats(params)
         if "update" in request.args:
             raise BadRequestError("updates must be POSTed, not sent with GET")
-        return SparqlRequest(request.args.get("query"), None, tuple(params))
+        asked = SparqlRequest(request.args.get("query"), None, tuple(params))
+        _check_kind(asked)
+        return asked
     mimetype = bare_media_type(request.content_type or "")
     query: str | None = None
     update: str | None = None
@@ -151,10 +188,10 @@ def read_request() -> SparqlRequest:
         if query is None and update is None:
             raise BadRequestError("the form has neither a 'query' nor an 'update' field")
     elif mimetype == QUERY_TYPE:
-        _check_repeats(params)
+        _check_direct(params, "query")
         query = body_text()
     elif mimetype == UPDATE_TYPE:
-        _check_repeats(params)
+        _check_direct(params, "update")
         endpoint().check_token()  # 401 before the body is read, as the Graph Store's
         update = body_text()
     else:
@@ -164,4 +201,6 @@ def read_request() -> SparqlRequest:
         )
     if query is not None and update is not None:
         raise BadRequestError("a request carries either a query or an update, not both")
-    return SparqlRequest(query, update, tuple(params))
+    asked = SparqlRequest(query, update, tuple(params))
+    _check_kind(asked)
+    return asked

@@ -569,3 +569,54 @@ def test_form_and_direct_bodies_take_the_same_charsets(
     assert reply.status_code == status, reply.text
     if message is not None:
         assert message in reply.text
+
+
+@pytest.mark.parametrize(
+    ("method", "query_string", "body", "content_type", "message"),
+    [
+        (
+            "GET",
+            f"query=ASK+%7B%7D&using-graph-uri={EX}g1",
+            None,
+            None,
+            "'using-graph-uri' applies to an update, and this request carries a query",
+        ),
+        ("GET", f"default-graph-uri={EX}g1", None, None, "carries neither a query nor an update"),
+        (
+            "POST",
+            f"default-graph-uri={EX}g1",
+            "CLEAR SILENT ALL",
+            "application/sparql-update",
+            "'default-graph-uri' applies to a query, and this request carries an update",
+        ),
+        (
+            "POST",
+            "query=ASK+%7B%7D",
+            "ASK {}",
+            "application/sparql-query",
+            "the body is the query: the URL may not also carry 'query='",
+        ),
+        (
+            "POST",
+            "update=CLEAR+ALL",
+            "ASK {}",
+            "application/sparql-query",
+            "the body is the query: the URL may not also carry 'update='",
+        ),
+    ],
+)
+def test_a_parameter_that_means_nothing_for_the_operation_is_400(
+    server: Server,
+    method: str,
+    query_string: str,
+    body: str | None,
+    content_type: str | None,
+    message: str,
+) -> None:
+    """They were ignored without a word (a query POSTed as its body ran, not the URL's)."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    reply = fetch(method, f"{server.sparql}?{query_string}", data=body, headers=headers)
+    assert reply.status_code == 400, reply.text
+    assert message in reply.text
