@@ -184,3 +184,17 @@ def test_site_is_served_from_a_real_endpoint(site: Site) -> None:
     with urllib.request.urlopen(site.url + "/sparql") as response:  # noqa: S310 (loopback)
         assert "sparql-service-description" in response.read().decode()
         assert response.headers["Server"] == "granian"
+
+
+def test_the_sparql_endpoint_link_opens_the_query_page(site: Site, browser: Any) -> None:
+    """The navigation's "SPARQL endpoint" link (/sparql) was the service description, which
+    a browser downloads (RDF/XML); it is the query page, whose examples run there."""
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/")
+    d.find_element(By.LINK_TEXT, "SPARQL endpoint").click()
+    assert d.current_url == site.url + "/sparql"
+    assert d.find_element(By.TAG_NAME, "h1").text == "Query the catalogue"
+    d.find_element(By.ID, "run").click()
+    _wait_for_status(d, "row")
