@@ -305,6 +305,13 @@ def test_plain_http_clients(
             406,
             "neither format='csv' nor the Accept header",
         ),
+        (
+            "SELECT ?s WHERE { ?s ?p ?o }",  # bounded: run in the server process
+            "image/png",
+            {"format": "nt"},
+            406,
+            "neither format='nt' nor the Accept header 'image/png' fits",
+        ),
         (SELECT, None, {"format": "png"}, 400, "format='png': unknown format"),
     ],
 )
