@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote
 
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wsgi import get_current_url
+from werkzeug.wsgi import get_current_url, get_host
 
 from graphstore.errors import SettingsError
 from graphstore.generation import StoreGeneration
@@ -83,9 +83,12 @@ def _base_url(scheme: str, host: str | None, server: str, port: str, root: str) 
     if host is not None:
         environ["HTTP_HOST"] = host
     try:
-        return get_current_url(environ, strip_querystring=True)
+        url = get_current_url(environ, strip_querystring=True)
     except UnicodeError as exc:  # werkzeug's IDNA codec, on a Host such as "xn--a"
         raise _bad_host(host) from exc
+    if host is not None and not get_host(environ):
+        raise _bad_host(host)
+    return url
 
 
 def _bad_host(host: str | None) -> BadRequestError:
@@ -94,11 +97,18 @@ def _bad_host(host: str | None) -> BadRequestError:
 
 def _check_host() -> None:
     """Refuse (400) a request whose Host header werkzeug cannot turn into a URL: every
-    view that names itself (base IRI, Location, service description) would fail on it."""
+    view that names itself (base IRI, Location, service description) would fail on it.
+
+    That is a Host werkzeug's IDNA codec fails on ("xn--a"), and one that is no IRI
+    authority ("x>y", "a b", ""), which werkzeug drops: a graph POSTed to /store was named
+    ``http:///store/...``."""
+    host = request.environ.get("HTTP_HOST")
     try:
         request.base_url  # noqa: B018 - computed (and cached) here for its error
     except UnicodeError as exc:
-        raise _bad_host(request.environ.get("HTTP_HOST")) from exc
+        raise _bad_host(host) from exc
+    if host is not None and not request.host:
+        raise _bad_host(host)
 
 
 class BodyCap:

@@ -63,6 +63,10 @@ class Part:
 
 
 def _target(direct: str | None) -> Target:
+    for name in ("graph", "default"):
+        count = len(request.args.getlist(name))
+        if count > 1:
+            raise BadRequestError(f"the request has {count} '{name}' parameters; give one")
     has_graph = "graph" in request.args
     has_default = "default" in request.args
     if direct is not None:

@@ -13,6 +13,8 @@ True
 'jsonld'
 >>> negotiate_rdf(None).name
 'turtle'
+>>> negotiate_rdf("application/json").name
+'jsonld'
 """
 
 from __future__ import annotations
@@ -98,20 +100,36 @@ def result_format_by_name(name: str) -> ResultFormat:
     raise UnsupportedFormatError(f"unknown result format {name!r}")
 
 
-def accept_for_format_name(name: str) -> str:
-    """The media type a ``format=`` parameter names (``json``, ``csv``, ``turtle``, ...).
+#: Media types a graph is also served for, beyond graphstore's table: a client asking for
+#: plain JSON of a graph (a CONSTRUCT, a linked-data document) gets JSON-LD.
+GRAPH_MEDIA_ALIASES: dict[str, str] = {
+    "application/json": "jsonld",
+    "application/x-json+ld": "jsonld",
+    "application/turtle": "turtle",
+    "text/n3": "turtle",
+    "text/rdf+n3": "turtle",
+    "application/n3": "turtle",
+}
 
-    It stands in for the Accept header, so that a plain link can ask for a format.
 
-    >>> accept_for_format_name("csv")
-    'text/csv'
-    >>> accept_for_format_name("ttl")
-    'text/turtle'
+def _graph_offers() -> list[tuple[str, RdfFormat]]:
+    """Every media type a graph is served for, with its format: the table's first (in the
+    order of :data:`GRAPH_FORMAT_NAMES`), then the aliases."""
+    offers = [(m, f) for f in graph_formats() for m in f.media_types]
+    offers += [(m, format_by_name(name)) for m, name in GRAPH_MEDIA_ALIASES.items()]
+    return offers
+
+
+def graph_format_for_media_type(media_type: str) -> RdfFormat | None:
+    """The graph format served for a media type, aliases included; None for none.
+
+    >>> graph_format_for_media_type("application/json").name
+    'jsonld'
+    >>> graph_format_for_media_type("text/csv") is None
+    True
     """
-    try:
-        return result_format_by_name(name).media_type
-    except UnsupportedFormatError:
-        return format_by_name(name).media_type
+    bare = bare_media_type(media_type)
+    return next((f for m, f in _graph_offers() if m == bare), None)
 
 
 def best_match(accept: str | None, offers: Sequence[str]) -> str | None:
@@ -148,12 +166,11 @@ def negotiate_results(accept: str | None) -> ResultFormat | None:
 
 def negotiate_rdf(accept: str | None) -> RdfFormat | None:
     """The RDF format for an Accept header, or ``None`` when none is acceptable."""
-    formats = graph_formats()
-    offers = [m for fmt in formats for m in fmt.media_types]
-    chosen = best_match(accept, offers)
+    offers = _graph_offers()
+    chosen = best_match(accept, [m for m, _ in offers])
     if chosen is None:
         return None
-    return next(f for f in formats if chosen in f.media_types)
+    return next(f for m, f in offers if m == chosen)
 
 
 def content_type(media_type: str) -> str:
@@ -175,6 +192,21 @@ def acceptable(accept: str | None) -> str:
 
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether an Accept header prefers an HTML page to every RDF format (a browser's);
+    no header, or ``*/*``, does not.
+
+    >>> prefers_html("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    True
+    >>> prefers_html("*/*"), prefers_html(None), prefers_html("text/turtle, text/html;q=0.5")
+    (False, False, False)
+    """
+    if accept is None or not accept.strip():
+        return False
+    offers = [m for m, _ in _graph_offers()] + list(HTML_TYPES)
+    return best_match(accept, offers) in HTML_TYPES
 
 
 @dataclass(frozen=True)
@@ -206,6 +238,8 @@ def negotiate_document(accept: str | None) -> DocumentFormat | None:
     'jsonld'
     >>> negotiate_document("text/html,application/xml;q=0.9,*/*;q=0.8").extension
     'html'
+    >>> negotiate_document("application/json").media_type
+    'application/ld+json'
     >>> negotiate_document("image/png") is None
     True
     """
@@ -213,7 +247,8 @@ def negotiate_document(accept: str | None) -> DocumentFormat | None:
     if accept is None or not accept.strip():
         return formats[0]
     offers: list[tuple[str, DocumentFormat]] = [(m, formats[0]) for m in HTML_TYPES]
-    offers += [(m, f) for f in formats[1:] if f.rdf is not None for m in f.rdf.media_types]
+    by_name = {f.rdf.name: f for f in formats if f.rdf is not None}
+    offers += [(m, by_name[rdf.name]) for m, rdf in _graph_offers()]
     chosen = parse_accept_header(accept, MIMEAccept).best_match([m for m, _ in offers])
     if chosen is None:
         return None

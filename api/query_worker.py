@@ -205,6 +205,9 @@ def _prefixes_for(name: str) -> dict[str, str] | None:
 _HEADER = struct.Struct(">I")
 #: Times a job is sent again after the pool killed its worker for another job's timeout.
 RESENDS = 3
+#: Seconds one request may take past the timeout, its wait for a slot and every re-send
+#: together: the least run a query that got its slot at the timeout's end is given.
+GRACE = 1.0
 #: Most seconds an abandoned job runs before it may be stopped (a quarter of the timeout
 #: when that is less): see :meth:`QueryPool.run_async`.
 STOP_AFTER = 5.0
@@ -583,15 +586,17 @@ class QueryPool:
     def run(self, job: QueryJob) -> QueryOutcome:
         """Run a job on an idle slot, killing its worker if it overruns the timeout.
 
-        The wait for an idle slot and the run each have the whole timeout: a query that
-        waited behind others still gets its full time (a 503 when no slot comes in time, a
-        504 when the query overruns). A job whose worker was killed for another job's
-        timeout is sent again, up to :data:`RESENDS` times.
+        The wait for an idle slot has the timeout (503 after it); the run has the timeout,
+        but the whole request, waits and re-sends included, ends :data:`GRACE` seconds
+        after the timeout at the latest (504): a query that waited for its slot still gets
+        its time up to then. A job whose worker was killed for another job's timeout is
+        sent again, up to :data:`RESENDS` times, within that time.
         """
         resent = 0
+        started = time.monotonic()
         while True:
-            slot = self._take(time.monotonic() + self.timeout)
-            deadline = time.monotonic() + self.timeout
+            slot = self._take(started + self.timeout + (GRACE if resent else 0))
+            deadline = self._deadline(slot, started)
             try:
                 self._send(slot, job, deadline)
                 outcome: QueryOutcome = pickle.loads(recv_frame(slot.conn, deadline=deadline))
@@ -601,6 +606,19 @@ class QueryPool:
                 continue
             self._idle.put(slot)
             return outcome
+
+    def _deadline(self, slot: _Slot, started: float) -> float:
+        """When a job sent now on ``slot`` must have answered: its timeout, but no later than
+        the request's end (:data:`GRACE`); 504 (the slot given back) when that has come."""
+        now = time.monotonic()
+        last = started + self.timeout + GRACE
+        if now >= last:
+            self._idle.put(slot)
+            raise QueryTimeoutError(
+                f"the query could not finish within the {self.timeout:g} s timeout: its "
+                "worker was stopped for other queries' timeouts; try again later"
+            )
+        return min(now + self.timeout, last)
 
     async def run_async(
         self, job: QueryJob, *, gone: asyncio.Future[Any] | None = None
@@ -621,8 +639,9 @@ class QueryPool:
         restarting. Not while the worker runs other jobs: they would start over.
         """
         resent = 0
+        started = time.monotonic()
         while True:
-            slot = await self._take_async(time.monotonic() + self.timeout)
+            slot = await self._take_async(started + self.timeout + (GRACE if resent else 0))
             if slot.process.dead:
                 slot.conn.close()
                 continue
@@ -630,7 +649,7 @@ class QueryPool:
                 self._idle.put(slot)
                 raise ClientGone()
             sent = time.monotonic()
-            deadline = sent + self.timeout
+            deadline = self._deadline(slot, started)
             try:
                 self._send(slot, job, deadline)
                 slot.conn.settimeout(0)  # the loop reads it only when it is readable

@@ -12,7 +12,11 @@
   promise holds. If it has more than ``INLINE_ROWS`` rows and ``max_rows`` allows more, a
   worker answers it in full; the answer is always the one a worker gives.
 - Updates need the bearer token and run in this process, one at a time.
-- ``GET /sparql`` without a query answers the service description.
+- ``format=`` (or ``output=``, ``results=``) names a format as Virtuoso and Fuseki take it
+  (:mod:`api.format_parameter`); where it names none for the query's form, the Accept
+  header decides. Parameters and bodies are read by :mod:`api.sparql_request`.
+- ``GET /sparql`` without a query answers the service description, or the query page to a
+  browser (an Accept header that prefers HTML to every RDF format).
 """
 
 from __future__ import annotations
@@ -20,107 +24,64 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, make_response, request
+from werkzeug.wrappers import Response as BaseResponse
 
-from graphstore.errors import QueryError, UnsupportedFormatError
-from graphstore.formats import bare_media_type
+from graphstore.errors import QueryError
+from graphstore.formats import format_by_name
 from graphstore.namespaces import PREFIXES
 
-from .bodies import decoded
+from . import pages
 from .bounded import run_inline
 from .errors import BadRequestError, NotAcceptableError
+from .format_parameter import PARAMETERS as FORMAT_PARAMETERS
+from .format_parameter import FormatRequest, format_request
 from .graphstore_protocol import absolute_iri
 from .negotiation import (
     ResultFormat,
-    accept_for_format_name,
     acceptable,
     content_type,
     negotiate_rdf,
     negotiate_results,
+    prefers_html,
 )
 from .policy import add_using
 from .query_worker import QueryJob, QueryOutcome
 from .service_description import description
+from .sparql_request import SparqlRequest, read_request
 from .state import Endpoint, endpoint
 
-#: The SPARQL 1.1 Service Description vocabulary.
-
 TRUNCATED_HEADER = "X-Mofkg-Truncated"
-FORM = "application/x-www-form-urlencoded"
-QUERY_TYPE = "application/sparql-query"
-UPDATE_TYPE = "application/sparql-update"
+#: Parameters other servers take that this one refuses rather than ignore.
+REFUSED: dict[str, str] = {
+    "timeout": "a client cannot set the timeout here: every query has the server's "
+    "(setting query_timeout)",
+}
 
 bp = Blueprint("sparql", __name__)
 
 
-def _one(values: list[str], name: str) -> str | None:
-    if len(values) > 1:
-        raise BadRequestError(f"the request has {len(values)} '{name}' parameters; give one")
-    return values[0] if values else None
-
-
-def _body_text() -> str:
-    """The request body as text: SPARQL bodies must be UTF-8."""
-    charset = request.mimetype_params.get("charset", "utf-8").lower()
-    if charset not in ("utf-8", "utf8"):
-        raise UnsupportedFormatError(f"the request body must be UTF-8, not {charset}")
-    data = decoded(
-        request.get_data(),
-        encoding=request.headers.get("Content-Encoding"),
-        limit=endpoint().settings.max_body,
-        source="request body",
-    )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRequestError(f"the request body is not valid UTF-8: {exc}") from exc
-
-
-def _graphs(name: str) -> list[str]:
+def _graphs(asked: SparqlRequest, name: str) -> list[str]:
     """The graph IRIs of a dataset parameter (``default-graph-uri`` ...), each checked to be
     an absolute IRI: a 400 names the first that is not."""
-    values = request.args.getlist(name)
-    if request.mimetype == FORM:
-        values += request.form.getlist(name)
+    values = asked.values(name)
     for value in values:
         absolute_iri(value, f"{name}={value!r}")
     return values
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
-def sparql() -> Response:
-    """One SPARQL operation, or the service description."""
-    query: str | None = None
-    update: str | None = None
-    if request.method in ("GET", "HEAD"):  # Flask answers HEAD with the GET view, minus the body
-        if "update" in request.args:
-            raise BadRequestError("updates must be POSTed, not sent with GET")
-        query = _one(request.args.getlist("query"), "query")
-        if query is None:
-            return service_description()
-    else:
-        mimetype = bare_media_type(request.content_type or "")
-        if mimetype == FORM:
-            query = _one(request.form.getlist("query"), "query")
-            update = _one(request.form.getlist("update"), "update")
-            if query is None and update is None:
-                raise BadRequestError("the form has neither a 'query' nor an 'update' field")
-        elif mimetype == QUERY_TYPE:
-            query = _body_text()
-        elif mimetype == UPDATE_TYPE:
-            endpoint().check_token()  # 401 before the body is read, as the Graph Store's
-            update = _body_text()
-        else:
-            raise UnsupportedFormatError(
-                f"POST a SPARQL operation as {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}, "
-                f"not {mimetype or 'a body without Content-Type'}"
-            )
-        if query is not None and update is not None:
-            raise BadRequestError("a request carries either a query or an update, not both")
-    if update is not None:
-        return _run_update(update)
-    assert query is not None
-    return _run_query(query)
+def sparql() -> BaseResponse:
+    """One SPARQL operation, or the service description (the query page for a browser)."""
+    asked = read_request()
+    for name, why in REFUSED.items():
+        if asked.values(name):
+            raise BadRequestError(f"the '{name}' parameter is not supported: {why}")
+    if asked.update is not None:
+        return _run_update(asked, asked.update)
+    if asked.query is None:
+        return service_description(asked)
+    return _run_query(asked, asked.query)
 
 
 @dataclass(frozen=True)
@@ -142,6 +103,26 @@ def query_formats(accept: str | None) -> QueryFormats:
     return QueryFormats(negotiate_results(accept), rdf.name if rdf else None)
 
 
+def asked_formats(accept: str | None, asked: FormatRequest | None) -> QueryFormats:
+    """The formats of a ``format=`` where it names one for the query's form, else those the
+    Accept header asks for (:mod:`api.format_parameter`).
+
+    >>> from api.format_parameter import format_request
+    >>> asked_formats("text/turtle", format_request([("format", "csv")]))
+    QueryFormats(results=ResultFormat(name='csv', ...), rdf_name='turtle')
+    """
+    negotiated = query_formats(accept)
+    if asked is None:
+        return negotiated
+    return QueryFormats(asked.results or negotiated.results, asked.rdf_name or negotiated.rdf_name)
+
+
+def _not_acceptable(accept: str | None, asked: FormatRequest | None) -> str:
+    if asked is None:
+        return acceptable(accept)
+    return f"neither {asked.label} nor the Accept header {accept!r} fits: {acceptable(accept)}"
+
+
 @dataclass(frozen=True)
 class QueryAnswer:
     """A query's answer before it becomes an HTTP response: body, Content-Type, headers."""
@@ -159,11 +140,12 @@ def query_job(
     base_iri: str,
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
+    asked: FormatRequest | None = None,
 ) -> QueryJob:
     """Negotiate the formats and check the policy: the job to run, or the error to answer."""
-    formats = query_formats(accept)
+    formats = asked_formats(accept, asked)
     if formats.results is None and formats.rdf_name is None:
-        raise NotAcceptableError(acceptable(accept))
+        raise NotAcceptableError(_not_acceptable(accept, asked))
     state.check_policy(query, base_iri=base_iri)
     dataset = bool(default_graphs or named_graphs)
     return QueryJob(
@@ -206,40 +188,39 @@ def answer_query(state: Endpoint, job: QueryJob) -> QueryAnswer:
     return query_answer(state, outcome)
 
 
-def _run_query(query: str) -> Response:
+def _run_query(asked: SparqlRequest, query: str) -> Response:
     accept = request.headers.get("Accept")
-    fmt_name = request.args.get("format") or (
-        request.form.get("format") if request.mimetype == FORM else None
-    )
-    if fmt_name:
-        try:
-            accept = accept_for_format_name(fmt_name)
-        except UnsupportedFormatError as exc:
-            raise BadRequestError(f"format={fmt_name}: {exc}") from exc
+    formats = format_request(asked.pairs(FORMAT_PARAMETERS))
     state = endpoint()
     job = query_job(
         state,
         query,
         accept=accept,
         base_iri=request.base_url,
-        default_graphs=_graphs("default-graph-uri"),
-        named_graphs=_graphs("named-graph-uri"),
+        default_graphs=_graphs(asked, "default-graph-uri"),
+        named_graphs=_graphs(asked, "named-graph-uri"),
+        asked=formats,
     )
-    answer = answer_query(state, job)
+    try:
+        answer = answer_query(state, job)
+    except NotAcceptableError as exc:  # the query's form has no format the client takes
+        if formats is None:
+            raise
+        raise NotAcceptableError(f"{exc}: {_not_acceptable(accept, formats)}") from exc
     response = Response(answer.body, content_type=answer.content_type)
     response.headers.extend(answer.headers)
     return response
 
 
-def _run_update(update: str) -> Response:
+def _run_update(asked: SparqlRequest, update: str) -> Response:
     state = endpoint()
     state.check_token()
     base = request.base_url
     state.policy(base_iri=base).check(update)
     text = add_using(
         update,
-        using=_graphs("using-graph-uri"),
-        using_named=_graphs("using-named-graph-uri"),
+        using=_graphs(asked, "using-graph-uri"),
+        using_named=_graphs(asked, "using-named-graph-uri"),
     )
     with state.writing() as store:
         try:
@@ -251,12 +232,19 @@ def _run_update(update: str) -> Response:
     return Response(status=204)
 
 
-def service_description() -> Response:
-    """The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF format."""
+def service_description(asked: SparqlRequest) -> BaseResponse:
+    """The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF format; a
+    browser (whose Accept header prefers HTML to every RDF format) gets the query page."""
     accept = request.headers.get("Accept")
-    fmt = negotiate_rdf(accept)
+    formats = format_request(asked.pairs(FORMAT_PARAMETERS))
+    fmt = format_by_name(formats.rdf_name) if formats and formats.rdf_name else None
+    if fmt is None and prefers_html(accept):
+        page = make_response(pages.query_page())
+        page.headers["Vary"] = "Accept"
+        return page
+    fmt = fmt or negotiate_rdf(accept)
     if fmt is None:
-        raise NotAcceptableError(acceptable(accept))
+        raise NotAcceptableError(_not_acceptable(accept, formats))
     body = description(endpoint(), request.base_url, fmt)
     response = Response(body, content_type=content_type(fmt.media_type))
     response.headers["Vary"] = "Accept"

@@ -291,3 +291,17 @@ def test_the_served_site_has_its_ontology_and_icon(site: Site) -> None:
         assert len(Graph().parse(data=response.read().decode(), format="turtle")) > 700
     with urllib.request.urlopen(site.url + "/favicon.ico") as response:  # noqa: S310 (loopback)
         assert response.headers["Content-Type"].startswith("image/svg+xml")
+
+
+def test_the_sparql_endpoint_link_opens_the_query_page(site: Site, browser: Any) -> None:
+    """The navigation's "SPARQL endpoint" link (/sparql) was the service description, which
+    a browser downloads (RDF/XML); it is the query page, whose examples run there."""
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(site.url + "/")
+    d.find_element(By.LINK_TEXT, "SPARQL endpoint").click()
+    assert d.current_url == site.url + "/sparql"
+    assert d.find_element(By.TAG_NAME, "h1").text == "Query the catalogue"
+    d.find_element(By.ID, "run").click()
+    _wait_for_status(d, "row")

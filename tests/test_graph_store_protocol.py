@@ -254,3 +254,34 @@ def test_an_unsupported_content_coding_is_415(server: Server) -> None:
     assert reply.status_code == 415, reply.content
     assert "Content-Encoding 'br'" in reply.text
     assert _size(server, EX + "coded") == -1
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
+def test_a_repeated_graph_parameter_is_400_and_changes_nothing(server: Server, method: str) -> None:
+    """Two graph= took the first without a word: a PUT replaced one of the graphs named."""
+    other = EX + "other"
+    url = f"{server.graph_store}?graph={other}&graph={GRAPH}"
+    before = _size(server, GRAPH), _size(server, other)
+    body = f"<{EX}x> <{EX}p> <{EX}y> ." if method in ("PUT", "POST") else None
+    headers = {**AUTH, "Content-Type": "application/n-triples"}
+    reply = fetch(method, url, data=body, headers=headers)
+    assert reply.status_code == 400
+    assert "the request has 2 'graph' parameters; give one" in reply.text
+    assert (_size(server, GRAPH), _size(server, other)) == before
+    twice = get(server.graph_store + "?default&default")
+    assert twice.status_code == 400 and "2 'default' parameters" in twice.text
+
+
+@pytest.mark.parametrize("host", ["x>y", "a b", "ex.org:8o", "a@b", "a/b", ""])
+def test_a_host_that_makes_no_iri_authority_creates_no_graph(server: Server, host: str) -> None:
+    """POST /store names the new graph from the Host header: x>y made http:///store/..."""
+    assert server.store is not None
+    graphs = set(server.store.graph_sizes())
+    reply = post(
+        server.graph_store,
+        data=f"<{EX}x> <{EX}p> <{EX}y> .",
+        headers={**AUTH, "Content-Type": "application/n-triples", "Host": host},
+    )
+    assert reply.status_code == 400, reply.text
+    assert f"the Host header {host!r} is not a valid host name" in reply.text
+    assert set(server.store.graph_sizes()) == graphs

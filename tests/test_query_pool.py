@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from api.errors import BusyError, OutOfMemoryError, status_for
-from api.query_worker import RESENDS, ClientGone, QueryJob, QueryOutcome, QueryPool, _Slot
+from api.query_worker import (
+    GRACE,
+    RESENDS,
+    ClientGone,
+    QueryJob,
+    QueryOutcome,
+    QueryPool,
+    _Slot,
+)
 from graphstore.errors import QueryError, QueryTimeoutError
 from graphstore.store import Store
 
@@ -21,13 +29,13 @@ MEDIUM = 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(
 TIMEOUT = 3.0
 
 
-def _pool(path: Path, *, size: int) -> QueryPool:
+def _pool(path: Path, *, size: int, timeout: float = TIMEOUT) -> QueryPool:
     """A pool of one worker of ``size`` threads over a store of 300 triples at ``path``."""
     store = Store(path)
     lines = "\n".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300))
     store.load(lines.encode(), graph=EX + "g", format="turtle")
     store.close()
-    return QueryPool(path, size=size, timeout=TIMEOUT, threads=size)
+    return QueryPool(path, size=size, timeout=timeout, threads=size)
 
 
 @pytest.fixture
@@ -260,22 +268,20 @@ def _hold_only_slot(pool: QueryPool, seconds: float) -> threading.Thread:
 
 
 @pytest.mark.parametrize("run", ["run", "run_async"])
-def test_a_query_that_waited_for_a_slot_still_has_its_whole_timeout(
-    tmp_path: Path, run: str
-) -> None:
-    """The wait for a slot and the run are timed apart: a medium query that gets the only
-    slot 0.3 s before the timeout is answered, and its worker is not killed."""
+def test_a_query_that_waited_for_a_slot_still_has_its_grace(tmp_path: Path, run: str) -> None:
+    """A query that gets the only slot 0.3 s before the timeout is not stopped at once (its
+    worker killed): it has until GRACE after the timeout, and is answered."""
     pool = _pool(tmp_path, size=1)
     try:
         before = set(pool._processes)
         holder = _hold_only_slot(pool, TIMEOUT - 0.3)
-        job = QueryJob(MEDIUM)
+        job = QueryJob("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         if run == "run":
             outcome = pool.run(job)
         else:
             outcome = asyncio.run(pool.run_async(job))
         holder.join()
-        assert b"5130000" in outcome.body
+        assert b"300" in outcome.body
         assert set(pool._processes) == before
     finally:
         pool.close()
@@ -296,8 +302,9 @@ def test_a_query_that_waits_past_the_timeout_for_a_slot_is_503(tmp_path: Path) -
 
 def test_a_job_stopped_again_and_again_for_others_is_503(tmp_path: Path) -> None:
     """A job whose worker the pool keeps killing for other jobs' timeouts is sent again
-    RESENDS times, then answered 503 rather than sent forever."""
-    pool = _pool(tmp_path, size=2)
+    RESENDS times, then answered 503 rather than sent forever. (A long timeout: the kills
+    and restarts must all come before the request's end, timeout and GRACE.)"""
+    pool = _pool(tmp_path, size=2, timeout=20.0)
     try:
         kills: list[int] = []
 
@@ -470,5 +477,49 @@ def test_a_query_past_the_memory_limit_is_503_and_its_worker_replaced(tmp_path: 
         assert status_for(caught.value) == 503
         assert b"5130000" in pool.run(QueryJob(MEDIUM)).body
         assert set(pool._processes) and not set(pool._processes) & before
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("run", ["run", "run_async"])
+def test_a_request_ends_by_the_timeout_and_its_grace_whatever_it_waited(
+    tmp_path: Path, run: str
+) -> None:
+    """The wait for a slot and the run each had the whole timeout: a slow query that got
+    the only slot just before the timeout ran on for another whole timeout (about 2x)."""
+    pool = _pool(tmp_path, size=1)
+    try:
+        holder = _hold_only_slot(pool, TIMEOUT - 0.3)
+        started = time.monotonic()
+        with pytest.raises(QueryTimeoutError, match="timeout"):
+            if run == "run":
+                pool.run(QueryJob(SLOW))
+            else:
+                asyncio.run(pool.run_async(QueryJob(SLOW)))
+        took = time.monotonic() - started
+        holder.join()
+        assert TIMEOUT < took < TIMEOUT + GRACE + 0.6, took
+    finally:
+        pool.close()
+
+
+def test_a_job_sent_again_ends_by_the_timeout_and_its_grace(tmp_path: Path) -> None:
+    """A job whose worker is killed for another's timeout was sent again with a whole
+    timeout of its own, up to RESENDS times: a request could take about 4x the timeout."""
+    pool = _pool(tmp_path, size=2)
+    try:
+
+        async def main() -> tuple[BaseException | QueryOutcome, float]:
+            started = time.monotonic()
+            victim = asyncio.ensure_future(pool.run_async(QueryJob(SLOW)))
+            await asyncio.sleep(TIMEOUT - 1.0)  # the victim is under way on its worker
+            slot = await _the_other_idle_slot(pool)
+            pool._replace(slot.process, stopped=True)  # as for another job's timeout
+            (result,) = await asyncio.gather(victim, return_exceptions=True)
+            return result, time.monotonic() - started
+
+        result, took = asyncio.run(main())
+        assert isinstance(result, QueryTimeoutError), result
+        assert took < TIMEOUT + GRACE + 0.6, took
     finally:
         pool.close()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import http.client
 import io
 import json
+import urllib.parse
 from collections.abc import Iterator
 from urllib.parse import parse_qsl
 from xml.etree import ElementTree
@@ -188,7 +190,14 @@ def test_service_description_follows_writes(server: Server) -> None:
             415,
             "must be UTF-8, not latin-1",
         ),
-        ({"data": {"query": "ASK {}", "update": "CLEAR ALL"}}, 400, "not both"),
+        (
+            {
+                "data": {"query": "ASK {}", "update": "CLEAR ALL"},
+                "headers": {"Authorization": f"Bearer {TOKEN}"},
+            },
+            400,
+            "not both",
+        ),
         ({"data": {"other": "1"}}, 400, "neither a 'query' nor an 'update'"),
         # A dataset IRI that is not one: 400 at once (a worker's thread died on it, and the
         # request waited out the timeout).
@@ -331,7 +340,7 @@ def test_format_parameter_stands_in_for_accept(server: Server) -> None:
     assert graph.headers["Content-Type"].startswith("application/n-triples")
     bad = get(server.sparql, params={"query": SELECT, "format": "png"})
     assert bad.status_code == 400
-    assert "format=png" in bad.text
+    assert "format='png': unknown format" in bad.text
 
 
 @pytest.mark.parametrize(
@@ -443,3 +452,171 @@ def test_gzip_sparql_bodies(server: Server) -> None:
         data=f"DROP GRAPH <{EX}z>",
         headers=sparql_update | {"Authorization": f"Bearer {TOKEN}"},
     )
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"Authorization": "Bearer wrong", "Content-Encoding": "gzip"}, b"update=not+gzip"),
+        ({"Authorization": "Bearer wrong"}, b"update=CLEAR+%FF+ALL"),
+        ({"Content-Type": f"{FORM}; charset=latin-1"}, b"update=CLEAR+ALL"),
+        ({}, b"update=CLEAR+%FF+ALL&using-graph-uri=x"),
+    ],
+)
+def test_a_form_update_without_the_token_is_401_whatever_its_body(
+    server: Server, headers: dict[str, str], body: bytes
+) -> None:
+    reply = post(server.sparql, data=body, headers={"Content-Type": FORM, **headers})
+    assert reply.status_code == 401, reply.text
+    assert "Authorization: Bearer" in reply.text
+
+
+def test_a_form_post_with_a_wrong_token_is_401_before_its_body_is_read(server: Server) -> None:
+    """The body promised is never sent: an answer that waits to read it never comes."""
+    conn = http.client.HTTPConnection(urllib.parse.urlsplit(server.url).netloc, timeout=5)
+    try:
+        conn.putrequest("POST", "/sparql")
+        conn.putheader("Content-Type", FORM)
+        conn.putheader("Authorization", "Bearer wrong")
+        conn.putheader("Content-Length", "100000")
+        conn.endheaders()
+        conn.send(b"update=CLEAR")
+        reply = conn.getresponse()
+        assert reply.status == 401
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("query_string", "form", "message"),
+    [
+        (
+            "format=csv&format=json",
+            None,
+            "format='csv' and format='json' ask for different formats; give one",
+        ),
+        ("output=xml&format=turtle", None, "output='xml' and format='turtle' ask for different"),
+        ("timeout=5&timeout=10", None, "the request has 2 'timeout' parameters; give one"),
+        ("timeout=5", None, "the 'timeout' parameter is not supported"),
+        ("", {"query": "ASK {}", "format": "json", "x": "1", "y": "2"}, None),
+        ("query=ASK+%7B%7D", {"query": "ASK {}"}, "the request has 2 'query' parameters"),
+        ("", "query=ASK+%7B%7D&query=ASK+%7B%7D", "the request has 2 'query' parameters"),
+        ("", "query=ASK+%7B%7D&format=csv&format=tsv", "format='csv' and format='tsv' ask"),
+    ],
+)
+def test_repeated_parameters_are_400_naming_them(
+    server: Server, query_string: str, form: dict[str, str] | str | None, message: str | None
+) -> None:
+    """They took the first value without a word."""
+    url = server.sparql + "?" + query_string
+    if form is None:
+        reply = get(url + "&query=ASK+%7B%7D")
+    else:
+        reply = post(url, data=form, headers={"Content-Type": FORM})
+    if message is None:
+        assert reply.status_code == 200, reply.text
+        return
+    assert reply.status_code == 400
+    assert message in reply.text
+
+
+def test_repeated_dataset_parameters_are_allowed(server: Server) -> None:
+    count = urllib.parse.quote("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    graphs = f"default-graph-uri={EX}g1&default-graph-uri={EX}g2"
+    reply = get(f"{server.sparql}?query={count}&{graphs}")
+    assert reply.json()["results"]["bindings"][0]["n"]["value"] == "3"
+
+
+def test_a_repeated_update_is_400(server: Server) -> None:
+    insert = f"INSERT DATA {{ GRAPH <{EX}r> {{ <{EX}r> <{EX}p> 1 }} }}"
+    reply = post(
+        server.sparql,
+        data=urllib.parse.urlencode([("update", insert), ("update", "CLEAR SILENT ALL")]),
+        headers={"Content-Type": FORM, "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert reply.status_code == 400
+    assert "the request has 2 'update' parameters" in reply.text
+    ask = get(server.sparql, params={"query": f"ASK {{ GRAPH <{EX}r> {{ ?s ?p ?o }} }}"})
+    assert ask.json()["boolean"] is False
+
+
+ASK_FF = b"query=SELECT+%28%22%FF%22+AS+%3Fx%29+%7B%7D"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "message"),
+    [
+        (f"{FORM}; charset=latin-1", b"query=ASK+%7B%7D", 415, "must be UTF-8, not latin-1"),
+        ("application/sparql-query; charset=latin-1", b"ASK {}", 415, "must be UTF-8, not latin-1"),
+        (f"{FORM}; charset=windows-1252", b"query=ASK+%7B%7D", 415, "not windows-1252"),
+        (f"{FORM}; charset=UTF-8", b"query=ASK+%7B%7D", 200, None),
+        ("application/sparql-query; charset=UTF-8", b"ASK {}", 200, None),
+        (f"{FORM}; charset=us-ascii", b"query=ASK+%7B%7D", 200, None),
+        ("application/sparql-query; charset=us-ascii", b"ASK {}", 200, None),
+        (FORM, ASK_FF, 400, "not valid UTF-8"),
+        ("application/sparql-query", b'SELECT ("\xff" AS ?x) {}', 400, "not valid UTF-8"),
+    ],
+)
+def test_form_and_direct_bodies_take_the_same_charsets(
+    server: Server, content_type: str, body: bytes, status: int, message: str | None
+) -> None:
+    """A form's charset was ignored (latin-1 read as UTF-8, bytes that are not UTF-8
+    replaced), and a direct body refused US-ASCII, which is UTF-8."""
+    reply = post(server.sparql, data=body, headers={"Content-Type": content_type})
+    assert reply.status_code == status, reply.text
+    if message is not None:
+        assert message in reply.text
+
+
+@pytest.mark.parametrize(
+    ("method", "query_string", "body", "content_type", "message"),
+    [
+        (
+            "GET",
+            f"query=ASK+%7B%7D&using-graph-uri={EX}g1",
+            None,
+            None,
+            "'using-graph-uri' applies to an update, and this request carries a query",
+        ),
+        ("GET", f"default-graph-uri={EX}g1", None, None, "carries neither a query nor an update"),
+        (
+            "POST",
+            f"default-graph-uri={EX}g1",
+            "CLEAR SILENT ALL",
+            "application/sparql-update",
+            "'default-graph-uri' applies to a query, and this request carries an update",
+        ),
+        (
+            "POST",
+            "query=ASK+%7B%7D",
+            "ASK {}",
+            "application/sparql-query",
+            "the body is the query: the URL may not also carry 'query='",
+        ),
+        (
+            "POST",
+            "update=CLEAR+ALL",
+            "ASK {}",
+            "application/sparql-query",
+            "the body is the query: the URL may not also carry 'update='",
+        ),
+    ],
+)
+def test_a_parameter_that_means_nothing_for_the_operation_is_400(
+    server: Server,
+    method: str,
+    query_string: str,
+    body: str | None,
+    content_type: str | None,
+    message: str,
+) -> None:
+    """They were ignored without a word (a query POSTed as its body ran, not the URL's)."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    reply = fetch(method, f"{server.sparql}?{query_string}", data=body, headers=headers)
+    assert reply.status_code == 400, reply.text
+    assert message in reply.text
