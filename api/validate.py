@@ -117,6 +117,7 @@ def _run(upload: Upload, settings: Settings, shapes: ShapesSet) -> ValidationRep
         format="mot" if mot else None,
         media_type=None if mot else upload.media_type,
         source_name=upload.source,
+        max_depth=settings.max_input_depth,
     )
     return validate_dumps([dump], shapes=shapes, settings=settings).report
 

@@ -89,7 +89,9 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
         label = "<stdin>" if name == "-" else name
         if name == "-" and not args.format:
             raise UsageError("reading standard input needs --format")
-        rdf = open_rdf_input(source, format=args.format, source_name=label)
+        rdf = open_rdf_input(
+            source, format=args.format, source_name=label, max_depth=settings.max_input_depth
+        )
         graph = args.graph or str(source_graph(Path(label).name))
         inputs.append((rdf, graph))
     store = open_store(settings)

@@ -21,10 +21,10 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
+from .bounded_input import GZIP_MAGIC, Budget
 from .errors import MofkgError, RdfSyntaxError, SourceError
 from .formats import RdfFormat
 from .loading import (
-    GZIP_MAGIC,
     RdfInput,
     Source,
     detect_format,
@@ -33,6 +33,7 @@ from .loading import (
     token_too_long,
 )
 from .namespaces import source_graph
+from .nesting import DEFAULT_MAX_DEPTH
 from .resources import shapes_path
 from .shacl import ShapesError
 from .store import Store
@@ -136,8 +137,12 @@ def read_dump(
     format: str | None = None,
     media_type: str | None = None,
     source_name: str | None = None,
+    budget: Budget | None = None,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Dump:
-    """Read one dump (RDF, or MOT YAML by suffix or ``format="mot"``), refusing unsafe input."""
+    """Read one dump (RDF, or MOT YAML by suffix or ``format="mot"``), refusing unsafe input:
+    within ``budget`` (the bytes one request or command may read; none: no cap), nesting no
+    deeper than ``max_depth``."""
     name = source_name or (str(source) if isinstance(source, (str, Path)) else "<stdin>")
     if is_mot(name, format):
         if isinstance(source, (str, Path)):
@@ -152,8 +157,18 @@ def read_dump(
     if isinstance(source, (str, Path)):
         streamed = _streamed_file(Path(source), name, format=format, media_type=media_type)
         if streamed is not None:
+            if budget is not None and streamed.path is not None:
+                budget.start()
+                budget.take(streamed.path.stat().st_size, name)
             return streamed
-    rdf = open_rdf_input(source, format=format, media_type=media_type, source_name=name)
+    rdf = open_rdf_input(
+        source,
+        format=format,
+        media_type=media_type,
+        source_name=name,
+        budget=budget,
+        max_depth=max_depth,
+    )
     if not rdf.data.strip():
         raise DumpError(name, "the dump is empty (0 bytes)" if not rdf.data else "blank dump")
     return Dump(source=name, rdf=rdf)

@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 
 from .errors import SettingsError
 from .namespaces import DEFAULT_BASE_IRI
+from .nesting import DEFAULT_MAX_DEPTH
 
 LicenceListName = Literal["spdx", "mot"]
 ENV_PREFIX = "MOFKG_"
@@ -57,7 +58,20 @@ class Settings:
     )
     max_body: int = field(
         default=50 * 1024 * 1024,
-        metadata={"doc": "Largest request body accepted, in bytes (413 beyond)."},
+        metadata={
+            "doc": "Largest request body accepted, in bytes (413 beyond); also the most a "
+            "request's bodies may inflate to, all its gzip members and multipart files together "
+            "(POST /validate: 20 times that). The command line reads files of any size, but "
+            "inflates gzip once (gzip inside gzip is refused)."
+        },
+    )
+    max_input_depth: int = field(
+        default=DEFAULT_MAX_DEPTH,
+        metadata={
+            "doc": "Deepest nesting RDF input may have: RDF/XML elements, JSON-LD arrays "
+            "and objects, Turtle / TriG blank nodes, collections and quoted triples. Deeper "
+            "input is refused (400, or exit 1) naming the line, before it is parsed."
+        },
     )
     update_token: str | None = field(
         default=None,
@@ -106,6 +120,7 @@ class Settings:
         for name in (
             "max_rows",
             "max_body",
+            "max_input_depth",
             "port",
             "workers",
             "processes",

@@ -1,0 +1,248 @@
+"""Checks on RDF input as it streams in, before any parser sees it: nesting depth, and DTDs.
+
+Parsers pay dearly for deep nesting (Oxigraph's RDF/XML parser took minutes over 60,000 nested
+elements in 8 KB) and RDF/XML's DTD can declare entities that expand without bound. A
+:class:`NestingScan` is fed the input piece by piece (as the bounded reader inflates it) and
+refuses, naming source, line and column:
+
+- nesting deeper than its limit: RDF/XML elements, JSON-LD arrays and objects, Turtle / TriG
+  blank nodes ``[ ]``, collections ``( )`` and quoted triples ``<< >>``;
+- in RDF/XML, any markup declaration (``<!DOCTYPE``, ``<!ENTITY``, ...) outside comments and
+  CDATA sections, wherever it is: before the root element after any padding, or inside it
+  (Oxigraph reads a DOCTYPE there too).
+
+Strings, IRIs, comments, CDATA and processing instructions are skipped, so brackets inside them
+do not count. The work is done by regular expressions over whole pieces, so the cost is linear
+and small beside parsing; a token cut by a piece's end waits for the next piece.
+
+>>> scan = NestingScan("jsonld", source="doc.jsonld", limit=3)
+>>> scan.feed(b'{"a": [[ "[[[[" ]]}')
+>>> scan.close()
+>>> scan = NestingScan("turtle", source="doc.ttl", limit=2)
+>>> scan.feed(b"<http://e/s> <http://e/p> ( ( (\\n 1 ) ) ) .")
+>>> scan.close()
+Traceback (most recent call last):
+...
+graphstore.errors.UnsafeInputError: doc.ttl:1:31: nested deeper than 2 (blank nodes, \
+collections, quoted triples); this limit is the setting max_input_depth
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import re
+from dataclasses import dataclass
+
+from .errors import UnsafeInputError
+
+#: The default deepest nesting (the setting ``max_input_depth``).
+DEFAULT_MAX_DEPTH = 256
+#: The least input gathered before a scan (a cut token is scanned again when input doubles).
+SCAN_BYTES = 64 * 1024
+
+_OPEN, _CLOSE = 2, 0  # marks: depth after n marks is sum(marks) - n
+
+
+@dataclass(frozen=True)
+class _Syntax:
+    what: str  # what nests, for messages
+    complete: re.Pattern[bytes]  # the longest run of whole tokens from a position
+    skipped: re.Pattern[bytes]  # tokens whose brackets do not count (strings, comments ...)
+    tokens: re.Pattern[bytes]  # groups skip / decl / open / close, to find where it goes wrong
+
+
+def _ttl_strings(after: bytes) -> bytes:
+    """Turtle's strings and IRIs; ``after`` is what may follow a short string (a string cut
+    at a piece's end, ``""``, may be the start of a long one)."""
+    return (
+        rb'"""(?:[^"\\]++|\\.|"(?!""))*+"""'
+        rb"|'''(?:[^'\\]++|\\.|'(?!''))*+'''"
+        rb'|"(?!"")(?:[^"\\\r\n]++|\\.)*+"'
+        + after.replace(b"Q", b'"')
+        + rb"|'(?!'')(?:[^'\\\r\n]++|\\.)*+'"
+        + after.replace(b"Q", b"'")
+        + rb"|<[^<>\s\"{}|^`\\]*+>"
+    )
+
+
+_TTL_WHOLE = _ttl_strings(rb"(?=[^Q])")
+_TTL_SKIPPED = _ttl_strings(rb"(?!Q)") + rb"|#[^\r\n]*+|\\."
+_TURTLE = _Syntax(
+    "blank nodes, collections, quoted triples",
+    re.compile(
+        rb"(?:" + _TTL_WHOLE + rb"|<<|>>|#[^\r\n]*+[\r\n]|\\[^\r\n]|[^\"'<>#\\]++)*+",
+        re.DOTALL,
+    ),
+    re.compile(_TTL_SKIPPED, re.DOTALL),
+    re.compile(
+        rb"(?P<skip>" + _TTL_SKIPPED + rb")|(?P<open>\[|\(|<<)|(?P<close>\]|\)|>>)", re.DOTALL
+    ),
+)
+
+_JSON_STRING = rb'"(?:[^"\\]++|\\.)*+"'
+_JSON = _Syntax(
+    "arrays and objects",
+    re.compile(rb"(?:" + _JSON_STRING + rb'|[^"]++)*+', re.DOTALL),
+    re.compile(_JSON_STRING, re.DOTALL),
+    re.compile(rb"(?P<skip>" + _JSON_STRING + rb")|(?P<open>[\[{])|(?P<close>[\]}])", re.DOTALL),
+)
+
+_XML_SKIPPED = (
+    rb"<!--(?:[^-]++|-(?!->))*+-->"
+    rb"|<!\[CDATA\[(?:[^\]]++|\](?!\]>))*+\]\]>"
+    rb"|<\?(?:[^?]++|\?(?!>))*+\?>"
+)
+_XML_EMPTY = rb"<[^/!?<>\"'](?:[^<>\"'/]++|/(?!>)|\"[^\"]*+\"|'[^']*+')*+/>"
+_XML_END = rb"</[^<>]*+>"
+_XML_START = rb"<[^/!?<>\"'](?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+>"
+_XML = _Syntax(
+    "RDF/XML elements",
+    re.compile(
+        rb"(?:" + _XML_SKIPPED + rb"|" + _XML_END + rb"|" + _XML_START + rb"|[^<]++)*+",
+        re.DOTALL,
+    ),
+    re.compile(_XML_SKIPPED, re.DOTALL),
+    re.compile(
+        rb"(?P<skip>" + _XML_SKIPPED + rb"|" + _XML_EMPTY + rb")|(?P<close>" + _XML_END + rb")"
+        rb"|(?P<decl><!)|(?P<open>" + _XML_START + rb")",
+        re.DOTALL,
+    ),
+)
+_XML_EMPTY_RE = re.compile(_XML_EMPTY, re.DOTALL)
+_XML_END_RE = re.compile(_XML_END, re.DOTALL)
+_XML_START_RE = re.compile(_XML_START, re.DOTALL)
+#: The start of a markup declaration (a DOCTYPE, an ENTITY ...): ``<!`` but no comment or CDATA.
+_XML_DECL = re.compile(rb"<!(?!--|\[CDATA\[)")
+_XML_DOCTYPE_MESSAGE = (
+    "RDF/XML with a DOCTYPE is refused (entity declarations are not processed); "
+    "remove the DOCTYPE and write entities out"
+)
+_XML_DECL_MESSAGE = (
+    "RDF/XML with a markup declaration ({name}) is refused (entity declarations are not "
+    "processed); remove it and write entities out"
+)
+#: Bytes after ``<!`` that tell a declaration from a comment or CDATA, and name it.
+_XML_DECL_HEAD = 9
+
+_SYNTAXES = {"turtle": _TURTLE, "trig": _TURTLE, "jsonld": _JSON, "rdfxml": _XML}
+
+_ALL = bytes(range(256))
+_BRACKETS = bytes.maketrans(b"[(]){}", bytes([_OPEN, _OPEN, _CLOSE, _CLOSE, _OPEN, _CLOSE]))
+_NOT_TTL = bytes(b for b in _ALL if b not in b"[]()")
+_NOT_JSON = bytes(b for b in _ALL if b not in b"[]{}")
+_NOT_MARKS = bytes(b for b in _ALL if b not in (_OPEN, _CLOSE))
+
+
+def scanned_formats() -> tuple[str, ...]:
+    """The formats (names of :mod:`graphstore.formats`) whose nesting is checked."""
+    return tuple(_SYNTAXES)
+
+
+class NestingScan:
+    """Depth (and, for RDF/XML, declaration) checks over input fed in pieces."""
+
+    def __init__(self, format_name: str, *, source: str, limit: int = DEFAULT_MAX_DEPTH) -> None:
+        self.syntax = _SYNTAXES[format_name]
+        self.xml = self.syntax is _XML
+        self.source = source
+        self.limit = limit
+        self.depth = 0
+        self.pending = bytearray()
+        self.offset = 0  # bytes scanned before ``pending``
+        self.line = 1  # the line at ``offset``
+        self.line_start = 0  # the offset where that line starts
+        self.wait_for = SCAN_BYTES
+
+    def feed(self, piece: bytes | memoryview) -> None:
+        """Scan what can be scanned of the input so far (a cut token waits for more)."""
+        self.pending += piece
+        if len(self.pending) < self.wait_for:
+            return
+        match = self.syntax.complete.match(self.pending)
+        end = match.end() if match else 0
+        if end:
+            self._scan(bytes(self.pending[:end]))
+            del self.pending[:end]
+        if self.xml:
+            self._refuse_declaration_at_stop()
+        self.wait_for = max(SCAN_BYTES, 2 * len(self.pending))
+
+    def close(self) -> None:
+        """Scan the rest: the input is complete."""
+        if self.pending:
+            self._scan(bytes(self.pending))
+            self.pending.clear()
+
+    # -- inside ----------------------------------------------------------------------
+
+    def _refuse_declaration_at_stop(self) -> None:
+        head = bytes(self.pending[:_XML_DECL_HEAD])
+        if len(head) == _XML_DECL_HEAD and _XML_DECL.match(head) and not (
+            b"<!--".startswith(head[:4]) or b"<![CDATA[".startswith(head)
+        ):
+            self._refuse_declaration(bytes(self.pending), 0)
+
+    def _scan(self, span: bytes) -> None:
+        marks = self._marks(span)
+        if marks:
+            deepest = max(map(operator.sub, itertools.accumulate(marks), itertools.count(1)))
+            if self.depth + deepest > self.limit:
+                self._refuse_depth(span)
+            self.depth += len(marks) - 2 * marks.count(_CLOSE)
+        newlines = span.count(b"\n")
+        if newlines:
+            self.line += newlines
+            self.line_start = self.offset + span.rfind(b"\n") + 1
+        self.offset += len(span)
+
+    def _marks(self, span: bytes) -> bytes:
+        """One byte per opening (``_OPEN``) and closing (``_CLOSE``) in ``span``, in order."""
+        bare = self.syntax.skipped.sub(b"", span)
+        if self.syntax is _TURTLE:
+            bare = bare.replace(b"<<", b"[").replace(b">>", b"]")
+            return bare.translate(_BRACKETS, _NOT_TTL)
+        if self.syntax is _JSON:
+            return bare.translate(_BRACKETS, _NOT_JSON)
+        if _XML_DECL.search(bare):
+            self._refuse_declaration(span, 0)
+        bare = bare.translate(None, bytes([_OPEN, _CLOSE]))
+        bare = _XML_EMPTY_RE.sub(b"", bare)
+        bare = _XML_END_RE.sub(bytes([_CLOSE]), bare)
+        bare = _XML_START_RE.sub(bytes([_OPEN]), bare)
+        return bare.translate(None, _NOT_MARKS)
+
+    def _where(self, span: bytes, index: int) -> str:
+        before = span.rfind(b"\n", 0, index)
+        line = self.line + span.count(b"\n", 0, index)
+        start = self.offset + before + 1 if before >= 0 else self.line_start
+        return f"{self.source}:{line}:{self.offset + index - start + 1}"
+
+    def _refuse_depth(self, span: bytes) -> None:
+        depth = self.depth
+        for token in self.syntax.tokens.finditer(span):
+            kind = token.lastgroup
+            if kind == "open":
+                depth += 1
+                if depth > self.limit:
+                    raise UnsafeInputError(
+                        self._where(span, token.start()),
+                        f"nested deeper than {self.limit} ({self.syntax.what}); "
+                        "this limit is the setting max_input_depth",
+                    )
+            elif kind == "close":
+                depth -= 1
+        raise AssertionError("the depth scan and its locator disagree")  # pragma: no cover
+
+    def _refuse_declaration(self, span: bytes, start: int) -> None:
+        for token in self.syntax.tokens.finditer(span, start):
+            if token.lastgroup == "decl":
+                word = re.match(rb"<![A-Za-z]*", span[token.start() : token.start() + 20])
+                name = word.group().decode("ascii") if word else "<!"
+                message = (
+                    _XML_DOCTYPE_MESSAGE
+                    if name.upper() == "<!DOCTYPE"
+                    else _XML_DECL_MESSAGE.format(name=name)
+                )
+                raise UnsafeInputError(self._where(span, token.start()), message)
+        raise AssertionError("the declaration scan and its locator disagree")  # pragma: no cover
