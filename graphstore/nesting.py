@@ -178,8 +178,10 @@ class NestingScan:
 
     def _refuse_declaration_at_stop(self) -> None:
         head = bytes(self.pending[:_XML_DECL_HEAD])
-        if len(head) == _XML_DECL_HEAD and _XML_DECL.match(head) and not (
-            b"<!--".startswith(head[:4]) or b"<![CDATA[".startswith(head)
+        if (
+            len(head) == _XML_DECL_HEAD
+            and _XML_DECL.match(head)
+            and not (b"<!--".startswith(head[:4]) or b"<![CDATA[".startswith(head))
         ):
             self._refuse_declaration(bytes(self.pending), 0)
 
