@@ -155,8 +155,7 @@ def _inflated(data: bytes, source: str, budget: Budget) -> Iterator[bytes]:
     """The content of every gzip member of ``data``, piece by piece, charged to ``budget``."""
     view = memoryview(data)
     pos = 0
-    first = True
-    head = b""
+    head = b""  # the first bytes of the content, whichever member they come from
     while True:
         inflater = zlib.decompressobj(wbits=31)
         pending: bytes | memoryview = b""
@@ -177,9 +176,9 @@ def _inflated(data: bytes, source: str, budget: Budget) -> Iterator[bytes]:
             pending = inflater.unconsumed_tail
             if not out:
                 continue
-            if first and len(head) < 2:
-                head += out[:2]
-                if head[:2] == GZIP_MAGIC:
+            if len(head) < 2:
+                head += out[: 2 - len(head)]
+                if head == GZIP_MAGIC:
                     raise UnsupportedFormatError(
                         f"{source}: gzip inside gzip is refused; inflate it once and send it "
                         "gzipped once"
@@ -188,7 +187,6 @@ def _inflated(data: bytes, source: str, budget: Budget) -> Iterator[bytes]:
             yield out
         if not inflater.eof:
             raise BrokenGzipError(source, "broken gzip data (the stream is truncated)")
-        first = False
         pos -= len(inflater.unused_data)
         if view[pos : pos + 2] == GZIP_MAGIC:
             continue  # the next member

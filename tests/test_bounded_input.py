@@ -19,7 +19,7 @@ import pytest
 
 from graphstore import cli
 from graphstore.bounded_input import BrokenGzipError, Budget, read_bounded
-from graphstore.errors import TooLargeError, UnsafeInputError
+from graphstore.errors import TooLargeError, UnsafeInputError, UnsupportedFormatError
 from graphstore.namespaces import source_graph
 from graphstore.settings import Settings
 from graphstore.store import Store
@@ -397,3 +397,83 @@ def test_deep_nesting_is_refused_by_the_cli_and_the_setting_raises_the_limit(
     status, err = _cli(["--store", str(store), "load", str(dump)], capsys)
     assert status == 0, err
     assert _graph_size(store, str(source_graph("deep.rdf"))) == 200
+
+
+# -- the scan cannot be fooled -----------------------------------------------------------------
+
+
+def test_a_comment_start_inside_an_attribute_value_hides_no_doctype() -> None:
+    """``<!--`` in one attribute value and ``-->`` in a later one are no comment: the DOCTYPE
+    between them is the parser's, and is refused."""
+    document = (
+        RDF_OPEN
+        + '<rdf:Description rdf:about="http://example.org/x" ex:q="<!--"/>\n'
+        + DOCTYPE
+        + '<rdf:Description rdf:about="http://example.org/y" ex:q="-->"/>'
+        + ENTITY_USE
+        + "</rdf:RDF>"
+    ).encode()
+    with pytest.raises(UnsafeInputError, match=r"^a.rdf:3:1: RDF/XML with a DOCTYPE is refused"):
+        Store().load(document, graph=EX + "a", source_name="a.rdf")
+
+
+def test_end_tags_inside_attribute_values_do_not_hide_depth() -> None:
+    """An attribute value holding ``</z>`` or ``/>`` closes nothing."""
+    level = '<ex:p><rdf:Description ex:q="</z></z>" ex:r="/>">'
+    document = (
+        RDF_OPEN
+        + '<rdf:Description rdf:about="http://example.org/x">\n'
+        + (level + "\n") * 200
+        + "</rdf:Description></ex:p>" * 200
+        + "</rdf:Description></rdf:RDF>"
+    ).encode()
+    with pytest.raises(UnsafeInputError, match=r"^v.rdf:130:1: nested deeper than 256"):
+        Store().load(document, graph=EX + "v", source_name="v.rdf")
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7, 64])
+@pytest.mark.parametrize(("media_type", "name", "document", "line", "what"), DEEP)
+def test_the_scan_finds_the_same_place_whatever_the_pieces(
+    monkeypatch: pytest.MonkeyPatch,
+    piece: int,
+    media_type: str,
+    name: str,
+    document: bytes,
+    line: int,
+    what: str,
+) -> None:
+    """Tokens cut anywhere by the pieces the reader inflates (strings, IRIs, comments, tags)
+    wait for the rest: the refusal names the same place as when the input comes whole."""
+    from graphstore import nesting
+
+    monkeypatch.setattr(nesting, "SCAN_BYTES", 1)
+    fmt = {"deep.rdf": "rdfxml", "deep.jsonld": "jsonld", "deep.ttl": "turtle"}.get(name, "trig")
+    scan = nesting.NestingScan(fmt, source=name)
+    padded = document.replace(b"\n", b" \n", 3)
+    with pytest.raises(UnsafeInputError, match=rf"^{name}:{line}:\d+: nested deeper than 256"):
+        for start in range(0, len(padded), piece):
+            scan.feed(padded[start : start + piece])
+        scan.close()
+
+
+def test_strings_iris_and_comments_do_not_count_in_turtle() -> None:
+    from graphstore.nesting import NestingScan
+
+    text = (
+        b"@prefix ex: <http://example.org/[[[> . # [[[[\n"
+        b'ex:s ex:p "[[[[", """ [[[ "" [[[ """, \'[[[\', ex:a\\[b ;\n'
+        b"  ex:q << ex:s ex:p ( [ ex:p 1 ] ) >> {| ex:r [ ex:p 2 ] |} .\n"
+    )
+    scan = NestingScan("turtle", source="t.ttl", limit=3)
+    scan.feed(text)
+    scan.close()
+    scan = NestingScan("turtle", source="t.ttl", limit=2)
+    scan.feed(text)
+    with pytest.raises(UnsafeInputError, match=r"^t.ttl:3:23: nested deeper than 2"):
+        scan.close()
+
+
+def test_gzip_inside_gzip_after_an_empty_member_is_refused() -> None:
+    body = gzip.compress(b"") + gzip.compress(gzip.compress(lines(2)))
+    with pytest.raises(UnsupportedFormatError, match="^e.nt.gz: gzip inside gzip is refused"):
+        read_bounded(body, source="e.nt.gz", budget=Budget(None))
