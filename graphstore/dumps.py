@@ -21,7 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .bounded_input import GZIP_MAGIC, Budget
+from .bounded_input import GZIP_MAGIC, IN_PIECE, Budget
 from .errors import MofkgError, RdfSyntaxError, SourceError
 from .formats import RdfFormat
 from .loading import (
@@ -33,7 +33,7 @@ from .loading import (
     token_too_long,
 )
 from .namespaces import source_graph
-from .nesting import DEFAULT_MAX_DEPTH
+from .nesting import DEFAULT_MAX_DEPTH, NestingScan
 from .resources import shapes_path
 from .shacl import ShapesError
 from .store import Store
@@ -155,7 +155,9 @@ def read_dump(
             raise DumpError(name, "the dump is empty (0 bytes)" if not data else "blank dump")
         return Dump(source=name, mot_data=data)
     if isinstance(source, (str, Path)):
-        streamed = _streamed_file(Path(source), name, format=format, media_type=media_type)
+        streamed = _streamed_file(
+            Path(source), name, format=format, media_type=media_type, max_depth=max_depth
+        )
         if streamed is not None:
             if budget is not None and streamed.path is not None:
                 budget.start()
@@ -175,9 +177,10 @@ def read_dump(
 
 
 def _streamed_file(
-    path: Path, name: str, *, format: str | None, media_type: str | None
+    path: Path, name: str, *, format: str | None, media_type: str | None, max_depth: int
 ) -> Dump | None:
-    """A plain N-Triples / N-Quads file as a :class:`Dump` that stays on disk, else None."""
+    """A plain N-Triples / N-Quads file as a :class:`Dump` that stays on disk, else None; its
+    triple terms are checked for nesting as it is read once more, in pieces."""
     fmt = detect_format(source=name, format=format, media_type=media_type)
     if fmt.name not in STREAMED_FORMATS:
         return None
@@ -191,6 +194,14 @@ def _streamed_file(
         return None
     if size <= len(head) and not head.strip():
         raise DumpError(name, "the dump is empty (0 bytes)" if not head else "blank dump")
+    scan = NestingScan(fmt.name, source=name, limit=max_depth)
+    try:
+        with path.open("rb") as f:
+            while piece := f.read(IN_PIECE):
+                scan.feed(piece)
+    except OSError as exc:
+        raise MofkgError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    scan.close()
     return Dump(source=name, path=path, format=fmt)
 
 

@@ -6,7 +6,9 @@ elements in 8 KB) and RDF/XML's DTD can declare entities that expand without bou
 refuses, naming source, line and column:
 
 - nesting deeper than its limit: RDF/XML elements, JSON-LD arrays and objects, Turtle / TriG
-  blank nodes ``[ ]``, collections ``( )`` and quoted triples ``<< >>``;
+  blank nodes ``[ ]``, collections ``( )``, triple terms ``<< >>`` and annotations ``{| |}``,
+  and triple terms in a line of N-Triples / N-Quads (100,000 of them nested crashed the
+  process that stored them: Oxigraph's encoder recurses);
 - in RDF/XML, any markup declaration (``<!DOCTYPE``, ``<!ENTITY``, ...) outside comments and
   CDATA sections, wherever it is: before the root element after any padding, or inside it
   (Oxigraph reads a DOCTYPE there too).
@@ -24,7 +26,7 @@ and small beside parsing; a token cut by a piece's end waits for the next piece.
 Traceback (most recent call last):
 ...
 graphstore.errors.UnsafeInputError: doc.ttl:1:31: nested deeper than 2 (blank nodes, \
-collections, quoted triples); this limit is the setting max_input_depth
+collections, triple terms); this limit is the setting max_input_depth
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def _ttl_strings(after: bytes) -> bytes:
 _TTL_WHOLE = _ttl_strings(rb"(?=[^Q])")
 _TTL_SKIPPED = _ttl_strings(rb"(?!Q)") + rb"|#[^\r\n]*+|\\."
 _TURTLE = _Syntax(
-    "blank nodes, collections, quoted triples",
+    "blank nodes, collections, triple terms",
     re.compile(
         rb"(?:" + _TTL_WHOLE + rb"|<<|>>|\{\||\|\}|\{(?=[^|])|\|(?=[^}])|#[^\r\n]*+[\r\n]"
         rb"|\\[^\r\n]|[^\"'<>#\\{|]++)*+",
@@ -134,12 +136,26 @@ _XML_DECL_MESSAGE = (
 #: Bytes after ``<!`` that tell a declaration from a comment or CDATA, and name it.
 _XML_DECL_HEAD = 9
 
-_SYNTAXES = {"turtle": _TURTLE, "trig": _TURTLE, "jsonld": _JSON, "rdfxml": _XML}
+_SYNTAXES = {
+    "turtle": _TURTLE,
+    "trig": _TURTLE,
+    "ntriples": _TURTLE,  # RDF 1.2 triple terms <<( )>> nest; lines do not
+    "nquads": _TURTLE,
+    "jsonld": _JSON,
+    "rdfxml": _XML,
+}
+#: Formats whose statements each hold on one line.
+_LINE_BASED = ("ntriples", "nquads")
 
 _ALL = bytes(range(256))
 _BRACKETS = bytes.maketrans(b"[(]){}", bytes([_OPEN, _OPEN, _CLOSE, _CLOSE, _OPEN, _CLOSE]))
 _NOT_TTL = bytes(b for b in _ALL if b not in b"[]()")
 _NOT_JSON = bytes(b for b in _ALL if b not in b"[]{}")
+
+
+def _deepest(marks: bytes) -> int:
+    """The most opened and not yet closed at any point of ``marks`` (0 for none)."""
+    return max(map(operator.sub, itertools.accumulate(marks), itertools.count(1)), default=0)
 
 
 def scanned_formats() -> tuple[str, ...]:
@@ -153,6 +169,7 @@ class NestingScan:
     def __init__(self, format_name: str, *, source: str, limit: int = DEFAULT_MAX_DEPTH) -> None:
         self.syntax = _SYNTAXES[format_name]
         self.xml = self.syntax is _XML
+        self.line_based = format_name in _LINE_BASED
         self.source = source
         self.limit = limit
         self.depth = 0
@@ -167,8 +184,11 @@ class NestingScan:
         self.pending += piece
         if len(self.pending) < self.wait_for:
             return
-        match = self.syntax.complete.match(self.pending)
-        end = match.end() if match else 0
+        if self.line_based:
+            end = self.pending.rfind(b"\n") + 1
+        else:
+            match = self.syntax.complete.match(self.pending)
+            end = match.end() if match else 0
         if end:
             self._scan(bytes(self.pending[:end]))
             del self.pending[:end]
@@ -194,12 +214,27 @@ class NestingScan:
             self._refuse_declaration(bytes(self.pending), 0)
 
     def _scan(self, span: bytes) -> None:
+        if self.line_based:
+            self._scan_lines(span)
+            return
         marks = self._marks(span)
         if marks:
-            deepest = max(map(operator.sub, itertools.accumulate(marks), itertools.count(1)))
-            if self.depth + deepest > self.limit:
+            if self.depth + _deepest(marks) > self.limit:
                 self._refuse_depth(span)
             self.depth += len(marks) - 2 * marks.count(_CLOSE)
+        self._count_lines(span)
+
+    def _scan_lines(self, span: bytes) -> None:
+        """N-Triples / N-Quads: each line on its own, only those with a triple term."""
+        if b"<<" in span:
+            for number, line in enumerate(span.split(b"\n")):
+                if b"<<" in line:
+                    marks = self._marks(line)
+                    if _deepest(marks) > self.limit:
+                        self._refuse_depth(line, lines_before=number)
+        self._count_lines(span)
+
+    def _count_lines(self, span: bytes) -> None:
         newlines = span.count(b"\n")
         if newlines:
             self.line += newlines
@@ -228,15 +263,22 @@ class NestingScan:
         start = self.offset + before + 1 if before >= 0 else self.line_start
         return f"{self.source}:{line}:{self.offset + index - start + 1}"
 
-    def _refuse_depth(self, span: bytes) -> None:
-        depth = self.depth
+    def _refuse_depth(self, span: bytes, *, lines_before: int | None = None) -> None:
+        """Refuse ``span``, naming where it passes the limit (``lines_before``: ``span`` is one
+        line of a line-based format, that many lines into what is being scanned)."""
+        depth = self.depth if lines_before is None else 0
         for token in self.syntax.tokens.finditer(span):
             kind = token.lastgroup
             if kind in ("open", "empty"):
                 depth += 1
                 if depth > self.limit:
+                    where = (
+                        self._where(span, token.start())
+                        if lines_before is None
+                        else f"{self.source}:{self.line + lines_before}:{token.start() + 1}"
+                    )
                     raise UnsafeInputError(
-                        self._where(span, token.start()),
+                        where,
                         f"nested deeper than {self.limit} ({self.syntax.what}); "
                         "this limit is the setting max_input_depth",
                     )

@@ -69,8 +69,10 @@ class Settings:
         default=DEFAULT_MAX_DEPTH,
         metadata={
             "doc": "Deepest nesting RDF input may have: RDF/XML elements, JSON-LD arrays "
-            "and objects, Turtle / TriG blank nodes, collections and quoted triples. Deeper "
-            "input is refused (400, or exit 1) naming the line, before it is parsed."
+            "and objects, Turtle / TriG blank nodes, collections, triple terms and annotations, "
+            "N-Triples / N-Quads triple terms (their << and ( each count). Deeper input is "
+            "refused (400; the CLI exits with its error status) naming the line, before it is "
+            "parsed."
         },
     )
     update_token: str | None = field(

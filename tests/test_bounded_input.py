@@ -341,7 +341,7 @@ def test_multipart_parts_share_one_cap(server: Server) -> None:
 DEEP = [
     ("application/rdf+xml", "deep.rdf", deep_rdfxml(200), 130, "RDF/XML elements"),
     ("application/ld+json", "deep.jsonld", deep_jsonld(300), 257, "arrays and objects"),
-    ("text/turtle", "deep.ttl", deep_turtle(300), 259, "blank nodes, collections"),
+    ("text/turtle", "deep.ttl", deep_turtle(300), 259, "blank nodes, collections, triple terms"),
     ("application/trig", "deep.trig", deep_turtle(300, trig=True), 259, "blank nodes"),
 ]
 
@@ -477,3 +477,34 @@ def test_gzip_inside_gzip_after_an_empty_member_is_refused() -> None:
     body = gzip.compress(b"") + gzip.compress(gzip.compress(lines(2)))
     with pytest.raises(UnsupportedFormatError, match="^e.nt.gz: gzip inside gzip is refused"):
         read_bounded(body, source="e.nt.gz", budget=Budget(None))
+
+
+def nested_triple_terms(levels: int) -> bytes:
+    """N-Triples whose line 2 nests ``levels`` triple terms: 100,000 of them crashed the
+    process that stored them (Oxigraph's encoder recurses); 300 are harmless, and refused."""
+    term = "<<( <http://example.org/s> <http://example.org/p> " * levels
+    close = " )>>" * levels
+    return (f'<{EX}a> <{EX}p> "<<( <<( <<(" .\n<{EX}s> <{EX}p> {term}<{EX}o>{close} .\n').encode()
+
+
+def test_nested_triple_terms_in_n_triples_are_refused(
+    server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(_store(server))
+    expected = r"nested deeper than 256 \(blank nodes, collections, triple terms\)"
+    with pytest.raises(UnsafeInputError, match=rf"^t.nt:2:\d+: {expected}"):
+        Store().load(nested_triple_terms(300), graph=EX + "t", source_name="t.nt")
+    reply = _put(server, EX + "terms", gzip.compress(nested_triple_terms(300)), NT)
+    assert reply.status_code == 400, reply.text
+    assert "request body:2:" in reply.text and "triple terms" in reply.text
+    reply = _validate(server, nested_triple_terms(300), NT)
+    assert reply.status_code == 400 and "upload:2:" in reply.text, reply.text
+    assert snapshot(_store(server)) == before
+    dump = tmp_path / "t.nt"  # a plain file: validated from the disk, scanned all the same
+    dump.write_bytes(nested_triple_terms(300))
+    status, err = _cli(["validate", str(dump)], capsys)
+    assert status == 2 and f"{dump}:2:" in err and "triple terms" in err
+    status, err = _cli(["--store", str(_new_store(tmp_path / "store")), "load", str(dump)], capsys)
+    assert status == 1 and f"{dump}:2:" in err
+    shallow = nested_triple_terms(100)  # 200 deep, as << and ( both count
+    assert Store().load(shallow, graph=EX + "t", source_name="t.nt").triples == 2
