@@ -131,6 +131,8 @@ def _raw_bytes(raw: Raw, source: str, budget: Budget) -> bytes:
         return raw
     if isinstance(raw, Path):
         try:
+            if budget.limit is None:
+                return raw.read_bytes()  # no cap: in one piece, never twice in memory
             with raw.open("rb") as stream:
                 return _read_stream(stream, source, budget)
         except OSError as exc:
