@@ -64,7 +64,7 @@ def _ttl_strings(after: bytes) -> bytes:
         + after.replace(b"Q", b'"')
         + rb"|'(?!'')(?:[^'\\\r\n]++|\\.)*+'"
         + after.replace(b"Q", b"'")
-        + rb"|<[^<>\s\"{}|^`\\]*+>"
+        + rb"|<(?:[^<>\s\"{}|^`\\]++|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>"
     )
 
 

@@ -460,7 +460,7 @@ def test_strings_iris_and_comments_do_not_count_in_turtle() -> None:
     from graphstore.nesting import NestingScan
 
     text = (
-        b"@prefix ex: <http://example.org/[[[> . # [[[[\n"
+        b"@prefix ex: <http://example.org/\\u0041[[[> . # [[[[\n"
         b'ex:s ex:p "[[[[", """ [[[ "" [[[ """, \'[[[\', ex:a\\[b ;\n'
         b"  ex:q << ex:s ex:p ( [ ex:p 1 ] ) >> {| ex:r [ ex:p 2 ] |} .\n"
     )
