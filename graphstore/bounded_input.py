@@ -89,6 +89,11 @@ class Budget:
         )
 
 
+def command_budget(max_input: int) -> Budget:
+    """The budget of one command from the setting ``max_input`` (0: no limit)."""
+    return Budget(max_input or None)
+
+
 @dataclass(frozen=True)
 class Decoded:
     """Input as its sender meant it: inflated if it was gzip."""

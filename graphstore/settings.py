@@ -61,8 +61,15 @@ class Settings:
         metadata={
             "doc": "Largest request body accepted, in bytes (413 beyond); also the most a "
             "request's bodies may inflate to, all its gzip members and multipart files together "
-            "(POST /validate: 20 times that). The command line reads files of any size, but "
-            "inflates gzip once (gzip inside gzip is refused)."
+            "(POST /validate: 20 times that)."
+        },
+    )
+    max_input: int = field(
+        default=0,
+        metadata={
+            "doc": "Most bytes (after decompression) `mofkg load` and `mofkg validate` read, "
+            "all their files together; 0 means no limit. Gzip is inflated once whatever the "
+            "limit (gzip inside gzip is refused), and never past it."
         },
     )
     max_input_depth: int = field(
@@ -130,6 +137,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.max_input < 0:
+            raise SettingsError(f"max_input must be 0 (no limit) or more, not {self.max_input}")
         if self.query_timeout <= 0:
             raise SettingsError(f"query_timeout must be positive, not {self.query_timeout}")
         if not self.base_iri.startswith(("http://", "https://")):

@@ -508,3 +508,71 @@ def test_nested_triple_terms_in_n_triples_are_refused(
     assert status == 1 and f"{dump}:2:" in err
     shallow = nested_triple_terms(100)  # 200 deep, as << and ( both count
     assert Store().load(shallow, graph=EX + "t", source_name="t.nt").triples == 2
+
+
+def _peak_rss_of_validate(dump: Path, **env: str) -> tuple[int, int, str]:
+    """Exit status, peak resident memory (KiB) and standard error of ``mofkg validate dump``
+    in a process of its own, its address space capped at 2 GB."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+    code = "import sys; from graphstore.cli import main; sys.exit(main(sys.argv[1:]))"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "validate", str(dump)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **env},
+        preexec_fn=cap,
+    )
+    assert process.stderr is not None
+    with process.stderr:
+        err = process.stderr.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss, err
+
+
+def test_the_command_cap_stops_a_gzip_bomb_before_it_grows(tmp_path: Path) -> None:
+    """64 MiB of zeros in 65 KB of gzip, against MOFKG_MAX_INPUT of 1 MiB: refused, and the
+    command peaks where it does for a one-line dump (it used to inflate all 64 MiB). Gzip
+    inside gzip is refused at its first two bytes, cap or none."""
+    small = tmp_path / "small.nt"
+    small.write_bytes(lines(1))
+    bomb = tmp_path / "bomb.nt.gz"
+    bomb.write_bytes(gzip.compress(b"\0" * (64 * 1024 * 1024)))
+    assert bomb.stat().st_size < 128 * 1024
+    status, baseline, _ = _peak_rss_of_validate(small)
+    assert status == 0
+    status, peak, err = _peak_rss_of_validate(bomb, MOFKG_MAX_INPUT="1048576")
+    assert status == 2 and f"{bomb}: inflates to more than 1048576 bytes" in err
+    assert peak - baseline < 32 * 1024, (baseline, peak)
+    inner = tmp_path / "inner.nt.gz"
+    inner.write_bytes(gzip.compress(bomb.read_bytes()))
+    status, peak, err = _peak_rss_of_validate(inner)
+    assert status == 2 and f"{inner}: gzip inside gzip is refused" in err
+    assert peak - baseline < 32 * 1024, (baseline, peak)
+
+
+def test_the_command_cap_covers_all_the_files_of_a_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "a.nt.gz", tmp_path / "b.nt"
+    first.write_bytes(gzip.compress(b"# " + b"x" * 600_000 + b"\n" + lines(1)))
+    second.write_bytes(b"# " + b"x" * 600_000 + b"\n" + lines(1, 1))
+    store = _new_store(tmp_path / "store")
+    monkeypatch.setenv("MOFKG_MAX_INPUT", "1000000")
+    status, err = _cli(["--store", str(store), "load", str(first), str(second)], capsys)
+    assert status == 1
+    assert f"{second}: with the input before it, more than 1000000 bytes" in err
+    assert _graph_size(store, str(source_graph("a.nt.gz"))) == -1
+    monkeypatch.setenv("MOFKG_MAX_INPUT", "0")  # no limit
+    status, err = _cli(["--store", str(store), "load", str(first), str(second)], capsys)
+    assert status == 0, err
+    monkeypatch.setenv("MOFKG_MAX_INPUT", "-1")
+    status, err = _cli(["--store", str(store), "load", str(first)], capsys)
+    assert status != 0 and "max_input must be 0 (no limit) or more" in err
