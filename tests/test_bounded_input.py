@@ -394,6 +394,8 @@ def test_deep_nesting_is_refused_by_the_cli_and_the_setting_raises_the_limit(
     assert status == 2 and f"{dump}:130:1: nested deeper than 256" in err
     assert _graph_size(store, str(source_graph("deep.rdf"))) == -1
     monkeypatch.setenv("MOFKG_MAX_INPUT_DEPTH", "500")
+    status, err = _cli(["validate", str(dump)], capsys)
+    assert status in (0, 1) and "nested deeper" not in err, err
     status, err = _cli(["--store", str(store), "load", str(dump)], capsys)
     assert status == 0, err
     assert _graph_size(store, str(source_graph("deep.rdf"))) == 200
