@@ -2,55 +2,50 @@
 
 SPARQL operations (``/sparql``), graphs (``/store``) and dumps (``/validate``) may come
 gzipped, named by ``Content-Encoding: gzip`` or recognised by gzip's magic bytes (a client
-that uploads a ``.gz`` file as it is). Inflation stops one byte past the caller's limit, so a
-small body cannot grow without end, and a stream that breaks off before its end and checksum
-is refused: its first lines alone would otherwise be taken for the whole body.
+that uploads a ``.gz`` file as it is). Bodies are read by the one bounded reader,
+:func:`graphstore.bounded_input.read_bounded`: every gzip member is inflated, gzip inside gzip
+is refused, inflation stops one piece past the limit (413), and a stream that breaks off before
+its end and checksum is refused: its first lines alone would otherwise be taken for the whole
+body.
 """
 
 from __future__ import annotations
 
-import zlib
-
-from graphstore.errors import TooLargeError, UnsupportedFormatError
-from graphstore.loading import GZIP_MAGIC
-
-from .errors import BadRequestError
+from graphstore.bounded_input import Budget, read_bounded
+from graphstore.errors import UnsupportedFormatError
 
 #: Content codings a body may come in (``identity`` is the body as it is).
 GZIP_CODINGS = ("gzip", "x-gzip")
 
 
-def inflate(data: bytes, *, limit: int, source: str) -> bytes:
-    """Gzip ``data`` decompressed, never past ``limit`` bytes (413 beyond it).
-
-    >>> import gzip
-    >>> inflate(gzip.compress(b"ASK {}"), limit=100, source="body")
-    b'ASK {}'
-    >>> inflate(gzip.compress(b"ASK {}")[:-8], limit=100, source="body")
-    Traceback (most recent call last):
-    ...
-    api.errors.BadRequestError: body: broken gzip data (the stream is truncated)
-    """
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise BadRequestError(f"{source}: broken gzip data ({exc})") from exc
-    if len(out) > limit:
-        raise TooLargeError(f"{source}: inflates to more than {limit} bytes")
-    if not inflater.eof:
-        raise BadRequestError(f"{source}: broken gzip data (the stream is truncated)")
-    return out
-
-
-def decoded(data: bytes, *, encoding: str | None, limit: int, source: str) -> bytes:
-    """A body sent with ``Content-Encoding: encoding`` (None: no header), as its sender meant
-    it; 415 for a coding other than gzip."""
+def is_gzip_coding(encoding: str | None, *, source: str) -> bool:
+    """Whether ``Content-Encoding: encoding`` (None: no header) says gzip; 415 for a coding
+    other than gzip or identity."""
     coding = (encoding or "identity").strip().lower()
     if coding not in ("identity", *GZIP_CODINGS):
         raise UnsupportedFormatError(
             f"{source}: Content-Encoding {coding!r} is not supported; send it as is or gzipped"
         )
-    if coding in GZIP_CODINGS or data[:2] == GZIP_MAGIC:
-        return inflate(data, limit=limit, source=source)
-    return data
+    return coding in GZIP_CODINGS
+
+
+def decoded(
+    data: bytes,
+    *,
+    encoding: str | None,
+    limit: int,
+    source: str,
+) -> bytes:
+    """A body sent with ``Content-Encoding: encoding`` (None: no header), as its sender meant
+    it, no longer than ``limit`` (413 beyond).
+
+    >>> import gzip
+    >>> decoded(gzip.compress(b"ASK {}"), encoding=None, limit=100, source="body")
+    b'ASK {}'
+    >>> decoded(gzip.compress(b"ASK {}")[:-8], encoding="gzip", limit=100, source="body")
+    Traceback (most recent call last):
+    ...
+    graphstore.bounded_input.BrokenGzipError: body: broken gzip data (the stream is truncated)
+    """
+    gzip = is_gzip_coding(encoding, source=source)
+    return read_bounded(data, source=source, budget=Budget(limit), gzip=gzip).data

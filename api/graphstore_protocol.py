@@ -19,15 +19,17 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
+from graphstore.bounded_input import Budget
 from graphstore.errors import (
     NotFoundError,
     QueryError,
     UnsupportedFormatError,
 )
 from graphstore.formats import RdfFormat, bare_media_type, format_for_media_type, format_for_suffix
+from graphstore.loading import RdfInput, open_rdf_input
 from graphstore.store import STAGING_PREFIX, Store
 
-from .bodies import decoded
+from .bodies import is_gzip_coding
 from .errors import BadRequestError, NotAcceptableError
 from .negotiation import acceptable, content_type, graph_formats, negotiate_rdf
 from .state import endpoint
@@ -51,15 +53,6 @@ class Target:
     @property
     def sparql(self) -> str:
         return "DEFAULT" if self.iri is None else f"GRAPH <{self.iri}>"
-
-
-@dataclass(frozen=True)
-class Part:
-    """One RDF document of a write request."""
-
-    data: bytes
-    format: RdfFormat
-    source: str
 
 
 def _target(direct: str | None) -> Target:
@@ -112,38 +105,47 @@ def _format_of(media_type: str | None, filename: str | None) -> RdfFormat:
     return fmt
 
 
-def _parts() -> list[Part]:
-    limit = endpoint().settings.max_body
+def _parts() -> list[RdfInput]:
+    """The RDF documents of a write, read and checked; all of them (after inflation) within
+    one ``max_body``."""
+    settings = endpoint().settings
+    budget = Budget(settings.max_body)
+    depth = settings.max_input_depth
     if request.mimetype == "multipart/form-data":
         parts = []
         for name, file in request.files.items(multi=True):
             source = file.filename or name
             fmt = _format_of(file.mimetype, file.filename)
-            data = decoded(file.read(), encoding=None, limit=limit, source=source)
-            parts.append(Part(data, fmt, source))
+            parts.append(
+                open_rdf_input(
+                    file.read(), format=fmt, source_name=source, budget=budget, max_depth=depth
+                )
+            )
         if not parts:
             raise BadRequestError("the multipart request holds no file")
         return parts
     fmt = _format_of(request.content_type, None)
-    encoding = request.headers.get("Content-Encoding")
-    data = decoded(request.get_data(), encoding=encoding, limit=limit, source="request body")
-    return [Part(data, fmt, "request body")]
+    source = "request body"
+    gzip = is_gzip_coding(request.headers.get("Content-Encoding"), source=source)
+    rdf = open_rdf_input(
+        request.get_data(),
+        format=fmt,
+        source_name=source,
+        budget=budget,
+        gzip=gzip,
+        max_depth=depth,
+    )
+    return [rdf]
 
 
-def _write(store: Store, target: Target, parts: list[Part], *, replace: bool) -> None:
+def _write(store: Store, target: Target, parts: list[RdfInput], *, replace: bool) -> None:
     """Parse every part into staging graphs, then change the target in one update."""
     staged: list[str] = []
     try:
         for part in parts:
             staging = STAGING_PREFIX + uuid.uuid4().hex
             staged.append(staging)
-            store.load(
-                part.data,
-                graph=staging,
-                format=part.format,
-                base_iri=target.iri or request.base_url,
-                source_name=part.source,
-            )
+            store.load(part, graph=staging, base_iri=target.iri or request.base_url)
         operations = [f"CLEAR SILENT {target.sparql}"] if replace else []
         for staging in staged:
             operations.append(f"ADD SILENT GRAPH <{staging}> TO {target.sparql}")

@@ -137,6 +137,7 @@ def _dump(upload: Upload, settings: Settings) -> Dump:
         format="mot" if mot else None,
         media_type=None if mot else upload.media_type,
         source_name=upload.source,
+        max_depth=settings.max_input_depth,
     )
     check_bounds(
         dump,

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from . import __version__
+from .bounded_input import command_budget
 from .errors import MofkgError
 from .formats import format_by_name, format_names
 from .generation import announce_write
@@ -85,12 +86,19 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     if args.graph and len(args.files) > 1 and args.replace:
         raise UsageError("--replace with --graph takes one file (each would replace the last)")
     inputs = []
+    budget = command_budget(settings.max_input)
     for name in args.files:
         source = sys.stdin.buffer if name == "-" else Path(name)
         label = "<stdin>" if name == "-" else name
         if name == "-" and not args.format:
             raise UsageError("reading standard input needs --format")
-        rdf = open_rdf_input(source, format=args.format, source_name=label)
+        rdf = open_rdf_input(
+            source,
+            format=args.format,
+            source_name=label,
+            budget=budget,
+            max_depth=settings.max_input_depth,
+        )
         graph = args.graph or str(source_graph(Path(label).name))
         inputs.append((rdf, graph))
     store = open_store(settings)

@@ -21,10 +21,10 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
+from .bounded_input import GZIP_MAGIC, IN_PIECE, Budget
 from .errors import MofkgError, RdfSyntaxError, SourceError
 from .formats import RdfFormat
 from .loading import (
-    GZIP_MAGIC,
     RdfInput,
     Source,
     detect_format,
@@ -33,6 +33,7 @@ from .loading import (
     token_too_long,
 )
 from .namespaces import source_graph
+from .nesting import DEFAULT_MAX_DEPTH, NestingScan
 from .resources import shapes_path
 from .shacl import ShapesError
 from .store import Store
@@ -136,8 +137,12 @@ def read_dump(
     format: str | None = None,
     media_type: str | None = None,
     source_name: str | None = None,
+    budget: Budget | None = None,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Dump:
-    """Read one dump (RDF, or MOT YAML by suffix or ``format="mot"``), refusing unsafe input."""
+    """Read one dump (RDF, or MOT YAML by suffix or ``format="mot"``), refusing unsafe input:
+    within ``budget`` (the bytes one request or command may read; none: no cap), nesting no
+    deeper than ``max_depth``."""
     name = source_name or (str(source) if isinstance(source, (str, Path)) else "<stdin>")
     if is_mot(name, format):
         if isinstance(source, (str, Path)):
@@ -150,19 +155,32 @@ def read_dump(
             raise DumpError(name, "the dump is empty (0 bytes)" if not data else "blank dump")
         return Dump(source=name, mot_data=data)
     if isinstance(source, (str, Path)):
-        streamed = _streamed_file(Path(source), name, format=format, media_type=media_type)
+        streamed = _streamed_file(
+            Path(source), name, format=format, media_type=media_type, max_depth=max_depth
+        )
         if streamed is not None:
+            if budget is not None and streamed.path is not None:
+                budget.start()
+                budget.take(streamed.path.stat().st_size, name)
             return streamed
-    rdf = open_rdf_input(source, format=format, media_type=media_type, source_name=name)
+    rdf = open_rdf_input(
+        source,
+        format=format,
+        media_type=media_type,
+        source_name=name,
+        budget=budget,
+        max_depth=max_depth,
+    )
     if not rdf.data.strip():
         raise DumpError(name, "the dump is empty (0 bytes)" if not rdf.data else "blank dump")
     return Dump(source=name, rdf=rdf)
 
 
 def _streamed_file(
-    path: Path, name: str, *, format: str | None, media_type: str | None
+    path: Path, name: str, *, format: str | None, media_type: str | None, max_depth: int
 ) -> Dump | None:
-    """A plain N-Triples / N-Quads file as a :class:`Dump` that stays on disk, else None."""
+    """A plain N-Triples / N-Quads file as a :class:`Dump` that stays on disk, else None; its
+    triple terms are checked for nesting as it is read once more, in pieces."""
     fmt = detect_format(source=name, format=format, media_type=media_type)
     if fmt.name not in STREAMED_FORMATS:
         return None
@@ -176,6 +194,14 @@ def _streamed_file(
         return None
     if size <= len(head) and not head.strip():
         raise DumpError(name, "the dump is empty (0 bytes)" if not head else "blank dump")
+    scan = NestingScan(fmt.name, source=name, limit=max_depth)
+    try:
+        with path.open("rb") as f:
+            while piece := f.read(IN_PIECE):
+                scan.feed(piece)
+    except OSError as exc:
+        raise MofkgError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    scan.close()
     return Dump(source=name, path=path, format=fmt)
 
 

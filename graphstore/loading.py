@@ -12,22 +12,18 @@ transaction.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph
 
-from .errors import MofkgError, RdfSyntaxError, UnsafeInputError
+from .bounded_input import Budget, read_bounded
+from .errors import RdfSyntaxError, UnsafeInputError
 from .formats import RdfFormat, format_by_name, format_for_media_type, format_for_suffix
-
-GZIP_MAGIC = b"\x1f\x8b"
-#: How much of an RDF/XML file is searched for a DOCTYPE (it must precede the root element).
-XML_PROLOG_LIMIT = 1024 * 1024
+from .nesting import DEFAULT_MAX_DEPTH, NestingScan, scanned_formats
 
 Source = Path | str | bytes | IO[bytes]
 
@@ -42,24 +38,12 @@ class RdfInput:
     compressed: bool = False
 
 
-def _read(source: Source) -> tuple[bytes, str]:
+def _raw(source: Source) -> tuple[Path | bytes | IO[bytes], str]:
     if isinstance(source, bytes):
         return source, "<bytes>"
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        try:
-            return path.read_bytes(), str(path)
-        except OSError as exc:
-            raise MofkgError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    name = getattr(source, "name", "<stream>")
-    return source.read(), str(name)
-
-
-def _decompress(data: bytes, source: str) -> bytes:
-    try:
-        return gzip.decompress(data)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise RdfSyntaxError(source, f"broken gzip data ({exc})") from exc
+        return Path(source), str(source)
+    return source, str(getattr(source, "name", "<stream>"))
 
 
 def syntax_error_from(exc: SyntaxError | ValueError, source: str) -> RdfSyntaxError:
@@ -78,21 +62,6 @@ def token_too_long(exc: MemoryError, source: str) -> RdfSyntaxError:
         raise exc
     return RdfSyntaxError(
         source, f"a single token (a literal, an IRI, a comment) is too long to parse: {exc}"
-    )
-
-
-def check_rdfxml(data: bytes, source: str) -> None:
-    """Refuse RDF/XML with a DOCTYPE: entity declarations can expand without bound."""
-    head = data[:XML_PROLOG_LIMIT]
-    match = re.search(rb"<!DOCTYPE", head, re.IGNORECASE)
-    if match is None:
-        return
-    line = head.count(b"\n", 0, match.start()) + 1
-    column = match.start() - (head.rfind(b"\n", 0, match.start()) + 1) + 1
-    raise UnsafeInputError(
-        f"{source}:{line}:{column}",
-        "RDF/XML with a DOCTYPE is refused (entity declarations are not processed); "
-        "remove the DOCTYPE and write entities out",
     )
 
 
@@ -152,19 +121,35 @@ def open_rdf_input(
     format: str | RdfFormat | None = None,
     media_type: str | None = None,
     source_name: str | None = None,
+    budget: Budget | None = None,
+    gzip: bool = False,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> RdfInput:
-    """Read, decompress (gzip, by its magic bytes) and check RDF input before parsing."""
-    raw, name = _read(source)
+    """Read, decompress (gzip by its magic bytes, or ``gzip``) and check RDF input before
+    parsing: through :func:`~graphstore.bounded_input.read_bounded`, within ``budget`` (none:
+    no cap), refusing nesting deeper than ``max_depth`` and RDF/XML declarations as it reads."""
+    raw, name = _raw(source)
     if source_name is not None:
         name = source_name
     fmt = detect_format(source=name, format=format, media_type=media_type)
-    compressed = raw[:2] == GZIP_MAGIC
-    data = _decompress(raw, name) if compressed else raw
-    if fmt.name == "rdfxml":
-        check_rdfxml(data, name)
-    elif fmt.name == "jsonld" and data.strip():
+    scan = (
+        NestingScan(fmt.name, source=name, limit=max_depth)
+        if fmt.name in scanned_formats()
+        else None
+    )
+    decoded = read_bounded(
+        raw,
+        source=name,
+        budget=budget if budget is not None else Budget(None),
+        gzip=gzip,
+        check=scan.feed if scan is not None else None,
+    )
+    if scan is not None:
+        scan.close()
+    data = decoded.data
+    if fmt.name == "jsonld" and data.strip():
         check_jsonld(data, name)
-    return RdfInput(data=data, format=fmt, source=name, compressed=compressed)
+    return RdfInput(data=data, format=fmt, source=name, compressed=decoded.compressed)
 
 
 def parse_input(rdf: RdfInput, *, base_iri: str | None = None) -> list[pyoxigraph.Quad]:

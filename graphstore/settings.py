@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 
 from .errors import SettingsError
 from .namespaces import DEFAULT_BASE_IRI
+from .nesting import DEFAULT_MAX_DEPTH
 
 LicenceListName = Literal["spdx", "mot"]
 ENV_PREFIX = "MOFKG_"
@@ -57,7 +58,29 @@ class Settings:
     )
     max_body: int = field(
         default=50 * 1024 * 1024,
-        metadata={"doc": "Largest request body accepted, in bytes (413 beyond)."},
+        metadata={
+            "doc": "Largest request body accepted, in bytes (413 beyond); also the most a "
+            "request's bodies may inflate to, all its gzip members and multipart files together "
+            "(POST /validate: 20 times that)."
+        },
+    )
+    max_input: int = field(
+        default=0,
+        metadata={
+            "doc": "Most bytes (after decompression) `mofkg load` and `mofkg validate` read, "
+            "all their files together; 0 means no limit. Gzip is inflated once whatever the "
+            "limit (gzip inside gzip is refused), and never past it."
+        },
+    )
+    max_input_depth: int = field(
+        default=DEFAULT_MAX_DEPTH,
+        metadata={
+            "doc": "Deepest nesting RDF input may have: RDF/XML elements, JSON-LD arrays "
+            "and objects, Turtle / TriG blank nodes, collections, triple terms and annotations, "
+            "N-Triples / N-Quads triple terms (their << and ( each count). Deeper input is "
+            "refused (400; the CLI exits with its error status) naming the line, before it is "
+            "parsed."
+        },
     )
     update_token: str | None = field(
         default=None,
@@ -149,6 +172,7 @@ class Settings:
         for name in (
             "max_rows",
             "max_body",
+            "max_input_depth",
             "port",
             "workers",
             "processes",
@@ -158,12 +182,13 @@ class Settings:
             "validate_max_models",
             "validate_max_results",
             "validate_max_jobs",
+            "query_timeout",
+            "body_timeout",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in ("query_timeout", "body_timeout"):
-            if getattr(self, name) <= 0:
-                raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.max_input < 0:
+            raise SettingsError(f"max_input must be 0 (no limit) or more, not {self.max_input}")
         if not self.base_iri.startswith(("http://", "https://")):
             raise SettingsError(f"base_iri must be an http(s) IRI, not {self.base_iri!r}")
 

@@ -25,13 +25,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from .assessment import BATCH_MODELS, ModelAssessment, Outcome, assess_with
+from .bounded_input import command_budget
 from .dumps import (
     MAX_BAD_LINES,
     METADATA_SHAPES,
@@ -384,14 +385,24 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     try:
         shapes = read_shapes_files([Path(f) for f in args.shapes], replace=args.replace_shapes)
         dumps = []
+        budget = command_budget(settings.max_input)
         for name in args.dumps:
             if name == "-":
                 if not args.format:
                     print("mofkg validate: reading standard input needs --format", file=sys.stderr)
                     return 2
-                dumps.append(read_dump(sys.stdin.buffer, format=args.format, source_name="<stdin>"))
+                source: Path | BinaryIO = sys.stdin.buffer
             else:
-                dumps.append(read_dump(Path(name), format=args.format, source_name=name))
+                source = Path(name)
+            dumps.append(
+                read_dump(
+                    source,
+                    format=args.format,
+                    source_name="<stdin>" if name == "-" else name,
+                    budget=budget,
+                    max_depth=settings.max_input_depth,
+                )
+            )
         required = CLASS_NUMBERS[args.require_class] if args.require_class else None
         staged = validate_dumps(
             dumps,

@@ -219,11 +219,12 @@ def test_a_token_longer_than_the_parsers_buffer_is_a_syntax_error(store: Store) 
     assert not store.has_graph("http://e/long")
 
 
-def test_json_ld_nested_too_deeply_is_a_syntax_error(store: Store) -> None:
-    """Python's JSON reader recurses: a 100,000-deep array was a RecursionError (500)."""
+def test_json_ld_nested_too_deeply_is_refused(store: Store) -> None:
+    """Python's JSON reader recurses: a 100,000-deep array was a RecursionError (500); it is
+    refused as it is read, past the setting max_input_depth, naming where."""
     data = b"[" * 100_000 + b"]" * 100_000
-    with pytest.raises(RdfSyntaxError, match="JSON nested too deeply"):
-        store.load(data, graph="http://e/deep", format="jsonld")
+    with pytest.raises(UnsafeInputError, match=r"^deep.jsonld:1:257: nested deeper than 256"):
+        store.load(data, graph="http://e/deep", format="jsonld", source_name="deep.jsonld")
     assert not store.has_graph("http://e/deep")
 
 

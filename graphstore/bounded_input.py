@@ -1,0 +1,202 @@
+"""The one reader of input: gzip of any number of members, inflated once, within one cap.
+
+Every input mofkg reads (HTTP bodies, the files of a multipart request, the files of a
+command) comes through :func:`read_bounded`:
+
+- gzip (named by the caller, e.g. ``Content-Encoding: gzip``, or recognised by its magic bytes)
+  is inflated member after member, as ``gzip -d`` does with what ``pigz``, ``bgzip`` or
+  ``cat a.gz b.gz`` write; a stream cut before a member's end, or with bytes after the last
+  member, is refused;
+- gzip whose content is gzip again is refused: there is one layer of inflation, never two;
+- the bytes read (after inflation) are charged to a :class:`Budget`, shared by every input
+  of one request or one command; inflation stops one piece past the cap, so a small body never
+  grows past it in memory;
+- each piece, as it is inflated, is fed to a check (see :mod:`graphstore.nesting`), which
+  may refuse the input before the rest is inflated.
+
+>>> import gzip
+>>> line = b"<http://a> <http://b> 1 .\\n"
+>>> two = gzip.compress(line) + gzip.compress(line)
+>>> read_bounded(two, source="two.nt.gz", budget=Budget(100)).data.count(b"\\n")
+2
+>>> read_bounded(gzip.compress(two), source="inner.nt.gz", budget=Budget(None))
+Traceback (most recent call last):
+...
+graphstore.errors.UnsupportedFormatError: inner.nt.gz: gzip inside gzip is refused; \
+inflate it once and send it gzipped once
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from .errors import MofkgError, RdfSyntaxError, TooLargeError, UnsupportedFormatError
+
+GZIP_MAGIC = b"\x1f\x8b"
+#: Bytes read from a file or stream, or given to the inflater, at a time.
+IN_PIECE = 256 * 1024
+#: Most bytes one call of the inflater may produce.
+OUT_PIECE = 1024 * 1024
+
+Raw = Path | bytes | IO[bytes]
+
+
+class BrokenGzipError(RdfSyntaxError):
+    """Gzip data that does not inflate: cut short, corrupt, or followed by other bytes."""
+
+
+class Budget:
+    """The bytes (after inflation) one request or one command may still read.
+
+    >>> budget = Budget(10)
+    >>> budget.take(6, "a.nt"); budget.remaining
+    4
+    >>> budget.start(); budget.take(6, "b.nt")
+    Traceback (most recent call last):
+    ...
+    graphstore.errors.TooLargeError: b.nt: with the input before it, more than 10 bytes \
+(after decompression) in all
+    """
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+        self._before = 0  # bytes of the inputs read before the current one
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else self.limit - self.used
+
+    def start(self) -> None:
+        """Say that the next input begins (an input over the cap on its own is named so)."""
+        self._before = self.used
+
+    def take(self, size: int, source: str, *, inflated: bool = False) -> None:
+        """Charge ``size`` bytes of ``source``; :class:`TooLargeError` past the limit."""
+        self.used += size
+        if self.limit is None or self.used <= self.limit:
+            return
+        if self._before == 0:
+            verb = "inflates to" if inflated else "is"
+            raise TooLargeError(f"{source}: {verb} more than {self.limit} bytes")
+        raise TooLargeError(
+            f"{source}: with the input before it, more than {self.limit} bytes "
+            "(after decompression) in all"
+        )
+
+
+def command_budget(max_input: int) -> Budget:
+    """The budget of one command from the setting ``max_input`` (0: no limit)."""
+    return Budget(max_input or None)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Input as its sender meant it: inflated if it was gzip."""
+
+    data: bytes
+    compressed: bool
+
+
+def read_bounded(
+    raw: Raw,
+    *,
+    source: str,
+    budget: Budget,
+    gzip: bool = False,
+    check: Callable[[bytes], None] | None = None,
+) -> Decoded:
+    """``raw`` (a file, bytes or a binary stream), inflated if it is gzip (or ``gzip``),
+    charged to ``budget``, each piece given to ``check`` as it comes."""
+    budget.start()
+    data = _raw_bytes(raw, source, budget)
+    compressed = gzip or data[:2] == GZIP_MAGIC
+    if not compressed:
+        budget.take(len(data), source)
+        if check is not None:
+            view = memoryview(data)
+            for start in range(0, len(data), OUT_PIECE):
+                check(bytes(view[start : start + OUT_PIECE]))
+        return Decoded(data, False)
+    pieces: list[bytes] = []
+    for piece in _inflated(data, source, budget):
+        if check is not None:
+            check(piece)
+        pieces.append(piece)
+    return Decoded(b"".join(pieces), True)
+
+
+def _raw_bytes(raw: Raw, source: str, budget: Budget) -> bytes:
+    """The bytes as sent; a file or stream is read at most one piece past the cap."""
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, Path):
+        try:
+            if budget.limit is None:
+                return raw.read_bytes()  # no cap: in one piece, never twice in memory
+            with raw.open("rb") as stream:
+                return _read_stream(stream, source, budget)
+        except OSError as exc:
+            raise MofkgError(f"{raw}: cannot read: {exc.strerror or exc}") from exc
+    return _read_stream(raw, source, budget)
+
+
+def _read_stream(stream: IO[bytes], source: str, budget: Budget) -> bytes:
+    pieces: list[bytes] = []
+    size = 0
+    remaining = budget.remaining
+    while piece := stream.read(IN_PIECE):
+        pieces.append(piece)
+        size += len(piece)
+        if remaining is not None and size > remaining + IN_PIECE:
+            # Even gzip cannot be read whole: refuse before holding any more of it.
+            raise TooLargeError(f"{source}: is more than {budget.limit} bytes")
+    return b"".join(pieces)
+
+
+def _inflated(data: bytes, source: str, budget: Budget) -> Iterator[bytes]:
+    """The content of every gzip member of ``data``, piece by piece, charged to ``budget``."""
+    view = memoryview(data)
+    pos = 0
+    head = b""  # the first bytes of the content, whichever member they come from
+    while True:
+        inflater = zlib.decompressobj(wbits=31)
+        pending: bytes | memoryview = b""
+        full = False
+        while not inflater.eof:
+            if not pending and not full:
+                if pos >= len(view):
+                    break
+                pending = view[pos : pos + IN_PIECE]
+                pos += len(pending)
+            room = budget.remaining
+            limit = OUT_PIECE if room is None else min(OUT_PIECE, room + 1)
+            try:
+                out = inflater.decompress(pending, limit)
+            except zlib.error as exc:
+                raise BrokenGzipError(source, f"broken gzip data ({exc})") from exc
+            full = len(out) == limit
+            pending = inflater.unconsumed_tail
+            if not out:
+                continue
+            if len(head) < 2:
+                head += out[: 2 - len(head)]
+                if head == GZIP_MAGIC:
+                    raise UnsupportedFormatError(
+                        f"{source}: gzip inside gzip is refused; inflate it once and send it "
+                        "gzipped once"
+                    )
+            budget.take(len(out), source, inflated=True)
+            yield out
+        if not inflater.eof:
+            raise BrokenGzipError(source, "broken gzip data (the stream is truncated)")
+        pos -= len(inflater.unused_data)
+        if view[pos : pos + 2] == GZIP_MAGIC:
+            continue  # the next member
+        if not bytes(view[pos:]).strip(b"\0"):
+            return  # the end, or the zero padding some tools write after the last member
+        raise BrokenGzipError(source, "broken gzip data (bytes after the last member are not gzip)")
