@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 import multiprocessing
 import sys
-from pathlib import Path
 from typing import Any
 
 from graphstore.bootstrap import prepare_for_serving
@@ -76,5 +75,4 @@ def register(sub: Any) -> None:
     p = sub.add_parser("serve", help="serve the SPARQL endpoint, pages and API over HTTP")
     p.add_argument("--host", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: 8000)")
-    p.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder")
     p.set_defaults(run=cmd_serve)

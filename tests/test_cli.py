@@ -190,6 +190,12 @@ def test_global_options_after_the_command(
     err = capsys.readouterr().err
     assert f"--store given twice: {store_dir} before graphs, {tmp_path / 'other'} after it" in err
     assert not (tmp_path / "other").exists()
+    # serve declared a --store of its own, which silently won over the one before it
+    with pytest.raises(SystemExit) as caught:
+        main(["--store", str(store_dir), "serve", "--store", str(tmp_path / "other")])
+    assert caught.value.code == 2
+    assert "--store given twice" in capsys.readouterr().err
+    assert not (tmp_path / "other").exists()
 
 
 def test_every_command_takes_the_global_options_after_its_name(
