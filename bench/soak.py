@@ -6,8 +6,8 @@
 Builds a synthetic catalogue (``bench/http_bench.py``'s ``build_store``: graphstore.synthetic
 models, lineage, assessments), starts `mofkg serve` on it with an update token, and first
 times one-model lookups (``GET /sparql``) alone from one thread: the idle baseline. Then
-``--threads`` threads send a mix (and ``--lookup-threads`` more send only lookups) until ``--duration`` seconds or ``--requests`` requests,
-whichever comes first:
+``--threads`` threads send a mix (and ``--lookup-threads`` more send only lookups) until
+``--duration`` seconds or ``--requests`` requests, whichever comes first:
 
 - lookups: ``GET /sparql`` with a one-model query;
 - pages: the home page, a model's page, the query page;
