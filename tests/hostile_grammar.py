@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+import pyoxigraph as ox
 from hypothesis import strategies as st
 
 EX = "http://example.org/fuzz/"
@@ -37,9 +38,15 @@ class Doc:
     format: str
     recipe: str
     gzipped: bool = False
+    #: The bytes inside the gzip wrapper (None: not wrapped): what a server should read.
+    inner: bytes | None = None
+
+    @property
+    def content(self) -> bytes:
+        return self.data if self.inner is None else self.inner
 
     def describe(self) -> str:
-        return f"[{self.recipe}] {len(self.data)} bytes: {self.data[:80]!r}"
+        return f"[{self.recipe}] {len(self.data)} bytes: {self.data[:60]!r}"
 
 
 # -- terms ---------------------------------------------------------------------------------
@@ -424,7 +431,8 @@ WRAPPERS = (
 
 
 def wrapped(doc: Doc, wrapper: str) -> Doc:
-    """``doc`` in a gzip wrapper (or broken one)."""
+    """``doc`` in a gzip wrapper (or broken one). A bomb replaces the content: 64 MiB of
+    spaces, over every body limit of the fuzz servers (nested once more for ``bomb2``)."""
     data = doc.data
     if wrapper == "none":
         return doc
@@ -432,8 +440,8 @@ def wrapped(doc: Doc, wrapper: str) -> Doc:
         data = gzip.compress(data)
     elif wrapper == "gzip2":
         data = gzip.compress(gzip.compress(data))
-    elif wrapper == "members":
-        half = len(data) // 2
+    elif wrapper == "members":  # two gzip members, cut at a line break near the middle
+        half = data.find(b"\n", len(data) // 2) + 1 or len(data) // 2
         data = gzip.compress(data[:half]) + gzip.compress(data[half:])
     elif wrapper == "cut":
         data = gzip.compress(data)[:-5]
@@ -449,7 +457,7 @@ def wrapped(doc: Doc, wrapper: str) -> Doc:
         data = _bomb()
     elif wrapper == "bomb2":
         data = gzip.compress(_bomb())
-    return replace(doc, data=data, recipe=doc.recipe + f"+{wrapper}", gzipped=True)
+    return replace(doc, data=data, recipe=doc.recipe + f"+{wrapper}", gzipped=True, inner=doc.data)
 
 
 @st.composite
@@ -458,3 +466,15 @@ def hostile(draw: st.DrawFn, doc: Doc) -> Doc:
     doc = draw(mutated(doc))
     doc = encoded(doc, draw(st.sampled_from(ENCODINGS)))
     return wrapped(doc, draw(st.sampled_from(WRAPPERS)))
+
+
+def local_triples(data: bytes, media_type: str, base_iri: str) -> int | None:
+    """How many distinct triples pyoxigraph reads from ``data`` as ``media_type`` (None: it
+    cannot read them): what a server that accepted ``data`` must have stored."""
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    if fmt is None:
+        return None
+    try:
+        return len({str(t) for t in ox.parse(data, format=fmt, base_iri=base_iri)})
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None

@@ -30,6 +30,16 @@ def store_digest(store: ox.Store) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def path_graph_size(path: str) -> Callable[[str], int]:
+    """A graph-size function for the on-disk store at ``path`` (a fresh read-only open)."""
+
+    def size(graph: str) -> int:
+        store = ox.Store.read_only(path)
+        return len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph))))
+
+    return size
+
+
 def path_digest(path: str) -> Callable[[], str]:
     """A digest function for the on-disk store at ``path``, read through a fresh read-only
     open (so it sees what other processes wrote)."""
@@ -48,6 +58,8 @@ class Endpoint:
     port: int
     digest: Callable[[], str]
     alive: Callable[[], bool] = lambda: True
+    #: How many triples a named graph of the store holds.
+    graph_size: Callable[[str], int] = lambda graph: 0
     #: Statuses seen per entry point, for the summary.
     seen: dict[str, dict[int, int]] = field(default_factory=dict)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.hostile_grammar import EX, Doc, rdf_docs
+from tests.hostile_grammar import EX, Doc, rdf_docs, wrapped
 from tests.hostile_http import request_bytes
 from tests.hostile_sparql import SCRATCH, sparql_queries, sparql_updates
 
@@ -293,3 +293,35 @@ def framed(case: tuple[Any, ...], port: int) -> tuple[bytes, bool, bool]:
         length=sent,
     )
     return raw, False, False
+
+
+#: Gzip wrappers every run tries on each server: nested gzip, several members, a nested bomb.
+GZIP_CASES = ("gzip2", "members", "bomb2")
+THREE_LINES = "".join(f'<{EX}{s}> <{EX}p> "{s}" .\n' for s in "abc").encode()
+
+
+def gzip_store_cases() -> list[tuple[Any, ...]]:
+    """``PUT /store`` cases for :func:`store_writes`'s check, one per wrapper and server."""
+    cases = []
+    for server in ("werkzeug", "granian"):
+        for wrapper in GZIP_CASES:
+            doc = wrapped(Doc(THREE_LINES, "nt", "nt+explicit"), wrapper)
+            headers = [("Content-Type", MEDIA["nt"]), ("Content-Encoding", "gzip"), AUTH]
+            target = f"/store?graph={SCRATCH[0]}"
+            cases.append((server, "PUT", target, headers, doc.data, doc, "right"))
+    return cases
+
+
+def gzip_validate_cases() -> list[tuple[Any, ...]]:
+    """``POST /validate`` cases for :func:`validations`'s check, likewise."""
+    cases = []
+    for server in ("werkzeug", "granian"):
+        for wrapper in GZIP_CASES:
+            doc = wrapped(Doc(THREE_LINES, "nt", "nt+explicit"), wrapper)
+            headers = [
+                ("Accept", "application/json"),
+                ("Content-Type", MEDIA["nt"]),
+                ("Content-Encoding", "gzip"),
+            ]
+            cases.append((server, headers, doc.data, doc))
+    return cases
