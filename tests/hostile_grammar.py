@@ -478,3 +478,24 @@ def local_triples(data: bytes, media_type: str, base_iri: str) -> int | None:
         return len({str(t) for t in ox.parse(data, format=fmt, base_iri=base_iri)})
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
+
+
+def has_doctype(doc: Doc) -> bool:
+    """An RDF/XML document with a DOCTYPE in it (in UTF-8 or UTF-16), which must be refused."""
+    if doc.format != "rdfxml":
+        return False
+    content = doc.content
+    return b"<!DOCTYPE" in content or "<!DOCTYPE" in content.decode("utf-16", "ignore")
+
+
+def doctype_docs() -> list[Doc]:
+    """RDF/XML whose DOCTYPE a reader that looks only at the start of the bytes misses: after
+    a comment of 1.1 MiB, and in UTF-16."""
+    doctype = DOCTYPES[1]
+    body = RDF_OPEN + f'<rdf:Description rdf:about="{EX}s"><ex:p>&e;</ex:p></rdf:Description>'
+    late = XML_DECLS[0] + "<!--" + "x" * (1_100_000) + "-->\n" + doctype + body + "</rdf:RDF>"
+    utf16 = XML_DECLS[2] + doctype + body + "</rdf:RDF>"
+    return [
+        Doc(late.encode(), "rdfxml", "rdfxml+doctype after a 1.1 MiB comment"),
+        Doc(utf16.encode("utf-16"), "rdfxml", "rdfxml+doctype+utf-16"),
+    ]

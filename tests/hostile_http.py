@@ -244,10 +244,13 @@ def judge(
             problems.append(f"a {status}: {answer.show()}")
         if "Traceback (most recent call last)" in text:
             problems.append(f"a traceback in the answer: {answer.show()}")
-        if status >= 400 and not text.strip() and needs_message:
+        # Granian refuses a request line over its limit (a GET of a 20 KB query) with an
+        # empty 414 before any of our code runs: reported, not judged here.
+        if status >= 400 and not text.strip() and needs_message and status != 414:
             problems.append(f"a {status} without a message")
         if allowed and status not in allowed:
-            problems.append(f"status {status}, expected one of {sorted(allowed)}: {answer.show()}")
+            wanted = "a 4xx" if len(allowed) > 10 else f"one of {sorted(allowed)}"
+            problems.append(f"status {status}, expected {wanted}: {answer.show()}")
     refused = status is None or status >= 400
     if refused or not may_write:
         try:

@@ -157,16 +157,27 @@ def sparql_requests(draw: st.DrawFn, update: bool) -> tuple[Any, ...]:
         headers.append(AUTH)
     elif token == "wrong":
         headers.append(("Authorization", "Bearer nope"))
+    # A protocol parameter given twice, or a charset other than UTF-8: both must be refused.
+    twice = draw(st.sampled_from((None, None, None, name, "format", "default-graph-uri")))
+    extra = {
+        None: "",
+        name: f"&{name}={quoted}",
+        "format": "&format=json&format=csv",
+        "default-graph-uri": f"&default-graph-uri={EX}seed&default-graph-uri={EX}seed",
+    }[twice]
+    charset = draw(st.sampled_from(("", "", "", "; charset=utf-8", "; charset=iso-8859-1")))
     method, target, body = "POST", "/sparql", b""
     if kind == "get":
-        method, target = "GET", f"/sparql?{name}={quoted}"
+        method, target = "GET", f"/sparql?{name}={quoted}{extra}"
     elif kind == "form":
-        body = f"{name}={quoted}".encode()
-        headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+        body = f"{name}={quoted}{extra}".encode()
+        headers.append(("Content-Type", "application/x-www-form-urlencoded" + charset))
     else:
         body = doc.data
-        headers.append(("Content-Type", f"application/sparql-{name}"))
-    return draw(servers), method, target, headers, body, doc, token, kind
+        target += "?" + extra[1:] if extra else ""
+        headers.append(("Content-Type", f"application/sparql-{name}{charset}"))
+    strict = twice is not None or (kind != "get" and "8859" in charset)
+    return draw(servers), method, target, headers, body, doc, token, kind, strict
 
 
 #: (method, target, Content-Type, body, writes) of well-formed requests to each entry point.
