@@ -21,7 +21,8 @@ It prints, per kind, the requests served and the errors by status, the lookups' 
 load against the idle baseline (target: at most 2x), writes lost, and the peak resident
 memory of the server's processes (sampled from /proc every 0.5 s). Everything goes to
 loopback; the loops are bounded in time and count, and the server is stopped at the end.
-Exit status 1 when a request failed unexpectedly or a write was lost.
+Exit status 1 when a request failed unexpectedly or a write was lost. ``--fuzz N`` then runs
+the hostile-input suite (``tests/test_hostile_inputs.py``) with N examples per test.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import argparse
 import http.client
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -360,7 +363,29 @@ def main() -> int:
     parser.add_argument(
         "--store", type=Path, help="keep the built store here and reuse it (default: temporary)"
     )
+    parser.add_argument(
+        "--fuzz",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then run tests/test_hostile_inputs.py with N examples per test (0: not at all)",
+    )
     args = parser.parse_args()
+    status = soak(args)
+    if args.fuzz:
+        print(f"\nhostile inputs, {args.fuzz} examples per test", flush=True)
+        repo = Path(__file__).resolve().parents[1]
+        fuzz = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "tests/test_hostile_inputs.py"],
+            cwd=repo,
+            env={**os.environ, "MOFKG_FUZZ_EXAMPLES": str(args.fuzz)},
+        )
+        status = status or (1 if fuzz.returncode else 0)
+    return status
+
+
+def soak(args: argparse.Namespace) -> int:
+    """Build the store, start the server, measure the baseline and the mixed load."""
     with tempfile.TemporaryDirectory(prefix="mofkg-soak-") as tmp:
         built = args.store or Path(tmp) / "built"
         if not (built / "CURRENT").exists():
