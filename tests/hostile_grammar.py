@@ -19,7 +19,6 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-import pyoxigraph as ox
 from hypothesis import strategies as st
 
 EX = "http://example.org/fuzz/"
@@ -466,18 +465,6 @@ def hostile(draw: st.DrawFn, doc: Doc) -> Doc:
     doc = draw(mutated(doc))
     doc = encoded(doc, draw(st.sampled_from(ENCODINGS)))
     return wrapped(doc, draw(st.sampled_from(WRAPPERS)))
-
-
-def local_triples(data: bytes, media_type: str, base_iri: str) -> int | None:
-    """How many distinct triples pyoxigraph reads from ``data`` as ``media_type`` (None: it
-    cannot read them): what a server that accepted ``data`` must have stored."""
-    fmt = ox.RdfFormat.from_media_type(media_type)
-    if fmt is None:
-        return None
-    try:
-        return len({str(t) for t in ox.parse(data, format=fmt, base_iri=base_iri)})
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
 
 
 def has_doctype(doc: Doc) -> bool:

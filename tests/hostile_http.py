@@ -262,3 +262,15 @@ def judge(
     if not still_answers(endpoint):
         problems.append("the server no longer answers ASK {} afterwards")
     return problems
+
+
+def local_triples(data: bytes, media_type: str, base_iri: str) -> int | None:
+    """How many distinct triples pyoxigraph reads from ``data`` as ``media_type`` (None: it
+    cannot read them): what a server that accepted ``data`` must have stored."""
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    if fmt is None:
+        return None
+    try:
+        return len({str(t) for t in ox.parse(data, format=fmt, base_iri=base_iri)})
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None

@@ -14,9 +14,17 @@ real on-disk Oxigraph store. What must hold (``tests/hostile_http.py``):
 - a refused request (or one that never writes) leaves the store's quads as they were;
 - the server answers ``ASK {}`` afterwards;
 - the CLI exits 1 or 2 (never raises) with a message naming the file, and line and column
-  for a syntax error.
+  for a syntax error (in the formats whose parser gives them);
+- an accepted ``PUT /store`` or ``POST /validate`` read all the content the client sent
+  (the inside of its gzip wrapper, all its gzip members), and a body that inflates past
+  every limit (a gzip bomb, maybe nested in more gzip) is refused for that;
+- RDF/XML with a DOCTYPE, wherever it stands, is never read;
+- a SPARQL request with a repeated parameter or a charset other than UTF-8 is refused, and
+  an update without the right token gets 401 whatever its body.
 
-Every test collects all its problems before it fails, so one run lists each failing input
+Besides the generated inputs, every run tries a few explicit ones on each server: nested
+gzip, two gzip members, a nested gzip bomb, and a DOCTYPE after a 1.1 MiB comment or in
+UTF-16. Every test collects all its problems before it fails, so one run lists each failing input
 with its recipe (how it was made) and the answer. The examples are derandomized (the same
 inputs every run) and not shrunk. ``MOFKG_FUZZ_EXAMPLES=N`` runs N examples per test instead
 of the small defaults that keep this file under a minute.
@@ -43,12 +51,13 @@ from graphstore.cli import main
 from graphstore.settings import Settings
 from graphstore.store import Store
 from tests.conftest import SHARED_DATA
-from tests.hostile_grammar import EX, Doc, doctype_docs, has_doctype, local_triples, rdf_docs
+from tests.hostile_grammar import EX, Doc, doctype_docs, has_doctype, rdf_docs
 from tests.hostile_http import (
     Answer,
     Endpoint,
     exchange,
     judge,
+    local_triples,
     path_digest,
     path_graph_size,
     send,
