@@ -409,7 +409,7 @@ def encoded(doc: Doc, encoding: str) -> Doc:
 @lru_cache(maxsize=1)
 def _bomb() -> bytes:
     """64 MiB of spaces in 64 KiB of gzip: more than any body limit of the fuzz servers."""
-    return gzip.compress(b" " * (64 << 20), compresslevel=1)
+    return gzip.compress(b" " * (64 << 20), compresslevel=1, mtime=0)
 
 
 WRAPPERS = (
@@ -436,18 +436,18 @@ def wrapped(doc: Doc, wrapper: str) -> Doc:
     if wrapper == "none":
         return doc
     if wrapper == "gzip":
-        data = gzip.compress(data)
+        data = gzip.compress(data, mtime=0)
     elif wrapper == "gzip2":
-        data = gzip.compress(gzip.compress(data))
+        data = gzip.compress(gzip.compress(data, mtime=0), mtime=0)
     elif wrapper == "members":  # two gzip members, cut at a line break near the middle
         half = data.find(b"\n", len(data) // 2) + 1 or len(data) // 2
-        data = gzip.compress(data[:half]) + gzip.compress(data[half:])
+        data = gzip.compress(data[:half], mtime=0) + gzip.compress(data[half:], mtime=0)
     elif wrapper == "cut":
-        data = gzip.compress(data)[:-5]
+        data = gzip.compress(data, mtime=0)[:-5]
     elif wrapper == "garbage":
-        data = gzip.compress(data) + b"trailing garbage"
+        data = gzip.compress(data, mtime=0) + b"trailing garbage"
     elif wrapper == "crc":
-        packed = bytearray(gzip.compress(data))
+        packed = bytearray(gzip.compress(data, mtime=0))
         packed[-6] ^= 0xFF
         data = bytes(packed)
     elif wrapper == "zlib":
@@ -455,7 +455,7 @@ def wrapped(doc: Doc, wrapper: str) -> Doc:
     elif wrapper == "bomb":
         data = _bomb()
     elif wrapper == "bomb2":
-        data = gzip.compress(_bomb())
+        data = gzip.compress(_bomb(), mtime=0)
     return replace(doc, data=data, recipe=doc.recipe + f"+{wrapper}", gzipped=True, inner=doc.data)
 
 
