@@ -1,0 +1,102 @@
+"""Writes in one commit: every write of mofkg reaches the store as ONE Oxigraph transaction.
+
+RocksDB commits a transaction atomically, also across a crash: a process killed (``kill -9``,
+a power cut) before the commit leaves nothing of the write, after it all of it. So a write
+is first *staged* in this process's memory (parsed quads, never in the store, so no query
+can see them), then :func:`commit` writes it with one call:
+
+- appending (nothing to remove): ``Store.extend`` over the quads, one transaction;
+- replacing graphs: ONE SPARQL update that drops the graphs and inserts the new quads
+  (``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> { ... } }``), one transaction.
+
+Oxigraph holds a transaction's writes in memory until the commit (docs/reliability.md has
+the figures). Stores written by older versions could hold staging graphs
+(``urn:mofkg:staging:...``) left by an interrupted write; :func:`remove_leftovers` drops
+them when a store is opened for writing.
+
+>>> store = ox.Store()
+>>> g = ox.NamedNode("http://example.org/g")
+>>> old = ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"),
+...               ox.Literal("old"), g)
+>>> store.add(old)
+>>> new = ox.Quad(old.subject, old.predicate, ox.Literal("new"), g)
+>>> commit(store, [new], replace=[g.value])
+>>> [q.object.value for q in store]
+['new']
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+
+import pyoxigraph as ox
+
+from .errors import MofkgError
+
+#: Graphs of this prefix were staging graphs of older versions; none is written any more.
+STAGING_PREFIX = "urn:mofkg:staging:"
+
+#: A graph to empty or create: a graph IRI, or None for the store's default graph.
+GraphName = str | None
+
+
+def _sparql_graph(name: GraphName) -> str:
+    return "DEFAULT" if name is None else f"GRAPH <{name}>"
+
+
+def commit(
+    store: ox.Store,
+    quads: Iterable[ox.Quad],
+    *,
+    replace: Sequence[GraphName] = (),
+    create: Sequence[str] = (),
+) -> None:
+    """Write ``quads`` in one transaction, after emptying the ``replace`` graphs (dropped;
+    ``None``: the default graph is cleared) and creating the ``create`` graphs, which exist
+    afterwards even when no quad goes to them. All of it, or nothing if anything fails (an
+    error while ``quads`` are read included)."""
+    if not replace and not create:
+        try:
+            store.extend(quads)
+        except OSError as exc:
+            raise MofkgError(f"cannot write to the store: {exc}") from exc
+        return
+    operations = [
+        "CLEAR SILENT DEFAULT" if name is None else f"DROP SILENT GRAPH <{name}>"
+        for name in dict.fromkeys(replace)
+    ]
+    operations += [f"CREATE SILENT GRAPH <{name}>" for name in dict.fromkeys(create)]
+    blocks = list(_insert_blocks(quads))
+    if blocks:
+        operations.append("INSERT DATA {\n" + "".join(blocks) + "}")
+    try:
+        store.update(" ;\n".join(operations))
+    except OSError as exc:
+        raise MofkgError(f"cannot write to the store: {exc}") from exc
+
+
+def _insert_blocks(quads: Iterable[ox.Quad]) -> Iterator[str]:
+    """The INSERT DATA body, one block per graph. Blank nodes keep their labels within the
+    update (INSERT DATA gives each label one fresh node)."""
+    lines: dict[GraphName, list[str]] = defaultdict(list)
+    for q in quads:
+        graph = q.graph_name
+        if isinstance(graph, ox.BlankNode):
+            raise MofkgError(f"a graph named by a blank node ({graph}) cannot be written here")
+        lines[None if isinstance(graph, ox.DefaultGraph) else graph.value].append(str(q.triple))
+    for name, triples in lines.items():
+        body = " .\n".join(triples)
+        yield body + " .\n" if name is None else f"{_sparql_graph(name)} {{\n{body} .\n}}\n"
+
+
+def remove_leftovers(store: ox.Store) -> list[str]:
+    """Drop the staging graphs an interrupted write of an older version left; return them."""
+    left = [
+        g.value
+        for g in store.named_graphs()
+        if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_PREFIX)
+    ]
+    if left:
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in left))
+    return left
