@@ -26,6 +26,7 @@ from .namespaces import source_graph
 from .progress import Progress, human_size
 from .settings import Settings, load_settings
 from .store import Store
+from .termination import EXIT_TERMINATED, Terminated, raise_on_sigterm
 
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
     "json": ox.QueryResultsFormat.JSON,
@@ -47,6 +48,7 @@ _WRITTEN: set[Path] = set()
 
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     if not read_only:
+        raise_on_sigterm()  # a write is committed whole or not at all, then the command ends
         _WRITTEN.add(settings.store)
     return Store(settings.store, read_only=read_only)
 
@@ -447,6 +449,13 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("mofkg: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(
+            f"mofkg {args.command}: terminated (SIGTERM); a write it had not committed "
+            "left nothing in the store",
+            file=sys.stderr,
+        )
+        return EXIT_TERMINATED
     except BrokenPipeError:
         return 0
 

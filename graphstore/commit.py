@@ -56,6 +56,7 @@ def commit(
     ``None``: the default graph is cleared) and creating the ``create`` graphs, which exist
     afterwards even when no quad goes to them. All of it, or nothing if anything fails (an
     error while ``quads`` are read included)."""
+    replace = [name for name in replace if _holds(store, name)]
     if not replace and not create:
         try:
             store.extend(quads)
@@ -74,6 +75,15 @@ def commit(
         store.update(" ;\n".join(operations))
     except OSError as exc:
         raise MofkgError(f"cannot write to the store: {exc}") from exc
+
+
+def _holds(store: ox.Store, name: GraphName) -> bool:
+    """Whether there is anything to replace: a graph that exists, a default graph not empty."""
+    if name is not None:
+        return store.contains_named_graph(ox.NamedNode(name))
+    return (
+        next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
+    )
 
 
 def _insert_blocks(quads: Iterable[ox.Quad]) -> Iterator[str]:

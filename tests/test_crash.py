@@ -1,0 +1,261 @@
+"""Writes are all or nothing across ``kill -9`` and SIGTERM (docs/reliability.md).
+
+Real ``mofkg`` writes run as subprocesses on a real on-disk store, and are killed at seeded
+random moments (``kill -9`` and SIGTERM by turns). After each kill the store must open, hold
+exactly the graphs (and sizes) of the state before the write or of the state after it, no
+staging graph, and its queries must count what one of the two states holds. The server's
+Graph Store writes are killed the same way. ``bench/reliability.py`` is the long version.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from graphstore.bootstrap import initialise
+from graphstore.namespaces import MOF, source_graph
+from graphstore.settings import Settings
+from graphstore.store import STAGING_PREFIX, Store
+from tests.server import fetch, free_port, wait_until_up
+
+SEED = 20261207
+#: Kills per kind of write; odd ones are SIGTERM, even ones kill -9.
+KILLS = 5
+TRIPLES = 10_000
+GRAPH = "http://example.org/crash/g"
+TOKEN = "crash-token"
+MOFKG = str(Path(sys.executable).with_name("mofkg"))
+
+
+@dataclass(frozen=True)
+class State:
+    """What a store holds, as far as a kill could change it."""
+
+    graphs: dict[str, int]
+    triples: int
+    models: int
+
+
+def state_of(path: Path) -> State:
+    """Open the store for writing (as the next command would) and read its state."""
+    store = Store(path)
+    try:
+        union = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        models = store.select(f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ ?m a <{MOF.Model}> }}")
+        return State(store.graph_sizes(), int(union[0]["n"]), int(models[0]["n"]))
+    finally:
+        store.close()
+
+
+def nt(path: Path, tag: str, n: int = TRIPLES) -> Path:
+    lines = (
+        f'<http://example.org/{tag}/s{i // 8}> <http://example.org/p{i % 8}> "{tag} {i}" .\n'
+        for i in range(n)
+    )
+    path.write_text("".join(lines))
+    return path
+
+
+def check(path: Path, before: State, after: State, what: str) -> None:
+    state = state_of(path)
+    staging = [g for g in state.graphs if g.startswith(STAGING_PREFIX)]
+    assert not staging, f"{what}: staging graphs left: {staging[:3]}"
+    assert state in (before, after), (
+        f"{what}: the store holds neither the state before the write nor after it: "
+        f"{state.triples} triples in {len(state.graphs)} graphs, {state.models} models "
+        f"(before: {before.triples} in {len(before.graphs)}, {before.models} models; "
+        f"after: {after.triples} in {len(after.graphs)}, {after.models} models)"
+    )
+
+
+def moments(duration: float, count: int, *, low: float = 0.2) -> list[float]:
+    """``count`` seeded random delays within a write of ``duration`` seconds."""
+    rng = random.Random(SEED)
+    return [rng.uniform(low, 1.0) * duration for _ in range(count)]
+
+
+def kill_signal(i: int) -> signal.Signals:
+    return signal.SIGTERM if i % 2 else signal.SIGKILL
+
+
+def run_killed(argv: Sequence[str], *, delay: float, sig: signal.Signals) -> tuple[int, str]:
+    """Run a command, send it ``sig`` after ``delay`` seconds (unless it has ended); its
+    exit status and stderr."""
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        process.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        process.send_signal(sig)
+    _, err = process.communicate(timeout=120)
+    return process.returncode, err.decode(errors="replace")
+
+
+def cli_write_survives_kills(
+    tmp_path: Path, prepare: Callable[[Path], None], args: Sequence[str]
+) -> None:
+    """Prepare a store, run the write once to the end (the after state and its duration),
+    then on fresh copies of the prepared store kill it at random moments."""
+    template = tmp_path / "before"
+    prepare(template)
+    before = state_of(template)
+    whole = tmp_path / "whole"
+    shutil.copytree(template, whole)
+    start = time.monotonic()
+    done = subprocess.run([MOFKG, "--store", str(whole), *args], capture_output=True)
+    duration = time.monotonic() - start
+    assert done.returncode == 0, done.stderr.decode()
+    after = state_of(whole)
+    assert after != before
+    for i, delay in enumerate(moments(duration, KILLS)):
+        copy = tmp_path / f"kill{i}"
+        shutil.copytree(template, copy)
+        sig = kill_signal(i)
+        status, err = run_killed([MOFKG, "--store", str(copy), *args], delay=delay, sig=sig)
+        what = f"`mofkg {' '.join(args[:2])}` sent {sig.name} after {delay:.2f} s"
+        if status == 128 + signal.SIGTERM:
+            assert "terminated (SIGTERM)" in err, err
+        else:
+            assert status in (0, -sig), f"{what}: exit {status}: {err}"
+        check(copy, before, after, what)
+        shutil.rmtree(copy)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("rdf")
+    sizes = {"old": TRIPLES // 2, "a": TRIPLES, "b": TRIPLES}
+    return {tag: nt(folder / f"{tag}.nt", tag, n) for tag, n in sizes.items()}
+
+
+def _with_old(files: dict[str, Path]) -> Callable[[Path], None]:
+    def prepare(path: Path) -> None:
+        store = Store(path)
+        store.load(files["old"], graph=GRAPH)
+        store.load(files["old"], graph=str(source_graph("a.nt")))
+        store.close()
+
+    return prepare
+
+
+def test_load_survives_kills(tmp_path: Path, files: dict[str, Path]) -> None:
+    cli_write_survives_kills(
+        tmp_path, _with_old(files), ["load", "--graph", GRAPH, str(files["a"])]
+    )
+
+
+def test_load_replace_survives_kills(tmp_path: Path, files: dict[str, Path]) -> None:
+    args = ["load", "--replace", "--graph", GRAPH, str(files["a"])]
+    cli_write_survives_kills(tmp_path, _with_old(files), args)
+
+
+def test_multi_file_load_is_one_commit_across_kills(tmp_path: Path, files: dict[str, Path]) -> None:
+    args = ["load", str(files["a"]), str(files["b"])]
+    cli_write_survives_kills(tmp_path, _with_old(files), args)
+
+
+def test_mot_import_survives_kills(tmp_path: Path, shared_data: Path) -> None:
+    def prepare(path: Path) -> None:
+        store = Store(path)
+        initialise(store, Settings(store=path))
+        store.close()
+
+    args = ["import", "mot", str(shared_data / "mot" / "models")]
+    cli_write_survives_kills(tmp_path, prepare, args)
+
+
+def test_opening_a_store_removes_staging_graphs_an_older_version_left(tmp_path: Path) -> None:
+    store = Store(tmp_path / "kg")
+    store.oxigraph.update(
+        f'INSERT DATA {{ GRAPH <{STAGING_PREFIX}0123> {{ <http://a> <http://b> "c" }} }}'
+    )
+    store.load(b'<http://a> <http://b> "kept" .', graph=GRAPH, format="nt")
+    store.close()
+    assert Store(tmp_path / "kg", read_only=True).graph_sizes()[STAGING_PREFIX + "0123"] == 1
+    assert Store(tmp_path / "kg").graph_sizes() == {GRAPH: 1}
+
+
+# -- the server ------------------------------------------------------------------------
+
+
+@contextmanager
+def mofkg_serve(store: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``mofkg serve`` in a session of its own (its Granian processes can be killed as one)."""
+    port = free_port()
+    env = {**os.environ, "MOFKG_UPDATE_TOKEN": TOKEN, "MOFKG_PROCESSES": "1"}
+    env["MOFKG_WORKERS"] = "1"
+    process = subprocess.Popen(
+        [MOFKG, "serve", "--store", str(store), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url + "/sparql", process=process, timeout=60)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(30)
+
+
+def put(url: str, body: bytes) -> int:
+    reply = fetch(
+        "PUT",
+        url + "/store",
+        params={"graph": GRAPH},
+        data=body,
+        headers={"Content-Type": "application/n-triples", "Authorization": f"Bearer {TOKEN}"},
+        timeout=120,
+    )
+    return reply.status_code
+
+
+def test_server_put_survives_kills(tmp_path: Path, files: dict[str, Path]) -> None:
+    template = tmp_path / "before"
+    _with_old(files)(template)
+    before = state_of(template)
+    body = files["a"].read_bytes()
+    whole = tmp_path / "whole"
+    shutil.copytree(template, whole)
+    with mofkg_serve(whole) as (url, _):
+        start = time.monotonic()
+        assert put(url, body) == 204
+        duration = time.monotonic() - start
+    after = state_of(whole)
+    assert after != before
+    for i, delay in enumerate(moments(duration, 3, low=0.0)):
+        copy = tmp_path / f"kill{i}"
+        shutil.copytree(template, copy)
+        sig = kill_signal(i)
+        with mofkg_serve(copy) as (url, process):
+            writer = threading.Thread(target=lambda: _put_ignoring_errors(url, body))
+            writer.start()
+            time.sleep(delay)
+            if sig == signal.SIGKILL:
+                os.killpg(process.pid, signal.SIGKILL)  # the server and its Granian workers
+            else:
+                process.send_signal(signal.SIGTERM)
+            process.wait(60)
+            writer.join(120)
+        check(copy, before, after, f"mofkg serve sent {sig.name} {delay:.2f} s into a PUT")
+
+
+def _put_ignoring_errors(url: str, body: bytes) -> None:
+    try:
+        put(url, body)
+    except OSError:
+        pass  # the server was killed under the request
