@@ -31,8 +31,10 @@ from graphstore.store import STAGING_PREFIX, Store
 from tests.server import fetch, free_port, wait_until_up
 
 SEED = 20261207
-#: Kills per kind of write; odd ones are SIGTERM, even ones kill -9.
+#: Kills per kind of write: kill -9, kill -9, SIGTERM, kill -9, kill -9.
 KILLS = 5
+#: Kills of `mofkg serve` (each restart takes seconds).
+SERVER_KILLS = 4
 TRIPLES = 10_000
 GRAPH = "http://example.org/crash/g"
 TOKEN = "crash-token"
@@ -80,14 +82,17 @@ def check(path: Path, before: State, after: State, what: str) -> None:
     )
 
 
-def moments(duration: float, count: int, *, low: float = 0.2) -> list[float]:
-    """``count`` seeded random delays within a write of ``duration`` seconds."""
+def moments(duration: float, count: int, *, low: float = 0.2, high: float = 1.0) -> list[float]:
+    """``count`` seeded random delays within a write of ``duration`` seconds, between the
+    fractions ``low`` and ``high`` of it: one in each of ``count`` equal spans, so that they
+    spread over the whole write."""
     rng = random.Random(SEED)
-    return [rng.uniform(low, 1.0) * duration for _ in range(count)]
+    span = (high - low) / count
+    return [(low + (i + rng.random()) * span) * duration for i in range(count)]
 
 
 def kill_signal(i: int) -> signal.Signals:
-    return signal.SIGTERM if i % 2 else signal.SIGKILL
+    return signal.SIGTERM if i % 3 == 2 else signal.SIGKILL
 
 
 def run_killed(argv: Sequence[str], *, delay: float, sig: signal.Signals) -> tuple[int, str]:
@@ -103,10 +108,11 @@ def run_killed(argv: Sequence[str], *, delay: float, sig: signal.Signals) -> tup
 
 
 def cli_write_survives_kills(
-    tmp_path: Path, prepare: Callable[[Path], None], args: Sequence[str]
+    tmp_path: Path, prepare: Callable[[Path], None], args: Sequence[str], *, low: float = 0.2
 ) -> None:
     """Prepare a store, run the write once to the end (the after state and its duration),
-    then on fresh copies of the prepared store kill it at random moments."""
+    then on fresh copies of the prepared store kill it at random moments (from the fraction
+    ``low`` of the duration on: the command starts and reads its input first)."""
     template = tmp_path / "before"
     prepare(template)
     before = state_of(template)
@@ -118,7 +124,7 @@ def cli_write_survives_kills(
     assert done.returncode == 0, done.stderr.decode()
     after = state_of(whole)
     assert after != before
-    for i, delay in enumerate(moments(duration, KILLS)):
+    for i, delay in enumerate(moments(duration, KILLS, low=low)):
         copy = tmp_path / f"kill{i}"
         shutil.copytree(template, copy)
         sig = kill_signal(i)
@@ -172,7 +178,7 @@ def test_mot_import_survives_kills(tmp_path: Path, shared_data: Path) -> None:
         store.close()
 
     args = ["import", "mot", str(shared_data / "mot" / "models")]
-    cli_write_survives_kills(tmp_path, prepare, args)
+    cli_write_survives_kills(tmp_path, prepare, args, low=0.5)
 
 
 def test_opening_a_store_removes_staging_graphs_an_older_version_left(tmp_path: Path) -> None:
@@ -237,7 +243,8 @@ def test_server_put_survives_kills(tmp_path: Path, files: dict[str, Path]) -> No
         duration = time.monotonic() - start
     after = state_of(whole)
     assert after != before
-    for i, delay in enumerate(moments(duration, 3, low=0.0)):
+    # The answer comes after the store is closed and reopened: the write is in the first 2/3.
+    for i, delay in enumerate(moments(duration, SERVER_KILLS, low=0.1, high=0.7)):
         copy = tmp_path / f"kill{i}"
         shutil.copytree(template, copy)
         sig = kill_signal(i)
