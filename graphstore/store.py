@@ -34,6 +34,7 @@ from .loading import (
     token_too_long,
 )
 from .namespaces import PREFIXES
+from .pending import roll_back_pending
 from .terms import graph_to_quads, to_rdflib, triples_to_graph
 
 __all__ = ["STAGING_PREFIX", "LoadResult", "Store"]
@@ -67,6 +68,7 @@ class Store:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
                 remove_leftovers(self._store)
+                roll_back_pending(self._store, self.path)
         except (OSError, RuntimeError) as exc:  # RocksDB's errors come as either
             raise MofkgError(f"{self.path}: cannot open the store: {exc}") from exc
 

@@ -22,10 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from graphstore.bootstrap import initialise
+from graphstore.importers.mot import import_mot
 from graphstore.namespaces import MOF, source_graph
+from graphstore.pending import MARKER, PendingGraphs
 from graphstore.settings import Settings
 from graphstore.store import STAGING_PREFIX, Store
 from tests.server import fetch, free_port, wait_until_up
@@ -179,6 +182,32 @@ def test_mot_import_survives_kills(tmp_path: Path, shared_data: Path) -> None:
 
     args = ["import", "mot", str(shared_data / "mot" / "models")]
     cli_write_survives_kills(tmp_path, prepare, args, low=0.5)
+
+
+def test_assess_survives_kills(tmp_path: Path, shared_data: Path) -> None:
+    """The first assessment is bulk-loaded; what a kill left of it goes when the store opens."""
+
+    def prepare(path: Path) -> None:
+        store = Store(path)
+        initialise(store, Settings(store=path))
+        store.replace_graphs(import_mot([shared_data / "mot" / "models"]).graphs())
+        store.close()
+
+    cli_write_survives_kills(tmp_path, prepare, ["assess"], low=0.4)
+
+
+def test_a_bulk_write_cut_short_is_rolled_back_when_the_store_opens(tmp_path: Path) -> None:
+    store = Store(tmp_path / "kg")
+    store.load(b'<http://a> <http://b> "kept" .', graph=GRAPH, format="nt")
+    pending = PendingGraphs(store, ["http://example.org/new"])
+    store.oxigraph.bulk_load(
+        b'<http://a> <http://b> "c" <http://example.org/new> .', format=ox.RdfFormat.N_QUADS
+    )
+    del pending  # the process dies here: the marker stays
+    store.close()
+    assert (tmp_path / "kg" / MARKER).exists()
+    assert Store(tmp_path / "kg").graph_sizes() == {GRAPH: 1}
+    assert not (tmp_path / "kg" / MARKER).exists()
 
 
 def test_opening_a_store_removes_staging_graphs_an_older_version_left(tmp_path: Path) -> None:
