@@ -34,10 +34,10 @@ from graphstore.store import STAGING_PREFIX, Store
 from tests.server import fetch, free_port, wait_until_up
 
 SEED = 20261207
-#: Kills per kind of write: kill -9, kill -9, SIGTERM, kill -9, kill -9.
-KILLS = 5
+#: Kills per kind of write: kill -9, kill -9, SIGTERM, kill -9.
+KILLS = 4
 #: Kills of `mofkg serve` (each restart takes seconds).
-SERVER_KILLS = 4
+SERVER_KILLS = 3
 TRIPLES = 10_000
 GRAPH = "http://example.org/crash/g"
 TOKEN = "crash-token"
@@ -110,35 +110,59 @@ def run_killed(argv: Sequence[str], *, delay: float, sig: signal.Signals) -> tup
     return process.returncode, err.decode(errors="replace")
 
 
-def cli_write_survives_kills(
-    tmp_path: Path, prepare: Callable[[Path], None], args: Sequence[str], *, low: float = 0.2
-) -> None:
-    """Prepare a store, run the write once to the end (the after state and its duration),
-    then on fresh copies of the prepared store kill it at random moments (from the fraction
-    ``low`` of the duration on: the command starts and reads its input first)."""
-    template = tmp_path / "before"
+@dataclass(frozen=True)
+class Trial:
+    """A write run once to the end on a copy of the prepared store ``template``."""
+
+    template: Path
+    before: State
+    after: State
+    #: Seconds the uninterrupted run took.
+    duration: float
+
+
+def cli_trial(folder: Path, prepare: Callable[[Path], None], args: Sequence[str]) -> Trial:
+    """Prepare a store, and run the write once to the end: the after state, the duration."""
+    template = folder / "before"
     prepare(template)
     before = state_of(template)
-    whole = tmp_path / "whole"
+    whole = folder / "whole"
     shutil.copytree(template, whole)
     start = time.monotonic()
     done = subprocess.run([MOFKG, "--store", str(whole), *args], capture_output=True)
     duration = time.monotonic() - start
     assert done.returncode == 0, done.stderr.decode()
     after = state_of(whole)
+    shutil.rmtree(whole)
     assert after != before
-    for i, delay in enumerate(moments(duration, KILLS, low=low)):
-        copy = tmp_path / f"kill{i}"
-        shutil.copytree(template, copy)
-        sig = kill_signal(i)
-        status, err = run_killed([MOFKG, "--store", str(copy), *args], delay=delay, sig=sig)
-        what = f"`mofkg {' '.join(args[:2])}` sent {sig.name} after {delay:.2f} s"
-        if status == 128 + signal.SIGTERM:
-            assert "terminated (SIGTERM)" in err, err
-        else:
-            assert status in (0, -sig), f"{what}: exit {status}: {err}"
-        check(copy, before, after, what)
-        shutil.rmtree(copy)
+    return Trial(template, before, after, duration)
+
+
+def kill_cli_write(
+    trial: Trial, args: Sequence[str], copy: Path, *, delay: float, sig: signal.Signals
+) -> None:
+    """Run the write on a fresh copy of the prepared store, send it ``sig`` after ``delay``
+    seconds, and check the store it left."""
+    shutil.copytree(trial.template, copy)
+    status, err = run_killed([MOFKG, "--store", str(copy), *args], delay=delay, sig=sig)
+    what = f"`mofkg {' '.join(args[:2])}` sent {sig.name} after {delay:.2f} s"
+    if status == 128 + signal.SIGTERM:
+        assert "terminated (SIGTERM)" in err, err
+    else:
+        assert status in (0, -sig), f"{what}: exit {status}: {err}"
+    check(copy, trial.before, trial.after, what)
+    shutil.rmtree(copy)
+
+
+def cli_write_survives_kills(
+    tmp_path: Path, prepare: Callable[[Path], None], args: Sequence[str], *, low: float = 0.2
+) -> None:
+    """Run the write once, then kill it at random moments on fresh copies of the prepared
+    store (from the fraction ``low`` of its duration on: the command starts and reads its
+    input first)."""
+    trial = cli_trial(tmp_path, prepare, args)
+    for i, delay in enumerate(moments(trial.duration, KILLS, low=low)):
+        kill_cli_write(trial, args, tmp_path / f"kill{i}", delay=delay, sig=kill_signal(i))
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +172,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {tag: nt(folder / f"{tag}.nt", tag, n) for tag, n in sizes.items()}
 
 
-def _with_old(files: dict[str, Path]) -> Callable[[Path], None]:
+def with_old(files: dict[str, Path]) -> Callable[[Path], None]:
+    """Prepares a store holding the file "old" in GRAPH and in a.nt's graph."""
+
     def prepare(path: Path) -> None:
         store = Store(path)
         store.load(files["old"], graph=GRAPH)
@@ -159,19 +185,17 @@ def _with_old(files: dict[str, Path]) -> Callable[[Path], None]:
 
 
 def test_load_survives_kills(tmp_path: Path, files: dict[str, Path]) -> None:
-    cli_write_survives_kills(
-        tmp_path, _with_old(files), ["load", "--graph", GRAPH, str(files["a"])]
-    )
+    cli_write_survives_kills(tmp_path, with_old(files), ["load", "--graph", GRAPH, str(files["a"])])
 
 
 def test_load_replace_survives_kills(tmp_path: Path, files: dict[str, Path]) -> None:
     args = ["load", "--replace", "--graph", GRAPH, str(files["a"])]
-    cli_write_survives_kills(tmp_path, _with_old(files), args)
+    cli_write_survives_kills(tmp_path, with_old(files), args)
 
 
 def test_multi_file_load_is_one_commit_across_kills(tmp_path: Path, files: dict[str, Path]) -> None:
     args = ["load", str(files["a"]), str(files["b"])]
-    cli_write_survives_kills(tmp_path, _with_old(files), args)
+    cli_write_survives_kills(tmp_path, with_old(files), args)
 
 
 def test_mot_import_survives_kills(tmp_path: Path, shared_data: Path) -> None:
@@ -259,35 +283,49 @@ def put(url: str, body: bytes) -> int:
     return reply.status_code
 
 
-def test_server_put_survives_kills(tmp_path: Path, files: dict[str, Path]) -> None:
-    template = tmp_path / "before"
-    _with_old(files)(template)
+def server_trial(folder: Path, prepare: Callable[[Path], None], body: bytes) -> Trial:
+    """Prepare a store, serve it and PUT ``body`` to the end: the after state, the duration."""
+    template = folder / "before"
+    prepare(template)
     before = state_of(template)
-    body = files["a"].read_bytes()
-    whole = tmp_path / "whole"
+    whole = folder / "whole"
     shutil.copytree(template, whole)
     with mofkg_serve(whole) as (url, _):
         start = time.monotonic()
         assert put(url, body) == 204
         duration = time.monotonic() - start
     after = state_of(whole)
+    shutil.rmtree(whole)
     assert after != before
+    return Trial(template, before, after, duration)
+
+
+def kill_server_write(
+    trial: Trial, body: bytes, copy: Path, *, delay: float, sig: signal.Signals
+) -> None:
+    """Serve a fresh copy of the prepared store, PUT ``body``, send the server ``sig`` after
+    ``delay`` seconds (kill -9 to it and its Granian workers), and check the store it left."""
+    shutil.copytree(trial.template, copy)
+    with mofkg_serve(copy) as (url, process):
+        writer = threading.Thread(target=lambda: _put_ignoring_errors(url, body))
+        writer.start()
+        time.sleep(delay)
+        if sig == signal.SIGKILL:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.send_signal(sig)
+        process.wait(60)
+        writer.join(120)
+    check(copy, trial.before, trial.after, f"mofkg serve sent {sig.name} {delay:.2f} s into a PUT")
+    shutil.rmtree(copy)
+
+
+def test_server_put_survives_kills(tmp_path: Path, files: dict[str, Path]) -> None:
+    body = files["a"].read_bytes()
+    trial = server_trial(tmp_path, with_old(files), body)
     # The answer comes after the store is closed and reopened: the write is in the first 2/3.
-    for i, delay in enumerate(moments(duration, SERVER_KILLS, low=0.1, high=0.7)):
-        copy = tmp_path / f"kill{i}"
-        shutil.copytree(template, copy)
-        sig = kill_signal(i)
-        with mofkg_serve(copy) as (url, process):
-            writer = threading.Thread(target=lambda: _put_ignoring_errors(url, body))
-            writer.start()
-            time.sleep(delay)
-            if sig == signal.SIGKILL:
-                os.killpg(process.pid, signal.SIGKILL)  # the server and its Granian workers
-            else:
-                process.send_signal(signal.SIGTERM)
-            process.wait(60)
-            writer.join(120)
-        check(copy, before, after, f"mofkg serve sent {sig.name} {delay:.2f} s into a PUT")
+    for i, delay in enumerate(moments(trial.duration, SERVER_KILLS, low=0.1, high=0.7)):
+        kill_server_write(trial, body, tmp_path / f"kill{i}", delay=delay, sig=kill_signal(i))
 
 
 def _put_ignoring_errors(url: str, body: bytes) -> None:
