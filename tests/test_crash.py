@@ -85,11 +85,13 @@ def check(path: Path, before: State, after: State, what: str) -> None:
     )
 
 
-def moments(duration: float, count: int, *, low: float = 0.2, high: float = 1.0) -> list[float]:
+def moments(
+    duration: float, count: int, *, low: float = 0.2, high: float = 1.0, seed: int = SEED
+) -> list[float]:
     """``count`` seeded random delays within a write of ``duration`` seconds, between the
     fractions ``low`` and ``high`` of it: one in each of ``count`` equal spans, so that they
     spread over the whole write."""
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     span = (high - low) / count
     return [(low + (i + rng.random()) * span) * duration for i in range(count)]
 
