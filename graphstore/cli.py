@@ -26,7 +26,7 @@ from .namespaces import source_graph
 from .progress import Progress, human_size
 from .settings import Settings, load_settings
 from .store import Store
-from .termination import EXIT_TERMINATED, Terminated, raise_on_sigterm
+from .termination import EXIT_TERMINATED, Terminated, raise_on_sigterm, sigterm_kept
 
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
     "json": ox.QueryResultsFormat.JSON,
@@ -439,7 +439,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(file=args.config, store=args.store)
         run: Command = args.run
-        return run(args, settings)
+        with sigterm_kept():
+            return run(args, settings)
     except UsageError as exc:
         print(f"mofkg {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -67,7 +67,7 @@ class Store:
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
-                remove_leftovers(self._store)
+                remove_leftovers(self._store, self.path)
                 roll_back_pending(self._store, self.path)
         except (OSError, RuntimeError) as exc:  # RocksDB's errors come as either
             raise MofkgError(f"{self.path}: cannot open the store: {exc}") from exc

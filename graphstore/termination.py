@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 #: The exit status of a command ended by SIGTERM.
@@ -45,3 +47,17 @@ def restore_sigterm() -> None:
     """SIGTERM kills the process again, as by default."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def sigterm_kept() -> Iterator[None]:
+    """Put SIGTERM's handler back as it was on leaving (a command run in-process, by a test
+    or a program embedding the CLI, leaves it as it found it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
