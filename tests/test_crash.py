@@ -337,3 +337,45 @@ def _put_ignoring_errors(url: str, body: bytes) -> None:
         put(url, body)
     except OSError:
         pass  # the server was killed under the request
+
+
+def served_graphs(url: str) -> dict[str, int]:
+    """The graphs and sizes the server's SPARQL endpoint shows."""
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    reply = fetch(
+        "GET",
+        url + "/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert reply.status_code == 200, reply.text
+    rows = reply.json()["results"]["bindings"]
+    return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
+
+
+def test_a_running_server_never_sees_a_cut_short_cli_write(
+    tmp_path: Path, files: dict[str, Path]
+) -> None:
+    args = ["load", "--replace", "--graph", GRAPH, str(files["a"])]
+    trial = cli_trial(tmp_path, with_old(files), args)
+    served = tmp_path / "served"
+    shutil.copytree(trial.template, served)
+    with mofkg_serve(served) as (url, _):
+        for i, delay in enumerate(moments(trial.duration, 3, low=0.3)):
+            run_killed([MOFKG, "--store", str(served), *args], delay=delay, sig=signal.SIGKILL)
+            # A write through the server opens the store for writing and has every server
+            # process reopen it.
+            other = fetch(
+                "PUT",
+                url + "/store",
+                params={"graph": f"http://example.org/crash/other{i}"},
+                data=b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .",
+                headers={
+                    "Content-Type": "application/n-triples",
+                    "Authorization": f"Bearer {TOKEN}",
+                },
+            )
+            assert other.status_code == 201, other.text
+            graphs = served_graphs(url)
+            assert not [g for g in graphs if g.startswith(STAGING_PREFIX)], graphs
+            assert graphs[GRAPH] in (trial.before.graphs[GRAPH], trial.after.graphs[GRAPH])
