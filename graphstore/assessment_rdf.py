@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, PROV, RDF, SH, XSD
 
+from .commit import difference
 from .errors import MofkgError, ReadOnlyError
 from .namespaces import DEFAULT_IDS, DQV, EARL, GRAPH, MOF, Ids, assessment_graph, slug
 from .pending import PendingGraphs
@@ -499,37 +500,11 @@ def replace_by_difference(store: Store, graphs: Iterable[tuple[str, set[ox.Quad]
     transaction stays small: Oxigraph holds a transaction's writes in memory. A graph holding
     blank nodes (which DELETE DATA cannot name) is dropped and inserted whole instead.
     """
-    drops: list[str] = []
-    deletes: list[str] = []
-    inserts: list[str] = []
-    changed = 0
-    for name, new in graphs:
-        graph = N(name)
-        old = set(store.oxigraph.quads_for_pattern(None, None, None, graph))
-        if any(
-            isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in old
-        ):
-            drops.append(f"DROP SILENT GRAPH <{name}>")
-            gone, came = set(), new
-        else:
-            gone, came = old - new, new - old
-        changed += len(gone) + len(came)
-        if gone:
-            deletes.append(f"GRAPH <{name}> {{\n" + _triples(gone) + "}\n")
-        if came:
-            inserts.append(f"GRAPH <{name}> {{\n" + _triples(came) + "}\n")
-    parts = drops
-    if deletes:
-        parts.append("DELETE DATA {\n" + "".join(deletes) + "}")
-    if inserts:
-        parts.append("INSERT DATA {\n" + "".join(inserts) + "}")
-    if parts:
-        store.update(" ;\n".join(parts))
-    return changed
-
-
-def _triples(quads: Iterable[ox.Quad]) -> str:
-    return "".join(f"{q.triple} .\n" for q in quads)
+    diff = difference(store.oxigraph, graphs)
+    update = diff.update()
+    if update:
+        store.update(update)
+    return diff.changed
 
 
 __all__ = [
