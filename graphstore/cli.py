@@ -452,8 +452,8 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     except Terminated:
         print(
-            f"mofkg {args.command}: terminated (SIGTERM); a write it had not committed "
-            "left nothing in the store",
+            f"mofkg {args.command}: terminated (SIGTERM); its write is in the store whole "
+            "if the signal came after the commit, else not at all (never in part)",
             file=sys.stderr,
         )
         return EXIT_TERMINATED
