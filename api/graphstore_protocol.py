@@ -7,8 +7,8 @@
   ``Location``.
 - ``GET`` / ``HEAD`` read (404 for a graph the store lacks); ``PUT`` replaces, ``POST``
   appends (a body or ``multipart/form-data`` files), ``DELETE`` drops. Writes need the
-  bearer token, and are all-or-nothing: every part is parsed into a staging graph first,
-  and only when all parse is the target changed, in one update.
+  bearer token, and are all-or-nothing: every part is parsed first, and only when all
+  parse is the target changed, in one transaction (:mod:`graphstore.commit`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from graphstore.errors import (
 )
 from graphstore.formats import RdfFormat, bare_media_type, format_for_media_type, format_for_suffix
 from graphstore.loading import RdfInput, open_rdf_input
-from graphstore.store import STAGING_PREFIX, Store
+from graphstore.store import Store
 
 from .bodies import is_gzip_coding
 from .errors import BadRequestError, NotAcceptableError
@@ -139,24 +139,14 @@ def _parts() -> list[RdfInput]:
 
 
 def _write(store: Store, target: Target, parts: list[RdfInput], *, replace: bool) -> None:
-    """Parse every part into staging graphs, then change the target in one update."""
-    staged: list[str] = []
-    try:
-        for part in parts:
-            staging = STAGING_PREFIX + uuid.uuid4().hex
-            staged.append(staging)
-            store.load(part, graph=staging, base_iri=target.iri or request.base_url)
-        operations = [f"CLEAR SILENT {target.sparql}"] if replace else []
-        for staging in staged:
-            operations.append(f"ADD SILENT GRAPH <{staging}> TO {target.sparql}")
-            operations.append(f"DROP SILENT GRAPH <{staging}>")
-        store.oxigraph.update(" ;\n".join(operations))
-        if target.iri is not None and not store.has_graph(target.iri):
-            # An empty graph still exists once written, as for Oxigraph's own server.
-            store.oxigraph.add_graph(ox.NamedNode(target.iri))
-    except BaseException:
-        store.drop_graphs(staged)
-        raise
+    """Parse every part in full, then change the target in ONE transaction: nothing of the
+    write is in the store before it (no staging graph), all of it after."""
+    inputs = [(part, target.iri) for part in parts]
+    # An empty graph still exists once written, as for Oxigraph's own server.
+    create = [target.iri] if target.iri is not None and not store.has_graph(target.iri) else []
+    store.write_inputs(
+        inputs, replace=replace, create=create, base_iri=target.iri or request.base_url
+    )
 
 
 def _read(target: Target) -> Response:

@@ -47,6 +47,7 @@ from .namespaces import (
     slug,
 )
 from .openness import percent_texts
+from .pending import PendingGraphs
 from .requirements import Framework, OpennessClass, Requirement, load_framework
 from .store import Store
 
@@ -157,7 +158,8 @@ def derive(store: Store, framework: Framework) -> int:
     if store.has_graph(target):
         replace_by_difference(store, [(target, set(quads))])
     else:
-        store.oxigraph.bulk_extend(quads)  # a new graph: nothing for readers to lose
+        with PendingGraphs(store, [target]):  # a new graph: rolled back if cut short
+            store.oxigraph.bulk_extend(quads)
     return store.graph_size(target)
 
 
@@ -442,7 +444,8 @@ def _assess_in_batches(
     oxi = store.oxigraph
     target = str(derived_graph(fw.key))
     graph = ox.NamedNode(target)
-    replacing = write_derived and store.has_graph(target)
+    # Without a writer, the derived graph is written in one update at the end.
+    replacing = write_derived and (writer is None or store.has_graph(target))
     derived: set[ox.Quad] = set()
     typed = oxi.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(MOF.Model)))
     models = sorted({q.subject for q in typed if isinstance(q.subject, ox.NamedNode)})
@@ -453,7 +456,7 @@ def _assess_in_batches(
     around: dict[ox.NamedNode, list[ox.Quad]] = {}
     results: list[ModelAssessment] = []
     if writer is not None and write_derived and not replacing and fw.rules is not None:
-        writer.begun.append(target)
+        writer.begin([target])
     for start in range(0, len(models), BATCH_MODELS):
         if len(models) <= BATCH_MODELS:
             work = _whole_copy(oxi)
@@ -467,12 +470,11 @@ def _assess_in_batches(
                 pass
             elif replacing:
                 derived.update(quads)
-            elif writer is not None:
+            else:
+                assert writer is not None  # (replacing otherwise)
                 piece = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
                 assert piece is not None  # no output given: the bytes are returned
                 writer.load(piece)
-            else:
-                oxi.bulk_extend(quads)  # a new graph: nothing for readers to lose
         batch = _assess_in(work, fw, None)
         del work
         if writer is not None:

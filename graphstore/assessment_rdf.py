@@ -7,8 +7,9 @@ run's graphs as follows (docs/assessment.md, "Writing assessments"):
 - a target graph that does not exist yet (the first assessment, the common case): its quads
   go straight into it with Oxigraph's bulk loader, in bounded pieces loaded on a worker
   thread (:class:`BulkLoader`; :class:`AssessmentWriter` for batches as they are assessed);
-  nothing is replaced, and a failure drops the graphs it had begun;
-- a target graph that exists (a re-assessment): ONE SPARQL update (one transaction) deletes
+  nothing is replaced, and a failure drops the graphs it had begun, as does the next opening
+  of the store for writing after a kill (:class:`~graphstore.pending.PendingGraphs`);
+- when a target graph exists (a re-assessment): ONE SPARQL update (one transaction) deletes
   the quads that went and inserts those that came (:func:`replace_by_difference`), so readers
   see the old assessments or the new ones, never a mix, and a failure before it leaves the
   previous assessments as they were. Few quads change between runs (the times, and what
@@ -29,8 +30,10 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, PROV, RDF, SH, XSD
 
+from .commit import difference
 from .errors import MofkgError, ReadOnlyError
 from .namespaces import DEFAULT_IDS, DQV, EARL, GRAPH, MOF, Ids, assessment_graph, slug
+from .pending import PendingGraphs
 from .requirements import Framework, load_framework
 from .store import Store
 from .terms import triples_to_graph
@@ -319,8 +322,9 @@ def write_assessments(
 ) -> list[str]:
     """Replace each model's assessment graph (per framework); return the graphs written.
 
-    Graphs that do not exist yet are bulk-loaded (:func:`bulk_load_pieces`); existing ones
-    are replaced by difference in one update (see the module).
+    When none of the graphs exists yet they are bulk-loaded (:func:`bulk_load_pieces`), and
+    rolled back if that is cut short (:class:`~graphstore.pending.PendingGraphs`); otherwise
+    all are replaced by difference in one update (see the module).
     """
     if store.read_only:
         raise ReadOnlyError("this store is open read-only")
@@ -330,19 +334,13 @@ def write_assessments(
     targets = [p.target for p in planned]
     existing = {g.value for g in store.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
     fresh = [p for p in planned if p.target not in existing]
-    oxi = store.oxigraph
     try:
-        if fresh:
-            try:
-                bulk_load_pieces(oxi, _chunks(fresh, size=PIECE_QUADS))
-            except BaseException:
-                store.drop_graphs(
-                    [p.target for p in fresh if oxi.contains_named_graph(N(p.target))]
-                )
-                raise
-        replaced = [p for p in planned if p.target in existing]
-        if replaced:
-            replace_by_difference(store, ((p.target, _parsed(p)) for p in replaced))
+        if len(fresh) < len(planned):
+            # A re-assessment: ONE update for every graph, the new ones inserted whole.
+            replace_by_difference(store, ((p.target, _parsed(p)) for p in planned))
+        else:
+            with PendingGraphs(store, targets):
+                bulk_load_pieces(store.oxigraph, _chunks(fresh, size=PIECE_QUADS))
     except OSError as exc:
         raise MofkgError(f"cannot write the assessments to the store: {exc}") from exc
     return sorted(targets)
@@ -438,7 +436,12 @@ class AssessmentWriter:
         self._store = store
         self._terms = _Terms.of(fw, now)
         self._loader = BulkLoader(store.oxigraph, pending=2)
-        self.begun: list[str] = []
+        self._pending = PendingGraphs(store)
+
+    def begin(self, graphs: Iterable[str]) -> None:
+        """Name new graphs before their quads are loaded, so that they are rolled back if
+        the write fails or is cut short (:class:`~graphstore.pending.PendingGraphs`)."""
+        self._pending.begin(graphs)
 
     def __enter__(self) -> AssessmentWriter:
         if self._store.read_only:
@@ -449,9 +452,7 @@ class AssessmentWriter:
         try:
             self._loader.__exit__()
         finally:
-            if kind is not None:
-                oxi = self._store.oxigraph
-                self._store.drop_graphs([g for g in self.begun if oxi.contains_named_graph(N(g))])
+            self._pending.__exit__(kind, None, None)
 
     def load(self, piece: bytes) -> None:
         """Load other N-Quads (e.g. a batch's derived facts) in turn with the assessments."""
@@ -465,7 +466,7 @@ class AssessmentWriter:
             _Planned(a, str(assessment_graph(a.framework, a.model)), self._terms)
             for a in assessments
         ]
-        self.begun.extend(p.target for p in planned)
+        self.begin(p.target for p in planned)
         oxi = self._store.oxigraph
 
         def load() -> None:  # the text is built on the worker too, a piece at a time
@@ -499,37 +500,11 @@ def replace_by_difference(store: Store, graphs: Iterable[tuple[str, set[ox.Quad]
     transaction stays small: Oxigraph holds a transaction's writes in memory. A graph holding
     blank nodes (which DELETE DATA cannot name) is dropped and inserted whole instead.
     """
-    drops: list[str] = []
-    deletes: list[str] = []
-    inserts: list[str] = []
-    changed = 0
-    for name, new in graphs:
-        graph = N(name)
-        old = set(store.oxigraph.quads_for_pattern(None, None, None, graph))
-        if any(
-            isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in old
-        ):
-            drops.append(f"DROP SILENT GRAPH <{name}>")
-            gone, came = set(), new
-        else:
-            gone, came = old - new, new - old
-        changed += len(gone) + len(came)
-        if gone:
-            deletes.append(f"GRAPH <{name}> {{\n" + _triples(gone) + "}\n")
-        if came:
-            inserts.append(f"GRAPH <{name}> {{\n" + _triples(came) + "}\n")
-    parts = drops
-    if deletes:
-        parts.append("DELETE DATA {\n" + "".join(deletes) + "}")
-    if inserts:
-        parts.append("INSERT DATA {\n" + "".join(inserts) + "}")
-    if parts:
-        store.update(" ;\n".join(parts))
-    return changed
-
-
-def _triples(quads: Iterable[ox.Quad]) -> str:
-    return "".join(f"{q.triple} .\n" for q in quads)
+    diff = difference(store.oxigraph, graphs)
+    update = diff.update()
+    if update:
+        store.update(update)
+    return diff.changed
 
 
 __all__ = [

@@ -28,6 +28,7 @@ from .openness import percent_texts
 from .progress import Progress, human_size
 from .settings import Settings, load_settings
 from .store import Store
+from .termination import EXIT_TERMINATED, Terminated, raise_on_sigterm, sigterm_kept
 
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
     "json": ox.QueryResultsFormat.JSON,
@@ -49,6 +50,7 @@ _WRITTEN: set[Path] = set()
 
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     if not read_only:
+        raise_on_sigterm()  # a write is committed whole or not at all, then the command ends
         _WRITTEN.add(settings.store)
     return Store(settings.store, read_only=read_only)
 
@@ -534,7 +536,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(file=args.config, store=args.store)
         run: Command = args.run
-        return run(args, settings)
+        with sigterm_kept():
+            return run(args, settings)
     except UsageError as exc:
         print(f"mofkg {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -544,6 +547,13 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("mofkg: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(
+            f"mofkg {args.command}: terminated (SIGTERM); its write is in the store whole "
+            "if the signal came after the commit, else not at all (never in part)",
+            file=sys.stderr,
+        )
+        return EXIT_TERMINATED
     except BrokenPipeError:
         return 0
 

@@ -1,6 +1,7 @@
 """The RDF store: embedded Oxigraph, on disk in a folder or in memory, one named graph per source.
 
-Writes are all or nothing: a load that fails anywhere leaves the store as it was.
+Writes are all or nothing, also across a kill: each is one transaction (:mod:`.commit`), so a
+load that fails or is cut short anywhere leaves the store as it was.
 
 >>> store = Store()
 >>> result = store.load(b'<http://a> <http://b> "c" .', graph="http://g", format="nt")
@@ -12,8 +13,7 @@ rdflib.term.Literal('c')
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -22,13 +22,22 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
+from .commit import STAGING_PREFIX, GraphName, commit, remove_leftovers
 from .errors import MofkgError, NotFoundError, QueryError, ReadOnlyError
 from .formats import RdfFormat, format_by_name
-from .loading import RdfInput, Source, check_syntax, open_rdf_input, syntax_error_from
+from .loading import (
+    RdfInput,
+    Source,
+    check_syntax,
+    open_rdf_input,
+    syntax_error_from,
+    token_too_long,
+)
 from .namespaces import PREFIXES
+from .pending import roll_back_pending
 from .terms import graph_to_quads, to_rdflib, triples_to_graph
 
-STAGING_PREFIX = "urn:mofkg:staging:"
+__all__ = ["STAGING_PREFIX", "LoadResult", "Store"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class Store:
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
+                remove_leftovers(self._store, self.path)
+                roll_back_pending(self._store, self.path)
         except (OSError, RuntimeError) as exc:  # RocksDB's errors come as either
             raise MofkgError(f"{self.path}: cannot open the store: {exc}") from exc
 
@@ -194,44 +205,40 @@ class Store:
         replace: bool = False,
         base_iri: str | None = None,
     ) -> list[LoadResult]:
-        """Load several inputs, each into its graph; every input is parsed before any write.
+        """Load several inputs, each into its graph, in ONE transaction (all or nothing, also
+        when the process is killed); every input is parsed before the write.
 
-        A syntax error in any of them writes nothing. Appending is one transaction per input;
-        replacing loads into a staging graph and swaps it in with one ``MOVE``, so readers
-        never see the graph empty.
+        A syntax error in any of them writes nothing. With ``replace`` the inputs' graphs are
+        dropped in the same transaction, so readers see the old graphs or the new ones.
         """
+        self.write_inputs(inputs, replace=replace, base_iri=base_iri)
+        return [
+            LoadResult(graph=graph, triples=self.graph_size(graph), source=rdf.source)
+            for rdf, graph in inputs
+        ]
+
+    def write_inputs(
+        self,
+        inputs: Sequence[tuple[RdfInput, GraphName]],
+        *,
+        replace: bool = False,
+        create: Sequence[str] = (),
+        base_iri: str | None = None,
+    ) -> None:
+        """Write inputs, each into its graph (``None``: the store's default graph), in ONE
+        transaction after parsing each in full; ``replace`` empties their graphs in it too,
+        and the ``create`` graphs exist afterwards even if empty."""
         self._writable()
         for rdf, _ in inputs:
             check_syntax(rdf, base_iri=base_iri)
-        results = []
-        for rdf, graph in inputs:
-            target = ox.NamedNode(graph)
-            staging = ox.NamedNode(STAGING_PREFIX + uuid.uuid4().hex) if replace else target
-            try:
-                self._store.load(
-                    rdf.data, format=rdf.format.oxigraph, to_graph=staging, base_iri=base_iri
-                )
-            except (SyntaxError, ValueError) as exc:
-                raise syntax_error_from(exc, rdf.source) from exc
-            except OSError as exc:
-                raise MofkgError(f"{rdf.source}: cannot write to the store: {exc}") from exc
-            if replace:
-                self._move({graph: staging.value})
-            results.append(
-                LoadResult(graph=graph, triples=self.graph_size(graph), source=rdf.source)
-            )
-        return results
+        quads = (q for rdf, graph in inputs for q in _quads_into(rdf, graph, base_iri))
+        commit(self._store, quads, replace=[g for _, g in inputs] if replace else [], create=create)
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
-        """Replace several named graphs by rdflib graphs, all in one commit."""
+        """Replace several named graphs by rdflib graphs, all in one transaction."""
         self._writable()
-        staged: dict[str, str] = {}
-        quads: list[ox.Quad] = []
-        for name, g in graphs.items():
-            staged[name] = STAGING_PREFIX + uuid.uuid4().hex
-            quads.extend(graph_to_quads(g, staged[name]))
-        self._store.extend(quads)
-        self._move(staged)
+        quads = (q for name, g in graphs.items() for q in graph_to_quads(g, name))
+        commit(self._store, quads, replace=list(graphs))
 
     def add_graph(self, graph: Graph, name: str, *, replace: bool = True) -> None:
         """Write an rdflib graph into the named graph ``name`` (replacing it by default)."""
@@ -239,13 +246,7 @@ class Store:
             self.replace_graphs({name: graph})
         else:
             self._writable()
-            self._store.extend(graph_to_quads(graph, name))
-
-    def _move(self, staged: Mapping[str, str]) -> None:
-        if not staged:
-            return
-        update = " ;\n".join(f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>" for g, s in staged.items())
-        self._store.update(update)
+            commit(self._store, graph_to_quads(graph, name))
 
     def drop_graphs(self, graphs: Iterable[str]) -> None:
         """Remove named graphs, all in one commit (absent ones are ignored)."""
@@ -307,3 +308,21 @@ class Store:
         )
         assert isinstance(triples, ox.QueryTriples)
         return ox.serialize(triples, out, format=fmt.oxigraph, prefixes=prefixes)
+
+
+def _quads_into(rdf: RdfInput, graph: GraphName, base_iri: str | None) -> Iterator[ox.Quad]:
+    """The input's quads, its default graph's put into ``graph``; blank nodes are fresh per
+    input, as in ``Store.load``."""
+    target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+    try:
+        for q in ox.parse(
+            rdf.data, format=rdf.format.oxigraph, base_iri=base_iri, rename_blank_nodes=True
+        ):
+            if isinstance(q.graph_name, ox.DefaultGraph) and graph is not None:
+                yield ox.Quad(q.subject, q.predicate, q.object, target)
+            else:
+                yield q
+    except (SyntaxError, ValueError) as exc:
+        raise syntax_error_from(exc, rdf.source) from exc
+    except MemoryError as exc:
+        raise token_too_long(exc, rdf.source) from exc

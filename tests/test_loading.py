@@ -68,6 +68,24 @@ def test_append_and_replace(store: Store) -> None:
     assert list(store.graph_sizes()) == [G], "no staging graph is left behind"
 
 
+def test_replacing_changes_only_what_differs_and_keeps_blank_nodes_apart(store: Store) -> None:
+    """A replacement is one update by difference; a graph with blank nodes is replaced whole,
+    and the new blank nodes are fresh ones, not the old ones."""
+    store.load(b'_:b <https://example.org/p> "old" .', graph=G + "/b", format="nt")
+    store.load(
+        b'_:b <https://example.org/p> "new" .\n_:b <https://example.org/q> "same" .',
+        graph=G + "/b",
+        format="nt",
+        replace=True,
+    )
+    rows = store.select(f"SELECT ?s ?o WHERE {{ GRAPH <{G}/b> {{ ?s ?p ?o }} }}")
+    assert sorted(str(r["o"]) for r in rows) == ["new", "same"]
+    assert len({r["s"] for r in rows}) == 1, "one blank node within the input"
+    before = store.graph_sizes()
+    store.load(TURTLE, graph=G, format="turtle", replace=True)  # the same contents again
+    assert store.graph_sizes() == before
+
+
 def test_empty_file_loads_as_an_empty_graph(tmp_path: Path) -> None:
     path = tmp_path / "empty.ttl"
     path.write_bytes(b"")
