@@ -28,6 +28,7 @@ from graphstore.formats import bare_media_type
 from .bodies import decoded
 from .errors import BadRequestError
 from .format_parameter import PARAMETERS as FORMAT_PARAMETERS
+from .format_parameter import format_request
 from .state import endpoint
 
 FORM = "application/x-www-form-urlencoded"
@@ -93,7 +94,10 @@ def _check_direct(params: list[tuple[str, str]], operation: str) -> None:
 
 
 def _check_kind(asked: SparqlRequest) -> None:
-    """Refuse a parameter that means nothing for the request's operation."""
+    """Refuse a parameter that means nothing for the request's operation, and format
+    parameters that disagree or are unknown, whatever the operation (an update's answer has
+    no body, but what a client asked for is never passed over)."""
+    format_request(asked.pairs(FORMAT_PARAMETERS))
     kind = (
         "an update" if asked.update is not None else "a query" if asked.query is not None else None
     )

@@ -620,3 +620,27 @@ def test_a_parameter_that_means_nothing_for_the_operation_is_400(
     reply = fetch(method, f"{server.sparql}?{query_string}", data=body, headers=headers)
     assert reply.status_code == 400, reply.text
     assert message in reply.text
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ("format=json&format=csv", "format='json' and format='csv' ask for different formats"),
+        ("format=nonsense", "format='nonsense': unknown format"),
+    ],
+)
+def test_an_update_with_format_parameters_that_disagree_is_400(
+    server: Server, params: str, message: str
+) -> None:
+    """An update's format parameters were passed over: two that disagree, or one that names
+    no format, ran the update (204) without a word. Nothing is written."""
+    insert = f"INSERT DATA {{ GRAPH <{EX}fmt> {{ <{EX}r> <{EX}p> 1 }} }}"
+    reply = post(
+        server.sparql,
+        data=urllib.parse.urlencode([("update", insert)]) + "&" + params,
+        headers={"Content-Type": FORM, "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert reply.status_code == 400, reply.text
+    assert message in reply.text
+    ask = urllib.parse.quote(f"ASK {{ GRAPH <{EX}fmt> {{ ?s ?p ?o }} }}")
+    assert get(f"{server.sparql}?query={ask}").json()["boolean"] is False
