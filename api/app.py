@@ -3,7 +3,7 @@
 ``create_app(settings)`` opens the on-disk store, starts the query workers and registers
 one blueprint per concern: the SPARQL endpoint and the Graph Store Protocol here, and any
 ``blueprints=`` a caller adds (pages, badges, the JSON API). Every answer allows any
-origin (CORS, without credentials); errors are answered by :mod:`api.errors`.
+origin (CORS, without credentials); errors are answered by :mod:`mofkg.api.errors`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import get_current_url, get_host
 
-from graphstore.errors import SettingsError
-from graphstore.generation import StoreGeneration
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.graphstore.errors import SettingsError
+from mofkg.graphstore.generation import StoreGeneration
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 
 from . import badges, graphstore_protocol, models_api, ontology, pages, sparql, validate
 from .errors import BadRequestError, error_response, register_error_handlers
@@ -176,8 +176,8 @@ class QueryFastPath:
     """WSGI middleware: a plain ``GET /sparql?query=...`` skips Flask's request machinery.
 
     Only a GET whose query string holds exactly one parameter, ``query``, takes this path;
-    it runs :func:`api.sparql.answer_query`, the view's own code (negotiation, policy, the
-    killable worker, the row cap), and answers errors with :func:`api.errors.error_response`
+    it runs :func:`mofkg.api.sparql.answer_query`, the view's own code (negotiation, policy, the
+    killable worker, the row cap), and answers errors with :func:`mofkg.api.errors.error_response`
     and the same CORS headers. Everything else (POST, ``format=``, dataset parameters, the
     service description, other paths) goes to Flask unchanged.
     """
@@ -238,7 +238,7 @@ def create_app(
 
     The store must be on disk: queries run in worker processes that open it read-only.
     Given a ``store``, the app owns it and writes into it. Without one, the app shares the
-    store at ``settings.store`` with other server processes (:mod:`api.shared`): it opens it
+    store at ``settings.store`` with other server processes (:mod:`mofkg.api.shared`): it opens it
     read-only and writes through the writers' lock. Each app runs up to ``workers`` queries at
     once in its query worker.
     """
@@ -257,7 +257,7 @@ def create_app(
             "the SPARQL endpoint needs an on-disk store (its query workers open it read-only); "
             "give Store(path)"
         )
-    app = Flask("api")
+    app = Flask("mofkg.api")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body + 1  # BodyCap raises on that byte
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
     # One worker process whose threads share its open of the store (and RocksDB's caches).
@@ -291,7 +291,7 @@ def close_app(app: Flask) -> None:
 
 def _load_front(settings: Settings) -> Any:
     """Granian's app loader: build the app inside the server process, after it has started,
-    and cap the process's memory (:mod:`api.limits`; its query workers cap their own)."""
+    and cap the process's memory (:mod:`mofkg.api.limits`; its query workers cap their own)."""
     from .front import Front
     from .limits import limit_memory
 
@@ -301,7 +301,7 @@ def _load_front(settings: Settings) -> Any:
 
 def granian_options(settings: Settings) -> dict[str, Any]:
     """Granian's settings: ``processes`` server processes sharing the store, each serving
-    :class:`api.front.Front` (RSGI); HTTP/1.1 only; no access log."""
+    :class:`mofkg.api.front.Front` (RSGI); HTTP/1.1 only; no access log."""
     from granian.constants import HTTPModes, Interfaces
     from granian.log import LogLevels
 
@@ -334,5 +334,5 @@ def serve(settings: Settings) -> None:
     """
     from granian import Granian
 
-    server = Granian("api.front:Front", **granian_options(settings))
+    server = Granian("mofkg.api.front:Front", **granian_options(settings))
     server.serve(target_loader=partial(_load_front, settings), wrap_loader=False)

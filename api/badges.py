@@ -1,7 +1,7 @@
 """SVG badges of a model's openness, to embed in a README, as the reference tool has them.
 
 - ``/badge/<model-key>/class-<I|II|III>.svg``: "Qualified" when the class is reached,
-  "In progress (N%)" on the way (N as :func:`graphstore.openness.percent_text` rounds
+  "In progress (N%)" on the way (N as :func:`mofkg.graphstore.openness.percent_text` rounds
   it), "Not met" at 0%.
 - ``/badge/<model-key>.svg``: the class reached ("Class II - Open Tooling Model",
   "Unclassified", or "Not assessed").
@@ -9,7 +9,7 @@
 The model key is the last segment of the model's IRI under the base IRI
 (``<base>id/model/<key>``). Badges are ``image/svg+xml``, cacheable for five minutes, with
 an ETag; the text is XML-escaped by the template. The blueprint reads
-``current_app.extensions["mofkg"]`` (see :mod:`api.views`).
+``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.views`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from graphstore import catalogue
-from graphstore.catalogue import ModelRow
-from graphstore.errors import NotFoundError
-from graphstore.openness import percent_text
+from mofkg.graphstore import catalogue
+from mofkg.graphstore.catalogue import ModelRow
+from mofkg.graphstore.errors import NotFoundError
+from mofkg.graphstore.openness import percent_text
 
 from .views import ids, state
 

@@ -25,7 +25,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
 
-from graphstore.errors import (
+from mofkg.graphstore.errors import (
     MofkgError,
     NotFoundError,
     QueryError,

@@ -2,7 +2,7 @@
 
 Granian serves this object in each server process (its RSGI interface). A plain
 ``GET /sparql?query=`` is answered on the process's event loop: negotiation, the policy and
-a bounded query (:mod:`api.bounded`) run there, and a query that needs a worker is awaited
+a bounded query (:mod:`mofkg.api.bounded`) run there, and a query that needs a worker is awaited
 in a thread, so the loop never waits on one. Every other request goes to the Flask app
 through a WSGI bridge (:class:`_Exchange`) in one of ``threads`` threads, as under a WSGI
 server: the body streams in, the answer streams out.
@@ -163,7 +163,7 @@ class Front:
         return release
 
     async def _query(self, scope: Scope, proto: HTTPProtocol, query: str) -> None:
-        """``GET /sparql?query=``, as :func:`api.sparql.answer_query`; a worker awaited."""
+        """``GET /sparql?query=``, as :func:`mofkg.api.sparql.answer_query`; a worker awaited."""
         loop = asyncio.get_running_loop()
         state = self.state
         headers = scope.headers.items()
@@ -187,7 +187,7 @@ class Front:
 
     async def _run(self, proto: HTTPProtocol, job: QueryJob) -> QueryOutcome:
         """Run a job in a worker, which is stopped if the client goes away meanwhile and
-        it runs no other job (:meth:`api.query_worker.QueryPool.run_async`)."""
+        it runs no other job (:meth:`mofkg.api.query_worker.QueryPool.run_async`)."""
         gone = asyncio.ensure_future(proto.client_disconnect())
         try:
             return await self.state.pool.run_async(job, gone=gone)

@@ -17,8 +17,8 @@ assessed status: ``counts``, ``open-not-type-appropriate``, ``invalid-licence``,
 ``"classification": null``; a release without licences has ``"license": {}`` (MOT writes
 ``[]``, a PHP artefact). A component without its own description gets its type's, as MOT
 gives it. Errors are JSON ``{"error": {"status", "message"}}``, with the status
-:mod:`api.errors` gives each error kind. The blueprint reads
-``current_app.extensions["mofkg"]`` (see :mod:`api.views`).
+:mod:`mofkg.api.errors` gives each error kind. The blueprint reads
+``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.views`).
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from rdflib import URIRef
 
-from graphstore import catalogue
-from graphstore.catalogue import ModelRow
-from graphstore.errors import NotFoundError
-from graphstore.importers.mot_rdf import export_record, mot_component_types
-from graphstore.openness import held_back_json, percent_texts
-from graphstore.requirements import Framework
+from mofkg.graphstore import catalogue
+from mofkg.graphstore.catalogue import ModelRow
+from mofkg.graphstore.errors import NotFoundError
+from mofkg.graphstore.importers.mot_rdf import export_record, mot_component_types
+from mofkg.graphstore.openness import held_back_json, percent_texts
+from mofkg.graphstore.requirements import Framework
 
 from .views import ids, positive_argument, state
 

@@ -26,8 +26,8 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from graphstore.errors import UnsupportedFormatError
-from graphstore.formats import RdfFormat, bare_media_type, format_by_name
+from mofkg.graphstore.errors import UnsupportedFormatError
+from mofkg.graphstore.formats import RdfFormat, bare_media_type, format_by_name
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
@@ -219,7 +219,7 @@ class DocumentFormat:
 
 
 def document_formats() -> tuple[DocumentFormat, ...]:
-    """HTML first, then the RDF formats graphs are served in (:mod:`api.negotiation`)."""
+    """HTML first, then the RDF formats graphs are served in (:mod:`mofkg.api.negotiation`)."""
     html = DocumentFormat("html", "text/html", None)
     rdf = tuple(DocumentFormat(f.suffix.lstrip("."), f.media_type, f) for f in graph_formats())
     return (html, *rdf)

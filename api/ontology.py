@@ -5,8 +5,9 @@ whose terms are ``/ontology#<Term>``, and its version IRI ``/ontology/<version>`
 property and named individual with its label, definition, domain, range and parents, each
 under an anchor named by the term's fragment; Turtle, N-Triples, JSON-LD or RDF/XML.
 ``/ontology.<ext>`` (``html``, ``ttl``, ``nt``, ``jsonld``, ``rdf``) picks the format. The
-ontology is read from the store's ontology graph (:data:`graphstore.namespaces.ONTOLOGY_GRAPH`),
-so it is the one the store's data and assessments were built against.
+ontology is read from the store's ontology graph
+(:data:`mofkg.graphstore.namespaces.ONTOLOGY_GRAPH`), so it is the one the store's data and
+assessments were built against.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, url_for
 from rdflib import Graph
 
-from graphstore.errors import NotFoundError
-from graphstore.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
-from graphstore.ontology_terms import ontology_document
-from graphstore.serialising import serialise
+from mofkg.graphstore.errors import NotFoundError
+from mofkg.graphstore.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
+from mofkg.graphstore.ontology_terms import ontology_document
+from mofkg.graphstore.serialising import serialise
 
 from .negotiation import (
     DocumentFormat,

@@ -8,7 +8,7 @@ extension negotiates in place. Licences on the SPDX list are not ours to name: t
 the page ``/licence/<id>``, negotiated the same way. A document holds the concise bounded
 description of the thing; a model's also holds its assessments.
 
-The blueprint reads ``current_app.extensions["mofkg"]`` (see :mod:`api.views`).
+The blueprint reads ``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.views`).
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from werkzeug.wrappers import Response as BaseResponse
 
-from graphstore import catalogue
-from graphstore.assessment_view import assessment_view
-from graphstore.errors import NotFoundError
-from graphstore.labels import labels, local_name
-from graphstore.namespaces import MOF, ONTOLOGY_IRI, SPDX_LICENCE
-from graphstore.openness import percent_text
-from graphstore.referrers import Referrers, referrer_groups
-from graphstore.serialising import serialise
+from mofkg.graphstore import catalogue
+from mofkg.graphstore.assessment_view import assessment_view
+from mofkg.graphstore.errors import NotFoundError
+from mofkg.graphstore.labels import labels, local_name
+from mofkg.graphstore.namespaces import MOF, ONTOLOGY_IRI, SPDX_LICENCE
+from mofkg.graphstore.openness import percent_text
+from mofkg.graphstore.referrers import Referrers, referrer_groups
+from mofkg.graphstore.serialising import serialise
 
 from .errors import NotAcceptableError
 from .negotiation import (

@@ -20,7 +20,7 @@ two, a variable, always refused) is refused as unchecked.
 >>> policy.check("select * { service silent <http://evil.example/> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
-graphstore.errors.QueryRefusedError: SERVICE <http://evil.example/> is refused: ...
+mofkg.graphstore.errors.QueryRefusedError: SERVICE <http://evil.example/> is refused: ...
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from graphstore.errors import QueryError, QueryRefusedError
-from graphstore.namespaces import PREFIXES
+from mofkg.graphstore.errors import QueryError, QueryRefusedError
+from mofkg.graphstore.namespaces import PREFIXES
 
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -106,14 +106,14 @@ def check_shape(toks: list[Token]) -> None:
     >>> check_shape(tokens("ASK { FILTER(" + "(" * 200 + "1" + ")" * 200 + ") }"))
     Traceback (most recent call last):
     ...
-    graphstore.errors.QueryError: the text nests brackets 202 deep; at most 128 are allowed
+    mofkg.graphstore.errors.QueryError: the text nests brackets 202 deep; at most 128 are allowed
     >>> rows = " ".join(f"({i} -{i})" for i in range(2000))
     >>> check_shape(tokens(f"SELECT * {{ VALUES (?a ?b) {{ {rows} }} }}"))
     >>> check_shape(tokens("INSERT DATA { " + "<a:s> <a:p> -1 . " * 2000 + "}"))
     >>> check_shape(tokens("SELECT * { VALUES ?a { 1 } ?s " + "!<a:p>/" * 600 + "<a:p> ?o }"))
     Traceback (most recent call last):
     ...
-    graphstore.errors.QueryError: the text has 1201 operators (...) outside VALUES and DATA ...
+    mofkg.graphstore.errors.QueryError: the text has 1201 operators (...) outside VALUES ...
     """
     depth = deepest = operators = 0
     flat_until = -1  # inside a VALUES or DATA block while depth > this
@@ -271,7 +271,7 @@ class VerdictCache:
     >>> cache.check(policy, "SELECT * { SERVICE <http://x.example/> {} }")
     Traceback (most recent call last):
     ...
-    graphstore.errors.QueryRefusedError: SERVICE <http://x.example/> is refused: ...
+    mofkg.graphstore.errors.QueryRefusedError: SERVICE <http://x.example/> is refused: ...
     >>> len(cache)
     1
     """

@@ -1,9 +1,9 @@
 """The example queries of the query page: conformance and relationships.
 
-Each query declares the prefixes it uses (from :data:`graphstore.namespaces.PREFIXES`), so
+Each query declares the prefixes it uses (from :data:`mofkg.graphstore.namespaces.PREFIXES`), so
 it runs unchanged in any SPARQL client, not only on our endpoint.
 
->>> from graphstore.namespaces import Ids
+>>> from mofkg.graphstore.namespaces import Ids
 >>> [e.key for e in example_queries(Ids())]
 ['class-ii', 'from-class-i', 'lineage', 'licences-by-organisation', 'components']
 >>> "PREFIX mof:" in example_queries(Ids())[0].query
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graphstore.namespaces import PREFIXES, Ids
+from mofkg.graphstore.namespaces import PREFIXES, Ids
 
 
 @dataclass(frozen=True)

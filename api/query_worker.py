@@ -39,9 +39,9 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-from graphstore.errors import MofkgError, QueryError, QueryTimeoutError
-from graphstore.formats import format_by_name
-from graphstore.namespaces import PREFIXES
+from mofkg.graphstore.errors import MofkgError, QueryError, QueryTimeoutError
+from mofkg.graphstore.formats import format_by_name
+from mofkg.graphstore.namespaces import PREFIXES
 
 from .errors import BusyError, NotAcceptableError, OutOfMemoryError
 from .limits import OUT_OF_MEMORY_STATUSES, describe_bytes, limit_memory
@@ -368,7 +368,8 @@ def _exit_with_parent(parent: int, *, every: float = 1.0) -> None:
 
 
 def _open(path: str) -> ox.Store:
-    """Open the store read-only, retrying while a writer moves its files (:mod:`api.shared`)."""
+    """Open the store read-only, retrying while a writer moves its files
+    (:mod:`mofkg.api.shared`)."""
     return open_store(Path(path), read_only=True).oxigraph
 
 
@@ -434,7 +435,7 @@ def out_of_memory(limit: int) -> str:
 def worker_main(path: str, conns: list[socket.socket], *, memory_limit: int = 0) -> None:
     """A worker: open the store read-only, then a thread per connection answers its jobs.
 
-    ``memory_limit`` (bytes, 0 for none) caps the worker's memory (:mod:`api.limits`).
+    ``memory_limit`` (bytes, 0 for none) caps the worker's memory (:mod:`mofkg.api.limits`).
     """
     if memory_limit:
         limit_memory(memory_limit)
@@ -476,7 +477,7 @@ class _Slot:
 class QueryPool:
     """``size`` query slots in worker processes of ``threads`` threads, killable on timeout.
 
-    Workers are plain subprocesses (``python -m api.query_worker``) joined by a socket pair
+    Workers are plain subprocesses (``python -m mofkg.api.query_worker``) joined by a socket pair
     per thread, so nothing depends on how the server's own ``__main__`` was started.
     """
 
@@ -490,7 +491,7 @@ class QueryPool:
         memory_limit: int | None = None,
     ) -> None:
         self.path = path
-        #: Bytes each worker process may take (:mod:`api.limits`); None for no cap.
+        #: Bytes each worker process may take (:mod:`mofkg.api.limits`); None for no cap.
         self.memory_limit = memory_limit
         self.size = size
         self.threads = min(threads or size, size)
@@ -531,7 +532,7 @@ class QueryPool:
                 [
                     sys.executable,
                     "-m",
-                    "api.query_worker",
+                    "mofkg.api.query_worker",
                     str(self.path.absolute()),
                     str(self.memory_limit or 0),
                     *(str(b.fileno()) for b in theirs),
@@ -788,13 +789,13 @@ def _exit_status(popen: subprocess.Popen[bytes]) -> int | None:
 
 def main(argv: list[str]) -> None:
     """Entry point of a worker process:
-    ``python -m api.query_worker STORE MEMORY_LIMIT FD [FD ...]`` (the limit 0 for none)."""
+    ``python -m mofkg.api.query_worker STORE MEMORY_LIMIT FD [FD ...]`` (the limit 0 for none)."""
     conns = [socket.socket(fileno=int(fd)) for fd in argv[2:]]
     worker_main(argv[0], conns, memory_limit=int(argv[1]))
 
 
 if __name__ == "__main__":
-    # Run the module's own copy, so pickled jobs and outcomes name api.query_worker.
-    from api.query_worker import main as module_main
+    # Run the module's own copy, so pickled jobs and outcomes name mofkg.api.query_worker.
+    from mofkg.api.query_worker import main as module_main
 
     module_main(sys.argv[1:])

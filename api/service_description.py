@@ -2,16 +2,16 @@
 
 It lists every named graph with its size (``void:triples``), which takes a scan of the
 store: about 1.4 s at 10,000 models (20,000 graphs). So a description, once serialised, is
-kept per endpoint URL and format in :attr:`api.state.Endpoint.descriptions`, which
-:meth:`api.state.Endpoint.writing` empties after every write.
+kept per endpoint URL and format in :attr:`mofkg.api.state.Endpoint.descriptions`, which
+:meth:`mofkg.api.state.Endpoint.writing` empties after every write.
 """
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from graphstore.formats import RdfFormat
-from graphstore.namespaces import PREFIXES, SD
+from mofkg.graphstore.formats import RdfFormat
+from mofkg.graphstore.namespaces import PREFIXES, SD
 
 from .negotiation import GRAPH_FORMAT_IRIS, RESULT_FORMATS
 from .state import Endpoint

@@ -5,7 +5,7 @@ One :class:`Endpoint` lives in ``app.extensions["mofkg"]``; views reach it with
 the token, and tells the query workers that the store changed.
 
 An endpoint either owns a store open for writing (one process: tests, embedding) or, under
-``mofkg serve``, shares the store with the other server processes (:mod:`api.shared`): it
+``mofkg serve``, shares the store with the other server processes (:mod:`mofkg.api.shared`): it
 keeps a read-only open, writes through a short-lived writing open under the writers' lock,
 and reopens when another process has written (:meth:`Endpoint.refresh`, before each request).
 """
@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 
 from flask import current_app, request
 
-from graphstore.errors import MofkgError, ReadOnlyError
-from graphstore.generation import StoreGeneration
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.graphstore.errors import MofkgError, ReadOnlyError
+from mofkg.graphstore.generation import StoreGeneration
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 
 from .errors import BusyError, MissingTokenError
 from .policy import Policy, VerdictCache

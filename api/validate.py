@@ -7,7 +7,7 @@ JSON-LD (the standard ``sh:ValidationReport``), or plain text. Bodies over ``max
 refused (413); a dump over the setting ``validate_job_threshold`` (bytes) is validated in
 the background: 202
 with ``Location: /validate/jobs/<id>``, where the report is served once it is ready (202
-until then; the jobs are files, :mod:`api.validation_jobs`, so that any server process
+until then; the jobs are files, :mod:`mofkg.api.validation_jobs`, so that any server process
 answers; a job keeps its report rendered in every kind, so each of its answers is the one the
 same dump gets from POST /validate, up to blank node labels). The dump is staged in a fresh
 in-memory store, so the catalogue is never touched.
@@ -28,10 +28,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from graphstore.dumps import Dump
-from graphstore.errors import MofkgError, TooLargeError
-from graphstore.settings import Settings
-from graphstore.validation import (
+from mofkg.graphstore.dumps import Dump
+from mofkg.graphstore.errors import MofkgError, TooLargeError
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.validation import (
     ShapesSet,
     ValidationReport,
     read_dump,
@@ -65,7 +65,7 @@ MAX_INFLATE_RATIO = 20
 MOT_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 #: Report media types, the default (for no Accept or */*) first, and the report each gives
-#: (one of :data:`api.validation_jobs.REPORT_KINDS`).
+#: (one of :data:`mofkg.api.validation_jobs.REPORT_KINDS`).
 REPORT_TYPES: dict[str, str] = {
     "application/json": "json",
     "text/html": "html",
@@ -128,7 +128,7 @@ def _upload(settings: Settings) -> Upload:
 
 
 def _dump(upload: Upload, settings: Settings) -> Dump:
-    """The upload read as a dump, within the bounds of :mod:`api.validation_bounds` (413)."""
+    """The upload read as a dump, within the bounds of :mod:`mofkg.api.validation_bounds` (413)."""
     mot = upload.media_type in MOT_MEDIA_TYPES or (
         upload.media_type is None and upload.source.lower().endswith((".yml", ".yaml"))
     )
@@ -195,7 +195,7 @@ def _out_of_memory(settings: Settings) -> OutOfMemoryError:
 def validate() -> Response:
     """Validate the dump in the request; the report, or 202 and a job for a large dump.
 
-    Past the process's memory cap (:mod:`api.limits`) Python's side of the work raises
+    Past the process's memory cap (:mod:`mofkg.api.limits`) Python's side of the work raises
     :class:`MemoryError`: 503 naming the limit, not an internal error.
     """
     settings = _settings()

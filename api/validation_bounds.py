@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from graphstore.dumps import Dump
-from graphstore.errors import TooLargeError
-from graphstore.namespaces import MOF
+from mofkg.graphstore.dumps import Dump
+from mofkg.graphstore.errors import TooLargeError
+from mofkg.graphstore.namespaces import MOF
 
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _MODEL = ox.NamedNode(str(MOF.Model))
@@ -25,14 +25,14 @@ def check_bounds(dump: Dump, *, max_triples: int, max_models: int) -> None:
     """Raise :class:`TooLargeError` when the RDF ``dump`` holds more than ``max_triples``
     statements or ``max_models`` models (``a mof:Model``); MOT records are not counted here.
 
-    >>> from graphstore.dumps import read_dump
+    >>> from mofkg.graphstore.dumps import read_dump
     >>> dump = read_dump(b"_:a a <https://w3id.org/mofkg/ontology#Model> . _:b a "
     ...                  b"<https://w3id.org/mofkg/ontology#Model> .", media_type="text/turtle",
     ...                  source_name="upload")
     >>> check_bounds(dump, max_triples=10, max_models=1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    graphstore.errors.TooLargeError: upload: more than 1 models (the limit, setting ...)
+    mofkg.graphstore.errors.TooLargeError: upload: more than 1 models (the limit, setting ...)
     """
     rdf = dump.rdf
     if rdf is None:

@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphstore.errors import MofkgError, NotFoundError
-from graphstore.reports import render, render_html_body, report_rdf, report_triples
-from graphstore.validation import ValidationReport
+from mofkg.graphstore.errors import MofkgError, NotFoundError
+from mofkg.graphstore.reports import render, render_html_body, report_rdf, report_triples
+from mofkg.graphstore.validation import ValidationReport
 
 from .errors import BusyError, status_for
 
@@ -51,7 +51,7 @@ JOBS_FOLDER = "mofkg-validation-jobs"
 MAX_KEPT = 256
 JOB_TTL = 3600.0
 _ID = re.compile(r"[0-9a-f]{32}")
-#: The kinds of report a finished job keeps: those of :func:`graphstore.reports.render`,
+#: The kinds of report a finished job keeps: those of :func:`mofkg.graphstore.reports.render`,
 #: except that ``html`` is the body of the page only (the site's layout goes around it).
 REPORT_KINDS = ("json", "html", "turtle", "jsonld", "text")
 UNREADABLE = (

@@ -1,9 +1,10 @@
 """What the page, badge and JSON API blueprints share.
 
 Each of those blueprints reads the catalogue from ``flask.current_app.extensions["mofkg"]``
-(:data:`api.state.EXTENSION`): any object with ``.store`` (a
-:class:`graphstore.store.Store`) and ``.settings`` (a :class:`graphstore.settings.Settings`),
-which :class:`api.state.Endpoint` is. Read queries are :mod:`graphstore.catalogue`.
+(:data:`mofkg.api.state.EXTENSION`): any object with ``.store`` (a
+:class:`mofkg.graphstore.store.Store`) and ``.settings`` (a
+:class:`mofkg.graphstore.settings.Settings`), which :class:`mofkg.api.state.Endpoint` is.
+Read queries are :mod:`mofkg.graphstore.catalogue`.
 
 >>> local_path("https://w3id.org/mofkg/id/model/OLMo-7B", "https://w3id.org/mofkg/")
 '/id/model/OLMo-7B'
@@ -12,7 +13,7 @@ which :class:`api.state.Endpoint` is. Read queries are :mod:`graphstore.catalogu
 >>> local_path("https://example.org/x", "https://w3id.org/mofkg/") is None
 True
 
-The ontology is served at ``/ontology`` whatever the base IRI (:mod:`api.ontology`), and its
+The ontology is served at ``/ontology`` whatever the base IRI (:mod:`mofkg.api.ontology`), and its
 terms link to their place on that page:
 
 >>> local_path("https://w3id.org/mofkg/ontology#Model", "https://example.org/kg/")
@@ -27,10 +28,10 @@ from typing import Protocol, TypeVar
 
 from flask import current_app, request
 
-from graphstore.namespaces import MOF, ONTOLOGY_IRI, SPDX_LICENCE, Ids
-from graphstore.ontology_terms import short_name
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.graphstore.namespaces import MOF, ONTOLOGY_IRI, SPDX_LICENCE, Ids
+from mofkg.graphstore.ontology_terms import short_name
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 
 from .errors import BadRequestError
 from .state import EXTENSION

@@ -1,6 +1,6 @@
 """Benchmark `mofkg assess` against Oxigraph's load alone (the floor) and pySHACL (the baseline).
 
-For each size (default 1,000 / 10,000 / 50,000 models; graphstore.synthetic, 17 component
+For each size (default 1,000 / 10,000 / 50,000 models; mofkg.graphstore.synthetic, 17 component
 types, a mix of licences and gaps), a catalogue is written as N-Triples and each step runs in
 its own process (so that its peak memory is its own: ``ru_maxrss`` of that process, which
 counts Oxigraph's Rust allocations, unlike tracemalloc):
@@ -58,7 +58,7 @@ def _peak() -> int:
 
 
 def step_floor(dump: Path, folder: Path) -> dict[str, Any]:
-    from graphstore.store import Store
+    from mofkg.graphstore.store import Store
 
     out: dict[str, Any] = {}
     for where, store in (("disk", Store(folder / "floor")), ("memory", Store())):
@@ -71,9 +71,9 @@ def step_floor(dump: Path, folder: Path) -> dict[str, Any]:
 
 
 def step_prepare(dump: Path, folder: Path) -> dict[str, Any]:
-    from graphstore.bootstrap import initialise
-    from graphstore.settings import Settings
-    from graphstore.store import Store
+    from mofkg.graphstore.bootstrap import initialise
+    from mofkg.graphstore.settings import Settings
+    from mofkg.graphstore.store import Store
 
     store = Store(folder / "store")
     initialise(store, Settings())
@@ -83,8 +83,8 @@ def step_prepare(dump: Path, folder: Path) -> dict[str, Any]:
 
 
 def step_assess(dump: Path, folder: Path, *, piped: bool = True) -> dict[str, Any]:
-    from graphstore.assessment import assess_and_write, assess_models, write_assessments
-    from graphstore.store import Store
+    from mofkg.graphstore.assessment import assess_and_write, assess_models, write_assessments
+    from mofkg.graphstore.store import Store
 
     store = Store(folder / "store")
     before = len(store)
@@ -115,11 +115,11 @@ def step_pyshacl(dump: Path, folder: Path) -> dict[str, Any]:
     from rdflib import Graph
     from rdflib.namespace import RDF, SH
 
-    from graphstore.assessment import derived_triples
-    from graphstore.bootstrap import initialise
-    from graphstore.requirements import load_framework
-    from graphstore.settings import Settings
-    from graphstore.store import Store
+    from mofkg.graphstore.assessment import derived_triples
+    from mofkg.graphstore.bootstrap import initialise
+    from mofkg.graphstore.requirements import load_framework
+    from mofkg.graphstore.settings import Settings
+    from mofkg.graphstore.store import Store
 
     store = Store()
     initialise(store, Settings())
@@ -184,7 +184,7 @@ def run_step(step: str, dump: Path, folder: Path, *, timeout: float | None = Non
 def measure(
     models: int, folder: Path, *, pyshacl_timeout: float, piped: bool = True, pyshacl: bool = True
 ) -> Row:
-    from graphstore.synthetic import synthetic_ntriples
+    from mofkg.graphstore.synthetic import synthetic_ntriples
 
     dump = folder / f"synthetic-{models}.nt"
     dump.write_text(synthetic_ntriples(models, seed=0), encoding="utf-8")

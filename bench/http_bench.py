@@ -5,7 +5,7 @@ bench/http.py would shadow the standard library's http package for every script 
 
     .venv/bin/python bench/http_bench.py [--models 10000] [--duration 10] [--connections 4]
 
-Builds a synthetic catalogue (graphstore.synthetic, plus lineage: fine-tuned-from and
+Builds a synthetic catalogue (mofkg.graphstore.synthetic, plus lineage: fine-tuned-from and
 trained-on links), assesses it, then copies the store folder so that each server reads the
 same Oxigraph database: `mofkg serve` (Granian, query worker processes, policy checks, row
 cap) and `oxigraph serve-read-only --union-default-graph` (the PyPI package `oxigraph`). A
@@ -38,13 +38,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphstore.assessment import assess_and_write
-from graphstore.bootstrap import initialise
-from graphstore.loading import open_rdf_input
-from graphstore.namespaces import DEFAULT_IDS, MOF
-from graphstore.settings import Settings
-from graphstore.store import Store
-from graphstore.synthetic import synthetic_ntriples
+from mofkg.graphstore.assessment import assess_and_write
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.loading import open_rdf_input
+from mofkg.graphstore.namespaces import DEFAULT_IDS, MOF
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
+from mofkg.graphstore.synthetic import synthetic_ntriples
 
 BIN = Path(sys.executable).parent
 #: Below this rate (requests/s, in the warm-up) a query is timed for ``--slow-duration``.

@@ -3,7 +3,7 @@
     .venv/bin/python bench/soak.py [--models 1000] [--duration 120] [--requests 20000]
                                    [--threads 6] [--baseline 10] [--query-timeout 5]
 
-Builds a synthetic catalogue (``bench/http_bench.py``'s ``build_store``: graphstore.synthetic
+Builds a synthetic catalogue (``bench/http_bench.py``'s ``build_store``: mofkg.graphstore.synthetic
 models, lineage, assessments), starts `mofkg serve` on it with an update token, and first
 times one-model lookups (``GET /sparql``) alone from one thread: the idle baseline. Then
 ``--threads`` threads send a mix (and ``--lookup-threads`` more send only lookups) until
@@ -43,8 +43,8 @@ from pathlib import Path
 
 from http_bench import BIN, build_store, free_port, run_server, stop
 
-from graphstore.namespaces import DEFAULT_IDS
-from graphstore.synthetic import synthetic_ntriples
+from mofkg.graphstore.namespaces import DEFAULT_IDS
+from mofkg.graphstore.synthetic import synthetic_ntriples
 
 TOKEN = "soak-token"
 SCRATCH = "http://example.org/soak/"

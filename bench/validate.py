@@ -1,6 +1,6 @@
 """Benchmark `mofkg validate` against the pySHACL command line and Oxigraph's parse and load.
 
-Synthetic catalogues (graphstore.synthetic) of 1,000 / 10,000 / 50,000 models are written as
+Synthetic catalogues (mofkg.graphstore.synthetic) of 1,000 / 10,000 / 50,000 models are written as
 N-Triples; each tool runs as its own process under ``/usr/bin/time -v`` (wall time and peak
 resident memory), one after the other (the machine has two cores).
 
@@ -46,10 +46,10 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from graphstore.bootstrap import licence_graph
-from graphstore.resources import ontology_path, shapes_path
-from graphstore.settings import Settings
-from graphstore.synthetic import synthetic_ntriples
+from mofkg.graphstore.bootstrap import licence_graph
+from mofkg.graphstore.resources import ontology_path, shapes_path
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.synthetic import synthetic_ntriples
 
 PYSHACL_TIMEOUT = 15 * 60
 PYSHACL_MAX_MODELS = 10_000
@@ -68,11 +68,11 @@ LOAD = (
 )
 DERIVE = (
     "import sys\n"
-    "from graphstore.assessment import derived_triples\n"
-    "from graphstore.bootstrap import initialise\n"
-    "from graphstore.requirements import load_framework\n"
-    "from graphstore.settings import Settings\n"
-    "from graphstore.store import Store\n"
+    "from mofkg.graphstore.assessment import derived_triples\n"
+    "from mofkg.graphstore.bootstrap import initialise\n"
+    "from mofkg.graphstore.requirements import load_framework\n"
+    "from mofkg.graphstore.settings import Settings\n"
+    "from mofkg.graphstore.store import Store\n"
     "store = Store()\n"
     "initialise(store, Settings())\n"
     "store.load(sys.argv[1], graph='urn:bench:dump', format='nt')\n"
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             parse = timed([python, "-c", PARSE, str(dump)])
             load = timed([python, "-c", LOAD, str(dump)])
             ours = timed(
-                [python, "-m", "graphstore.cli", "validate", str(dump), "--report", "json"]
+                [python, "-m", "mofkg.graphstore.cli", "validate", str(dump), "--report", "json"]
             )
             theirs: Run | None = None
             meta_only: Run | None = None

@@ -1,6 +1,6 @@
 """Openness assessment: a framework's shapes run as SPARQL inside Oxigraph, stored as RDF.
 
-The requirements come from the shapes file (:mod:`graphstore.requirements`); nothing here
+The requirements come from the shapes file (:mod:`mofkg.graphstore.requirements`); nothing here
 lists components per class. One run is a handful of queries over the whole store:
 
 1. the framework's rules (``shapes/<key>-rules.rq``, a CONSTRUCT) derive each component's
@@ -349,7 +349,7 @@ def assess_and_write(
 
     On an on-disk store holding no assessment of the framework yet (the first assessment),
     each batch's assessments are bulk-loaded on a worker thread while the next batch is
-    assessed (:class:`~graphstore.assessment_rdf.AssessmentWriter`): Oxigraph's on-disk bulk
+    assessed (:class:`~mofkg.graphstore.assessment_rdf.AssessmentWriter`): Oxigraph's on-disk bulk
     load is most of the time of a run, and it runs without the GIL. If anything fails, the
     graphs begun are dropped. Otherwise (in memory, or a re-assessment, which replaces by
     difference in one transaction) it is exactly the two calls.

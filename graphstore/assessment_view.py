@@ -3,7 +3,7 @@ progress per class (and why a class is at 0%), and each criterion by class with 
 component type's name, its status, the licence applied and where that licence comes from.
 
 It reads the stored assessment (``docs/assessment.md``) and the framework's shapes, like
-:func:`graphstore.catalogue.model_detail`.
+:func:`mofkg.graphstore.catalogue.model_detail`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class Criterion:
 
     component_type: URIRef
     component_label: str
-    status: str  # a key of graphstore.catalogue.STATUS_LABELS
+    status: str  # a key of mofkg.graphstore.catalogue.STATUS_LABELS
     optional: bool
     component: URIRef | None
     licence: URIRef | None

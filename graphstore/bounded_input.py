@@ -11,7 +11,7 @@ command) comes through :func:`read_bounded`:
 - the bytes read (after inflation) are charged to a :class:`Budget`, shared by every input
   of one request or one command; inflation stops one piece past the cap, so a small body never
   grows past it in memory;
-- each piece, as it is inflated, is fed to a check (see :mod:`graphstore.nesting`), which
+- each piece, as it is inflated, is fed to a check (see :mod:`mofkg.graphstore.nesting`), which
   may refuse the input before the rest is inflated.
 
 >>> import gzip
@@ -22,7 +22,7 @@ command) comes through :func:`read_bounded`:
 >>> read_bounded(gzip.compress(two), source="inner.nt.gz", budget=Budget(None))
 Traceback (most recent call last):
 ...
-graphstore.errors.UnsupportedFormatError: inner.nt.gz: gzip inside gzip is refused; \
+mofkg.graphstore.errors.UnsupportedFormatError: inner.nt.gz: gzip inside gzip is refused; \
 inflate it once and send it gzipped once
 """
 
@@ -58,7 +58,7 @@ class Budget:
     >>> budget.start(); budget.take(6, "b.nt")
     Traceback (most recent call last):
     ...
-    graphstore.errors.TooLargeError: b.nt: with the input before it, more than 10 bytes \
+    mofkg.graphstore.errors.TooLargeError: b.nt: with the input before it, more than 10 bytes \
 (after decompression) in all
     """
 

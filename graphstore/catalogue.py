@@ -3,9 +3,9 @@
 Everything here reads the store (with SPARQL or quad patterns) and returns dataclasses;
 nothing writes and nothing knows about HTTP. Assessments are read as stored
 (``graph:assessment/...``, see ``docs/vocabulary.md``); which requirement belongs to which
-class comes from the framework's shapes (:mod:`graphstore.requirements`).
+class comes from the framework's shapes (:mod:`mofkg.graphstore.requirements`).
 
->>> from graphstore.store import Store
+>>> from mofkg.graphstore.store import Store
 >>> catalogue_counts(Store()).models
 0
 """

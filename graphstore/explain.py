@@ -1,6 +1,6 @@
 """Explain an assessment to a person: the class reached and, per class, what keeps it back.
 
->>> from graphstore.namespaces import MOF
+>>> from mofkg.graphstore.namespaces import MOF
 >>> status_sentence("Model card", MOF.InvalidLicence, "LicenseRef-Llama-3-Community", None)
 'Model card is licensed under LicenseRef-Llama-3-Community, which is not an open licence'
 """

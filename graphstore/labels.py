@@ -8,7 +8,7 @@ outcome by its class and component type ("MOF Class I: Datasets"), its licence w
 the component's type, its progress measures by their metric's label, an assessment by its
 model and framework, an assessment run by its shapes version.
 
->>> from graphstore.store import Store
+>>> from mofkg.graphstore.store import Store
 >>> labels(Store(), [])
 {}
 """

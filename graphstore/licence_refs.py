@@ -1,6 +1,6 @@
 """Licences common for models that the SPDX list lacks, with ``LicenseRef-`` IRIs of our own.
 
-:func:`graphstore.licences.build_licence_graph` adds them to the licence graph under either
+:func:`mofkg.graphstore.licences.build_licence_graph` adds them to the licence graph under either
 licence list (Llama, Gemma, the RAIL family, DeepSeek ...).
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from graphstore.namespaces import DEFAULT_IDS
+from mofkg.graphstore.namespaces import DEFAULT_IDS
 
 
 @dataclass(frozen=True)

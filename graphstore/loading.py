@@ -2,7 +2,7 @@
 
 Whatever the source (a path, bytes, a binary stream), :func:`open_rdf_input` returns an
 :class:`RdfInput` whose content is ready for pyoxigraph, or raises an error that names the
-source. Nothing here writes to a store; :meth:`graphstore.store.Store.load` does, in one
+source. Nothing here writes to a store; :meth:`mofkg.graphstore.store.Store.load` does, in one
 transaction.
 
 >>> data = open_rdf_input(b'<http://a> <http://b> "c" .', source_name="inline.nt")
@@ -126,7 +126,7 @@ def open_rdf_input(
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> RdfInput:
     """Read, decompress (gzip by its magic bytes, or ``gzip``) and check RDF input before
-    parsing: through :func:`~graphstore.bounded_input.read_bounded`, within ``budget`` (none:
+    parsing: through :func:`~mofkg.graphstore.bounded_input.read_bounded`, within ``budget`` (none:
     no cap), refusing nesting deeper than ``max_depth`` and RDF/XML declarations as it reads."""
     raw, name = _raw(source)
     if source_name is not None:

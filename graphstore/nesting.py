@@ -25,7 +25,7 @@ and small beside parsing; a token cut by a piece's end waits for the next piece.
 >>> scan.close()
 Traceback (most recent call last):
 ...
-graphstore.errors.UnsafeInputError: doc.ttl:1:31: nested deeper than 2 (blank nodes, \
+mofkg.graphstore.errors.UnsafeInputError: doc.ttl:1:31: nested deeper than 2 (blank nodes, \
 collections, triple terms); this limit is the setting max_input_depth
 """
 
@@ -159,7 +159,7 @@ def _deepest(marks: bytes) -> int:
 
 
 def scanned_formats() -> tuple[str, ...]:
-    """The formats (names of :mod:`graphstore.formats`) whose nesting is checked."""
+    """The formats (names of :mod:`mofkg.graphstore.formats`) whose nesting is checked."""
     return tuple(_SYNTAXES)
 
 

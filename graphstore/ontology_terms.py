@@ -5,7 +5,7 @@ with its label, definition, domain, range and parents (superclasses or superprop
 order of label. A term's ``anchor`` is the fragment of its IRI when it is in the ontology's
 ``#`` namespace, so that ``https://w3id.org/mofkg/ontology#Model`` lands on it.
 
->>> from graphstore.owl import load_ontology_graph
+>>> from mofkg.graphstore.owl import load_ontology_graph
 >>> doc = ontology_document(load_ontology_graph(), ONTOLOGY_IRI)
 >>> model = next(t for t in doc.sections[0].terms if t.anchor == "Model")
 >>> model.label, model.iri == str(MOF.Model)

@@ -78,7 +78,7 @@ def held_back(framework: Framework, progress: Mapping[int, float]) -> dict[int, 
     """The classes at 0% because the class below is incomplete, by class number.
 
     Progress counts a class only once the class it implies (the one below) is complete
-    (:func:`graphstore.assessment.progress_by_class`); this says so where it applies.
+    (:func:`mofkg.graphstore.assessment.progress_by_class`); this says so where it applies.
 
     >>> from .requirements import load_framework
     >>> fw = load_framework()

@@ -1,7 +1,7 @@
 """The OWL ontology: reading the shipped file, and checking it with the HermiT reasoner.
 
 :func:`load_ontology_graph` parses ``ontology/mofkg.ttl`` (found through
-:func:`graphstore.resources.ontology_path`). :func:`check_ontology` hands the ontology, with
+:func:`mofkg.graphstore.resources.ontology_path`). :func:`check_ontology` hands the ontology, with
 optional instance data, to HermiT through owlready2 and reports whether the whole is
 consistent. Each check runs in its own owlready2 :class:`~owlready2.World`, never the default
 one, so checks do not see each other's triples. HermiT is a Java program: ``java`` must be on
@@ -26,9 +26,9 @@ import owlready2.reasoning
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from graphstore.errors import ReasonerError
-from graphstore.namespaces import MOF, ONTOLOGY_IRI
-from graphstore.resources import ontology_path
+from mofkg.graphstore.errors import ReasonerError
+from mofkg.graphstore.namespaces import MOF, ONTOLOGY_IRI
+from mofkg.graphstore.resources import ontology_path
 
 #: The name :class:`OntologyCheck` reports for the reasoner.
 REASONER = f"HermiT (owlready2 {owlready2.VERSION})"

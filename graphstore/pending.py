@@ -7,11 +7,11 @@ docs/assessment.md), but a process killed in the middle leaves part of it. So be
 load starts on a graph, the graph's IRI is appended to ``<store>/mofkg-pending-graphs`` (and
 the file synced to disk); once every load has ended and the store is flushed, the file is
 removed. A store opened for writing that finds the file drops the graphs it names and
-removes it (:func:`roll_back_pending`, from :class:`graphstore.store.Store`): the graphs
+removes it (:func:`roll_back_pending`, from :class:`mofkg.graphstore.store.Store`): the graphs
 were new, so dropping them gives back the store as it was before the write.
 
 Only graphs that do not exist yet are written this way; a write that replaces or appends
-to existing graphs is one transaction (:mod:`graphstore.commit`).
+to existing graphs is one transaction (:mod:`mofkg.graphstore.commit`).
 """
 
 from __future__ import annotations

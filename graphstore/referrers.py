@@ -7,7 +7,7 @@ under its model; any other referrer (a model, a dataset, an organisation ...) is
 its own. Fragment IRIs (an assessment's outcomes) are left out: their assessment stands for
 them.
 
->>> from graphstore.store import Store
+>>> from mofkg.graphstore.store import Store
 >>> referrer_groups(Store(), "http://spdx.org/licenses/MIT").total
 0
 """
@@ -61,7 +61,7 @@ def referrer_groups(
     """The resources that point at ``iri``, grouped by owner, in one query.
 
     The order is taken here, not with ORDER BY: Oxigraph's ORDER BY reads each IRI's text
-    back for every comparison (see :func:`graphstore.catalogue.model_iris`).
+    back for every comparison (see :func:`mofkg.graphstore.catalogue.model_iris`).
     """
     result = store.query(
         f"""SELECT DISTINCT ?s ?m WHERE {{ ?s ?p <{iri}>

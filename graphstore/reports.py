@@ -1,4 +1,4 @@
-"""Rendering a :class:`~graphstore.validation.ValidationReport`: text, JSON, HTML, SHACL RDF.
+"""Rendering a :class:`~mofkg.graphstore.validation.ValidationReport`: text, JSON, HTML, SHACL RDF.
 
 - ``turtle`` / ``jsonld``: the standard ``sh:ValidationReport`` of the conformance shapes,
   which any SHACL tool reads (the MOF classes are not SHACL conformance, so they are not in it).
@@ -8,7 +8,7 @@
   the line of the dump where the focus node is described; per model the class it would
   reach and what is missing for the next ones.
 
-The line where each focus node is described comes from :mod:`graphstore.focus_lines`.
+The line where each focus node is described comes from :mod:`mofkg.graphstore.focus_lines`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ combines the sets in Python. Shapes using features the compiler does not handle 
 constraints, blank-node constants, recursion) are validated by pySHACL, and the outcome says so.
 
 >>> from rdflib import Graph
->>> from graphstore.store import Store
+>>> from mofkg.graphstore.store import Store
 >>> store = Store()
 >>> _ = store.load(b'<http://ex/a> a <http://ex/C> .', graph="http://g", format="ttl")
 >>> shapes = Graph().parse(data='''@prefix sh: <http://www.w3.org/ns/shacl#> .

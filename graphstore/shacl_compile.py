@@ -2,7 +2,7 @@
 
 :func:`read_shapes` turns an rdflib shapes graph into :class:`Shape` objects; each holds its
 targets as one SPARQL group pattern binding ``?this``, its path as a SPARQL property path and
-its constraints as :class:`Constraint` objects that :mod:`graphstore.shacl` runs set-based.
+its constraints as :class:`Constraint` objects that :mod:`mofkg.graphstore.shacl` runs set-based.
 Anything the compiler does not handle marks the shape with a ``fallback`` reason, and the
 engine hands that shape to pySHACL.
 

@@ -1,6 +1,6 @@
 """SHACL validation results: the result records, the outcome, and the standard report graph.
 
-:mod:`graphstore.shacl` produces a :class:`ValidationOutcome`; a result is a
+:mod:`mofkg.graphstore.shacl` produces a :class:`ValidationOutcome`; a result is a
 :class:`ValidationResultRecord`, a named tuple (tens of thousands are made per dump, and a tuple
 is several times cheaper to build than a frozen dataclass). The outcome becomes a standard
 ``sh:ValidationReport`` with :meth:`ValidationOutcome.to_report_graph`. Shapes that the compiler

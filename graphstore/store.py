@@ -185,7 +185,7 @@ class Store:
         """Load RDF into the named graph ``graph``, appending, or replacing it with ``replace``.
 
         Either the whole source is written or nothing is: a syntax error anywhere raises
-        :class:`~graphstore.errors.RdfSyntaxError` (source, line, column) and the store is
+        :class:`~mofkg.graphstore.errors.RdfSyntaxError` (source, line, column) and the store is
         left exactly as it was. Quads of named graphs in TriG / N-Quads / JSON-LD keep their
         graph; their default graph goes to ``graph``.
         """

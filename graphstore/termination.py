@@ -3,7 +3,7 @@
 Python's default for SIGTERM is to die at once, like ``kill -9``. A command that opens a
 store for writing calls :func:`raise_on_sigterm`, so SIGTERM raises :class:`Terminated`
 instead: a write not yet committed is abandoned (its transaction is never committed, see
-:mod:`graphstore.commit`), one committed is kept, and the store is closed cleanly. The
+:mod:`mofkg.graphstore.commit`), one committed is kept, and the store is closed cleanly. The
 ``mofkg`` command then exits with status 143 (128 + SIGTERM) and says so.
 
 >>> import os, signal

@@ -1,14 +1,14 @@
 """Validating metadata dumps before they enter the catalogue: parse, check shapes, assess.
 
-A dump (RDF in any format of :mod:`graphstore.formats`, gzip or not, or MOT YAML records) is
+A dump (RDF in any format of :mod:`mofkg.graphstore.formats`, gzip or not, or MOT YAML records) is
 staged in an in-memory store beside the ontology and the licence graph; nothing is written to
 the catalogue. The staged data is validated against the *conformance shapes* (the metadata
 shapes ``shapes/metadata.ttl`` plus any shapes the user gives, or only the user's with
-``replace``) by :func:`graphstore.shacl.validate_store`, and every model is assessed under
-MOF 1.0 (:func:`graphstore.assessment.assess_with`) to say which class it would reach and
-what is missing. :mod:`graphstore.reports` renders the outcome.
+``replace``) by :func:`mofkg.graphstore.shacl.validate_store`, and every model is assessed under
+MOF 1.0 (:func:`mofkg.graphstore.assessment.assess_with`) to say which class it would reach and
+what is missing. :mod:`mofkg.graphstore.reports` renders the outcome.
 
->>> from graphstore.settings import Settings
+>>> from mofkg.graphstore.settings import Settings
 >>> shapes = ShapesSet.from_graphs([])
 >>> dump = read_dump(b'<http://ex/a> <http://ex/p> "x" .', source_name="inline.nt")
 >>> staged = validate_dumps([dump], shapes=shapes, settings=Settings())
@@ -86,7 +86,7 @@ class ValidationReport:
     values: dict[tuple[Any, Any], CountedValues] = field(default_factory=dict)
     #: what a library logged about the data meanwhile ("x does not look like a valid URI")
     notes: list[str] = field(default_factory=list)
-    #: Most results the reports list (the rest counted, :func:`graphstore.reports.listed`);
+    #: Most results the reports list (the rest counted, :func:`mofkg.graphstore.reports.listed`);
     #: None lists them all.
     max_results: int | None = None
 
@@ -136,8 +136,8 @@ class Summaries:
     components and their states; summarised, an outcome (a requirement's status) and a
     progress are one object for all the models that share them (a hundred or so kinds).
 
-    >>> from graphstore.namespaces import MOF
-    >>> from graphstore.requirements import Requirement
+    >>> from mofkg.graphstore.namespaces import MOF
+    >>> from mofkg.graphstore.requirements import Requirement
     >>> from rdflib import URIRef
     >>> req = Requirement(MOF.S, MOF.ClassI, MOF.ModelCard, False, None, MOF.V, "needs a card")
     >>> def full(model: str) -> ModelAssessment:
@@ -198,8 +198,8 @@ def validate_dumps(
 ) -> Staged:
     """Stage the dumps, validate them against ``shapes`` and assess their models; write nothing.
 
-    Raises :class:`~graphstore.errors.RdfSyntaxError` (file, line, column) for a dump that does
-    not parse (unless ``keep_going`` skips bad lines of N-Triples / N-Quads), and
+    Raises :class:`~mofkg.graphstore.errors.RdfSyntaxError` (file, line, column) for a dump
+    that does not parse (unless ``keep_going`` skips bad lines of N-Triples / N-Quads), and
     :class:`DumpError` for a dump with no statements. The staging store is dropped once the
     models are assessed (before any report is rendered) unless ``keep_store``.
     """
@@ -316,7 +316,7 @@ def assess_staged(store: Store, framework: Framework) -> list[ModelAssessment]:
     """Every model of a staging store assessed; the store is never kept, so the derived facts
     need not be written into it.
 
-    Up to :data:`~graphstore.assessment.BATCH_MODELS` models, in place (a working copy would
+    Up to :data:`~mofkg.graphstore.assessment.BATCH_MODELS` models, in place (a working copy would
     copy the whole store); above, in batches on working copies with nothing written
     (``write_derived=False``): deriving into a large store at once held about 1 GiB more at
     50,000 models (1.05 million quads of effective licences, queried all together).

@@ -1,1 +1,1 @@
-"""The ontology files, shipped inside the installed package as ``graphstore.ontology``."""
+"""The ontology files, shipped inside the installed package as ``mofkg.graphstore.ontology``."""

@@ -1,1 +1,1 @@
-"""The SHACL shapes files, shipped inside the installed package as ``graphstore.shapes``."""
+"""The SHACL shapes files, shipped inside the installed package as ``mofkg.graphstore.shapes``."""

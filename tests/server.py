@@ -1,7 +1,7 @@
 """Start the real mofkg app under a real WSGI server on a free loopback port.
 
 ``running_server`` serves ``create_app`` with werkzeug's threaded server in a thread;
-``running_production_server`` starts ``api.app.serve`` (Granian) in a subprocess. Both yield a
+``running_production_server`` starts ``mofkg.api.app.serve`` (Granian) in a subprocess. Both yield a
 :class:`Server` with the base URL and stop everything on exit.
 """
 
@@ -27,9 +27,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import make_server
 
-from api.app import close_app, create_app
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.api.app import close_app, create_app
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -100,7 +100,7 @@ def wait_until_up(url: str, *, process: subprocess.Popen[bytes], timeout: float 
 
 @contextmanager
 def running_production_server(store_path: Path, **env: str) -> Iterator[Server]:
-    """``api.app.serve`` (Granian) in a subprocess on a free port, over ``store_path``."""
+    """``mofkg.api.app.serve`` (Granian) in a subprocess on a free port, over ``store_path``."""
     port = free_port()
     environ = {
         **os.environ,
@@ -110,7 +110,7 @@ def running_production_server(store_path: Path, **env: str) -> Iterator[Server]:
         **env,
     }
     code = (
-        "from api.app import serve; from graphstore.settings import load_settings; "
+        "from mofkg.api.app import serve; from mofkg.graphstore.settings import load_settings; "
         "serve(load_settings())"
     )
     process = subprocess.Popen(

@@ -10,8 +10,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graphstore import assessment, assessment_rdf
-from graphstore.assessment import (
+from mofkg.graphstore import assessment, assessment_rdf
+from mofkg.graphstore.assessment import (
     ModelAssessment,
     assess_and_write,
     assess_models,
@@ -19,14 +19,14 @@ from graphstore.assessment import (
     derived_graph,
     write_assessments,
 )
-from graphstore.assessment_rdf import BulkLoader, bulk_load_pieces, has_assessments
-from graphstore.errors import MofkgError
-from graphstore.licences import build_licence_graph
-from graphstore.namespaces import GRAPH, LICENCE_GRAPH, MOF, ONTOLOGY_GRAPH
-from graphstore.requirements import load_framework
-from graphstore.resources import ontology_path
-from graphstore.store import Store
-from graphstore.synthetic import synthetic_ntriples
+from mofkg.graphstore.assessment_rdf import BulkLoader, bulk_load_pieces, has_assessments
+from mofkg.graphstore.errors import MofkgError
+from mofkg.graphstore.licences import build_licence_graph
+from mofkg.graphstore.namespaces import GRAPH, LICENCE_GRAPH, MOF, ONTOLOGY_GRAPH
+from mofkg.graphstore.requirements import load_framework
+from mofkg.graphstore.resources import ontology_path
+from mofkg.graphstore.store import Store
+from mofkg.graphstore.synthetic import synthetic_ntriples
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 LATER = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)

@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
-from graphstore import assessment, assessment_rdf
-from graphstore.assessment import (
+from mofkg.graphstore import assessment, assessment_rdf
+from mofkg.graphstore.assessment import (
     ModelAssessment,
     assess_models,
     derive,
@@ -21,20 +21,20 @@ from graphstore.assessment import (
     json_lines,
     write_assessments,
 )
-from graphstore.errors import MofkgError, NotFoundError, ReadOnlyError
-from graphstore.explain import explain_model
-from graphstore.licences import build_licence_graph
-from graphstore.namespaces import (
+from mofkg.graphstore.errors import MofkgError, NotFoundError, ReadOnlyError
+from mofkg.graphstore.explain import explain_model
+from mofkg.graphstore.licences import build_licence_graph
+from mofkg.graphstore.namespaces import (
     DEMO_GRAPH,
     LICENCE_GRAPH,
     MOF,
     ONTOLOGY_GRAPH,
     assessment_graph,
 )
-from graphstore.requirements import load_framework
-from graphstore.resources import ontology_path
-from graphstore.store import STAGING_PREFIX, Store
-from graphstore.synthetic import synthetic_ntriples
+from mofkg.graphstore.requirements import load_framework
+from mofkg.graphstore.resources import ontology_path
+from mofkg.graphstore.store import STAGING_PREFIX, Store
+from mofkg.graphstore.synthetic import synthetic_ntriples
 
 ID = "https://w3id.org/mofkg/id/model/"
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
-from api.badges import Badge
-from graphstore.bootstrap import initialise
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.api.badges import Badge
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 
 from .test_pages import demo_store, make_app  # noqa: F401  (the fixture is shared)
 

@@ -9,11 +9,18 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from api.bounded import INLINE_ROWS, bounded_shape, fewer_rows, is_bounded, run_direct, run_inline
-from api.query_worker import QueryJob, run_job
-from api.state import EXTENSION, Endpoint
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.api.bounded import (
+    INLINE_ROWS,
+    bounded_shape,
+    fewer_rows,
+    is_bounded,
+    run_direct,
+    run_inline,
+)
+from mofkg.api.query_worker import QueryJob, run_job
+from mofkg.api.state import EXTENSION, Endpoint
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 from tests.server import Server, get, running_server
 
 EX = "http://example.org/"

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from graphstore.assessment import assess_models, write_assessments
-from graphstore.bootstrap import initialise
-from graphstore.namespaces import DEFAULT_IDS
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.graphstore.assessment import assess_models, write_assessments
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.namespaces import DEFAULT_IDS
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 from tests.server import running_production_server
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """`mofkg serve`'s own server (Granian, api.front) over the assessed demo catalogue, on a
+    """`mofkg serve`'s own server (Granian, mofkg.api.front) over the assessed demo catalogue, on a
     free loopback port: the pages, their scripts and /sparql as a user's browser gets them."""
     folder = tmp_path_factory.mktemp("browser") / "store"
     store = Store(folder)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from graphstore.cli import main
-from graphstore.namespaces import DEMO_GRAPH, LICENCE_GRAPH, ONTOLOGY_GRAPH, source_graph
-from graphstore.store import Store
+from mofkg.graphstore.cli import main
+from mofkg.graphstore.namespaces import DEMO_GRAPH, LICENCE_GRAPH, ONTOLOGY_GRAPH, source_graph
+from mofkg.graphstore.store import Store
 
 NT = b'<https://example.org/m> <http://schema.org/name> "M" .\n'
 
@@ -205,8 +205,8 @@ def test_every_command_takes_the_global_options_after_its_name(
     command another package registers."""
     import argparse
 
-    from graphstore import cli
-    from graphstore.settings import Settings
+    from mofkg.graphstore import cli
+    from mofkg.graphstore.settings import Settings
 
     def where(args: argparse.Namespace, settings: Settings) -> int:
         print(settings.store)
@@ -274,7 +274,7 @@ def test_export_unknown_model_exits_1(capsys: pytest.CaptureFixture[str], store_
 def test_progress_shows_for_slow_loads() -> None:
     import io
 
-    from graphstore.progress import Progress
+    from mofkg.graphstore.progress import Progress
 
     stream = io.StringIO()
     with Progress("loading big.nt", delay=0.0, interval=0.01, stream=stream):

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from graphstore.namespaces import DEFAULT_IDS, SCHEMA
-from graphstore.store import Store
+from mofkg.graphstore.namespaces import DEFAULT_IDS, SCHEMA
+from mofkg.graphstore.store import Store
 from tests.test_pages import make_app, parse
 
 DEEP = DEFAULT_IDS.dataset("Deep")

@@ -10,13 +10,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import ORG, RDF, RDFS, XSD
 
-from graphstore.assessment import assess_models
-from graphstore.bootstrap import initialise
-from graphstore.licences import build_licence_graph
-from graphstore.namespaces import DCT, DEFAULT_IDS, MOF, SCHEMA, slug
-from graphstore.resources import demo_catalogue_path
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.graphstore.assessment import assess_models
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.licences import build_licence_graph
+from mofkg.graphstore.namespaces import DCT, DEFAULT_IDS, MOF, SCHEMA, slug
+from mofkg.graphstore.resources import demo_catalogue_path
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 VOCABULARY = (REPO / "docs" / "vocabulary.md").read_text("utf-8")

@@ -7,8 +7,8 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from graphstore.cli import build_parser
-from graphstore.settings import Settings, load_settings
+from mofkg.graphstore.cli import build_parser
+from mofkg.graphstore.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

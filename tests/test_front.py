@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from api.front import STREAM_AT
-from graphstore.assessment import assess_models, write_assessments
-from graphstore.bootstrap import initialise
-from graphstore.namespaces import DEFAULT_IDS
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.api.front import STREAM_AT
+from mofkg.graphstore.assessment import assess_models, write_assessments
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.namespaces import DEFAULT_IDS
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 from tests.server import (
     REPO,
     Server,

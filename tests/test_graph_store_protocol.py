@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 from tests.server import Server, delete, fetch, get, post, put, running_server
 
 EX = "http://example.org/"

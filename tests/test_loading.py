@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from graphstore.errors import RdfSyntaxError, UnsafeInputError, UnsupportedFormatError
-from graphstore.formats import FORMATS, format_by_name
-from graphstore.store import Store
+from mofkg.graphstore.errors import RdfSyntaxError, UnsafeInputError, UnsupportedFormatError
+from mofkg.graphstore.formats import FORMATS, format_by_name
+from mofkg.graphstore.store import Store
 from tests.conftest import Listener
 
 G = "https://example.org/graph/one"
@@ -127,7 +127,7 @@ def test_error_in_the_last_line_of_a_large_file_writes_nothing(store: Store) -> 
 
 
 def test_one_bad_file_among_several_writes_none(store: Store, tmp_path: Path) -> None:
-    from graphstore.loading import open_rdf_input
+    from mofkg.graphstore.loading import open_rdf_input
 
     before = snapshot(store)
     good = tmp_path / "good.nt"
@@ -172,7 +172,7 @@ def test_unknown_suffix_and_media_type_are_refused(store: Store, tmp_path: Path)
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    from graphstore.errors import MofkgError
+    from mofkg.graphstore.errors import MofkgError
 
     with pytest.raises(MofkgError, match="nope.ttl: cannot read"):
         Store().load(tmp_path / "nope.ttl", graph=G)
@@ -247,8 +247,8 @@ def test_json_ld_nested_too_deeply_is_refused(store: Store) -> None:
 
 
 def test_a_dump_with_a_token_too_long_is_a_syntax_error_in_validation() -> None:
-    from graphstore.dumps import stage_rdf
-    from graphstore.loading import open_rdf_input
+    from mofkg.graphstore.dumps import stage_rdf
+    from mofkg.graphstore.loading import open_rdf_input
 
     literal = "x" * (17 * 1024 * 1024)
     data = f'<http://e/s> <http://e/p> "{literal}" .\n'.encode()

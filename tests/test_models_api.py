@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from graphstore.bootstrap import initialise
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 
 from .test_pages import demo_store, make_app  # noqa: F401  (the fixture is shared)
 
@@ -180,9 +180,9 @@ def test_records_from_the_triple_index_are_those_from_an_rdflib_graph(
     import pyoxigraph as ox
     from rdflib import URIRef
 
-    from graphstore import catalogue
-    from graphstore.importers.mot_rdf import export_record
-    from graphstore.terms import triples_to_graph
+    from mofkg.graphstore import catalogue
+    from mofkg.graphstore.importers.mot_rdf import export_record
+    from mofkg.graphstore.terms import triples_to_graph
 
     models = catalogue.model_iris(demo_store)
     index = catalogue.release_triples(demo_store, models)

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from rdflib import Graph, URIRef
 
-from graphstore.namespaces import DEFAULT_IDS
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.graphstore.namespaces import DEFAULT_IDS
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 from tests.server import Server, fetch, get, running_server
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

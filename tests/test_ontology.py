@@ -14,10 +14,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from graphstore.licences import build_licence_graph
-from graphstore.namespaces import FAIR4ML, MLS, MOF, ONTOLOGY_IRI, PREFIXES, SCHEMA
-from graphstore.owl import ReasonerError, check_ontology, load_ontology_graph
-from graphstore.resources import ontology_path
+from mofkg.graphstore.licences import build_licence_graph
+from mofkg.graphstore.namespaces import FAIR4ML, MLS, MOF, ONTOLOGY_IRI, PREFIXES, SCHEMA
+from mofkg.graphstore.owl import ReasonerError, check_ontology, load_ontology_graph
+from mofkg.graphstore.resources import ontology_path
 
 VOCABULARY_DOC = Path(__file__).resolve().parents[1] / "docs" / "vocabulary.md"
 VERSION_IRI = URIRef("https://w3id.org/mofkg/ontology/0.1.0")

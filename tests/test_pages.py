@@ -15,19 +15,19 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from api import badges, models_api, ontology, pages
-from api.app import close_app, create_app
-from api.errors import register_error_handlers
-from api.state import EXTENSION
-from api.views import Catalogue
-from graphstore import catalogue
-from graphstore.assessment import assess_models, write_assessments
-from graphstore.bootstrap import initialise
-from graphstore.formats import format_for_suffix
-from graphstore.namespaces import DEFAULT_IDS, MOF, SCHEMA, SPDX_LICENCE
-from graphstore.settings import Settings
-from graphstore.store import Store
-from graphstore.terms import triples_to_graph
+from mofkg.api import badges, models_api, ontology, pages
+from mofkg.api.app import close_app, create_app
+from mofkg.api.errors import register_error_handlers
+from mofkg.api.state import EXTENSION
+from mofkg.api.views import Catalogue
+from mofkg.graphstore import catalogue
+from mofkg.graphstore.assessment import assess_models, write_assessments
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.formats import format_for_suffix
+from mofkg.graphstore.namespaces import DEFAULT_IDS, MOF, SCHEMA, SPDX_LICENCE
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
+from mofkg.graphstore.terms import triples_to_graph
 
 OLMO = DEFAULT_IDS.model("OLMo-7B")
 OLMO_INSTRUCT = DEFAULT_IDS.model("OLMo-7B-Instruct")
@@ -53,7 +53,7 @@ def demo_store() -> Store:
 
 
 def make_app(store: Store, settings: Settings | None = None) -> Flask:
-    app = Flask("api")
+    app = Flask("mofkg.api")
     app.extensions[EXTENSION] = Catalogue(store=store, settings=settings or Settings())
     for bp in (pages.blueprint, ontology.blueprint, badges.blueprint, models_api.blueprint):
         app.register_blueprint(bp)
@@ -245,7 +245,7 @@ def test_query_page_escapes_a_query_given_in_the_url(client: FlaskClient) -> Non
 
 
 def test_example_queries_answer_on_the_demo(demo_store: Store) -> None:
-    from api.query_examples import example_queries
+    from mofkg.api.query_examples import example_queries
 
     answers = {e.key: demo_store.select(e.query) for e in example_queries(DEFAULT_IDS)}
     assert {str(r["name"]) for r in answers["class-ii"]} == {
@@ -578,7 +578,7 @@ def test_one_rounded_figure_in_explain_pages_badges_and_json(
     client: FlaskClient, demo_store: Store
 ) -> None:
     """explain said 85%, the page 85%, the badge 85% and assess 84.6%: now 84.6% in all."""
-    from graphstore.explain import explain_model
+    from mofkg.graphstore.explain import explain_model
 
     assert "Class I Open Science Model: 84.6%" in explain_model(demo_store, str(OLMO_INSTRUCT))
     html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)

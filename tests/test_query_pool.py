@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from api.errors import BusyError, OutOfMemoryError, status_for
-from api.query_worker import (
+from mofkg.api.errors import BusyError, OutOfMemoryError, status_for
+from mofkg.api.query_worker import (
     GRACE,
     RESENDS,
     ClientGone,
@@ -19,8 +19,8 @@ from api.query_worker import (
     QueryPool,
     _Slot,
 )
-from graphstore.errors import QueryError, QueryTimeoutError
-from graphstore.store import Store
+from mofkg.graphstore.errors import QueryError, QueryTimeoutError
+from mofkg.graphstore.store import Store
 
 EX = "http://example.org/"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from api.app import create_app
-from api.state import EXTENSION, Endpoint
-from graphstore.errors import SettingsError
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.api.app import create_app
+from mofkg.api.state import EXTENSION, Endpoint
+from mofkg.graphstore.errors import SettingsError
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 from tests.conftest import Listener
 from tests.server import Reply, Server, delete, get, post, put, running_server
 
@@ -346,7 +346,7 @@ def test_a_query_that_finds_every_worker_busy_gets_503(tmp_path: Path) -> None:
 PARENT = """
 import sys, threading, time
 from pathlib import Path
-from api.query_worker import QueryJob, QueryPool
+from mofkg.api.query_worker import QueryJob, QueryPool
 pool = QueryPool(Path(sys.argv[1]), size=1, timeout=600)
 print(next(iter(pool._processes)), flush=True)
 threading.Thread(target=pool.run, args=(QueryJob(sys.argv[2]),), daemon=True).start()

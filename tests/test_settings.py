@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from graphstore.errors import SettingsError
-from graphstore.settings import load_settings
+from mofkg.graphstore.errors import SettingsError
+from mofkg.graphstore.settings import load_settings
 
 
 def test_layers_apply_in_order(tmp_path: Path) -> None:

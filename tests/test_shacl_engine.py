@@ -11,10 +11,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from graphstore.shacl import ValidationOutcome, validate_store
-from graphstore.shacl_compile import ShapesError
-from graphstore.store import Store
-from graphstore.synthetic import synthetic_ntriples
+from mofkg.graphstore.shacl import ValidationOutcome, validate_store
+from mofkg.graphstore.shacl_compile import ShapesError
+from mofkg.graphstore.store import Store
+from mofkg.graphstore.synthetic import synthetic_ntriples
 
 SHAPES_DIR = Path(__file__).resolve().parents[1] / "shapes"
 EX = "http://example.org/"

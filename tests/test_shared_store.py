@@ -1,4 +1,4 @@
-"""One store served by several processes: every process sees every write (api.shared)."""
+"""One store served by several processes: every process sees every write (mofkg.api.shared)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from api.shared import OPEN_ATTEMPTS
-from graphstore.generation import StoreGeneration
-from graphstore.settings import Settings
+from mofkg.api.shared import OPEN_ATTEMPTS
+from mofkg.graphstore.generation import StoreGeneration
+from mofkg.graphstore.settings import Settings
 from tests.server import (
     Server,
     delete,
@@ -86,7 +86,7 @@ def test_writers_in_two_processes_take_turns(two: tuple[Server, Server]) -> None
 
 HOLD_THE_STORE = """
 import sys
-from graphstore.store import Store
+from mofkg.graphstore.store import Store
 store = Store(sys.argv[1])
 print("open", flush=True)
 sys.stdin.read()
@@ -143,7 +143,7 @@ def _app_processes(server_pid: int) -> set[int]:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if b"api.query_worker" in cmdline:
+        if b"mofkg.api.query_worker" in cmdline:
             parents.add(int(stat[1]))
     return {pid for pid in parents if _descends_from(pid, server_pid)}
 
@@ -240,7 +240,7 @@ def test_a_mofkg_load_is_seen_by_the_running_server(
         [
             sys.executable,
             "-m",
-            "graphstore.cli",
+            "mofkg.graphstore.cli",
             "--store",
             str(tmp_path / "store"),
             "load",
@@ -264,7 +264,7 @@ def test_a_command_that_cannot_count_its_write_says_so(tmp_path: Path) -> None:
     data = tmp_path / "more.ttl"
     data.write_text(f"<{EX}a> <{EX}p> 1 .\n")
     done = subprocess.run(
-        [sys.executable, "-m", "graphstore.cli", "--store", str(store), "load", str(data)],
+        [sys.executable, "-m", "mofkg.graphstore.cli", "--store", str(store), "load", str(data)],
         cwd=REPO,
         capture_output=True,
         timeout=60,

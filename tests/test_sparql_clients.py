@@ -33,9 +33,9 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 
-from graphstore.formats import format_for_media_type
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.graphstore.formats import format_for_media_type
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 from tests.server import Server, fetch, get, running_production_server, running_server
 
 EX = "http://example.org/"

@@ -16,12 +16,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 
-from api.app import QueryFastPath
-from api.service_description import MAX_KEPT
-from api.state import EXTENSION
-from graphstore.formats import format_for_media_type
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.api.app import QueryFastPath
+from mofkg.api.service_description import MAX_KEPT
+from mofkg.api.state import EXTENSION
+from mofkg.graphstore.formats import format_for_media_type
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 from tests.server import Server, fetch, get, post, running_server
 
 EX = "http://example.org/"
@@ -358,7 +358,8 @@ def test_format_parameter_stands_in_for_accept(server: Server) -> None:
 def test_plain_get_answers_exactly_as_the_full_view(
     server: Server, query: str, accept: str
 ) -> None:
-    """A GET with only ``query=`` skips Flask (api.app.QueryFastPath); a form POST does not."""
+    """A GET with only ``query=`` skips Flask (mofkg.api.app.QueryFastPath); a form POST
+    does not."""
     fast = get(server.sparql, params={"query": query}, headers={"Accept": accept})
     full = post(server.sparql, data={"query": query}, headers={"Accept": accept})
     assert fast.status_code == full.status_code

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from graphstore.errors import NotFoundError, QueryError, ReadOnlyError
-from graphstore.store import Store
+from mofkg.graphstore.errors import NotFoundError, QueryError, ReadOnlyError
+from mofkg.graphstore.store import Store
 
 EX = "https://example.org/"
 

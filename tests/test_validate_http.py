@@ -17,13 +17,13 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from api import pages, validate
-from api.errors import register_error_handlers
-from api.state import EXTENSION
-from api.views import Catalogue
-from graphstore.bootstrap import initialise
-from graphstore.settings import Settings
-from graphstore.store import Store
+from mofkg.api import pages, validate
+from mofkg.api.errors import register_error_handlers
+from mofkg.api.state import EXTENSION
+from mofkg.api.views import Catalogue
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
 from tests.test_validate_cli import BAD, GOOD, MODEL
 
 MAX_BODY = 2_000_000
@@ -41,7 +41,7 @@ def validate_app(store: Store, *, threshold: int, **more: Any) -> Flask:
     """An app with the pages and POST /validate over ``store``; jobs above ``threshold``
     (``more`` settings beside)."""
     settings = Settings(max_body=MAX_BODY, validate_job_threshold=threshold, **more)
-    app = Flask("api")
+    app = Flask("mofkg.api")
     app.extensions[EXTENSION] = Catalogue(store=store, settings=settings)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(validate.bp)
@@ -281,7 +281,7 @@ def test_results_name_the_shape_they_come_from(client: FlaskClient) -> None:
 def test_jobs_beyond_validate_max_jobs_are_503(tmp_path: Path) -> None:
     """With the one job place taken (by a live process), another dump is 503 with
     Retry-After, naming the setting; before, 32 jobs ran at once."""
-    from api.validation_jobs import JOBS_FOLDER, JobFolder
+    from mofkg.api.validation_jobs import JOBS_FOLDER, JobFolder
 
     store = Store(tmp_path / "store")
     app = validate_app(store, threshold=10, validate_max_jobs=1)

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from graphstore.assessment import BATCH_MODELS, assess_with, derived_graph
-from graphstore.reports import render
-from graphstore.requirements import load_framework
-from graphstore.settings import Settings
-from graphstore.synthetic import synthetic_ntriples
-from graphstore.validation import (
+from mofkg.graphstore.assessment import BATCH_MODELS, assess_with, derived_graph
+from mofkg.graphstore.reports import render
+from mofkg.graphstore.requirements import load_framework
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.synthetic import synthetic_ntriples
+from mofkg.graphstore.validation import (
     FRAMEWORK,
     Summaries,
     ValidationReport,

@@ -18,14 +18,19 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from api.errors import BusyError, status_for
-from api.validate import REPORT_TYPES
-from api.validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport
-from graphstore.errors import NotFoundError, QueryError
-from graphstore.reports import render_text
-from graphstore.settings import Settings
-from graphstore.store import Store
-from graphstore.validation import ValidationReport, read_dump, read_shapes_files, validate_dumps
+from mofkg.api.errors import BusyError, status_for
+from mofkg.api.validate import REPORT_TYPES
+from mofkg.api.validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport
+from mofkg.graphstore.errors import NotFoundError, QueryError
+from mofkg.graphstore.reports import render_text
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
+from mofkg.graphstore.validation import (
+    ValidationReport,
+    read_dump,
+    read_shapes_files,
+    validate_dumps,
+)
 from tests.test_validate_cli import BAD
 from tests.test_validate_http import validate_app, wait_for_job
 
@@ -82,7 +87,7 @@ def test_an_error_is_kept_as_status_and_message(tmp_path: Path) -> None:
 
 def test_a_job_whose_process_died_answers_503(tmp_path: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from api.validation_jobs import JobFolder; "
+        "import sys; from pathlib import Path; from mofkg.api.validation_jobs import JobFolder; "
         "print(JobFolder(Path(sys.argv[1])).add())"
     )
     started = subprocess.run(
@@ -101,7 +106,7 @@ def test_a_job_whose_process_died_no_longer_counts(tmp_path: Path) -> None:
     """A ``.running`` file of a dead process is ended at once: before, it counted against
     the limit for an hour."""
     code = (
-        "import sys; from pathlib import Path; from api.validation_jobs import JobFolder; "
+        "import sys; from pathlib import Path; from mofkg.api.validation_jobs import JobFolder; "
         "print(JobFolder(Path(sys.argv[1]), max_running=1).add())"
     )
     started = subprocess.run(

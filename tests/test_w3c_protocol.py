@@ -23,7 +23,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
-from graphstore.settings import Settings
+from mofkg.graphstore.settings import Settings
 from tests.server import Server, running_production_server, running_server
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -1,4 +1,5 @@
-"""The W3C SHACL test suite (core and SPARQL), driven by its manifests, through graphstore.shacl.
+"""The W3C SHACL test suite (core and SPARQL), driven by its manifests, through
+mofkg.graphstore.shacl.
 
 Each test is named by its IRI. Data goes into a real in-memory Oxigraph store; results are
 compared with the expected report as sets of (focus node, path, value, source shape, constraint
@@ -19,11 +20,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from graphstore.namespaces import SH
-from graphstore.shacl import ValidationOutcome, validate_store
-from graphstore.shacl_compile import ShapesError, compile_path
-from graphstore.store import Store
-from graphstore.terms import to_oxigraph, to_rdflib
+from mofkg.graphstore.namespaces import SH
+from mofkg.graphstore.shacl import ValidationOutcome, validate_store
+from mofkg.graphstore.shacl_compile import ShapesError, compile_path
+from mofkg.graphstore.store import Store
+from mofkg.graphstore.terms import to_oxigraph, to_rdflib
 
 SUITE = Path(__file__).resolve().parents[2] / "shared" / "data" / "w3c" / "shacl"
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"

@@ -6,7 +6,7 @@ MOT's JSON Schema before producing anything, and turns each into one graph, to b
 the named graph ``graph:source/mot/<file name>``. :func:`export_record` writes a record back
 from the RDF of one model; import, export, import gives an isomorphic graph. The mapping
 itself, and the rules for licences, empty values and URLs, are in
-:mod:`graphstore.importers.mot_rdf`.
+:mod:`mofkg.graphstore.importers.mot_rdf`.
 
 The schema ships as ``graphstore/data/mot-record-schema.json``: a verbatim copy of
 ``schema/mof_schema.json`` from lfai/model_openness_tool@8b5d30e9 (MIT licence). Records also
@@ -42,8 +42,8 @@ try:
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]  # same interface
 
-from graphstore.errors import RecordError
-from graphstore.importers.mot_rdf import (
+from mofkg.graphstore.errors import RecordError
+from mofkg.graphstore.importers.mot_rdf import (
     RELEASE_LICENCES,
     LicenceResolver,
     MotRecord,
@@ -54,7 +54,7 @@ from graphstore.importers.mot_rdf import (
     record_to_graph,
     spdx_exact,
 )
-from graphstore.namespaces import DEFAULT_IDS, Ids, slug, source_graph
+from mofkg.graphstore.namespaces import DEFAULT_IDS, Ids, slug, source_graph
 
 __all__ = [
     "ImportErrors",
@@ -116,7 +116,8 @@ class ImportResult:
         return [f"{r.path.name}: {w}" for r in self.records for w in r.warnings]
 
     def graphs(self) -> dict[str, Graph]:
-        """Named graph IRI → graph, as :meth:`graphstore.store.Store.replace_graphs` takes it."""
+        """Named graph IRI → graph, as :meth:`mofkg.graphstore.store.Store.replace_graphs`
+        takes it."""
         return {str(r.graph_iri): r.graph for r in self.records}
 
 
@@ -153,7 +154,8 @@ class ImportErrors(RecordError):
 @lru_cache(maxsize=1)
 def record_schema() -> dict[str, Any]:
     """MOT's record schema as shipped, extended with release.repository and .huggingface."""
-    text = resources.files("graphstore.data").joinpath("mot-record-schema.json").read_text("utf-8")
+    shipped = resources.files("mofkg.graphstore.data").joinpath("mot-record-schema.json")
+    text = shipped.read_text("utf-8")
     schema = cast(dict[str, Any], json.loads(text))
     release = schema["properties"]["release"]["properties"]
     for key in _RELEASE_URL_KEYS:

@@ -3,7 +3,7 @@
 :func:`record_to_graph` turns one checked record (:class:`MotRecord`) into the triples of
 ``docs/vocabulary.md``; :func:`export_record` writes the record back from the RDF of one model,
 so that import, export, import gives an isomorphic graph (component order is kept in
-``mof:componentOrder``). Reading and checking files is :mod:`graphstore.importers.mot`.
+``mof:componentOrder``). Reading and checking files is :mod:`mofkg.graphstore.importers.mot`.
 
 Licence rules, as MOT applies them (``ModelUpdater.php`` and ``ModelEvaluator.php`` at
 lfai/model_openness_tool@8b5d30e9):
@@ -51,11 +51,11 @@ import yaml
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graphstore.errors import MofkgError, NotFoundError
-from graphstore.licences import suggest_spdx_id
-from graphstore.namespaces import DCT, DEFAULT_IDS, MOF, SCHEMA, SPDX_LICENCE, Ids
-from graphstore.resources import ontology_path
-from graphstore.terms import TripleLookup
+from mofkg.graphstore.errors import MofkgError, NotFoundError
+from mofkg.graphstore.licences import suggest_spdx_id
+from mofkg.graphstore.namespaces import DCT, DEFAULT_IDS, MOF, SCHEMA, SPDX_LICENCE, Ids
+from mofkg.graphstore.resources import ontology_path
+from mofkg.graphstore.terms import TripleLookup
 
 FRAMEWORK_NAME = "Model Openness Framework"
 
@@ -337,7 +337,7 @@ def _put(target: dict[str, Any], key: str, value: Node | str | None) -> None:
 
 def export_record(graph: TripleLookup, model: URIRef) -> dict[str, Any]:
     """The MOT record of one model, from a graph holding its triples (any union of graphs):
-    an rdflib graph or a :class:`graphstore.terms.TripleIndex`."""
+    an rdflib graph or a :class:`mofkg.graphstore.terms.TripleIndex`."""
     name = _one(graph, model, SCHEMA.name)
     if name is None:
         raise NotFoundError(f"no model <{model}> with a schema:name in this graph")
