@@ -149,3 +149,24 @@ def test_validate_and_the_json_api_keep_their_errors(server: Server) -> None:
     assert api.status_code == 404
     assert api.headers["Content-Type"] == "application/json"
     assert api.json()["error"]["status"] == 404
+
+
+def test_every_navigation_link_but_the_endpoint_leads_to_a_page(client: FlaskClient) -> None:
+    """What a person reaches from the navigation is shown, not downloaded (/sparql, the
+    endpoint, is tested in tests/test_negotiation.py); the ontology is in the navigation."""
+    nav = client.get("/", headers={"Accept": BROWSER_ACCEPT}).text.split("<nav>", 1)[1]
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav.split("</nav>", 1)[0])
+    assert [text for _, text in links] == [
+        "Catalogue",
+        "Query",
+        "SPARQL endpoint",
+        "Ontology",
+        "JSON API",
+    ]
+    for href, text in links:
+        if href == "/sparql":
+            continue
+        reply = client.get(href, headers={"Accept": BROWSER_ACCEPT})
+        assert reply.status_code == 200, (text, reply.status_code)
+        shown = reply.content_type.split(";")[0]
+        assert shown in ("text/html", "application/json"), (text, shown)
