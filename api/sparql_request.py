@@ -195,8 +195,8 @@ def read_request() -> SparqlRequest:
         _check_direct(params, "query")
         query = body_text()
     elif mimetype == UPDATE_TYPE:
+        endpoint().check_token()  # 401 before anything else is read, as the Graph Store's
         _check_direct(params, "update")
-        endpoint().check_token()  # 401 before the body is read, as the Graph Store's
         update = body_text()
     else:
         raise UnsupportedFormatError(

@@ -645,3 +645,15 @@ def test_an_update_with_format_parameters_that_disagree_is_400(
     assert message in reply.text
     ask = urllib.parse.quote(f"ASK {{ GRAPH <{EX}fmt> {{ ?s ?p ?o }} }}")
     assert get(f"{server.sparql}?query={ask}").json()["boolean"] is False
+
+
+def test_a_direct_update_without_the_token_is_401_whatever_its_url(server: Server) -> None:
+    """A direct update whose URL also carried update= was 400 before its token was checked:
+    a client without the token learnt how the request was read (found by
+    tests/test_hostile_inputs.py)."""
+    reply = post(
+        server.sparql + "?update=CLEAR%20ALL",
+        data=b"CLEAR SILENT ALL",
+        headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer nope"},
+    )
+    assert reply.status_code == 401, reply.text
