@@ -142,6 +142,7 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, En
         "MOFKG_MAX_BODY": str(MAX_BODY),
         "MOFKG_PROCESSES": "1",
         "MOFKG_WORKERS": "2",
+        "MOFKG_MEMORY_LIMIT": str(MEMORY_LIMIT),
     }
     with (
         running_server(settings, store=wz_store) as wz,
@@ -167,6 +168,37 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, En
         yield found
         for endpoint in found.values():
             print(f"\n{endpoint.name}: statuses by entry point {endpoint.seen}")
+        peak = max((_peak_kib(pid) for pid in _tree(process.pid)), default=0) * 1024
+        print(f"granian: the largest process peaked at {peak / 2**20:.0f} MiB")
+        assert peak < MEMORY_CAP, f"a server process peaked at {peak / 2**20:.0f} MiB"
+
+
+#: Each server process's memory limit (setting memory_limit) in these tests, and the peak
+#: resident size no process of `mofkg serve` may reach while it answers every input here.
+MEMORY_LIMIT = 2 * 2**30
+MEMORY_CAP = 1 * 2**30
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, from /proc (psutil is no dependency)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _peak_kib(pid: int) -> int:
+    """A process's peak resident size (VmHWM, KiB); 0 when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(found.group(1)) if found else 0
 
 
 def _port(url: str) -> int:
