@@ -85,19 +85,25 @@ def test_an_error_is_kept_as_status_and_message(tmp_path: Path) -> None:
     assert state.error_status == 500 and "secrets" not in state.error_message
 
 
-def test_a_job_whose_process_died_answers_503(tmp_path: Path) -> None:
+def _added_by_a_process_that_ends(folder: Path, *, max_running: int | None = None) -> str:
+    """The id of a job that another process added and left running as it ended."""
+    limit = "" if max_running is None else f", max_running={max_running}"
     code = (
         "import sys; from pathlib import Path; from mofkg.api.validation_jobs import JobFolder; "
-        "print(JobFolder(Path(sys.argv[1])).add())"
+        f"print(JobFolder(Path(sys.argv[1]){limit}).add())"
     )
     started = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "jobs")],
+        [sys.executable, "-c", code, str(folder)],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
     )
-    state = JobFolder(tmp_path / "jobs").get(started.stdout.strip())
+    return started.stdout.strip()
+
+
+def test_a_job_whose_process_died_answers_503(tmp_path: Path) -> None:
+    state = JobFolder(tmp_path / "jobs").get(_added_by_a_process_that_ends(tmp_path / "jobs"))
     assert not state.running and state.error_status == 503
     assert "stopped" in state.error_message
 
@@ -105,18 +111,7 @@ def test_a_job_whose_process_died_answers_503(tmp_path: Path) -> None:
 def test_a_job_whose_process_died_no_longer_counts(tmp_path: Path) -> None:
     """A ``.running`` file of a dead process is ended at once: before, it counted against
     the limit for an hour."""
-    code = (
-        "import sys; from pathlib import Path; from mofkg.api.validation_jobs import JobFolder; "
-        "print(JobFolder(Path(sys.argv[1]), max_running=1).add())"
-    )
-    started = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "jobs")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    orphan = started.stdout.strip()
+    orphan = _added_by_a_process_that_ends(tmp_path / "jobs", max_running=1)
     jobs = JobFolder(tmp_path / "jobs", max_running=1)
     jobs.add()  # the dead process's job does not take the one place
     assert not (tmp_path / "jobs" / f"{orphan}.running").exists()
