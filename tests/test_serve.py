@@ -17,8 +17,9 @@ TOKEN = "serve-token"
 
 
 @contextmanager
-def mofkg_serve(store: Path, err: list[bytes]) -> Iterator[str]:
-    """``mofkg serve`` as a user runs it (the CLI), with writes on; its stderr goes to ``err``."""
+def mofkg_serve(store: Path, err: list[bytes], *, cwd: Path | None = None) -> Iterator[str]:
+    """``mofkg serve`` as a user runs it (the CLI), with writes on; its stderr goes to ``err``.
+    ``store`` may be relative to ``cwd``, the folder it is started in."""
     port = free_port()
     exe = Path(sys.executable).with_name("mofkg")
     process = subprocess.Popen(
@@ -26,6 +27,7 @@ def mofkg_serve(store: Path, err: list[bytes]) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "MOFKG_UPDATE_TOKEN": TOKEN},
+        cwd=cwd,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -186,3 +188,21 @@ def test_a_killed_server_process_is_respawned_and_the_server_answers(tmp_path: P
         assert srv.process.poll() is None
         assert orphans and all(_gone(pid) for pid in orphans), [_state(p) for p in orphans]
         assert all(_answers(srv.url) for _ in range(20))
+
+
+def test_a_relative_store_from_any_folder_answers_queries_that_need_a_worker(
+    tmp_path: Path,
+) -> None:
+    """The query workers were started inside the installed package with the relative store
+    path: `mofkg serve` with the default ./mofkg-data printed 'the query workers could not
+    open the store' and about 100 lines of tracebacks. An aggregate needs a worker."""
+    folder = tmp_path / "somewhere"
+    folder.mkdir()
+    err: list[bytes] = []
+    with mofkg_serve(Path("kg"), err, cwd=folder) as url:
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        reply = get(url + "/sparql", params={"query": count}, headers={"Accept": "text/csv"})
+        assert reply.status_code == 200, reply.content
+        assert int(reply.content.decode().splitlines()[1]) > 1000
+    assert (folder / "kg").is_dir()
+    assert b"Traceback" not in err[0], err[0].decode()
