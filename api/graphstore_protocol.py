@@ -150,7 +150,11 @@ def _write(store: Store, target: Target, parts: list[RdfInput], *, replace: bool
     # An empty graph still exists once written, as for Oxigraph's own server.
     create = [target.iri] if target.iri is not None and not store.has_graph(target.iri) else []
     store.write_inputs(
-        inputs, replace=replace, create=create, base_iri=target.iri or request.base_url
+        inputs,
+        replace=replace,
+        create=create,
+        base_iri=target.iri or request.base_url,
+        target_only=True,
     )
 
 

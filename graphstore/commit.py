@@ -92,7 +92,28 @@ def difference(store: ox.Store, graphs: Iterable[tuple[str, set[ox.Quad]]]) -> D
 
 
 def _has_blank_node(q: ox.Quad) -> bool:
-    return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+    """Whether the quad holds a blank node, also inside a triple term (RDF 1.2)."""
+    return _holds_blank(q.subject) or _holds_blank(q.object)
+
+
+def _holds_blank(term: object) -> bool:
+    if isinstance(term, ox.BlankNode):
+        return True
+    if isinstance(term, ox.Triple):
+        return _holds_blank(term.subject) or _holds_blank(term.object)
+    return False
+
+
+def _named_graphs_only(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+    """The quads, refusing one whose graph is named by a blank node: no IRI can name that
+    graph again (to read, replace or describe it), so it is never written."""
+    for q in quads:
+        if isinstance(q.graph_name, ox.BlankNode):
+            raise MofkgError(
+                f"a graph named by a blank node ({q.graph_name}) cannot be written: "
+                "name it with an IRI"
+            )
+        yield q
 
 
 def _triples(quads: Iterable[ox.Quad]) -> str:
@@ -114,6 +135,7 @@ def commit(
     (``None``) is cleared.
     """
     replace = [name for name in dict.fromkeys(replace) if _holds(store, name)]
+    quads = _named_graphs_only(quads)
     if not replace and not create:
         try:
             store.extend(quads)

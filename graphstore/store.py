@@ -141,7 +141,8 @@ class Store:
         for solution in self._solutions(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
         ):
-            sizes[solution["g"].value] = int(solution["n"].value)
+            if isinstance(solution["g"], ox.NamedNode):  # no IRI names a blank node's graph
+                sizes[solution["g"].value] = int(solution["n"].value)
         for g in self._store.named_graphs():
             if isinstance(g, ox.NamedNode):
                 sizes.setdefault(g.value, 0)
@@ -224,14 +225,21 @@ class Store:
         replace: bool = False,
         create: Sequence[str] = (),
         base_iri: str | None = None,
+        target_only: bool = False,
     ) -> None:
         """Write inputs, each into its graph (``None``: the store's default graph), in ONE
         transaction after parsing each in full; ``replace`` empties their graphs in it too,
-        and the ``create`` graphs exist afterwards even if empty."""
+        and the ``create`` graphs exist afterwards even if empty. ``target_only`` refuses an
+        input that names graphs of its own (JSON-LD ``@graph`` with an ``@id``), as a Graph
+        Store write into one graph must."""
         self._writable()
         for rdf, _ in inputs:
             check_syntax(rdf, base_iri=base_iri)
-        quads = (q for rdf, graph in inputs for q in _quads_into(rdf, graph, base_iri))
+        quads: Iterator[ox.Quad] = (
+            q for rdf, graph in inputs for q in _quads_into(rdf, graph, base_iri)
+        )
+        if target_only:
+            quads = _into_their_targets(quads, {g for _, g in inputs})
         commit(self._store, quads, replace=[g for _, g in inputs] if replace else [], create=create)
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
@@ -308,6 +316,21 @@ class Store:
         )
         assert isinstance(triples, ox.QueryTriples)
         return ox.serialize(triples, out, format=fmt.oxigraph, prefixes=prefixes)
+
+
+def _into_their_targets(
+    quads: Iterable[ox.Quad], targets: set[GraphName]
+) -> Iterator[ox.Quad]:
+    """The quads, refusing any outside the ``targets`` graphs (None: the default graph)."""
+    for q in quads:
+        graph = q.graph_name
+        name = graph.value if isinstance(graph, ox.NamedNode) else None
+        if name not in targets or isinstance(graph, ox.BlankNode):
+            raise MofkgError(
+                f"the content names a graph of its own ({graph}); a Graph Store write goes "
+                "into its target graph only"
+            )
+        yield q
 
 
 def _quads_into(rdf: RdfInput, graph: GraphName, base_iri: str | None) -> Iterator[ox.Quad]:

@@ -285,3 +285,40 @@ def test_a_host_that_makes_no_iri_authority_creates_no_graph(server: Server, hos
     assert reply.status_code == 400, reply.text
     assert f"the Host header {host!r} is not a valid host name" in reply.text
     assert set(server.store.graph_sizes()) == graphs
+
+
+def test_a_graph_holding_a_blank_node_in_a_triple_term_can_be_put_again(server: Server) -> None:
+    """The replacement by difference named such a triple in DELETE DATA, which Oxigraph
+    refuses: the second PUT was 500 and the graph could not be replaced any more (found by a
+    review probing the server)."""
+    graph = f"{EX}star"
+    body = f"<{EX}s> <{EX}p> <<( _:b <{EX}p> <{EX}o> )>> ."
+    headers = {**AUTH, "Content-Type": "text/turtle"}
+    first = put(server.graph_store, params={"graph": graph}, data=body, headers=headers)
+    assert first.status_code == 201, first.text
+    again = put(
+        server.graph_store, params={"graph": graph}, data=f"<{EX}s> <{EX}p> 1 .", headers=headers
+    )
+    assert again.status_code == 204, again.text
+    assert _size(server, graph) == 1
+
+
+@pytest.mark.parametrize("method", [put, post])
+def test_json_ld_naming_other_graphs_writes_nothing(server: Server, method: object) -> None:
+    """A JSON-LD body whose @graph has an @id wrote into that graph, whatever the target
+    (a PUT to one graph appended to another, a blank node's graph broke the service
+    description); a Graph Store write goes into its target only."""
+    assert server.store is not None and callable(method)
+    before = server.store.graph_sizes()
+    for named in (f"{EX}elsewhere", "_:g"):
+        body = f'{{"@id": "{named}", "@graph": [{{"@id": "{EX}s", "{EX}p": "x"}}]}}'
+        reply = method(
+            server.graph_store,
+            params={"graph": f"{EX}target"},
+            data=body,
+            headers={**AUTH, "Content-Type": "application/ld+json"},
+        )
+        assert reply.status_code == 400, reply.text
+        assert "a Graph Store write goes into its target graph only" in reply.text
+    assert server.store.graph_sizes() == before
+    assert get(server.sparql, headers={"Accept": "text/turtle"}).status_code == 200
