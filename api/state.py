@@ -35,6 +35,7 @@ from .shared import open_store, open_writer
 EXTENSION = "mofkg"
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_MISSING = object()
 
 
 @dataclass
@@ -63,8 +64,9 @@ class Endpoint:
 
     def remember(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()``, kept under ``key`` until the store changes."""
-        if key in self.derived:
-            value: T = self.derived[key]
+        kept = self.derived.get(key, _MISSING)  # one read: a write may empty it meanwhile
+        if kept is not _MISSING:
+            value: T = kept
             return value
         version = self.version
         value = compute()
