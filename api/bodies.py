@@ -49,3 +49,26 @@ def decoded(
     """
     gzip = is_gzip_coding(encoding, source=source)
     return read_bounded(data, source=source, budget=Budget(limit), gzip=gzip).data
+
+
+#: Charsets a body may declare: UTF-8, and ASCII, which is UTF-8.
+UTF8_CHARSETS: tuple[str, ...] = ("utf-8", "utf8", "us-ascii", "ascii")
+
+
+def require_utf8(params: dict[str, str] | None, *, what: str) -> str:
+    """The charset a body's Content-Type declares (UTF-8 when it declares none); 415 for any
+    other, since every body is read as UTF-8 (RDF syntaxes, SPARQL, MOT YAML).
+
+    >>> require_utf8({"charset": "UTF-8"}, what="the request body")
+    'utf-8'
+    >>> require_utf8({"charset": "latin-1"}, what="the request body")
+    Traceback (most recent call last):
+    ...
+    mofkg.graphstore.errors.UnsupportedFormatError: the request body's charset must be UTF-8, ...
+    """
+    charset = (params or {}).get("charset", "utf-8").strip().lower()
+    if charset not in UTF8_CHARSETS:
+        raise UnsupportedFormatError(
+            f"{what}'s charset must be UTF-8, not {charset} (Content-Type charset)"
+        )
+    return charset

@@ -34,7 +34,7 @@ from mofkg.graphstore.formats import (
 from mofkg.graphstore.loading import RdfInput, open_rdf_input
 from mofkg.graphstore.store import Store
 
-from .bodies import is_gzip_coding
+from .bodies import is_gzip_coding, require_utf8
 from .errors import BadRequestError, NotAcceptableError
 from .negotiation import acceptable, content_type, graph_formats, negotiate_rdf
 from .state import endpoint
@@ -120,6 +120,7 @@ def _parts() -> list[RdfInput]:
         parts = []
         for name, file in request.files.items(multi=True):
             source = file.filename or name
+            require_utf8(dict(file.mimetype_params), what=f"the part {source}")
             fmt = _format_of(file.mimetype, file.filename)
             parts.append(
                 open_rdf_input(
@@ -129,6 +130,7 @@ def _parts() -> list[RdfInput]:
         if not parts:
             raise BadRequestError("the multipart request holds no file")
         return parts
+    require_utf8(dict(request.mimetype_params), what="the request body")
     fmt = _format_of(request.content_type, None)
     source = "request body"
     gzip = is_gzip_coding(request.headers.get("Content-Encoding"), source=source)

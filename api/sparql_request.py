@@ -25,7 +25,7 @@ from flask import request
 from mofkg.graphstore.errors import ReadOnlyError, UnsupportedFormatError
 from mofkg.graphstore.formats import bare_media_type
 
-from .bodies import decoded
+from .bodies import decoded, require_utf8
 from .errors import BadRequestError
 from .format_parameter import PARAMETERS as FORMAT_PARAMETERS
 from .format_parameter import format_request
@@ -50,8 +50,6 @@ ONLY_FOR: dict[str, str] = {
     "using-graph-uri": "an update",
     "using-named-graph-uri": "an update",
 }
-#: Charsets a SPARQL body may declare: UTF-8, and ASCII, which is UTF-8.
-CHARSETS: tuple[str, ...] = ("utf-8", "utf8", "us-ascii", "ascii")
 
 
 @dataclass(frozen=True)
@@ -110,12 +108,7 @@ def _check_kind(asked: SparqlRequest) -> None:
 
 
 def _charset() -> str:
-    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
-    if charset not in CHARSETS:
-        raise UnsupportedFormatError(
-            f"the request body's charset must be UTF-8, not {charset} (Content-Type charset)"
-        )
-    return charset
+    return require_utf8(dict(request.mimetype_params), what="the request body")
 
 
 def _body() -> bytes:

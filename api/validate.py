@@ -39,7 +39,7 @@ from mofkg.graphstore.validation import (
     validate_dumps,
 )
 
-from .bodies import decoded
+from .bodies import decoded, require_utf8
 from .errors import NotAcceptableError, OutOfMemoryError
 from .limits import describe_bytes
 from .negotiation import best_match, content_type
@@ -114,10 +114,12 @@ def _upload(settings: Settings) -> Upload:
         if upload is None:
             raise MofkgError("a multipart upload needs the dump in the field 'file'")
         name = upload.filename or "upload"
+        require_utf8(dict(upload.mimetype_params), what=f"the part {name}")
         media = upload.mimetype if upload.mimetype not in ("", "application/octet-stream") else None
         data, encoding = upload.read(), None
     else:
         name, media = "upload", request.mimetype or None
+        require_utf8(dict(request.mimetype_params), what="the request body")
         data = request.get_data(cache=False)
         encoding = request.headers.get("Content-Encoding")
     if len(data) > settings.max_body:

@@ -322,3 +322,28 @@ def test_json_ld_naming_other_graphs_writes_nothing(server: Server, method: obje
         assert "a Graph Store write goes into its target graph only" in reply.text
     assert server.store.graph_sizes() == before
     assert get(server.sparql, headers={"Accept": "text/turtle"}).status_code == 200
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "utf-16"])
+def test_a_body_in_another_charset_is_415_naming_it(server: Server, charset: str) -> None:
+    """The Graph Store read every body as UTF-8 whatever its charset said (Latin-1 bytes were
+    a 400 'Invalid UTF-8', UTF-8 bytes labelled Latin-1 were stored), where /sparql refused
+    such a charset with 415 (found by a review)."""
+    assert server.store is not None
+    before = server.store.graph_sizes()
+    reply = put(
+        server.graph_store,
+        params={"graph": f"{EX}latin"},
+        data=f'<{EX}s> <{EX}p> "café" .'.encode(),
+        headers={**AUTH, "Content-Type": f"text/turtle; charset={charset}"},
+    )
+    assert reply.status_code == 415, reply.text
+    assert f"the request body's charset must be UTF-8, not {charset}" in reply.text
+    assert server.store.graph_sizes() == before
+    ascii_ok = put(
+        server.graph_store,
+        params={"graph": f"{EX}ascii-{charset}"},
+        data=f"<{EX}s> <{EX}p> 1 .".encode(),
+        headers={**AUTH, "Content-Type": "text/turtle; charset=us-ascii"},
+    )
+    assert ascii_ok.status_code == 201, ascii_ok.text

@@ -365,3 +365,15 @@ def test_a_report_lists_validate_max_results_and_counts_the_rest(tmp_path: Path)
     ).get_data()
     graph = Graph().parse(data=turtle, format="turtle")
     assert len(list(graph.subjects(SH.resultSeverity, None))) == 1
+
+
+def test_a_dump_in_another_charset_is_415_naming_it(client: FlaskClient) -> None:
+    """/validate read every dump as UTF-8 whatever its charset said (found by a review)."""
+    r = post(client, GOOD.encode(), "text/turtle; charset=iso-8859-1")
+    assert r.status_code == 415
+    assert "the request body's charset must be UTF-8, not iso-8859-1" in r.get_data(as_text=True)
+    upload = {"file": (io.BytesIO(GOOD.encode()), "dump.ttl", "text/turtle; charset=utf-16")}
+    r = client.post("/validate", data=upload, content_type="multipart/form-data")
+    assert r.status_code == 415
+    assert "the part dump.ttl's charset must be UTF-8, not utf-16" in r.get_data(as_text=True)
+    assert post(client, GOOD.encode(), "text/turtle; charset=UTF-8").status_code == 200
