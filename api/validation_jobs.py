@@ -24,6 +24,7 @@ whose process died (its ``.running`` names a process that is gone) is ended at o
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import gzip
 import json
@@ -170,7 +171,26 @@ class JobFolder:
         return job_id
 
     def finish(self, job_id: str, report: RenderedReport | None, error: Exception | None) -> None:
-        """Keep a job's report, or the error it ended with (as its HTTP status and message)."""
+        """Keep a job's report, or the error it ended with (as its HTTP status and message).
+        The job stops counting as running whatever happens: a report that cannot be kept
+        (a full disk) ends the job with a 500 of its own."""
+        try:
+            self._keep(job_id, report, error)
+        except OSError as exc:
+            log.error("validation job %s: its report could not be kept", job_id, exc_info=exc)
+            failed = {
+                "error": {
+                    "status": 500,
+                    "message": "the report could not be kept "
+                    "(logged on the server); send the dump again",
+                }
+            }
+            with contextlib.suppress(OSError):
+                self._file(job_id, ".report").write_text(json.dumps(failed), encoding="utf-8")
+        finally:
+            self._file(job_id, ".running").unlink(missing_ok=True)
+
+    def _keep(self, job_id: str, report: RenderedReport | None, error: Exception | None) -> None:
         payload: dict[str, Any]
         if error is None:
             assert report is not None
@@ -192,7 +212,6 @@ class JobFolder:
         with temporary.open("w", encoding="utf-8") as out:
             json.dump(payload, out)
         os.replace(temporary, self._file(job_id, ".report"))
-        self._file(job_id, ".running").unlink(missing_ok=True)
 
     def get(self, job_id: str) -> JobState:
         """A job's state; 404 for an id no process knows (or one that has expired)."""

@@ -244,3 +244,17 @@ def test_a_report_whose_gzip_file_is_gone_is_500_unreadable(tmp_path: Path) -> N
     assert answer.status_code == 500
     assert "report of this validation job is unreadable" in answer.get_data(as_text=True)
     assert client.get(location, headers={"Accept": "text/html"}).status_code == 200
+
+
+def test_a_report_that_cannot_be_kept_ends_the_job_with_500(tmp_path: Path) -> None:
+    """A failure while the report was written (a full disk; here a folder where a file must
+    go) left the job 'running' for good, counting against validate_max_jobs: with two such
+    jobs, every large /validate was 503 (found by a review)."""
+    jobs = JobFolder(tmp_path / "jobs", max_running=1)
+    job_id = jobs.add()
+    (tmp_path / "jobs" / f"{job_id}.json.partial").mkdir()
+    jobs.finish(job_id, RenderedReport.of(a_report()), None)
+    state = jobs.get(job_id)
+    assert (state.running, state.error_status) == (False, 500)
+    assert "the report could not be kept" in state.error_message
+    jobs.add()  # the one place is free again
