@@ -21,9 +21,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, has_request_context, json, render_template, request
-from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
+from werkzeug.http import HTTP_STATUS_CODES
 
 from mofkg.graphstore.errors import (
     MofkgError,
@@ -37,6 +36,8 @@ from mofkg.graphstore.errors import (
     UnsafeInputError,
     UnsupportedFormatError,
 )
+
+from .negotiation import best_match
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def error_response(error: Exception) -> Response:
 
 
 #: Paths whose clients are programs: their errors stay plain text (``/api`` answers JSON).
-MACHINE_PATHS = ("/sparql", "/store", "/validate", "/api", "/badge/")
+MACHINE_PATHS = ("/sparql", "/store", "/validate", "/api", "/badge")
 #: The JSON API: every error under it, a route of its own or not, is a JSON object.
 JSON_PATH = "/api"
 
@@ -157,13 +158,12 @@ def wants_page() -> bool:
     HTML (``Accept: text/plain``). False outside a request."""
     if not has_request_context():
         return False
-    if request.path.startswith(MACHINE_PATHS):
+    if any(_under(request.path, path) for path in MACHINE_PATHS):
         return False
     accept = request.headers.get("Accept")
     if accept is None or not accept.strip():
         return True
-    offers = ["text/html", "text/plain"]
-    return parse_accept_header(accept, MIMEAccept).best_match(offers) != "text/plain"
+    return best_match(accept, ["text/html", "text/plain"]) != "text/plain"
 
 
 def _error_page(status: int, message: str) -> str | None:

@@ -133,12 +133,61 @@ def graph_format_for_media_type(media_type: str) -> RdfFormat | None:
 
 
 def best_match(accept: str | None, offers: Sequence[str]) -> str | None:
-    """The offer the Accept header prefers (by q-value, then specificity, then offer order)."""
+    """The offer the Accept header prefers (by q-value, then specificity, then offer order).
+
+    Each offer takes the q-value of the most specific range that matches it (RFC 9110,
+    12.5.1), so ``q=0`` on a type refuses it even beside ``*/*``:
+
+    >>> best_match("text/turtle;q=0, */*", ["text/turtle", "application/n-triples"])
+    'application/n-triples'
+    >>> best_match("text/*;q=0.5, text/turtle", ["text/html", "text/turtle"])
+    'text/turtle'
+    >>> best_match("image/png", ["text/turtle"]) is None
+    True
+    """
+    chosen = best_choice(accept, [(offer,) for offer in offers])
+    return None if chosen is None else offers[chosen]
+
+
+def best_choice(accept: str | None, choices: Sequence[Sequence[str]]) -> int | None:
+    """The index of the choice the Accept header prefers, each choice a format's media types
+    (its name and aliases): a format is judged by the most specific range naming any of its
+    types, so refusing ``text/turtle`` refuses Turtle, ``application/x-turtle`` included.
+
+    >>> best_choice("text/turtle;q=0, */*", [("text/turtle", "application/x-turtle"),
+    ...                                      ("application/n-triples",)])
+    1
+    """
     if accept is None or not accept.strip():
-        return offers[0]
-    parsed = parse_accept_header(_without_parameters(accept), MIMEAccept)
-    best = parsed.best_match(offers)
-    return best
+        return 0 if choices else None
+    ranges = [
+        (value.lower().partition("/"), quality)
+        for value, quality in parse_accept_header(_without_parameters(accept), MIMEAccept)
+    ]
+    ranked = []
+    for index, media_types in enumerate(choices):
+        specificity, quality = max(_judged(ranges, m) for m in media_types)
+        if quality > 0:
+            ranked.append((quality, specificity, -index))
+    return -max(ranked)[2] if ranked else None
+
+
+def _judged(ranges: list[tuple[tuple[str, str, str], float]], offer: str) -> tuple[int, float]:
+    """(specificity, q-value) of the most specific range matching ``offer``; (-1, 0) none."""
+    kind, _, sub = offer.lower().partition("/")
+    specificity, quality = -1, 0.0
+    for (range_kind, _, range_sub), range_quality in ranges:
+        if (range_kind, range_sub) == (kind, sub):
+            found = 2
+        elif range_kind == kind and range_sub == "*":
+            found = 1
+        elif (range_kind, range_sub) == ("*", "*"):
+            found = 0
+        else:
+            continue
+        if found > specificity:
+            specificity, quality = found, range_quality
+    return specificity, quality
 
 
 def _without_parameters(accept: str) -> str:
@@ -157,20 +206,18 @@ def _without_parameters(accept: str) -> str:
 
 def negotiate_results(accept: str | None) -> ResultFormat | None:
     """The result format for an Accept header, or ``None`` when none is acceptable."""
-    offers = [m for fmt in RESULT_FORMATS for m in fmt.media_types]
-    chosen = best_match(accept, offers)
-    if chosen is None:
-        return None
-    return next(f for f in RESULT_FORMATS if chosen in f.media_types)
+    chosen = best_choice(accept, [fmt.media_types for fmt in RESULT_FORMATS])
+    return None if chosen is None else RESULT_FORMATS[chosen]
 
 
 def negotiate_rdf(accept: str | None) -> RdfFormat | None:
     """The RDF format for an Accept header, or ``None`` when none is acceptable."""
-    offers = _graph_offers()
-    chosen = best_match(accept, [m for m, _ in offers])
-    if chosen is None:
-        return None
-    return next(f for m, f in offers if m == chosen)
+    formats: dict[str, tuple[RdfFormat, list[str]]] = {}
+    for media_type, fmt in _graph_offers():
+        formats.setdefault(fmt.name, (fmt, []))[1].append(media_type)
+    choices = list(formats.values())
+    chosen = best_choice(accept, [types for _, types in choices])
+    return None if chosen is None else choices[chosen][0]
 
 
 def content_type(media_type: str) -> str:
@@ -249,7 +296,7 @@ def negotiate_document(accept: str | None) -> DocumentFormat | None:
     offers: list[tuple[str, DocumentFormat]] = [(m, formats[0]) for m in HTML_TYPES]
     by_name = {f.rdf.name: f for f in formats if f.rdf is not None}
     offers += [(m, by_name[rdf.name]) for m, rdf in _graph_offers()]
-    chosen = parse_accept_header(accept, MIMEAccept).best_match([m for m, _ in offers])
+    chosen = best_match(accept, [m for m, _ in offers])
     if chosen is None:
         return None
     return next(f for m, f in offers if m == chosen)

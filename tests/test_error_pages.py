@@ -170,3 +170,12 @@ def test_every_navigation_link_but_the_endpoint_leads_to_a_page(client: FlaskCli
         assert reply.status_code == 200, (text, reply.status_code)
         shown = reply.content_type.split(";")[0]
         assert shown in ("text/html", "application/json"), (text, shown)
+
+
+def test_a_path_that_only_begins_like_a_machine_path_is_a_page(client: FlaskClient) -> None:
+    """/apifoo and /sparqlish were taken for /api and /sparql (a prefix test on the text),
+    so their 404 was plain text (found by a review)."""
+    for path in ("/apifoo", "/sparqlish", "/badges"):
+        reply = client.get(path, headers={"Accept": BROWSER_ACCEPT})
+        assert reply.status_code == 404
+        assert reply.content_type.startswith("text/html"), path

@@ -89,3 +89,27 @@ def test_a_resource_asked_for_as_json_is_json_ld(server: Server, path: str) -> N
     assert reply.headers["Content-Type"] == "application/ld+json"
     document = json.loads(reply.content)
     assert ORG in json.dumps(document) and "Acme" in json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    ("accept", "not_served"),
+    [
+        ("text/turtle;q=0, */*", "text/turtle"),
+        ("application/rdf+xml;q=0, text/*;q=0.5, */*;q=0.1", "application/rdf+xml"),
+    ],
+)
+def test_q_zero_refuses_a_type_beside_a_wildcard(
+    server: Server, accept: str, not_served: str
+) -> None:
+    """q=0 refuses a type (docs/endpoint.md), but beside */* it was served all the same:
+    the wildcard's q-value was taken for it, not its own range's (found by a review)."""
+    reply = get(server.url + "/store", params={"graph": ORG + "/graph"}, headers={"Accept": accept})
+    assert reply.status_code == 200, reply.text
+    assert not reply.headers["Content-Type"].startswith(not_served)
+    select = get(
+        server.sparql,
+        params={"query": "SELECT * { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json;q=0, */*"},
+    )
+    assert select.status_code == 200
+    assert not select.headers["Content-Type"].startswith("application/sparql-results+json")
