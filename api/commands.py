@@ -49,9 +49,9 @@ def prepare_in_child(settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     changes: dict[str, Any] = {}
-    if args.host:
+    if args.host is not None:
         changes["host"] = args.host
-    if args.port:
+    if args.port is not None:
         changes["port"] = args.port
     settings = dataclasses.replace(settings, **changes)
     status = prepare_in_child(settings)

@@ -13,6 +13,7 @@ The blueprint reads ``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.vie
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,12 +183,19 @@ def document(path: str) -> Response:
     return _serve(iri, fmt, doc_path=path if fmt is None else stem)
 
 
+#: What an SPDX licence id (or our LicenseRef- ids) is made of.
+LICENCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
+
+
 @blueprint.route("/licence/<licence_id>")
 def licence(licence_id: str) -> Response:
     """A licence on the SPDX list, as our licence graph describes it."""
     stem, _, extension = licence_id.rpartition(".")
     fmt = document_format_for_extension(extension) if stem else None
-    iri = str(SPDX_LICENCE[stem if fmt is not None else licence_id])
+    key = stem if fmt is not None else licence_id
+    if not LICENCE_ID.fullmatch(key):  # before rdflib sees it (it logs what no IRI holds)
+        raise NotFoundError(f"no licence {licence_id!r} in the licence graph")
+    iri = str(SPDX_LICENCE[key])
     if not catalogue.has_description(state().store, iri):
         raise NotFoundError(f"no licence {licence_id!r} in the licence graph")
     return _serve(iri, fmt, doc_path=None)

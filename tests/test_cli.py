@@ -419,3 +419,11 @@ def test_a_model_iri_with_forbidden_characters_is_refused(
     bad = "https://example.org/m> } ; DROP ALL ; ASK { <x"
     code, _, err = run(capsys, "--store", str(store_dir), "explain", bad)
     assert code == 1 and "is not an IRI" in err
+
+
+def test_serve_on_port_0_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`mofkg serve --port 0` served on 8000 without a word (`if args.port:`)."""
+    code, _, err = run(capsys, "serve", "--port", "0", "--store", str(tmp_path / "kg"))
+    assert code == 1
+    assert "port must be positive, not 0" in err
+    assert not (tmp_path / "kg").exists()

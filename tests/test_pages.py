@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -588,3 +589,16 @@ def test_one_rounded_figure_in_explain_pages_badges_and_json(
     data = client.get("/api/v1/model/OLMo-7B-Instruct").get_json()["classification"]
     assert data["progress_text"] == {"1": "84.6%", "2": "100%", "3": "100%"}
     assert 84.6 < data["progress"]["1"] < 84.62  # the value itself, not rounded to 84.6
+
+
+def test_a_licence_id_no_iri_can_hold_is_404_without_a_log_line(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """rdflib logged 'does not look like a valid URI' for every such request, as it built
+    the IRI before the page looked it up (found by a review)."""
+    with caplog.at_level(logging.WARNING):
+        for key in ("a b", "MIT>x", "<script>"):
+            reply = client.get(f"/licence/{key}", headers={"Accept": BROWSER_ACCEPT})
+            assert reply.status_code == 404
+    assert [r.getMessage() for r in caplog.records] == []
+    assert client.get("/licence/Apache-2.0", headers={"Accept": BROWSER_ACCEPT}).status_code == 200
