@@ -224,11 +224,6 @@ def _value(solution: ox.QuerySolution, name: str) -> str | None:
     return None if term is None else str(term.value)
 
 
-def _iri(solution: ox.QuerySolution, name: str) -> URIRef | None:
-    value = _value(solution, name)
-    return URIRef(value) if value is not None else None
-
-
 def _outcomes(framework: Framework, states: dict[URIRef, ComponentState]) -> list[Outcome]:
     outcomes = []
     for req in framework.requirements:

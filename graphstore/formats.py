@@ -126,7 +126,6 @@ _ALIASES = {
 }
 
 GZIP_SUFFIX = ".gz"
-GZIP_MEDIA_TYPES = ("application/gzip", "application/x-gzip")
 
 
 def format_names() -> list[str]:
@@ -143,10 +142,6 @@ def format_by_name(name: str) -> RdfFormat:
     raise UnsupportedFormatError(
         f"unknown RDF format {name!r}; use one of {', '.join(format_names())}"
     )
-
-
-def is_gzip_name(name: str) -> bool:
-    return name.lower().endswith(GZIP_SUFFIX)
 
 
 def format_for_suffix(name: str | PurePath) -> RdfFormat:
