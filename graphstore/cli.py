@@ -185,6 +185,8 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.profile:
+        return export_catalogue(args, settings)
     if args.what:
         return export_record(args, settings)
     if not args.format:
@@ -195,6 +197,27 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         store.export(Path(args.output), fmt, graph=args.graph)
     else:
         store.export(sys.stdout.buffer, fmt, graph=args.graph)
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def export_catalogue(args: argparse.Namespace, settings: Settings) -> int:
+    """``export --profile dcat-ap|mldcat-ap``: the catalogue for DCAT harvesters."""
+    from .exports.catalogue import write_catalogue
+
+    if args.what or args.graph:
+        raise UsageError(
+            "export --profile writes the whole catalogue: it takes no MODEL or --graph"
+        )
+    fmt = format_by_name(args.format or "turtle")
+    if fmt.is_dataset and fmt.name != "jsonld":
+        raise UsageError(f"export --profile writes one graph: --format {fmt.name} is for datasets")
+    store = open_store(settings, read_only=True)
+    data = write_catalogue(store, args.profile, fmt, base_iri=settings.base_iri) or b""
+    if args.output:  # made whole first: a failed export leaves no half-written file
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     return 0
 
@@ -464,6 +487,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", help="only this named graph")
     p.add_argument("--format", choices=format_names(), help="RDF format")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument(
+        "--profile",
+        choices=["dcat-ap", "mldcat-ap"],
+        help="the catalogue as DCAT-AP 3 or MLDCAT-AP 3.1 (Turtle unless --format)",
+    )
     p.set_defaults(run=cmd_export)
 
     p = sub.add_parser("import", help="import other catalogues' records (MOT YAML)")
