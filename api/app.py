@@ -24,7 +24,17 @@ from mofkg.graphstore.generation import StoreGeneration
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
 
-from . import badges, catalog, graphstore_protocol, models_api, ontology, pages, sparql, validate
+from . import (
+    badges,
+    catalog,
+    dumps_routes,
+    graphstore_protocol,
+    models_api,
+    ontology,
+    pages,
+    sparql,
+    validate,
+)
 from .errors import BadRequestError, error_response, register_error_handlers
 from .query_worker import QueryPool
 from .shared import open_store
@@ -40,6 +50,7 @@ CORE_BLUEPRINTS: tuple[Blueprint, ...] = (
     models_api.blueprint,
     validate.bp,
     catalog.blueprint,
+    dumps_routes.blueprint,
 )
 
 EXPOSED_HEADERS = "Location, Warning, X-Mofkg-Truncated"
