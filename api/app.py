@@ -34,6 +34,7 @@ from . import (
     pages,
     sparql,
     validate,
+    void,
 )
 from .errors import BadRequestError, error_response, register_error_handlers
 from .query_worker import QueryPool
@@ -51,6 +52,7 @@ CORE_BLUEPRINTS: tuple[Blueprint, ...] = (
     validate.bp,
     catalog.blueprint,
     dumps_routes.blueprint,
+    void.blueprint,
 )
 
 EXPOSED_HEADERS = "Location, Warning, X-Mofkg-Truncated"

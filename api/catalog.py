@@ -63,10 +63,15 @@ def _profile() -> str:
 
 def _triples(profile: str) -> list[ox.Triple]:
     catalogue = state()
-    base = catalogue.settings.base_iri
+    settings = catalogue.settings
     return catalogue.remember(
         f"catalog:{profile}",
-        lambda: catalogue_triples(catalogue.store, profile, base_iri=base),
+        lambda: catalogue_triples(
+            catalogue.store,
+            profile,
+            base_iri=settings.base_iri,
+            data_licence=settings.data_licence_iri,
+        ),
     )
 
 

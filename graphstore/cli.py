@@ -213,11 +213,17 @@ def export_catalogue(args: argparse.Namespace, settings: Settings) -> int:
     if fmt.is_dataset and fmt.name != "jsonld":
         raise UsageError(f"export --profile writes one graph: --format {fmt.name} is for datasets")
     store = open_store(settings, read_only=True)
-    data = write_catalogue(store, args.profile, fmt, base_iri=settings.base_iri) or b""
+    data = write_catalogue(
+        store,
+        args.profile,
+        fmt,
+        base_iri=settings.base_iri,
+        data_licence=settings.data_licence_iri,
+    )
     if args.output:  # made whole first: a failed export leaves no half-written file
-        Path(args.output).write_bytes(data)
+        Path(args.output).write_bytes(data or b"")
     else:
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.write(data or b"")
         sys.stdout.buffer.flush()
     return 0
 

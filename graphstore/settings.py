@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -163,6 +164,13 @@ class Settings:
             "Retry-After beyond)."
         },
     )
+    data_licence: str | None = field(
+        default=None,
+        metadata={
+            "doc": "Licence of the catalogue's data, as an SPDX id (CC-BY-4.0) or an http(s) "
+            "IRI, stated by the VoID description and the DCAT catalogue; unset, none is stated."
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.licence_list not in get_args(LicenceListName):
@@ -191,6 +199,22 @@ class Settings:
             raise SettingsError(f"max_input must be 0 (no limit) or more, not {self.max_input}")
         if not self.base_iri.startswith(("http://", "https://")):
             raise SettingsError(f"base_iri must be an http(s) IRI, not {self.base_iri!r}")
+        licence = self.data_licence
+        if licence is not None and not (
+            re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+-]*", licence)
+            or re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", licence)
+        ):
+            raise SettingsError(
+                f"data_licence must be an SPDX licence id or an http(s) IRI, not {licence!r}"
+            )
+
+    @property
+    def data_licence_iri(self) -> str | None:
+        """The data licence as an IRI (an SPDX id names its place on the SPDX list)."""
+        licence = self.data_licence
+        if licence is None or licence.startswith(("http://", "https://")):
+            return licence
+        return f"http://spdx.org/licenses/{licence}"
 
 
 def setting_docs() -> dict[str, str]:

@@ -107,9 +107,11 @@ def catalogue_triples(
     profile: str,
     *,
     base_iri: str,
+    data_licence: str | None = None,
     now: datetime.datetime | None = None,
 ) -> list[ox.Triple]:
-    """The catalogue's triples under ``profile`` (no triple twice)."""
+    """The catalogue's triples under ``profile`` (no triple twice); ``data_licence`` is the
+    IRI of the licence of the catalogue's data, if one is stated."""
     chosen = profile_named(profile)
     when = now or datetime.datetime.now(datetime.UTC)
     substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
@@ -121,6 +123,8 @@ def catalogue_triples(
             datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"),
         ),
     }
+    if data_licence is not None:
+        substitutions[ox.Variable("dataLicence")] = ox.NamedNode(data_licence)
     seen: dict[ox.Triple, None] = {}
     for name in chosen.queries:
         text = query_text(name)
@@ -148,6 +152,7 @@ def write_catalogue(
     output: IO[bytes] | None = None,
     *,
     base_iri: str,
+    data_licence: str | None = None,
 ) -> bytes | None:
     """Serialise the catalogue under ``profile`` in ``fmt`` to ``output`` (or return it)."""
     if fmt.is_dataset and fmt.name != "jsonld":
@@ -155,6 +160,6 @@ def write_catalogue(
             f"the catalogue is one graph: --format {fmt.name} is for datasets of graphs; "
             "use turtle, ntriples, rdfxml or jsonld"
         )
-    triples = catalogue_triples(store, profile, base_iri=base_iri)
+    triples = catalogue_triples(store, profile, base_iri=base_iri, data_licence=data_licence)
     prefixes = EXPORT_PREFIXES if fmt.name in ("turtle", "rdfxml") else None
     return ox.serialize(triples, output, format=fmt.oxigraph, prefixes=prefixes)
