@@ -33,6 +33,7 @@ from . import (
     ontology,
     pages,
     sparql,
+    structured_data,
     validate,
     void,
 )
@@ -53,6 +54,7 @@ CORE_BLUEPRINTS: tuple[Blueprint, ...] = (
     catalog.blueprint,
     dumps_routes.blueprint,
     void.blueprint,
+    structured_data.blueprint,
 )
 
 EXPOSED_HEADERS = "Location, Warning, X-Mofkg-Truncated"
