@@ -13,6 +13,7 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 
 from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.cli import main
 from mofkg.graphstore.exports import dumps
 from mofkg.graphstore.namespaces import DEMO_GRAPH, LICENCE_GRAPH
 from mofkg.graphstore.settings import Settings
@@ -160,19 +161,33 @@ def test_a_dump_is_written_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_dumps_through_the_production_front(tmp_path: Path) -> None:
-    """Under `mofkg serve` (Granian, the RSGI front) the paths reach Flask, streamed."""
-    store = Store(tmp_path)
+    """Under `mofkg serve` (Granian, the RSGI front, processes sharing the store) the paths
+    reach Flask, the dump streams, and a `mofkg load` meanwhile moves the generation."""
+    folder = tmp_path / "store"
+    store = Store(folder)
     initialise(store, Settings(), demo=True)
     store.close()
-    with running_production_server(tmp_path) as server:
+    with running_production_server(folder) as server:
         reply = get(server.url + "/dumps/mofkg.nq.gz")
         assert reply.status_code == 200
         data = Dataset()
         data.parse(data=gzip.decompress(reply.content), format="nquads")
         assert (OLMO, None, None, URIRef(str(DEMO_GRAPH))) in data
-        again = get(
-            server.url + "/dumps/mofkg.nq.gz", headers={"If-None-Match": reply.headers["ETag"]}
-        )
+        etag = reply.headers["ETag"]
+        assert etag.startswith('"g')  # the shared store's generation
+        again = get(server.url + "/dumps/mofkg.nq.gz", headers={"If-None-Match": etag})
         assert again.status_code == 304
         head = fetch("HEAD", server.url + "/dumps/mofkg.nq.gz")
         assert head.status_code == 200 and head.content == b""
+        for path in ("/catalog.ttl", "/.well-known/void", "/dumps/"):
+            assert get(server.url + path).status_code == 200, path
+        page = get(server.url + "/doc/model/OLMo-7B.html", headers={"Accept": "text/html"})
+        assert '<script type="application/ld+json">' in page.text
+        extra = tmp_path / "extra.nt"
+        extra.write_text(
+            "<https://example.org/a> <https://example.org/p> <https://example.org/b> .\n"
+        )
+        assert main(["--store", str(folder), "load", str(extra)]) == 0
+        moved = get(server.url + "/dumps/mofkg.nq.gz", headers={"If-None-Match": etag})
+        assert moved.status_code == 200 and moved.headers["ETag"] != etag
+        assert b"https://example.org/a" in gzip.decompress(moved.content)
