@@ -166,8 +166,10 @@ def script_text(doc: dict[str, Any]) -> str:
     """The JSON for a ``<script>`` element: ``<``, ``>`` and ``&`` escaped, so no value can
     end the element (``</script>``) or open a comment.
 
-    >>> script_text({"name": "</script><b>"})
-    '{"name": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}'
+    >>> print(script_text({"name": "</script><b>"}))
+    {
+     "name": "\\u003c/script\\u003e\\u003cb\\u003e"
+    }
     """
     text = json.dumps(doc, ensure_ascii=False, indent=1)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
