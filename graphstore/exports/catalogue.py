@@ -57,6 +57,8 @@ class Profile:
     title: str
     conforms_to: str
     queries: tuple[str, ...]
+    #: Whether MLDCAT-AP's own terms are written (a dataset's collection date, quality).
+    mldcat: bool
 
 
 PROFILES: dict[str, Profile] = {
@@ -67,12 +69,14 @@ PROFILES: dict[str, Profile] = {
             "DCAT-AP 3",
             "https://semiceu.github.io/DCAT-AP/releases/3.0.0/",
             ("catalog.rq", "agents.rq", "licences.rq", "datasets.rq", "dcat-models.rq"),
+            mldcat=False,
         ),
         Profile(
             "mldcat-ap",
             "MLDCAT-AP 3.1",
             "https://semiceu.github.io/MLDCAT-AP/releases/3.1.0/",
             ("catalog.rq", "agents.rq", "licences.rq", "datasets.rq", "mldcat-models.rq"),
+            mldcat=True,
         ),
     )
 }
@@ -118,6 +122,10 @@ def catalogue_triples(
         ox.Variable("catalog"): ox.NamedNode(catalog_iri(base_iri)),
         ox.Variable("publisher"): ox.NamedNode(publisher_iri(base_iri)),
         ox.Variable("base"): ox.Literal(base_iri.rstrip("/") + "/id/"),
+        ox.Variable("mldcat"): ox.Literal(
+            "true" if chosen.mldcat else "false",
+            datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"),
+        ),
         ox.Variable("now"): ox.Literal(
             when.replace(microsecond=0).isoformat(),
             datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"),
