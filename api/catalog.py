@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
+from werkzeug.http import is_resource_modified
 
 from mofkg.graphstore.errors import NotFoundError
 from mofkg.graphstore.exports.catalogue import (
@@ -21,6 +22,7 @@ from mofkg.graphstore.exports.catalogue import (
     profile_named,
 )
 
+from .dumps_routes import freshness
 from .negotiation import (
     DocumentFormat,
     content_type,
@@ -76,14 +78,27 @@ def _triples(profile: str) -> list[ox.Triple]:
 
 
 def _answer(fmt: DocumentFormat) -> Response:
+    """The catalogue in ``fmt``; 304 to a client whose copy is of the store's generation.
+
+    The ETag is weak: each server process writes its own time into the records, so two
+    processes' copies of one generation mean the same but differ in those bytes.
+    """
     profile = _profile()
-    triples = _triples(profile)
-    if fmt.rdf is None:
-        return Response(_page(profile, triples), content_type="text/html; charset=utf-8")
-    prefixes = EXPORT_PREFIXES if fmt.rdf.name in ("turtle", "rdfxml") else None
-    body = ox.serialize(triples, format=fmt.rdf.oxigraph, prefixes=prefixes) or b""
-    response = Response(body, content_type=content_type(fmt.rdf.media_type))
+    token, modified = freshness()
+    etag = f'W/"{token}-{profile}-{fmt.extension}"'
+    if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
+        response = Response(status=304)
+    elif fmt.rdf is None:
+        html = _page(profile, _triples(profile))
+        response = Response(html, content_type="text/html; charset=utf-8")
+    else:
+        prefixes = EXPORT_PREFIXES if fmt.rdf.name in ("turtle", "rdfxml") else None
+        triples = _triples(profile)
+        body = ox.serialize(triples, format=fmt.rdf.oxigraph, prefixes=prefixes) or b""
+        response = Response(body, content_type=content_type(fmt.rdf.media_type))
     response.headers["Link"] = f'<{PROFILES[profile].conforms_to}>; rel="profile"'
+    response.headers["ETag"] = etag
+    response.last_modified = modified
     return response
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
+from mofkg.graphstore.exports.catalogue import catalog_iri
 from mofkg.graphstore.exports.void import VOID_PREFIXES, Site, count_links, void_triples
 from mofkg.graphstore.formats import format_by_name
 
@@ -44,6 +45,7 @@ def description() -> Response:
         base_iri=state.settings.base_iri,
         licence=state.settings.data_licence_iri,
         modified=modified,
+        catalog=catalog_iri(state.settings.base_iri),
     )
     if fmt.is_dataset:  # a description is one graph; N-Quads and TriG carry it as the default
         triples_or_quads: list[ox.Triple] | list[ox.Quad] = [

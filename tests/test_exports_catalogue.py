@@ -184,3 +184,19 @@ def test_every_profile_query_is_shipped_and_is_a_construct() -> None:
     for profile in PROFILES.values():
         for name in profile.queries:
             assert "CONSTRUCT" in query_text(name), name
+
+
+def test_an_empty_catalogue_exports_and_conforms(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mldcat_shapes: Path
+) -> None:
+    store = tmp_path / "store"
+    assert main(["--store", str(store), "init"]) == 0
+    capsys.readouterr()
+    status, out, _ = run(capsys, "--store", str(store), "export", "--profile", "mldcat-ap")
+    assert status == 0
+    g = Graph().parse(data=out, format="turtle")
+    assert (CATALOG, RDF.type, DCAT.Catalog) in g
+    assert g.value(g.value(CATALOG, DCTERMS.publisher), FOAF.name) == Literal(
+        "Generative AI Commons"
+    )
+    assert pyshacl_violations(g, mldcat_shapes) == []

@@ -94,8 +94,11 @@ def test_catalog_refuses_what_it_cannot_offer(server: Server) -> None:
 
 
 def test_catalog_follows_a_write(server: Server) -> None:
-    before = get(server.url + "/catalog.nt").content
+    first = get(server.url + "/catalog.nt")
+    before, etag = first.content, first.headers["ETag"]
     assert b"model/Brand-New" not in before
+    unchanged = get(server.url + "/catalog.nt", headers={"If-None-Match": etag})
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
     reply = fetch(
         "PUT",
         server.graph_store + "?graph=https://w3id.org/mofkg/graph/t",
@@ -105,5 +108,7 @@ def test_catalog_follows_a_write(server: Server) -> None:
         headers={"Content-Type": "application/n-triples", **AUTH},
     )
     assert reply.status_code in (201, 204), reply.text
-    after = get(server.url + "/catalog.nt").content
+    changed = get(server.url + "/catalog.nt", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    after = changed.content
     assert b"<https://w3id.org/mofkg/id/model/Brand-New> <http://purl.org/dc/terms/title>" in after

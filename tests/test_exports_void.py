@@ -76,6 +76,8 @@ def test_the_dataset_and_where_to_get_it(server: Server, void: Graph) -> None:
     assert void.value(ds, DCTERMS.license) == URIRef("http://spdx.org/licenses/CC-BY-4.0")
     assert server.store is not None
     assert void.value(ds, VOID.triples) == Literal(len(server.store), datatype=XSD.integer)
+    assert void.value(ds, VOID.rootResource) == URIRef("https://w3id.org/mofkg/id/catalog")
+    assert void.value(ds, RDFS.seeAlso) == URIRef(server.url + "/catalog")
 
 
 def test_a_subset_per_named_graph(server: Server, void: Graph) -> None:

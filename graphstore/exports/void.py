@@ -30,6 +30,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 FORMATS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD = "http://www.w3.org/2001/XMLSchema#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 
 #: Prefixes of the serialised description.
 VOID_PREFIXES = {
@@ -38,6 +39,7 @@ VOID_PREFIXES = {
     "foaf": FOAF,
     "formats": FORMATS,
     "xsd": XSD,
+    "rdfs": RDFS,
 }
 
 
@@ -110,6 +112,10 @@ class Site:
         return self.description + "#mofkg"
 
     @property
+    def catalog(self) -> str:
+        return self.root + "catalog"
+
+    @property
     def sparql(self) -> str:
         return self.root + "sparql"
 
@@ -137,8 +143,10 @@ def void_triples(
     base_iri: str,
     licence: str | None,
     modified: datetime.datetime,
+    catalog: str | None = None,
 ) -> list[ox.Triple]:
-    """The VoID description's triples."""
+    """The VoID description's triples; ``catalog`` is the DCAT catalogue's IRI, the root
+    resource from which its models and datasets are reached."""
     ds = _iri(site.dataset)
     triples = [
         ox.Triple(ds, RDF_TYPE, _iri(VOID + "Dataset")),
@@ -166,6 +174,11 @@ def void_triples(
     ]
     if licence is not None:
         triples.append(ox.Triple(ds, _iri(DCT + "license"), _iri(licence)))
+    if catalog is not None:
+        triples += [
+            ox.Triple(ds, _iri(VOID + "rootResource"), _iri(catalog)),
+            ox.Triple(ds, _iri(RDFS + "seeAlso"), _iri(site.catalog)),
+        ]
     for graph, size in graph_sizes.items():
         subset = _iri(graph)
         triples += [
