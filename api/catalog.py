@@ -23,13 +23,14 @@ from mofkg.graphstore.exports.catalogue import (
 )
 
 from .dumps_routes import freshness
+from .errors import NotAcceptableError
 from .negotiation import (
     DocumentFormat,
     content_type,
     document_format_for_extension,
     document_formats,
+    negotiate_document,
 )
-from .pages import negotiated_format
 from .views import local_path, state
 
 blueprint = Blueprint("catalog", __name__, template_folder="templates")
@@ -42,8 +43,13 @@ _RESOURCE = "http://www.w3.org/ns/dcat#resource"
 
 @blueprint.route("/catalog")
 def catalog() -> Response:
-    """The catalogue in the format the Accept header prefers."""
-    response = _answer(negotiated_format())
+    """The catalogue in the format the Accept header prefers (406 when none fits)."""
+    accept = request.headers.get("Accept")
+    fmt = negotiate_document(accept)
+    if fmt is None:
+        offered = ", ".join(f.media_type for f in document_formats())
+        raise NotAcceptableError(f"Accept {accept!r} matches none of: {offered}")
+    response = _answer(fmt)
     response.headers["Vary"] = "Accept"
     return response
 
