@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -153,11 +154,18 @@ def test_a_dump_is_written_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
         'BIND(IRI(CONCAT("https://e.org/s", STR(?a), STR(?b), STR(?c), STR(?d))) AS ?s) '
         "BIND(STRUUID() AS ?o) }"
     )
-    monkeypatch.setattr(dumps, "BATCH", 64)
+    monkeypatch.setattr(dumps, "PIECE", 4096)
+    monkeypatch.setattr(dumps, "PIPE_DEPTH", 1)
     chunks = list(dumps.gzip_chunks(store, graph="https://e.org/g", quads=False))
     assert len(chunks) > 5
     g = Graph().parse(data=gzip.decompress(b"".join(chunks)), format="nt")
     assert len(g) == 10_000
+    # A reader that goes away stops the dump: its thread ends.
+    reader = dumps.gzip_chunks(store, graph=None, quads=True)
+    next(reader)
+    assert any(t.name == "mofkg-dump" for t in threading.enumerate())
+    reader.close()
+    assert not any(t.name == "mofkg-dump" for t in threading.enumerate())
 
 
 def test_dumps_through_the_production_front(tmp_path: Path) -> None:
