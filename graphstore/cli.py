@@ -257,6 +257,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from .licences import licence_index
     from .namespaces import LICENCE_GRAPH, MOF, Ids
 
+    if args.kind == "osai":
+        return cmd_import_osai(args, settings)
     if args.kind != "mot":
         raise UsageError(f"unknown import kind {args.kind!r}; use: import mot PATH...")
     store = open_store(settings)
@@ -288,6 +290,31 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     for record in result.records:
         print(f"{record.path.name}\t{record.model}\t{len(record.graph)} triples")
     print(f"{len(result.records)} records imported")
+    return 0
+
+
+def cmd_import_osai(args: argparse.Namespace, settings: Settings) -> int:
+    """The European Open Source AI Index: its graph and the framework's score and ranking, in
+    one commit; a malformed Index file is refused (exit 2) and nothing is written."""
+    from .importers.osai import IndexErrors
+    from .importers.osai_rdf import import_index
+    from .namespaces import Ids
+
+    if len(args.paths) != 1:
+        raise UsageError("import osai takes one PATH: the Index's folder or its models/ folder")
+    try:
+        result = import_index(args.paths[0], ids=Ids(settings.base_iri))
+    except IndexErrors as exc:
+        print(f"mofkg import: {exc}", file=sys.stderr)
+        return 2
+    store = open_store(settings)
+    store.replace_graphs(result.graphs())
+    store.flush()
+    for warning in result.release.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for name, graph in result.graphs().items():
+        print(f"{name}\t{len(graph)} triples")
+    print(f"{len(result.release.records)} Index records imported (doi:{result.release.doi})")
     return 0
 
 
@@ -466,8 +493,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(run=cmd_export)
 
-    p = sub.add_parser("import", help="import other catalogues' records (MOT YAML)")
-    p.add_argument("kind", choices=["mot"], help="record format: mot (Model Openness Tool YAML)")
+    p = sub.add_parser("import", help="import other catalogues' records (MOT YAML, OSAI Index)")
+    p.add_argument(
+        "kind",
+        choices=["mot", "osai"],
+        help="mot (Model Openness Tool YAML) or osai (the European Open Source AI Index folder)",
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders")
     p.set_defaults(run=cmd_import)
 
