@@ -35,6 +35,7 @@ from mofkg.graphstore.namespaces import DQV, GRAPH, MOF, SCHEMA, Ids, slug, sour
 
 INDEX_GRAPH = source_graph("osai-index")
 GRADE_IRIS = {"open": MOF.GradeOpen, "partial": MOF.GradePartial, "closed": MOF.GradeClosed}
+_GRADE_NAMES = {str(iri): name for name, iri in GRADE_IRIS.items()}
 _URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 _FORGES = ("https://github.com/", "https://gitlab.com/", "https://codeberg.org/")
 _HF_REPO = re.compile(r"^https://huggingface\.co/(?!datasets/|collections/|spaces/|papers/)[^/]+/[^/#?]+")
@@ -226,7 +227,7 @@ def index_grades(store, model: str) -> IndexGrades | None:  # type: ignore[no-un
           ?model mof:hasGrading ?g . ?g mof:dimension ?d .
           ?d skos:notation ?ref ; skos:prefLabel ?label ; mof:dimensionOrder ?order .
           OPTIONAL { ?d dqv:inCategory/skos:prefLabel ?category }
-          OPTIONAL { ?g mof:grade/skos:notation ?grade }
+          OPTIONAL { ?g mof:grade ?grade }
           OPTIONAL { ?g skos:note ?notes }
           OPTIONAL { ?g mof:evidence|mof:evidenceText ?evidence }
         } GROUP BY ?model ?ref ?label ?category ?grade ?notes ?order ORDER BY ?order""",
@@ -239,7 +240,7 @@ def index_grades(store, model: str) -> IndexGrades | None:  # type: ignore[no-un
             dimension=r["ref"].value,
             label=r["label"].value,
             category=r["category"].value if r["category"] is not None else "",
-            grade=r["grade"].value if r["grade"] is not None else None,
+            grade=_GRADE_NAMES.get(r["grade"].value) if r["grade"] is not None else None,
             notes=r["notes"].value if r["notes"] is not None else None,
             evidence=tuple(u for u in (r["links"].value if r["links"] is not None else "").split("\n") if u),
         )
