@@ -21,15 +21,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.namespace import RDF, SH
+from rdflib.term import Node
 
 from .errors import MofkgError
 from .namespaces import PREFIXES
 from .terms import to_oxigraph, triples_to_graph
 
 TARGETS = {
-    SH.targetClass: "SELECT DISTINCT ?focus ?value WHERE { ?focus rdf:type/rdfs:subClassOf* ?value }",
+    SH.targetClass: "SELECT DISTINCT ?focus ?value "
+    "WHERE { ?focus rdf:type/rdfs:subClassOf* ?value }",
     SH.targetSubjectsOf: "SELECT DISTINCT ?focus ?value WHERE { ?focus ?value ?any }",
     SH.targetObjectsOf: "SELECT DISTINCT ?focus ?value WHERE { ?any ?value ?focus }",
 }
@@ -47,8 +49,8 @@ class FrameworkFileError(MofkgError):
 class Rule:
     """One SPARQL rule of a shape: its query (with its prefixes) and its order."""
 
-    shape: URIRef
-    node: object
+    shape: Node
+    node: Node
     order: Decimal
     query: str
 
@@ -60,7 +62,9 @@ def _prefixes(shapes: Graph, rule: object, where: str) -> str:
             prefix = shapes.value(declaration, SH.prefix)
             namespace = shapes.value(declaration, SH.namespace)
             if prefix is None or namespace is None:
-                raise FrameworkFileError(f"{where}: an sh:declare without sh:prefix and sh:namespace")
+                raise FrameworkFileError(
+                    f"{where}: an sh:declare without sh:prefix and sh:namespace"
+                )
             lines.append(f"PREFIX {prefix}: <{namespace}>\n")
     return "".join(lines)
 
@@ -73,7 +77,9 @@ def read_rules(shapes: Graph, *, source: str) -> list[Rule]:
             continue
         for prop, name in NOT_CARRIED_OUT.items():
             if (shape, prop, None) in shapes:
-                raise FrameworkFileError(f"{source}: {shape}: {name} is not carried out by this runner")
+                raise FrameworkFileError(
+                    f"{source}: {shape}: {name} is not carried out by this runner"
+                )
         for node in shapes.objects(shape, SH.rule):
             where = f"{source}: {shape}"
             if shapes.value(node, SH.deactivated) == Literal(True):
@@ -81,7 +87,9 @@ def read_rules(shapes: Graph, *, source: str) -> list[Rule]:
             kinds = set(shapes.objects(node, RDF.type))
             if SH.SPARQLRule not in kinds:
                 named = ", ".join(sorted(str(k) for k in kinds)) or "an untyped rule"
-                raise FrameworkFileError(f"{where}: {named} is not carried out (only sh:SPARQLRule)")
+                raise FrameworkFileError(
+                    f"{where}: {named} is not carried out (only sh:SPARQLRule)"
+                )
             for prop, name in NOT_CARRIED_OUT.items():
                 if (node, prop, None) in shapes:
                     raise FrameworkFileError(f"{where}: {name} is not carried out by this runner")
@@ -97,7 +105,7 @@ def read_rules(shapes: Graph, *, source: str) -> list[Rule]:
     return sorted(rules, key=lambda r: (r.order, str(r.shape)))
 
 
-def _focus_nodes(store: ox.Store, shapes: Graph, shape: URIRef) -> list[ox.NamedNode | ox.BlankNode]:
+def _focus_nodes(store: ox.Store, shapes: Graph, shape: Node) -> list[ox.NamedNode | ox.BlankNode]:
     found: dict[str, ox.NamedNode | ox.BlankNode] = {}
     for node in shapes.objects(shape, SH.targetNode):
         term = to_oxigraph(node)
@@ -145,7 +153,9 @@ def run_rules(framework: Path, data: Graph) -> Graph:
                     substitutions={ox.Variable("this"): focus},
                 )
             except (SyntaxError, ValueError) as exc:
-                raise FrameworkFileError(f"{framework}: the rule {rule.node} of {rule.shape}: {exc}") from exc
+                raise FrameworkFileError(
+                    f"{framework}: the rule {rule.node} of {rule.shape}: {exc}"
+                ) from exc
             if not isinstance(result, ox.QueryTriples):
                 raise FrameworkFileError(f"{framework}: the rule {rule.node} is not a CONSTRUCT")
             new += [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in result]

@@ -14,13 +14,11 @@ from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from mofkg.graphstore.cli import main
 from mofkg.graphstore.framework_rules import FrameworkFileError, run_rules
-from mofkg.graphstore.importers.osai import IndexErrors, read_index
 from mofkg.graphstore.importers.osai_rdf import (
     ASSESSMENT_GRAPH,
     INDEX_GRAPH,
     import_index,
     index_grades,
-    index_graph,
 )
 from mofkg.graphstore.namespaces import DQV, MOF, SCHEMA, Ids
 from mofkg.graphstore.resources import shapes_path
@@ -212,7 +210,9 @@ def test_import_osai_writes_both_graphs(
     tmp_path: Path, index_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store_dir = str(tmp_path / "store")
-    status, out, err = run(["import", "osai", str(index_folder / "models"), "--store", store_dir], capsys)
+    status, out, err = run(
+        ["import", "osai", str(index_folder / "models"), "--store", store_dir], capsys
+    )
     assert status == 0, err
     assert "193 Index records imported (doi:10.5281/zenodo.15386042)" in out
     assert "koala.yaml: system.datasources_endmodel is not a field" in err
@@ -224,9 +224,21 @@ def test_import_osai_writes_both_graphs(
 @pytest.mark.parametrize(
     ("file", "old", "new", "line", "reason"),
     [
-        ("bloomz.yaml", "    class: partial", "    class: half-open", None, "is not open, partial or closed"),
+        (
+            "bloomz.yaml",
+            "    class: partial",
+            "    class: half-open",
+            None,
+            "is not open, partial or closed",
+        ),
         ("OLMo.yaml", "paper:\n    class:", "paperz:\n    class:", None, "unknown field 'paperz'"),
-        ("BERT.yaml", "    type: text", "    type: music", None, "type 'music' is none of the types"),
+        (
+            "BERT.yaml",
+            "    type: text",
+            "    type: music",
+            None,
+            "type 'music' is none of the types",
+        ),
         ("Bark.yaml", "org:\n    name:", "org:\n    name: [", 0, "not YAML"),
     ],
 )

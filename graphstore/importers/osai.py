@@ -37,8 +37,8 @@ PARAMETERS = "_parameters.yml"
 DESCRIPTIONS = "_parameters-descriptions.yml"
 TEMPLATE = "a_submission_template.yaml"
 SYSTEM_FIELDS = frozenset(
-    "name link type performanceclass basemodelname endmodelname endmodellicense releasedate notes"
-    .split()
+    {"name", "link", "type", "performanceclass", "basemodelname", "endmodelname"}
+    | {"endmodellicense", "releasedate", "notes"}
 )
 #: Spellings of system fields found in the Index's records, read as the field they mean.
 SYSTEM_ALIASES = {"endmodel license": "endmodellicense"}
@@ -56,8 +56,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.message}" if self.line else (
-            f"{self.source}: {self.message}"
+        return (
+            f"{self.source}:{self.line}: {self.message}"
+            if self.line
+            else (f"{self.source}: {self.message}")
         )
 
 
@@ -156,7 +158,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Mapp
     return out
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)  # type: ignore[arg-type]  # PyYAML's stubs type constructors loosely
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 def split_types(text: str) -> tuple[str, ...]:
@@ -208,7 +210,9 @@ def read_dimensions(folder: Path, problems: list[Problem]) -> list[Dimension]:
         problems.append(Problem(PARAMETERS, 0, f"not found in {folder}"))
         return []
     data = _load_yaml(path, problems)
-    described = _load_yaml(folder / DESCRIPTIONS, problems) if (folder / DESCRIPTIONS).is_file() else {}
+    described = (
+        _load_yaml(folder / DESCRIPTIONS, problems) if (folder / DESCRIPTIONS).is_file() else {}
+    )
     if data is None:
         return []
     if not isinstance(data, list) or not data:
@@ -221,9 +225,11 @@ def read_dimensions(folder: Path, problems: list[Problem]) -> list[Dimension]:
     seen: set[str] = set()
     for category in data:
         where = _line(category, None)
-        if not isinstance(category, dict) or not all(
-            isinstance(category.get(k), str) and category[k] for k in ("ref", "name")
-        ) or not isinstance(category.get("params"), list):
+        if (
+            not isinstance(category, dict)
+            or not all(isinstance(category.get(k), str) and category[k] for k in ("ref", "name"))
+            or not isinstance(category.get("params"), list)
+        ):
             problems.append(Problem(PARAMETERS, where, "a category needs ref, name and params"))
             continue
         for param in category["params"]:
@@ -257,7 +263,9 @@ def read_dimensions(folder: Path, problems: list[Problem]) -> list[Dimension]:
     return dimensions
 
 
-def read_release(folder: Path, problems: list[Problem]) -> tuple[str, str, str | None, list[dict[str, str]]]:
+def read_release(
+    folder: Path, problems: list[Problem]
+) -> tuple[str, str, str | None, list[dict[str, str]]]:
     """DOI, title, licence and creators, from ``.zenodo.json`` (or ``zenodo.json``) and the
     DOI badge of ``readme.md``."""
     meta: dict[str, Any] = {}
@@ -267,7 +275,9 @@ def read_release(folder: Path, problems: list[Problem]) -> tuple[str, str, str |
             try:
                 loaded = json.loads(path.read_text("utf-8"))
             except json.JSONDecodeError as exc:
-                problems.append(Problem(name, exc.lineno, f"not JSON (column {exc.colno}): {exc.msg}"))
+                problems.append(
+                    Problem(name, exc.lineno, f"not JSON (column {exc.colno}): {exc.msg}")
+                )
                 loaded = {}
             if not isinstance(loaded, dict):
                 problems.append(Problem(name, 1, "must be a JSON object"))
@@ -285,12 +295,16 @@ def read_release(folder: Path, problems: list[Problem]) -> tuple[str, str, str |
         problems.append(Problem("readme.md", 0, "no DOI of the Index (doi.org/10.… or doi:10.…)"))
     creators = [
         {k: str(v) for k, v in c.items() if k in ("name", "orcid", "affiliation") and v}
-        for c in meta.get("creators", []) if isinstance(c, dict) and c.get("name")
+        for c in meta.get("creators", [])
+        if isinstance(c, dict) and c.get("name")
     ]
     licence = meta.get("license")
     licence_id = licence.get("id") if isinstance(licence, dict) else licence
-    title = meta.get("title") if isinstance(meta.get("title"), str) else "European Open Source AI Index"
-    return doi or "", title, licence_id if isinstance(licence_id, str) else None, creators
+    title = (
+        meta.get("title") if isinstance(meta.get("title"), str) else "European Open Source AI Index"
+    )
+    licence_text = licence_id if isinstance(licence_id, str) else None
+    return doi or "", str(title), licence_text, creators
 
 
 def _links(value: Any) -> tuple[str, ...] | None:
@@ -300,79 +314,118 @@ def _links(value: Any) -> tuple[str, ...] | None:
     return tuple(v.strip() for v in items if isinstance(v, str) and v.strip())
 
 
-def check_record(path: Path, data: Any, dimensions: list[Dimension]) -> tuple[IndexRecord | None, list[Problem]]:
-    """One model file checked against the Index's template and dimensions."""
-    name = path.name
-    problems: list[Problem] = []
-    if not isinstance(data, dict):
-        return None, [Problem(name, _line(data, None), "a record must be a YAML mapping")]
-    refs = {d.ref: d for d in dimensions}
-    for key in data:
-        if key not in refs and key not in ("system", "org"):
-            problems.append(Problem(name, _line(data, key), f"unknown field {key!r} (not system, org or a dimension of {PARAMETERS})"))
-    sections: dict[str, dict[str, str]] = {}
-    extra: list[tuple[str, str]] = []
-    for section, known in (("system", SYSTEM_FIELDS), ("org", ORG_FIELDS)):
+class _Checker:
+    """Collects the problems of one record file."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.problems: list[Problem] = []
+
+    def problem(self, mapping: Any, key: Any, message: str) -> None:
+        self.problems.append(Problem(self.name, _line(mapping, key), message))
+
+    def section(
+        self, data: dict[Any, Any], section: str
+    ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """``system`` or ``org``: its fields as text (links joined by newlines), and the fields
+        the template does not have (kept as notes)."""
+        known = SYSTEM_FIELDS if section == "system" else ORG_FIELDS
         block = data.get(section)
         if not isinstance(block, dict):
-            problems.append(Problem(name, _line(data, section), f"{section} must be a mapping"))
-            continue
+            self.problem(data, section, f"{section} must be a mapping")
+            return {}, []
         values: dict[str, str] = {}
+        extra: list[tuple[str, str]] = []
         for key, value in block.items():
-            where = _line(block, key)
             if key == "link":
                 links = _links(value)
                 if links is None:
-                    problems.append(Problem(name, where, f"{section}.link must be a URL or a list of URLs"))
+                    self.problem(block, key, f"{section}.link must be a URL or a list of URLs")
                 elif links:
                     values["link"] = "\n".join(links)
                 continue
             if isinstance(value, dict | list):
-                problems.append(Problem(name, where, f"{section}.{key} must be text"))
+                self.problem(block, key, f"{section}.{key} must be text")
                 continue
             text = _text(value)
             field_name = SYSTEM_ALIASES.get(str(key), str(key)) if section == "system" else str(key)
-            if field_name not in known:
-                if text is not None:
-                    extra.append((f"{section}.{key}", text))
-            elif text is not None:
+            if text is None:
+                continue
+            if field_name in known:
                 values[field_name] = text
+            else:
+                extra.append((f"{section}.{key}", text))
         if "name" not in values:
-            problems.append(Problem(name, _line(block, "name"), f"{section}.name is missing or empty"))
-        sections[section] = values
-    types: tuple[str, ...] = ()
-    system = sections.get("system", {})
-    if "system" in sections:
+            self.problem(block, "name", f"{section}.name is missing or empty")
+        return values, extra
+
+    def types(
+        self, data: dict[Any, Any], system: dict[str, str], graded: set[str]
+    ) -> tuple[str, ...]:
         types = split_types(system.get("type", ""))
-        graded = {t for d in dimensions for t in d.types}
-        where = _line(data["system"], "type")
+        block = data.get("system")
         if not types:
-            problems.append(Problem(name, where, "system.type is missing or empty"))
+            self.problem(block, "type", "system.type is missing or empty")
         for t in types:
             if t not in graded:
-                problems.append(Problem(name, where, f"type {t!r} is none of the types {PARAMETERS} grades ({', '.join(sorted(graded))})"))
-    gradings: dict[str, Grading] = {}
-    for ref in refs:
+                known = ", ".join(sorted(graded))
+                self.problem(
+                    block, "type", f"type {t!r} is none of the types {PARAMETERS} grades ({known})"
+                )
+        return types
+
+    def grading(self, data: dict[Any, Any], ref: str) -> Grading | None:
         block = data.get(ref)
-        where = _line(data, ref)
         if not isinstance(block, dict):
-            problems.append(Problem(name, where, f"{ref} must be a mapping with class, link and notes" if ref in data else f"no {ref} (every dimension needs its class, link and notes)"))
-            continue
+            self.problem(
+                data,
+                ref,
+                f"{ref} must be a mapping with class, link and notes"
+                if ref in data
+                else f"no {ref} (every dimension needs its class, link and notes)",
+            )
+            return None
         for key in block:
             if key not in GRADING_FIELDS:
-                problems.append(Problem(name, _line(block, key), f"unknown field {ref}.{key} (a dimension has class, link and notes)"))
-        grade = _text(block.get("class")) if not isinstance(block.get("class"), dict | list) else "?"
-        if grade is not None and grade not in GRADES:
-            problems.append(Problem(name, _line(block, "class"), f"{ref}.class {block.get('class')!r} is not open, partial or closed (or empty)"))
+                self.problem(
+                    block, key, f"unknown field {ref}.{key} (a dimension has class, link and notes)"
+                )
+        raw, notes = block.get("class"), block.get("notes")
+        grade = None if isinstance(raw, dict | list) else _text(raw)
+        if isinstance(raw, dict | list) or (grade is not None and grade not in GRADES):
+            self.problem(
+                block, "class", f"{ref}.class {raw!r} is not open, partial or closed (or empty)"
+            )
         links = _links(block.get("link"))
         if links is None:
-            problems.append(Problem(name, _line(block, "link"), f"{ref}.link must be a URL or a list of URLs"))
-        if isinstance(block.get("notes"), dict | list):
-            problems.append(Problem(name, _line(block, "notes"), f"{ref}.notes must be text"))
-        gradings[ref] = Grading(grade, links or (), _text(block.get("notes")) if not isinstance(block.get("notes"), dict | list) else None, where)
-    if problems:
-        return None, problems
-    return IndexRecord(name, system, sections["org"], types, gradings, extra), []
+            self.problem(block, "link", f"{ref}.link must be a URL or a list of URLs")
+        if isinstance(notes, dict | list):
+            self.problem(block, "notes", f"{ref}.notes must be text")
+            notes = None
+        return Grading(grade, links or (), _text(notes), _line(data, ref))
+
+
+def check_record(
+    path: Path, data: Any, dimensions: list[Dimension]
+) -> tuple[IndexRecord | None, list[Problem]]:
+    """One model file checked against the Index's template and dimensions."""
+    check = _Checker(path.name)
+    if not isinstance(data, dict):
+        check.problem(data, None, "a record must be a YAML mapping")
+        return None, check.problems
+    refs = [d.ref for d in dimensions]
+    for key in data:
+        if key not in refs and key not in ("system", "org"):
+            where = f"not system, org or a dimension of {PARAMETERS}"
+            check.problem(data, key, f"unknown field {key!r} ({where})")
+    system, extra = check.section(data, "system")
+    org, org_extra = check.section(data, "org")
+    types = check.types(data, system, {t for d in dimensions for t in d.types}) if system else ()
+    gradings = {ref: check.grading(data, ref) for ref in refs}
+    if check.problems:
+        return None, check.problems
+    graded = {ref: g for ref, g in gradings.items() if g is not None}
+    return IndexRecord(path.name, system, org, types, graded, extra + org_extra), []
 
 
 def _model_files(path: Path) -> tuple[Path, list[Path]]:
@@ -384,7 +437,8 @@ def _model_files(path: Path) -> tuple[Path, list[Path]]:
     if path != folder and path.is_dir():
         models = path
     files = sorted(
-        p for p in models.iterdir()
+        p
+        for p in models.iterdir()
         if p.suffix in (".yaml", ".yml") and p.name != TEMPLATE and not p.name.startswith("_")
     )
     return folder, files
@@ -398,7 +452,9 @@ def read_index(path: Path | str) -> IndexRelease:
     """
     path = Path(path)
     if not path.is_dir():
-        raise IndexErrors([Problem(str(path), 0, "not a folder (give the Index's folder or its models/)")])
+        raise IndexErrors(
+            [Problem(str(path), 0, "not a folder (give the Index's folder or its models/)")]
+        )
     folder, files = _model_files(path)
     problems: list[Problem] = []
     dimensions = read_dimensions(folder, problems)
@@ -416,7 +472,10 @@ def read_index(path: Path | str) -> IndexRelease:
             problems += found
             if record is not None:
                 records.append(record)
-                warnings += [f"{record.file}: {key} is not a field of the Index's template; kept as a note" for key, _ in record.extra]
+                warnings += [
+                    f"{record.file}: {key} is not a field of the Index's template; kept as a note"
+                    for key, _ in record.extra
+                ]
     if problems:
         raise IndexErrors(problems)
     return IndexRelease(folder, doi, title, licence, creators, dimensions, records, warnings)

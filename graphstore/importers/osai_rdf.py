@@ -27,18 +27,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
-from mofkg.graphstore.importers.osai import GRADES, IndexErrors, IndexRelease, Problem, read_index
+from mofkg.graphstore.importers.osai import (
+    GRADES,
+    IndexErrors,
+    IndexRecord,
+    IndexRelease,
+    Problem,
+    read_index,
+)
 from mofkg.graphstore.namespaces import DQV, GRAPH, MOF, SCHEMA, Ids, slug, source_graph
+from mofkg.graphstore.store import Store
 
 INDEX_GRAPH = source_graph("osai-index")
 GRADE_IRIS = {"open": MOF.GradeOpen, "partial": MOF.GradePartial, "closed": MOF.GradeClosed}
 _GRADE_NAMES = {str(iri): name for name, iri in GRADE_IRIS.items()}
 _URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 _FORGES = ("https://github.com/", "https://gitlab.com/", "https://codeberg.org/")
-_HF_REPO = re.compile(r"^https://huggingface\.co/(?!datasets/|collections/|spaces/|papers/)[^/]+/[^/#?]+")
+_HF_REPO = re.compile(
+    r"^https://huggingface\.co/(?!datasets/|collections/|spaces/|papers/)[^/]+/[^/#?]+"
+)
 
 
 def index_namespace(ids: Ids) -> Namespace:
@@ -56,7 +67,9 @@ def _month(text: str) -> Literal:
     return Literal(text)
 
 
-def _link(graph: Graph, subject: URIRef | BNode, prop: URIRef, text_prop: URIRef, value: str) -> None:
+def _link(
+    graph: Graph, subject: URIRef | BNode, prop: URIRef, text_prop: URIRef, value: str
+) -> None:
     if _URL.match(value):
         graph.add((subject, prop, URIRef(value)))
     else:
@@ -85,7 +98,9 @@ def index_graph(release: IndexRelease, *, ids: Ids) -> Graph:
             g.add((person, RDFS.seeAlso, URIRef(f"https://orcid.org/{creator['orcid']}")))
     scheme = idx["dimensions"]
     g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    g.add((scheme, RDFS.label, Literal("dimensions of the European Open Source AI Index", lang="en")))
+    g.add(
+        (scheme, RDFS.label, Literal("dimensions of the European Open Source AI Index", lang="en"))
+    )
     g.add((scheme, DCTERMS.source, doi))
     dims: dict[str, URIRef] = {}
     for d in release.dimensions:
@@ -111,7 +126,9 @@ def index_graph(release: IndexRelease, *, ids: Ids) -> Graph:
         stem = record.file.rsplit(".", 1)[0]
         model = idx[f"model/{slug(stem)}"]
         if model in minted:
-            problems.append(Problem(record.file, 0, f"gives the IRI {model} that {minted[model]} has"))
+            problems.append(
+                Problem(record.file, 0, f"gives the IRI {model} that {minted[model]} has")
+            )
             continue
         minted[model] = record.file
         _model(g, record, model, idx, dims, doi)
@@ -120,7 +137,14 @@ def index_graph(release: IndexRelease, *, ids: Ids) -> Graph:
     return g
 
 
-def _model(g: Graph, record, model: URIRef, idx: Namespace, dims: dict[str, URIRef], doi: URIRef) -> None:  # type: ignore[no-untyped-def]  # record: IndexRecord
+def _model(
+    g: Graph,
+    record: IndexRecord,
+    model: URIRef,
+    idx: Namespace,
+    dims: dict[str, URIRef],
+    doi: URIRef,
+) -> None:
     system, org_fields = record.system, record.org
     g.add((model, RDF.type, MOF.Model))
     g.add((model, SCHEMA.name, Literal(system["name"])))
@@ -169,7 +193,9 @@ def _model(g: Graph, record, model: URIRef, idx: Namespace, dims: dict[str, URIR
         _derived_links(g, model, ref, grading.grade, grading.links)
 
 
-def _derived_links(g: Graph, model: URIRef, ref: str, grade: str | None, links: tuple[str, ...]) -> None:
+def _derived_links(
+    g: Graph, model: URIRef, ref: str, grade: str | None, links: tuple[str, ...]
+) -> None:
     for url in links:
         if not _URL.match(url):
             continue
@@ -215,12 +241,12 @@ class IndexGrades:
         }
 
 
-def index_grades(store, model: str) -> IndexGrades | None:  # type: ignore[no-untyped-def]  # store: Store (no import: keeps this module free of the store)
+def index_grades(store: Store, model: str) -> IndexGrades | None:
     """The Index's grades of ``model`` (a model IRI) per dimension, in the Index's order, and
     its score and position where the framework has been run; None if the Index grades it not."""
-    import pyoxigraph as ox
-
-    this = {ox.Variable("model"): ox.NamedNode(model)}
+    this: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable("model"): ox.NamedNode(model)
+    }
     rows = store.oxigraph.query(
         """SELECT ?model ?ref ?label ?category ?grade ?notes
              (GROUP_CONCAT(STR(?evidence); separator="\\n") AS ?links) WHERE {
@@ -235,6 +261,7 @@ def index_grades(store, model: str) -> IndexGrades | None:  # type: ignore[no-un
         use_default_graph_as_union=True,
         substitutions=this,
     )
+    assert isinstance(rows, ox.QuerySolutions)
     dims = [
         DimensionGrade(
             dimension=r["ref"].value,
@@ -242,25 +269,27 @@ def index_grades(store, model: str) -> IndexGrades | None:  # type: ignore[no-un
             category=r["category"].value if r["category"] is not None else "",
             grade=_GRADE_NAMES.get(r["grade"].value) if r["grade"] is not None else None,
             notes=r["notes"].value if r["notes"] is not None else None,
-            evidence=tuple(u for u in (r["links"].value if r["links"] is not None else "").split("\n") if u),
+            evidence=tuple(
+                u for u in (r["links"].value if r["links"] is not None else "").split("\n") if u
+            ),
         )
         for r in rows
     ]
     if not dims:
         return None
-    scored = list(
-        store.oxigraph.query(
-            """SELECT ?model ?score ?points ?position (COUNT(?other) AS ?ranked) WHERE {
+    found = store.oxigraph.query(
+        """SELECT ?model ?score ?points ?position (COUNT(?other) AS ?ranked) WHERE {
               ?a mof:assessedModel ?model ; mof:framework mof:OSAI-Index ; mof:score ?score ;
                  mof:points ?points .
               OPTIONAL { ?a mof:position ?position }
               ?other mof:framework mof:OSAI-Index ; mof:position ?p .
             } GROUP BY ?model ?score ?points ?position""",
-            prefixes={"mof": str(MOF)},
-            use_default_graph_as_union=True,
-            substitutions=this,
-        )
+        prefixes={"mof": str(MOF)},
+        use_default_graph_as_union=True,
+        substitutions=this,
     )
+    assert isinstance(found, ox.QuerySolutions)
+    scored = list(found)
     first = scored[0] if scored else None
     return IndexGrades(
         model=model,
