@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from mofkg.graphstore.cli import main
 from mofkg.graphstore.framework_rules import FrameworkFileError, run_rules
+from mofkg.graphstore.importers.osai import IndexErrors
 from mofkg.graphstore.importers.osai_rdf import (
     ASSESSMENT_GRAPH,
     INDEX_GRAPH,
@@ -275,3 +276,36 @@ def test_a_malformed_file_is_refused_with_file_line_and_reason(
     assert reason in err
     assert "nothing imported" in err
     assert Store(store_dir, read_only=True).graph_sizes() == before
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "expected"),
+    [
+        ("zenodo.json", '{\n  "title": "x",\n  "license": }\n', "zenodo.json:3: not JSON"),
+        (
+            "_parameters.yml",
+            "availability: []\n",
+            "_parameters.yml:1: must be a list of categories",
+        ),
+        (
+            "_parameters.yml",
+            "- name: Access\n  ref: access\n  params:\n    - ref: licenses\n      name: Licenses\n",
+            "_parameters.yml:4: a dimension needs ref, name and types",
+        ),
+        ("readme.md", "# no identifier here\n", "readme.md: no DOI of the Index"),
+    ],
+)
+def test_a_malformed_index_file_is_refused(
+    tmp_path: Path, index_folder: Path, file: str, text: str, expected: str
+) -> None:
+    folder = copy_index(index_folder, tmp_path)
+    (folder / file).write_text(text, "utf-8")
+    with pytest.raises(IndexErrors) as caught:
+        import_index(folder, ids=IDS)
+    assert expected in str(caught.value)
+    assert "nothing imported" in str(caught.value)
+
+
+def test_a_folder_without_the_index_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(IndexErrors, match=r"_parameters\.yml: not found"):
+        import_index(tmp_path, ids=IDS)

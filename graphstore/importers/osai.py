@@ -218,8 +218,9 @@ def read_dimensions(folder: Path, problems: list[Problem]) -> list[Dimension]:
     if not isinstance(data, list) or not data:
         problems.append(Problem(PARAMETERS, 1, "must be a list of categories"))
         return []
-    if not isinstance(described, dict):
+    if described is not None and not isinstance(described, dict):
         problems.append(Problem(DESCRIPTIONS, 1, "must map each dimension to its text"))
+    if not isinstance(described, dict):  # not a mapping, or empty or not YAML (reported)
         described = {}
     dimensions: list[Dimension] = []
     seen: set[str] = set()
