@@ -309,3 +309,25 @@ def test_a_malformed_index_file_is_refused(
 def test_a_folder_without_the_index_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IndexErrors, match=r"_parameters\.yml: not found"):
         import_index(tmp_path, ids=IDS)
+
+
+def test_hermit_finds_the_index_graph_consistent_with_the_ontology(
+    tmp_path: Path, index_folder: Path
+) -> None:
+    import os
+
+    from mofkg.graphstore.owl import check_ontology
+
+    if shutil.which("java") is None:
+        message = "no `java` on the PATH: HermiT needs a Java runtime (default-jre-headless)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (required under CI=true)")
+        pytest.skip(message)
+    folder = copy_index(index_folder, tmp_path)
+    for path in sorted((folder / "models").glob("*.yaml"))[12:]:
+        path.unlink()  # twelve records keep HermiT quick
+    result = import_index(folder, ids=IDS)
+    extra = result.graph + result.assessments
+    check = check_ontology(extra=extra)
+    assert check.consistent, check.message
+    assert len(set(result.graph.subjects(RDF.type, MOF.Model))) == 12

@@ -13,9 +13,10 @@ What :func:`index_graph` writes (``idx:`` is ``<base>id/osai-index/``):
   types (``mof:modelType``, split at commas), base and end model names, licence text, release
   month, and one ``mof:Grading`` per dimension: ``mof:grade`` (absent when the record leaves it
   empty), ``skos:note`` the Index's notes, ``mof:evidence`` its links;
-- links drawn from the record: ``mof:huggingFacePage`` (the system link or the end model's
-  weights on huggingface.co), ``mof:codeRepository`` (training code on a forge) and
-  ``mof:paper`` (preprint and paper links, where graded open or partial).
+- links drawn from the record: ``mof:huggingFacePage`` (the system link on huggingface.co, or
+  the end model's weights there), ``mof:codeRepository`` (training code on a forge) and
+  ``mof:paper`` (preprint and paper links); those from dimensions only where graded open or
+  partial.
 
 :func:`index_grades` reads one model's grades and the Index's score back for pages.
 """
@@ -196,6 +197,8 @@ def _model(
 def _derived_links(
     g: Graph, model: URIRef, ref: str, grade: str | None, links: tuple[str, ...]
 ) -> None:
+    if grade not in ("open", "partial"):
+        return
     for url in links:
         if not _URL.match(url):
             continue
@@ -203,7 +206,7 @@ def _derived_links(
             g.add((model, MOF.huggingFacePage, URIRef(_HF_REPO.match(url).group(0))))  # type: ignore[union-attr]  # matched just above
         elif ref == "trainingcode" and url.startswith(_FORGES):
             g.add((model, MOF.codeRepository, URIRef(url)))
-        elif ref in ("preprint", "paper") and grade in ("open", "partial"):
+        elif ref in ("preprint", "paper"):
             g.add((model, MOF.paper, URIRef(url)))
 
 
