@@ -241,6 +241,14 @@ def test_import_osai_writes_both_graphs(
             "type 'music' is none of the types",
         ),
         ("Bark.yaml", "org:\n    name:", "org:\n    name: [", 0, "not YAML"),
+        (
+            "OLMo.yaml",
+            "modelcard:\n    class: open",
+            "modelcard:\n    class: open\n    class: closed",
+            2,
+            "the key 'class' is given twice",
+        ),
+        ("Bark.yaml", "org:\n    name:", "org:\n    name: *other\n    nick:", 1, "a YAML alias"),
     ],
 )
 def test_a_malformed_file_is_refused_with_file_line_and_reason(
@@ -272,7 +280,8 @@ def test_a_malformed_file_is_refused_with_file_line_and_reason(
     if line == 0:  # a YAML error is reported where the parser stops, past the change
         assert f"{file}:" in err and "column" in err, err
     else:
-        assert f"{file}:{expected_line}" in err, err
+        # line: how many lines after the change's first line the problem is
+        assert f"{file}:{expected_line + (line or 0)}:" in err, err
     assert reason in err
     assert "nothing imported" in err
     assert Store(store_dir, read_only=True).graph_sizes() == before
