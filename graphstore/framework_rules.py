@@ -4,9 +4,11 @@ A framework that derives facts (points, a score, a ranking) says how in its own 
 SHACL Advanced Features rules (https://www.w3.org/TR/shacl-af/#rules): node shapes with targets
 and ``sh:rule`` ``sh:SPARQLRule`` nodes, each a ``sh:construct`` query with ``$this`` for the
 focus node, run in ``sh:order``. This module knows the SHACL-AF vocabulary and nothing of any
-framework: :func:`run_rules` finds the rules, works out each shape's focus nodes and runs each
-rule once per focus node (``$this`` given through pyoxigraph's substitutions), adding what a rule
-infers to the data before the next rule (of a higher ``sh:order``) runs.
+framework: :func:`run_rules` finds the rules, works out each shape's focus nodes (from
+``sh:targetNode``, ``sh:targetClass``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf`` and the
+implicit class target of a shape that is a class) and runs each rule once per focus node
+(``$this`` given through pyoxigraph's substitutions), adding what a rule infers to the data
+before the next rule (of a higher ``sh:order``) runs.
 
 The data the rules see is the data graph and the framework file itself (so a rule can read the
 framework's own facts, such as what a grade is worth). Features of SHACL-AF rules this runner does
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 from .errors import MofkgError
@@ -110,17 +112,19 @@ def _focus_nodes(store: ox.Store, shapes: Graph, shape: Node) -> list[ox.NamedNo
     for node in shapes.objects(shape, SH.targetNode):
         term = to_oxigraph(node)
         found[str(term)] = term  # type: ignore[assignment]  # focus nodes are IRIs or blank nodes here
-    for prop, query in TARGETS.items():
-        for value in shapes.objects(shape, prop):
-            rows = store.query(
-                query,
-                prefixes=PREFIXES,
-                use_default_graph_as_union=True,
-                substitutions={ox.Variable("value"): to_oxigraph(value)},
-            )
-            for row in rows:  # type: ignore[union-attr]  # a SELECT gives solutions
-                term = row["focus"]
-                found[str(term)] = term
+    targets = [(prop, value) for prop in TARGETS for value in shapes.objects(shape, prop)]
+    if {RDFS.Class, OWL.Class} & set(shapes.objects(shape, RDF.type)):
+        targets.append((SH.targetClass, shape))  # an implicit class target
+    for prop, value in targets:
+        rows = store.query(
+            TARGETS[prop],
+            prefixes=PREFIXES,
+            use_default_graph_as_union=True,
+            substitutions={ox.Variable("value"): to_oxigraph(value)},
+        )
+        for row in rows:  # type: ignore[union-attr]  # a SELECT gives solutions
+            term = row["focus"]
+            found[str(term)] = term
     return list(found.values())
 
 

@@ -33,6 +33,17 @@ ex:Doubling a sh:NodeShape ;
 """
 
 
+IMPLICIT = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+ex:Special a rdfs:Class, sh:NodeShape ;
+    sh:rule [ a sh:SPARQLRule ;
+        sh:construct "CONSTRUCT { $this <http://example.org/seen> true } WHERE { }" ] .
+"""
+
+
 def data() -> Graph:
     g = Graph()
     g.parse(
@@ -86,3 +97,10 @@ def test_a_rule_that_does_not_parse_names_the_file(tmp_path: Path) -> None:
     toy.write_text(TOY.replace("BIND(?n * ?f AS ?d)", "BIND(?n * AS ?d)"), "utf-8")
     with pytest.raises(FrameworkFileError, match=r"toy\.ttl: the rule"):
         run_rules(toy, data())
+
+
+def test_a_shape_that_is_a_class_targets_its_instances(tmp_path: Path) -> None:
+    toy = tmp_path / "implicit.ttl"
+    toy.write_text(IMPLICIT, "utf-8")
+    inferred = run_rules(toy, data())
+    assert set(inferred.subjects(EX.seen, Literal(True))) == {EX.b}
