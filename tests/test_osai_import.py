@@ -340,3 +340,25 @@ def test_hermit_finds_the_index_graph_consistent_with_the_ontology(
     check = check_ontology(extra=extra)
     assert check.consistent, check.message
     assert len(set(result.graph.subjects(RDF.type, MOF.Model))) == 12
+
+
+def test_the_models_api_carries_the_index_grades(tmp_path: Path, index_folder: Path) -> None:
+    from .test_pages import make_app
+
+    store_dir = tmp_path / "store"
+    assert main(["init", "--demo", "--store", str(store_dir)]) == 0
+    assert main(["import", "osai", str(index_folder), "--store", str(store_dir)]) == 0
+    store = Store(store_dir, read_only=True)
+    with make_app(store).test_client() as client:
+        response = client.get("/api/v1/models?limit=1000")
+    assert response.status_code == 200
+    models = response.get_json()["models"]
+    graded = {m["release"]["name"]: m["osai_index"] for m in models if "osai_index" in m}
+    assert len(graded) == 193
+    olmo = graded["OLMo"]
+    assert olmo["position"] == 4 and olmo["ranked"] == 193
+    assert olmo["score"] == pytest.approx(23 / 24)
+    assert [d["dimension"] for d in olmo["dimensions"]][-1] == "licenses"
+    ungraded = {m["release"]["name"] for m in models if "osai_index" not in m}
+    assert len(ungraded) == len(models) - 193 > 0  # the demo catalogue's models
+    assert "OLMo-7B" in ungraded
