@@ -14,6 +14,8 @@ The data the rules see is the data graph and the framework file itself (so a rul
 framework's own facts, such as what a grade is worth). Features of SHACL-AF rules this runner does
 not carry out (``sh:TripleRule``, ``sh:condition``, ``sh:target`` with a SPARQL target) are
 refused by name (:class:`FrameworkFileError`), never skipped; ``sh:deactivated true`` is honoured.
+``$this`` is bound as pyoxigraph binds a substitution: in the query's own scope, and in a
+subquery only through the subquery's projection (so a subquery that uses ``$this`` selects it).
 """
 
 from __future__ import annotations
