@@ -200,8 +200,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def export_record(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == ["mappings"]:
+        from .linking.command import export_mappings
+
+        return export_mappings(settings, args.output)
     if args.what[0] != "mot" or len(args.what) != 2:
-        raise UsageError("export takes no argument, or: export mot MODEL")
+        raise UsageError("export takes no argument, or: export mot MODEL, or: export mappings")
     from .importers.mot import dump_record_yaml
 
     store = open_store(settings, read_only=True)
@@ -257,6 +261,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from .licences import licence_index
     from .namespaces import LICENCE_GRAPH, MOF, Ids
 
+    if args.kind == "mappings":
+        from .linking.command import import_mappings
+
+        return import_mappings(settings, args.paths)
     if args.kind != "mot":
         raise UsageError(f"unknown import kind {args.kind!r}; use: import mot PATH...")
     store = open_store(settings)
@@ -460,14 +468,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_query)
 
     p = sub.add_parser("export", help="write the store, one graph, or a MOT record")
-    p.add_argument("what", nargs="*", help="nothing, or: mot MODEL")
+    p.add_argument("what", nargs="*", help="nothing, or: mot MODEL, or: mappings (SSSOM TSV)")
     p.add_argument("--graph", help="only this named graph")
     p.add_argument("--format", choices=format_names(), help="RDF format")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(run=cmd_export)
 
     p = sub.add_parser("import", help="import other catalogues' records (MOT YAML)")
-    p.add_argument("kind", choices=["mot"], help="record format: mot (Model Openness Tool YAML)")
+    p.add_argument(
+        "kind",
+        choices=["mot", "mappings"],
+        help="mot (Model Openness Tool YAML) or mappings (a curator's SSSOM TSV)",
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders")
     p.set_defaults(run=cmd_import)
 
@@ -487,6 +499,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .validation import register as register_validate
 
     register_validate(sub)
+
+    from .linking.command import register as register_link
+
+    register_link(sub)
 
     p = sub.add_parser("graphs", help="list the named graphs and their sizes")
     p.set_defaults(run=cmd_graphs)
