@@ -40,7 +40,8 @@ def main() -> int:
         print(f"quickstart: the model page {link.group(1)} answered {status}", file=sys.stderr)
         return 1
     query = (
-        "PREFIX mof: <https://w3id.org/mofkg/ontology#> SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        "PREFIX mof: <https://w3id.org/mofkg/ontology#> "
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     )
     status, csv = get(
         base + "/sparql?" + urllib.parse.urlencode({"query": query}), accept="text/csv"

@@ -318,7 +318,9 @@ class Store:
         return ox.serialize(triples, out, format=fmt.oxigraph, prefixes=prefixes)
 
 
-def _into_their_targets(quads: Iterable[ox.Quad], targets: set[GraphName]) -> Iterator[ox.Quad]:
+def _into_their_targets(
+    quads: Iterable[ox.Quad], targets: set[GraphName]
+) -> Iterator[ox.Quad]:
     """The quads, refusing any outside the ``targets`` graphs (None: the default graph)."""
     for q in quads:
         graph = q.graph_name
