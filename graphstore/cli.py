@@ -148,9 +148,28 @@ def _print_table(solutions: ox.QuerySolutions, out: TextIO) -> None:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from .errors import QueryError
+    from .query_deadline import reaches_out, run_with_deadline
+    from .query_policy import Policy
+
     sparql = read_text_argument(args.sparql)
     store = open_store(settings, read_only=True)
-    result = store.query(sparql)
+    # The endpoint's policy: SERVICE and LOAD reach only the endpoints of service_allow.
+    Policy(allow=settings.service_allow, holds=store.has_graph).check(sparql)
+    if reaches_out(sparql):  # an allowed SERVICE: bounded by the endpoint's timeout
+        sys.stdout.write(
+            run_with_deadline(settings.store, sparql, args.format, timeout=settings.query_timeout)
+        )
+        return 0
+    try:
+        return _write_query_result(args, store.query(sparql))
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError, RuntimeError) as exc:  # a SERVICE endpoint's failure, say
+        raise QueryError(f"query failed: {exc}") from exc
+
+
+def _write_query_result(args: argparse.Namespace, result: Any) -> int:
     out = sys.stdout
     fmt = args.format
     if isinstance(result, ox.QueryBoolean):

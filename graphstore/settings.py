@@ -92,8 +92,8 @@ class Settings:
     service_allow: tuple[str, ...] = field(
         default=(),
         metadata={
-            "doc": "Endpoints a query may federate to with SERVICE (comma-separated in "
-            "the environment); empty means none."
+            "doc": "Endpoints a query may federate to with SERVICE, on the endpoint and in "
+            "`mofkg query` (comma-separated in the environment); empty means none."
         },
     )
     link_endpoint: str = field(
