@@ -5,6 +5,7 @@ and no links written."""
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -321,3 +322,35 @@ def test_bad_options_are_usage_errors(
     _, err = capsys.readouterr()
     assert code == 2
     assert message in err
+
+
+def test_a_retry_after_beyond_link_max_wait_stops_at_once(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, tmp_path: Path
+) -> None:
+    def far(handler: BaseHTTPRequestHandler, n: int) -> None:
+        answer(handler, 503, b"maintenance", Retry_After="3600")
+
+    config = tmp_path / "wait.toml"
+    config.write_text("link_max_wait = 5\n")
+    with misbehaving_server(far) as (url, agents):
+        code, _, err = link(capsys, store_dir, url, "--config", str(config))
+    assert code == 1
+    assert "asks to wait 3600 s, more than link_max_wait (5 s)" in err
+    assert len(agents) == 1
+
+
+def test_the_rate_limit_spaces_the_requests(endpoint: str) -> None:
+    from mofkg.graphstore.linking.client import WikidataClient
+
+    times: list[float] = []
+
+    def timed(handler: BaseHTTPRequestHandler, n: int) -> None:
+        times.append(time.monotonic())
+        forward(handler, endpoint)
+
+    with misbehaving_server(timed) as (url, _):
+        client = WikidataClient(url, "mofkg-test", rate=4.0)
+        for _ in range(3):
+            assert len(client.select("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")) == 1
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(gaps) == 2 and min(gaps) >= 0.24
