@@ -354,3 +354,27 @@ def test_the_rate_limit_spaces_the_requests(endpoint: str) -> None:
             assert len(client.select("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")) == 1
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert len(gaps) == 2 and min(gaps) >= 0.24
+
+
+def test_a_crunchbase_url_the_catalogue_states_links_by_p2088(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, endpoint: str
+) -> None:
+    alibaba = (ID + "org/AlibabaCloud", WD + "Q900214")
+    store = Store(store_dir)
+    store.update(
+        f"INSERT DATA {{ GRAPH <urn:x-test:extra> {{ <{alibaba[0]}> rdfs:seeAlso "
+        "<https://www.crunchbase.com/organization/alibaba-cloud> } }"
+    )
+    store.close()
+    code, out, err = link(capsys, store_dir, endpoint)
+    assert code == 0, err
+    assert links_in(store_dir) == expected_links() | {alibaba}
+    assert "crunchbase alibaba-cloud = wdt:P2088" in _comment(store_dir, *alibaba)
+
+
+def _comment(store_dir: Path, subject: str, obj: str) -> str:
+    rows = Store(store_dir, read_only=True).select(
+        f"""SELECT ?c WHERE {{ GRAPH <{WIKIDATA_LINKS_GRAPH}> {{
+          ?m owl:annotatedSource <{subject}> ; owl:annotatedTarget <{obj}> ; rdfs:comment ?c }} }}"""
+    )
+    return str(rows[0]["c"]) if rows else ""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from rdflib.namespace import RDFS
+from rdflib.namespace import OWL, RDFS
 
 from ..namespaces import LICENCE_GRAPH, MOF, SCHEMA, SPDX, WD
 from ..store import Store
@@ -161,7 +161,7 @@ def catalogue_entities(store: Store) -> list[Entity]:
           ?e a ?class .
           OPTIONAL {{ ?e <{SCHEMA.name}>|<{RDFS.label}> ?name }}
           OPTIONAL {{ VALUES ?p {{ <{MOF.huggingFacePage}> <{MOF.codeRepository}>
-                                   <{MOF.homepage}> }}
+                                   <{MOF.homepage}> <{RDFS.seeAlso}> <{OWL.sameAs}> }}
                       ?e ?p ?url FILTER(isIRI(?url)) }}
         }}"""
     )
@@ -176,14 +176,16 @@ def catalogue_entities(store: Store) -> list[Entity]:
             entity.label = str(row["name"])
         if "url" in row:
             url = str(row["url"])
-            role = roles[str(row["p"])]
+            found = _CRUNCHBASE.match(url)
+            if found and ("crunchbase", found.group(1)) not in entity.ids:
+                entity.ids.append(("crunchbase", found.group(1)))
+            role = roles.get(str(row["p"]))
+            if role is None:  # rdfs:seeAlso, owl:sameAs: only for the ids they hold
+                continue
             if role == "home" and "huggingface.co/" in url and entity.kind == "dataset":
                 role = "hf"
             if (role, url) not in entity.urls:
                 entity.urls.append((role, url))
-            found = _CRUNCHBASE.match(url)
-            if found and ("crunchbase", found.group(1)) not in entity.ids:
-                entity.ids.append(("crunchbase", found.group(1)))
     # An organisation's GitHub user name: the owner of its models' code repositories.
     for row in store.select(
         f"""SELECT DISTINCT ?o ?repo WHERE {{
