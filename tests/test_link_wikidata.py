@@ -375,6 +375,7 @@ def test_a_crunchbase_url_the_catalogue_states_links_by_p2088(
 def _comment(store_dir: Path, subject: str, obj: str) -> str:
     rows = Store(store_dir, read_only=True).select(
         f"""SELECT ?c WHERE {{ GRAPH <{WIKIDATA_LINKS_GRAPH}> {{
-          ?m owl:annotatedSource <{subject}> ; owl:annotatedTarget <{obj}> ; rdfs:comment ?c }} }}"""
+          ?m owl:annotatedSource <{subject}> ; owl:annotatedTarget <{obj}> ;
+             rdfs:comment ?c }} }}"""
     )
     return str(rows[0]["c"]) if rows else ""
