@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,10 +82,15 @@ def _rejections(path: Path | None) -> list[Curation]:
     return [c for c in read_curation_tsv(text, source=str(path)) if c.decision == "rejected"]
 
 
+@dataclass
 class LinkResult:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.accepted = self.candidates = self.rejected = self.queries = 0
+    """What a run found: one line per match, and the counts."""
+
+    lines: list[str] = field(default_factory=list)
+    accepted: int = 0
+    candidates: int = 0
+    rejected: int = 0
+    queries: int = 0
 
 
 def link_wikidata(
