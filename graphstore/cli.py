@@ -220,9 +220,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def export_record(args: argparse.Namespace, settings: Settings) -> int:
     if args.what == ["mappings"]:
-        from .linking.command import export_mappings
+        from .linking.command import export_link_mappings
 
-        return export_mappings(settings, args.output)
+        return export_link_mappings(settings, args.output)
     if args.what[0] != "mot" or len(args.what) != 2:
         raise UsageError("export takes no argument, or: export mot MODEL, or: export mappings")
     from .importers.mot import dump_record_yaml
@@ -281,9 +281,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from .namespaces import LICENCE_GRAPH, MOF, Ids
 
     if args.kind == "mappings":
-        from .linking.command import import_mappings
+        from .linking.command import import_link_mappings
 
-        return import_mappings(settings, args.paths)
+        return import_link_mappings(settings, args.paths)
     if args.kind != "mot":
         raise UsageError(f"unknown import kind {args.kind!r}; use: import mot PATH...")
     store = open_store(settings)

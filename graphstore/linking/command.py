@@ -135,7 +135,7 @@ def link_wikidata(
     return result
 
 
-def export_mappings(settings: Settings, output: str | None) -> int:
+def export_link_mappings(settings: Settings, output: str | None) -> int:
     """``mofkg export mappings``: the links as SSSOM TSV, checked with sssom's parser."""
     from ..cli import open_store
 
@@ -149,7 +149,7 @@ def export_mappings(settings: Settings, output: str | None) -> int:
     return 0
 
 
-def import_mappings(settings: Settings, paths: list[Path]) -> int:
+def import_link_mappings(settings: Settings, paths: list[Path]) -> int:
     """``mofkg import mappings FILE``: a curator's decisions, kept and applied at once."""
     from ..cli import UsageError, open_store
 

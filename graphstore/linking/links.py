@@ -36,6 +36,7 @@ from ..namespaces import (
     WIKIDATA_LINKS_GRAPH,
 )
 from ..store import Store
+from .client import PROJECT_URL
 from .matching import Match
 
 Decision = Literal["accepted", "rejected"]
@@ -116,13 +117,9 @@ def links_graph(
     name = str(WIKIDATA_LINKS_GRAPH)
     activity = URIRef(f"{name}/run")
     graph.add((URIRef(name), RDF.type, SSSOM.MappingSet))
-    graph.add(
-        (
-            URIRef(name),
-            DCTERMS.license,
-            URIRef("https://creativecommons.org/publicdomain/zero/1.0/"),
-        )
-    )
+    graph.add((URIRef(name), SSSOM.mapping_set_id, RdfLiteral(name, datatype=XSD.anyURI)))
+    graph.add((URIRef(name), DCTERMS.license, CC0))
+    graph.add((URIRef(name), SSSOM.mapping_tool, RdfLiteral(TOOL)))
     graph.add((activity, RDF.type, PROV.Activity))
     graph.add(
         (activity, PROV.startedAtTime, RdfLiteral(run.started.isoformat(), datatype=XSD.dateTime))
@@ -130,7 +127,10 @@ def links_graph(
     graph.add(
         (activity, PROV.endedAtTime, RdfLiteral(run.ended.isoformat(), datatype=XSD.dateTime))
     )
-    graph.add((activity, PROV.wasAssociatedWith, RdfLiteral(TOOL)))
+    agent = URIRef(PROJECT_URL)
+    graph.add((activity, PROV.wasAssociatedWith, agent))
+    graph.add((agent, RDF.type, PROV.SoftwareAgent))
+    graph.add((agent, RDFS.label, RdfLiteral(TOOL)))
     graph.add((activity, PROV.used, URIRef(run.endpoint)))
     for number, text in enumerate(run.queries, 1):
         query = URIRef(f"{name}/run/query/{number}")
