@@ -379,3 +379,23 @@ def _comment(store_dir: Path, subject: str, obj: str) -> str:
              rdfs:comment ?c }} }}"""
     )
     return str(rows[0]["c"]) if rows else ""
+
+
+def test_a_bad_rejections_file_is_a_usage_error_before_any_request(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, tmp_path: Path
+) -> None:
+    rejections = tmp_path / "rejected.tsv"
+    rejections.write_text(
+        "# curie_map:\n#   wikidata: http://www.wikidata.org/entity/\n"
+        "subject_id\tpredicate_id\tpredicate_modifier\tobject_id\n"
+        "mofkg:org/TII\tskos:exactMatch\tNot\twikidata:Q900205\n"
+    )
+
+    def never(handler: BaseHTTPRequestHandler, n: int) -> None:
+        answer(handler, 500, b"should not be asked")
+
+    with misbehaving_server(never) as (url, agents):
+        code, _, err = link(capsys, store_dir, url, "--rejections", str(rejections))
+    assert code == 2
+    assert f"{rejections}:4: prefix 'mofkg' of mofkg:org/TII is not in the curie_map" in err
+    assert agents == []

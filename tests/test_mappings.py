@@ -160,7 +160,7 @@ def test_a_bad_curators_file_names_file_and_line_and_changes_nothing(
         "subject_id\tpredicate_id\tpredicate_modifier\tobject_id\tmapping_justification\n" + body
     )
     capsys.readouterr()
-    assert main(["import", "mappings", "--store", str(folder), str(path)]) == 1
+    assert main(["import", "mappings", "--store", str(folder), str(path)]) == 2
     err = capsys.readouterr().err
     assert message.format(file=path) in err, err
     assert links(folder) == before

@@ -79,7 +79,18 @@ def _rejections(path: Path | None) -> list[Curation]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SourceError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-    return [c for c in read_curation_tsv(text, source=str(path)) if c.decision == "rejected"]
+    return [c for c in _curator_file(text, str(path)) if c.decision == "rejected"]
+
+
+def _curator_file(text: str, source: str) -> list[Curation]:
+    """A curator's SSSOM TSV: bad input is a usage error (exit status 2), naming file:line."""
+    from ..cli import UsageError
+
+    try:
+        check_with_sssom(text, source=source)
+        return read_curation_tsv(text, source=source)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 @dataclass
@@ -160,8 +171,7 @@ def import_link_mappings(settings: Settings, paths: list[Path]) -> int:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SourceError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-    check_with_sssom(text, source=str(path))
-    decisions = read_curation_tsv(text, source=str(path))
+    decisions = _curator_file(text, str(path))
     store = open_store(settings)
     curations = read_curations(store)
     for c in decisions:
