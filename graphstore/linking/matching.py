@@ -128,17 +128,22 @@ def url_key(url: str) -> str:
 
 
 def url_variants(url: str) -> list[str]:
-    """The spellings of a URL Wikidata may hold (scheme, ``www.``, trailing slash)."""
+    """The spellings of a URL Wikidata may hold (scheme, ``www.``, trailing slash, case).
+
+    >>> len(url_variants("https://github.com/EleutherAI/pythia")), len(url_variants("https://a.org"))
+    (16, 8)
+    """
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path.rstrip("/")
     found = []
-    for scheme in ("https", "http"):
-        for prefix in ("", "www."):
-            for tail in ("", "/"):
-                text = f"{scheme}://{prefix}{host}{path}{tail}"
-                if _SAFE_IRI.fullmatch(text):
-                    found.append(text)
+    for spelling in dict.fromkeys((path, path.lower())):  # GitHub and the Hub ignore case
+        for scheme in ("https", "http"):
+            for prefix in ("", "www."):
+                for tail in ("", "/"):
+                    text = f"{scheme}://{prefix}{host}{spelling}{tail}"
+                    if _SAFE_IRI.fullmatch(text):
+                        found.append(text)
     return found
 
 
