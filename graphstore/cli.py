@@ -156,10 +156,20 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings, read_only=True)
     # The endpoint's policy: SERVICE and LOAD reach only the endpoints of service_allow.
     Policy(allow=settings.service_allow, holds=store.has_graph).check(sparql)
-    if reaches_out(sparql):  # an allowed SERVICE: bounded by the endpoint's timeout
-        sys.stdout.write(
-            run_with_deadline(settings.store, sparql, args.format, timeout=settings.query_timeout)
+    if reaches_out(sparql):  # an allowed SERVICE: bounded by the endpoint's timeout and row cap
+        text, cut = run_with_deadline(
+            settings.store,
+            sparql,
+            args.format,
+            timeout=settings.query_timeout,
+            max_rows=settings.max_rows,
         )
+        sys.stdout.write(text)
+        if cut:
+            print(
+                f"mofkg query: cut to the first {settings.max_rows} rows (setting max_rows)",
+                file=sys.stderr,
+            )
         return 0
     try:
         return _write_query_result(args, store.query(sparql))

@@ -163,3 +163,10 @@ def test_mofkg_query_reports_a_failing_endpoint_in_one_line(store_dir: Path) -> 
     assert done.returncode == 1
     assert done.stderr.startswith("mofkg query: query failed:")
     assert "Traceback" not in done.stderr
+
+
+def test_mofkg_query_caps_the_rows_of_a_federated_query(store_dir: Path, endpoint: str) -> None:
+    done = mofkg_query(store_dir, join_query(endpoint), service_allow=endpoint, max_rows="2")
+    assert done.returncode == 0, done.stderr
+    assert len(rows(done.stdout)) == 2 and rows(done.stdout) <= JOINED
+    assert "mofkg query: cut to the first 2 rows (setting max_rows)" in done.stderr
