@@ -142,8 +142,8 @@ def test_each_link_has_its_mapping_and_provenance(
              <https://w3id.org/sssom/mapping_justification> ?just ;
              <https://w3id.org/sssom/confidence> ?conf ; rdfs:comment ?c ;
              prov:wasGeneratedBy ?run .
-          ?run prov:startedAtTime ?start ; prov:used ?query . ?query prov:value ?q .
-          FILTER(CONTAINS(?q, "P2479")) }} }}""".replace(
+          ?m prov:wasDerivedFrom ?query .
+          ?run prov:startedAtTime ?start ; prov:used ?query . ?query prov:value ?q }} }}""".replace(
             "wd:", "<http://www.wikidata.org/entity/"
         ).replace("Q900402 ;", "Q900402> ;")
     )
@@ -153,7 +153,12 @@ def test_each_link_has_its_mapping_and_provenance(
     assert str(row["just"]) == "https://w3id.org/semapv/vocab/DatabaseCrossReference"
     assert float(row["conf"]) == 1.0
     assert "spdx MIT = wdt:P2479" in str(row["c"])
-    assert "VALUES ?value" in str(row["q"])
+    # Two queries found it: the one asking P2479, and the one asking labels.
+    queries = sorted(str(r["q"]) for r in rows)
+    assert len(queries) == 2
+    assert all("VALUES ?value" in q for q in queries)
+    assert sum("wdt:P2479" in q for q in queries) == 1
+    assert sum("rdfs:label ?value" in q for q in queries) == 1
 
 
 def test_running_again_updates_and_never_duplicates(

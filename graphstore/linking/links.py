@@ -13,7 +13,8 @@ Each mapping has an IRI made of its subject and object, so a run replaces, never
 - rejected (by a curator): never linked again; the decision stays in the curation graph.
 
 The run is a ``prov:Activity`` (start, end, the endpoint, each query as a ``prov:Entity``
-with its text as ``prov:value``); every mapping was ``prov:wasGeneratedBy`` it.
+with its text as ``prov:value``); every mapping was ``prov:wasGeneratedBy`` it and is
+``prov:wasDerivedFrom`` the queries whose answers hold its evidence.
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ def links_graph(
         justification = SEMAPV.ManualMappingCuration if curation else SEMAPV[match.justification()]
         graph.add((node, SSSOM.mapping_justification, justification))
         graph.add((node, SSSOM.confidence, RdfLiteral(match.score, datatype=XSD.double)))
+        for number in sorted({e.query for e in match.evidence if e.query}):
+            graph.add((node, PROV.wasDerivedFrom, URIRef(f"{name}/run/query/{number}")))
         evidence = "; ".join(e.text() for e in match.evidence)
         status = "accepted" if match.accepted or curation else "candidate"
         comment = f"{status}: {evidence}" + (f" ({match.note})" if match.note else "")

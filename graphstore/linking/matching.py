@@ -83,6 +83,7 @@ class Evidence:
     prop: str  # P856, ..., or label
     value: str
     weight: float
+    query: int = 0  # the number (from 1) of the query whose answer held it
 
     def text(self) -> str:
         where = f"wdt:{self.prop}" if self.prop != "label" else "label"
@@ -279,6 +280,8 @@ class _Found:
     hits: dict[tuple[str, str], set[tuple[str, str]]] = field(
         default_factory=lambda: defaultdict(set)
     )
+    # ((what, key), item) -> the number of the query that said so
+    queries: dict[tuple[tuple[str, str], str], int] = field(default_factory=dict)
 
     def note(self, row: dict[str, str]) -> str:
         item = _qid(row["item"])
@@ -302,18 +305,22 @@ def ask_wikidata(client: WikidataClient, entities: list[Entity], *, batch: int) 
     for chunk in _batches(sorted(variants), batch * 8):
         for row in client.select(url_query(chunk)):
             item = found.note(row)
-            found.hits[("url", url_key(row["value"]))].add((item, _qid(row["prop"])))
+            key = ("url", url_key(row["value"]))
+            found.hits[key].add((item, _qid(row["prop"])))
+            found.queries[(key, item)] = len(client.sent)
     for scheme, prop in STRING_PROPERTIES.items():
         values = sorted({v for e in entities for s, v in e.ids if s == scheme})
         for chunk in _batches(values, batch):
             for row in client.select(string_query(prop, chunk)):
                 item = found.note(row)
                 found.hits[(scheme, row["value"])].add((item, prop))
+                found.queries[((scheme, row["value"]), item)] = len(client.sent)
     labels = sorted({e.label for e in entities if e.label})
     for chunk in _batches(labels, batch):
         for row in client.select(label_query(chunk)):
             item = found.note(row)
             found.hits[("label", row["value"])].add((item, "label"))
+            found.queries[(("label", row["value"]), item)] = len(client.sent)
     return found
 
 
@@ -349,7 +356,8 @@ def score_matches(entities: list[Entity], found: _Found, *, threshold: float) ->
                 if factor is None:
                     continue
                 weight *= factor * (0.5 if shared else 1.0)
-                items[item].append(Evidence(item, what, prop, shown, weight))
+                query = found.queries.get(((space, key), item), 0)
+                items[item].append(Evidence(item, what, prop, shown, weight, query))
         by_entity[entity.iri] = items
     # An item found by identifier for two entities of one kind tells neither apart.
     claimed: dict[tuple[str, str], set[str]] = defaultdict(set)
