@@ -232,6 +232,8 @@ def export_record(args: argparse.Namespace, settings: Settings) -> int:
     if args.what == ["mappings"]:
         from .linking.command import export_link_mappings
 
+        if args.format or args.graph:
+            raise UsageError("export mappings writes SSSOM TSV; it takes no --format or --graph")
         return export_link_mappings(settings, args.output)
     if args.what[0] != "mot" or len(args.what) != 2:
         raise UsageError("export takes no argument, or: export mot MODEL, or: export mappings")

@@ -165,3 +165,12 @@ def test_a_bad_curators_file_names_file_and_line_and_changes_nothing(
     assert message.format(file=path) in err, err
     assert links(folder) == before
     assert not Store(folder, read_only=True).has_graph(str(LINK_CURATION_GRAPH))
+
+
+def test_export_mappings_refuses_rdf_options(
+    linked: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, _ = linked
+    capsys.readouterr()
+    assert main(["export", "mappings", "--store", str(folder), "--format", "turtle"]) == 2
+    assert "it takes no --format or --graph" in capsys.readouterr().err
