@@ -404,3 +404,22 @@ def test_a_bad_rejections_file_is_a_usage_error_before_any_request(
     assert code == 2
     assert f"{rejections}:4: prefix 'mofkg' of mofkg:org/TII is not in the curie_map" in err
     assert agents == []
+
+
+def test_batches_follow_link_batch(
+    capsys: pytest.CaptureFixture[str], store_dir: Path, endpoint: str
+) -> None:
+    from mofkg.graphstore.linking.matching import catalogue_entities
+
+    entities = catalogue_entities(Store(store_dir, read_only=True))
+    distinct = [
+        {u for e in entities for _, u in e.urls},
+        *({v for e in entities for s, v in e.ids if s == k} for k in ("spdx", "github")),
+        {e.label for e in entities if e.label},
+    ]
+    expected = sum(-(-len(values) // 10) for values in distinct)  # no Crunchbase id here
+    code, out, err = link(capsys, store_dir, endpoint, "--batch", "10", "--dry-run")
+    assert code == 0, err
+    assert f"; {expected} queries to" in out
+    assert expected > len(distinct)  # several batches of some kind
+    assert out.count("\nlink\t") + out.startswith("link\t") == 28

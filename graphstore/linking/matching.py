@@ -301,9 +301,9 @@ def ask_wikidata(client: WikidataClient, entities: list[Entity], *, batch: int) 
     """Ask the endpoint for every identifier and label of the entities, in batches."""
     found = _Found()
     urls = sorted({url for e in entities for _, url in e.urls})
-    variants = {v: url_key(u) for u in urls for v in url_variants(u)}
-    for chunk in _batches(sorted(variants), batch * 8):
-        for row in client.select(url_query(chunk)):
+    for chunk in _batches(urls, batch):  # each URL with all its spellings
+        spellings = sorted({v for u in chunk for v in url_variants(u)})
+        for row in client.select(url_query(spellings)):
             item = found.note(row)
             key = ("url", url_key(row["value"]))
             found.hits[key].add((item, _qid(row["prop"])))
