@@ -128,6 +128,10 @@ def test_the_demo_gets_the_expected_links(
     } <= candidates
     never = {WD + q for q in ("Q900105", "Q900302", "Q900110", "Q900104", "Q900403", "Q900123")}
     assert not {o for _, o in candidates} & never
+    # An organisation's GitHub user name (from its models' repositories) is evidence too.
+    deepmind = _comment(store_dir, ID + "org/GoogleDeepMind", WD + "Q900209")
+    assert "github google-deepmind = wdt:P2037 of wd:Q900209" in deepmind
+    assert "home https://deepmind.google = wdt:P856 of wd:Q900209" in deepmind
 
 
 def test_each_link_has_its_mapping_and_provenance(
