@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from ..namespaces import SPDX_LICENCE, WD
 from ..store import Store
 
 VOID = "http://rdfs.org/ns/void#"
@@ -54,12 +55,8 @@ class LinkTarget:
 
 
 LINK_TARGETS: tuple[LinkTarget, ...] = (
-    LinkTarget(
-        "wikidata", "Wikidata", "https://www.wikidata.org/", "http://www.wikidata.org/entity/"
-    ),
-    LinkTarget(
-        "spdx", "SPDX License List", "https://spdx.org/licenses/", "http://spdx.org/licenses/"
-    ),
+    LinkTarget("wikidata", "Wikidata", "https://www.wikidata.org/", str(WD)),
+    LinkTarget("spdx", "SPDX License List", "https://spdx.org/licenses/", str(SPDX_LICENCE)),
     LinkTarget(
         "huggingface", "Hugging Face Hub", "https://huggingface.co/", "https://huggingface.co/"
     ),
