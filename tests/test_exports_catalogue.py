@@ -9,10 +9,14 @@ from pathlib import Path
 import pyshacl
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, SKOS
 
+from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.cli import main
-from mofkg.graphstore.exports.catalogue import PROFILES, query_text
+from mofkg.graphstore.exports.catalogue import PROFILES, catalogue_triples, query_text
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
+from mofkg.graphstore.terms import to_rdflib
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 IT6 = Namespace("http://data.europa.eu/it6/")
@@ -200,3 +204,29 @@ def test_an_empty_catalogue_exports_and_conforms(
         "Generative AI Commons"
     )
     assert pyshacl_violations(g, mldcat_shapes) == []
+
+
+def test_links_to_other_catalogues_are_exported(mldcat_shapes: Path) -> None:
+    """Each model's, organisation's, dataset's and licence's accepted links (skos:exactMatch,
+    owl:sameAs), as `mofkg link wikidata` stores them, go with it into the export."""
+    store = Store()
+    initialise(store, Settings(), demo=True)
+    wd = Namespace("http://www.wikidata.org/entity/")
+    links = {
+        ID["model/OLMo-7B"]: wd.Q1,
+        ID["org/AllenAI"]: wd.Q2,
+        ID["dataset/Dolma"]: wd.Q3,
+        URIRef("http://spdx.org/licenses/Apache-2.0"): wd.Q4,
+    }
+    data = "".join(f"<{s}> <{SKOS.exactMatch}> <{o}> .\n" for s, o in links.items())
+    data += f"<{ID['model/Amber']}> <{OWL.sameAs}> <{wd.Q5}> .\n"
+    store.load(data.encode(), format="nt", graph="https://w3id.org/mofkg/graph/links/wikidata")
+    for profile in ("mldcat-ap", "dcat-ap"):
+        g = Graph()
+        for t in catalogue_triples(store, profile, base_iri="https://w3id.org/mofkg/"):
+            g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        for subject, target in links.items():
+            assert (subject, SKOS.exactMatch, target) in g, (profile, subject)
+        assert (ID["model/Amber"], OWL.sameAs, wd.Q5) in g
+        if profile == "mldcat-ap":
+            assert pyshacl_violations(g, mldcat_shapes) == []
