@@ -227,7 +227,7 @@ def default_shapes() -> list[tuple[str, Graph]]:
 
 
 def _read_shapes_file(path: Path) -> Graph:
-    from .shacl_compile import read_shapes
+    from .shacl import read_shapes
 
     try:
         rdf = open_rdf_input(path, source_name=str(path))

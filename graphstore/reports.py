@@ -330,7 +330,7 @@ def _path_text(report: ValidationReport, r: Any) -> str:
     path = r.result_path
     if not isinstance(path, BNode):
         return short(path)
-    from .shacl_compile import ShapesError, compile_path
+    from .shacl import ShapesError, compile_path
 
     try:
         sparql = compile_path(report.outcome.paths, path, shape=r.source_shape)

@@ -56,9 +56,7 @@ from .namespaces import LICENCE_GRAPH, MOF, ONTOLOGY_GRAPH
 from .requirements import Framework, load_framework
 from .resources import ontology_path
 from .settings import Settings
-from .shacl import ValidationOutcome, validate_store
-from .shacl_compile import ShapesError
-from .shacl_results import CountedValues, counted_values
+from .shacl import CountedValues, ShapesError, ValidationOutcome, counted_values, validate_store
 from .store import Store
 
 #: The openness framework every model is assessed under.

@@ -21,8 +21,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from mofkg.graphstore.namespaces import SH
-from mofkg.graphstore.shacl import ValidationOutcome, validate_store
-from mofkg.graphstore.shacl_compile import ShapesError, compile_path
+from mofkg.graphstore.shacl import ShapesError, ValidationOutcome, compile_path, validate_store
 from mofkg.graphstore.store import Store
 from mofkg.graphstore.terms import to_oxigraph, to_rdflib
 

@@ -34,7 +34,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from .shacl_compile import (
+from ..store import Store
+from ..terms import to_rdflib
+from .reading import (
     NODE_KINDS,
     TYPE_PATH,
     XSD_CASTABLE,
@@ -48,9 +50,7 @@ from .shacl_compile import (
     read_shapes,
     sparql_term,
 )
-from .shacl_results import ValidationOutcome, ValidationResultRecord, pyshacl_results
-from .store import Store
-from .terms import to_rdflib
+from .results import ValidationOutcome, ValidationResultRecord, pyshacl_results
 
 __all__ = ["ShapesError", "ValidationOutcome", "ValidationResultRecord", "validate_store"]
 

@@ -1,6 +1,6 @@
 """SHACL validation results: the result records, the outcome, and the standard report graph.
 
-:mod:`mofkg.graphstore.shacl` produces a :class:`ValidationOutcome`; a result is a
+:mod:`mofkg.graphstore.shacl.engine` produces a :class:`ValidationOutcome`; a result is a
 :class:`ValidationResultRecord`, a named tuple (tens of thousands are made per dump, and a tuple
 is several times cheaper to build than a frozen dataclass). The outcome becomes a standard
 ``sh:ValidationReport`` with :meth:`ValidationOutcome.to_report_graph`. Shapes that the compiler
@@ -25,8 +25,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 if TYPE_CHECKING:
-    from .shacl_compile import ShapesModel
-    from .store import Store
+    from ..store import Store
+    from .reading import ShapesModel
 
 __all__ = [
     "MAX_SHOWN_VALUES",
@@ -104,7 +104,7 @@ def pyshacl_results(
     import pyshacl
     from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
 
-    from .shacl_compile import ShapesError
+    from .reading import ShapesError
 
     if data_graphs is None:
         data = store.to_rdflib()
@@ -179,7 +179,7 @@ def counted_values(
     values it is about, read from the data that was validated (the store's union graph).
     Blank focus nodes cannot be named in a query and are left out.
     """
-    from .shacl_compile import ShapesError, compile_path
+    from .reading import ShapesError, compile_path
 
     wanted: dict[tuple[Node, str], set[URIRef]] = defaultdict(set)
     for r in outcome.results:

@@ -2,8 +2,8 @@
 
 :func:`read_shapes` turns an rdflib shapes graph into :class:`Shape` objects; each holds its
 targets as one SPARQL group pattern binding ``?this``, its path as a SPARQL property path and
-its constraints as :class:`Constraint` objects that :mod:`mofkg.graphstore.shacl` runs set-based.
-Anything the compiler does not handle marks the shape with a ``fallback`` reason, and the
+its constraints as :class:`Constraint` objects that :mod:`mofkg.graphstore.shacl.engine` runs
+set-based. Anything the compiler does not handle marks the shape with a ``fallback`` reason, and the
 engine hands that shape to pySHACL.
 
 >>> from rdflib import Graph
@@ -28,7 +28,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from .errors import MofkgError
+from ..errors import MofkgError
 
 
 class ShapesError(MofkgError):
