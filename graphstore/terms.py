@@ -47,7 +47,8 @@ def to_rdflib(term: object) -> URIRef | BNode | Literal:
         datatype = term.datatype.value
         if datatype == "http://www.w3.org/2001/XMLSchema#string":
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
+        # as written: rdflib would otherwise turn "1"^^xsd:boolean into "true"
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     raise TypeError(f"cannot convert the RDF term {term!r}")
 
 
