@@ -36,6 +36,7 @@ from .namespaces import source_graph
 from .nesting import DEFAULT_MAX_DEPTH, NestingScan
 from .resources import shapes_path
 from .shacl import ShapesError
+from .shacl.literals import exact_quads, stage_parsed
 from .store import Store
 
 #: The metadata shapes shipped with mofkg (catalogue well-formedness).
@@ -272,7 +273,8 @@ def stage_dump(store: Store, dump: Dump, graph: str, *, keep_going: bool) -> lis
     assert dump.path is not None and dump.format is not None
     target = ox.NamedNode(graph)
     try:
-        store.oxigraph.load(path=str(dump.path), format=dump.format.oxigraph, to_graph=target)
+        quads = ox.parse(path=str(dump.path), format=dump.format.oxigraph)
+        stage_parsed(store.oxigraph, quads, graph)  # literals as written (shacl.literals)
         return []
     except (SyntaxError, ValueError) as exc:
         if not (keep_going and isinstance(exc, SyntaxError)):
@@ -288,7 +290,7 @@ def stage_rdf(store: Store, rdf: RdfInput, graph: str, *, keep_going: bool) -> l
     """Load RDF into the staging store; with ``keep_going`` (line-based formats) skip bad lines."""
     target = ox.NamedNode(graph)
     try:
-        store.oxigraph.load(rdf.data, format=rdf.format.oxigraph, to_graph=target)
+        stage_parsed(store.oxigraph, ox.parse(rdf.data, format=rdf.format.oxigraph), graph)
         return []
     except (SyntaxError, ValueError) as exc:
         if not (keep_going and rdf.format.line_based and isinstance(exc, SyntaxError)):
@@ -314,7 +316,7 @@ def _stage_lines(store: Store, rdf: RdfInput, target: ox.NamedNode) -> list[BadL
                 quads.append(ox.Quad(q.subject, q.predicate, q.object, graph))
         except SyntaxError as exc:
             error = exc
-        store.oxigraph.extend(quads)
+        store.oxigraph.extend(exact_quads(quads))
         if error is None:
             break
         relative = error.lineno or 1

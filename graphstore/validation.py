@@ -57,6 +57,7 @@ from .requirements import Framework, load_framework
 from .resources import ontology_path
 from .settings import Settings
 from .shacl import CountedValues, ShapesError, ValidationOutcome, counted_values, validate_store
+from .shacl.literals import stage_graph
 from .store import Store
 
 #: The openness framework every model is assessed under.
@@ -267,7 +268,7 @@ def _validate_dumps(
                 raise DumpError("MOT records", message) from exc
         mot_graphs = result.graphs()
         for name, g in mot_graphs.items():
-            store.add_graph(g, name, replace=False)
+            stage_graph(store.oxigraph, g, name)
     data_graphs = [name for _, name in rdf_graphs] + list(mot_graphs)
     triples = sum(store.graph_size(g) for g in dict.fromkeys(data_graphs))
     triples += _named_graph_quads(

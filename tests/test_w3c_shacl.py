@@ -24,6 +24,7 @@ from rdflib.term import Node
 
 from mofkg.graphstore.namespaces import SH
 from mofkg.graphstore.shacl import ShapesError, ValidationOutcome, compile_path, validate_store
+from mofkg.graphstore.shacl.literals import stage_graph
 from mofkg.graphstore.store import Store
 from mofkg.graphstore.terms import triples_to_graph
 
@@ -156,7 +157,7 @@ def _actual(outcome: ValidationOutcome, shapes: Graph) -> Counter[tuple[object, 
 @pytest.mark.parametrize("test", _params())
 def test_w3c_shacl(test: W3cTest, shared_data: Path) -> None:
     store = Store()
-    store.add_graph(_graph(test.data), DATA_GRAPH)
+    stage_graph(store.oxigraph, _graph(test.data), DATA_GRAPH)
     shapes = _graph(test.shapes)
     expected = _expected(test)
     if expected is None:

@@ -36,6 +36,7 @@ from rdflib.term import Node
 
 from ..store import Store
 from ..terms import to_rdflib
+from .literals import datatype_sql, decode_rdflib, value_sql
 from .reading import (
     NODE_KINDS,
     TYPE_PATH,
@@ -115,7 +116,7 @@ def _validate(
             except _Fallback as exc:
                 reason = str(exc)
         fallback[shape.node] = reason
-    results = list(dict.fromkeys(_record(h, engine.term) for h in hits))
+    results = [_record(h, engine.term) for h in hits]
     notes = [f"oxigraph-sparql: {compiled} shapes compiled to {engine.queries} queries"]
     paths = Graph()
     paths += shapes
@@ -204,7 +205,7 @@ class _Engine:
             else:
                 line = f"<urn:s> <urn:p> {text} .".encode()
                 triple = next(iter(ox.parse(line, format=ox.RdfFormat.TURTLE)))
-                self.terms[text] = to_rdflib(triple.object)
+                self.terms[text] = decode_rdflib(to_rdflib(triple.object))
         return self.terms[text]
 
     def shape_hits(self, shape: Shape, focus: str) -> list[_Hit]:
@@ -215,7 +216,12 @@ class _Engine:
         for constraint in shape.constraints:
             hits.extend(self.constraint_hits(shape, constraint, focus))
         for prop in shape.properties:
-            hits.extend(self.shape_hits(prop, self.value_focus(shape, focus)))
+            nested = self.shape_hits(prop, self.value_focus(shape, focus))
+            if nested and shape.path_sparql is not None:
+                # a value node of several focus nodes is validated once for each (SHACL §4.1)
+                times = Counter(value for _, value in self.pairs(shape, focus))
+                nested = [h for h in nested for _ in range(times[h.focus])]
+            hits.extend(nested)
         return hits
 
     def conforming(self, shape: Shape, focus: str) -> set[str]:
@@ -311,8 +317,12 @@ class _Engine:
         renamed = _TERM_OR_THIS.sub(lambda m: m.group(1) or up, body)
         return f"{{ SELECT DISTINCT ?this WHERE {{ {renamed} {up} {shape.path_sparql} ?this }} }}"
 
-    def select(self, shape: Shape, c: Constraint, where: str, *, value: bool = True) -> list[_Hit]:
-        head = "?this ?value" if value else "?this"
+    def select(
+        self, shape: Shape, c: Constraint, where: str, *, value: bool = True, per: str = ""
+    ) -> list[_Hit]:
+        """A hit for each distinct (focus, value) of ``where`` (and of ``per``, a variable
+        whose each binding is a result of its own)."""
+        head = ("?this ?value" if value else "?this") + (f" {per}" if per else "")
         rows = self.rows(f"SELECT DISTINCT {head} WHERE {{ {where} }}")
         return [_Hit(r[0], r[1] if value else None, shape, c) for r in rows]
 
@@ -398,7 +408,7 @@ class _Engine:
         kind, v, node = c.kind, c.value, shape.node
         if kind == "datatype":
             dt = sparql_term(v, shape=node)  # type: ignore[arg-type]
-            test = f"!isLiteral(?value) || DATATYPE(?value) != {dt}"
+            test = f"!isLiteral(?value) || {datatype_sql('?value')} != {dt}"
             if v in XSD_CASTABLE:
                 test += f" || sameTerm(COALESCE({dt}(STR(?value)), {_MARK}), {_MARK})"
             if v in XSD_INTEGER_RANGES:
@@ -422,8 +432,9 @@ class _Engine:
             op = "<" if kind == "minLength" else ">"
             return f"isBlank(?value) || STRLEN(STR(?value)) {op} {v}"
         if kind in _OPS:
-            bound = sparql_term(v, shape=node)  # type: ignore[arg-type]
-            return f"!COALESCE(?value {_OPS[kind]} {bound}, false)"
+            if not isinstance(v, Literal):
+                raise _Fallback(f"sh:{kind} {v} is not a literal")
+            return f"!COALESCE({value_sql('?value')} {_OPS[kind]} {v.n3()}, false)"
         if kind == "languageIn":
             assert isinstance(v, list)
             tests = " || ".join(
@@ -452,8 +463,11 @@ class _Engine:
                 )
             return self.select(shape, c, where)
         op = "<" if c.kind == "lessThan" else "<="
-        where = f"{values} ?this {other} ?_o FILTER(!COALESCE(?value {op} ?_o, false))"
-        return self.select(shape, c, where)
+        where = (
+            f"{values} ?this {other} ?_o "
+            f"FILTER(!COALESCE({value_sql('?value')} {op} {value_sql('?_o')}, false))"
+        )
+        return self.select(shape, c, where, per="?_o")  # one result per pair (SHACL §4.5.3)
 
     def logical(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
         members = c.value if isinstance(c.value, list) else [c.value]

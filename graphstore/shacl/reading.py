@@ -29,6 +29,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from ..errors import MofkgError
+from .literals import sparql_literal
 
 
 class ShapesError(MofkgError):
@@ -212,7 +213,7 @@ def sparql_term(term: Node, *, shape: Node) -> str:
     if isinstance(term, URIRef):
         return "<" + str(term).replace(">", "%3E") + ">"
     if isinstance(term, Literal):
-        return term.n3()
+        return sparql_literal(term)
     raise _Fallback(f"a blank node {term} used as a constant")
 
 

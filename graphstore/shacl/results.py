@@ -104,14 +104,15 @@ def pyshacl_results(
     import pyshacl
     from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
 
+    from .literals import decode_graph
     from .reading import ShapesError
 
     if data_graphs is None:
-        data = store.to_rdflib()
+        data = decode_graph(store.to_rdflib())
     else:
         data = Graph()
         for name in data_graphs:
-            data += store.to_rdflib(name)
+            data += decode_graph(store.to_rdflib(name))
     shapes_graph = Graph()
     shapes_graph += model.graph
     for shape in model.top:
@@ -179,6 +180,7 @@ def counted_values(
     values it is about, read from the data that was validated (the store's union graph).
     Blank focus nodes cannot be named in a query and are left out.
     """
+    from .literals import decode_rdflib
     from .reading import ShapesError, compile_path
 
     wanted: dict[tuple[Node, str], set[URIRef]] = defaultdict(set)
@@ -204,7 +206,7 @@ def counted_values(
                 f"SELECT DISTINCT ?this ?value WHERE {{ VALUES ?this {{ {batch} }} "
                 f"?this {path} ?value }}"
             ):
-                values[row["this"]].append(row["value"])
+                values[row["this"]].append(decode_rdflib(row["value"]))
             for focus, found_values in values.items():
                 shown = tuple(sorted(found_values, key=str)[:MAX_SHOWN_VALUES])
                 found[(focus, path_node)] = CountedValues(shown, len(found_values))
