@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,17 +109,33 @@ class BadLine:
 
 @dataclass(frozen=True)
 class ShapesSet:
-    """The conformance shapes, merged into one graph, and the files they came from."""
+    """The conformance shapes, merged into one graph, and the files they came from.
+
+    ``user`` holds the shapes of the user's files: they validate the dump alone, unless
+    ``with_catalogue`` asks for the dump with the ontology and licence graph staged beside it
+    (which the metadata shapes always see).
+    """
 
     graph: Graph
     files: tuple[str, ...]
+    user: Graph = field(default_factory=Graph)
+    with_catalogue: bool = False
 
     @classmethod
-    def from_graphs(cls, graphs: Sequence[tuple[str, Graph]]) -> ShapesSet:
-        merged = Graph()
+    def from_graphs(
+        cls,
+        graphs: Sequence[tuple[str, Graph]],
+        *,
+        user: Sequence[tuple[str, Graph]] = (),
+        with_catalogue: bool = False,
+    ) -> ShapesSet:
+        merged, mine = Graph(), Graph()
         for _, g in graphs:
             merged += g
-        return cls(graph=merged, files=tuple(name for name, _ in graphs))
+        for _, g in user:
+            mine += g
+        files = tuple(name for name, _ in [*graphs, *user])
+        return cls(graph=merged, files=files, user=mine, with_catalogue=with_catalogue)
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -206,14 +222,16 @@ def _streamed_file(
     return Dump(source=name, path=path, format=fmt)
 
 
-def read_shapes_files(files: Sequence[Path], *, replace: bool = False) -> ShapesSet:
-    """The conformance shapes: the metadata shapes (unless ``replace``) and ``files``."""
+def read_shapes_files(
+    files: Sequence[Path], *, replace: bool = False, with_catalogue: bool = False
+) -> ShapesSet:
+    """The conformance shapes: the metadata shapes (unless ``replace``) and ``files`` (which
+    validate the dump alone, unless ``with_catalogue``)."""
     graphs: list[tuple[str, Graph]] = []
     if not replace:
         graphs.extend(default_shapes())
-    for path in files:
-        graphs.append((str(path), _read_shapes_file(path)))
-    return ShapesSet.from_graphs(graphs)
+    user = [(str(path), _read_shapes_file(path)) for path in files]
+    return ShapesSet.from_graphs(graphs, user=user, with_catalogue=with_catalogue)
 
 
 def default_shapes() -> list[tuple[str, Graph]]:
