@@ -35,7 +35,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from ..store import Store
-from ..terms import to_rdflib
+from ..terms import to_oxigraph, to_rdflib
 from .literals import datatype_sql, decode_rdflib, value_sql
 from .reading import (
     NODE_KINDS,
@@ -52,6 +52,7 @@ from .reading import (
     sparql_term,
 )
 from .results import ValidationOutcome, ValidationResultRecord, pyshacl_results
+from .sparql import SparqlConstraint, solutions
 
 __all__ = ["ShapesError", "ValidationOutcome", "ValidationResultRecord", "validate_store"]
 
@@ -100,22 +101,21 @@ def validate_store(
 def _validate(
     store: Store, model: ShapesModel, shapes: Graph, data_graphs: list[str] | None
 ) -> ValidationOutcome:
-    engine = _Engine(store, data_graphs)
+    engine = _Engine(store, data_graphs, shapes)
     fallback: dict[Node, str] = {}
     hits: list[_Hit] = []
     compiled = 0
     for shape in model.top:
         reason = model.needs_fallback(shape)
         pattern = shape.target_pattern
-        assert pattern is not None
-        if reason is None:
+        if reason is None and pattern is not None:
             try:
                 hits.extend(engine.shape_hits(shape, pattern))
                 compiled += 1
                 continue
             except _Fallback as exc:
                 reason = str(exc)
-        fallback[shape.node] = reason
+        fallback[shape.node] = reason or "targets only pySHACL reads"
     results = [_record(h, engine.term) for h in hits]
     notes = [f"oxigraph-sparql: {compiled} shapes compiled to {engine.queries} queries"]
     paths = Graph()
@@ -133,7 +133,9 @@ def _validate(
 
 def _record(hit: _Hit, term: Callable[[str], Node]) -> ValidationResultRecord:
     shape = hit.shape
-    messages = tuple(shape.messages) or (Literal(_default_message(hit)),)
+    value = hit.constraint.value
+    own = value.messages if isinstance(value, SparqlConstraint) else ()
+    messages = tuple(own) or tuple(shape.messages) or (Literal(_default_message(hit)),)
     return ValidationResultRecord(
         term(hit.focus),
         hit.path if hit.path is not None else shape.path,
@@ -164,8 +166,10 @@ def _default_message(hit: _Hit) -> str:
 class _Engine:
     """Runs compiled shapes against one store, counting queries, caching nested shapes."""
 
-    def __init__(self, store: Store, data_graphs: list[str] | None) -> None:
+    def __init__(self, store: Store, data_graphs: list[str] | None, shapes: Graph) -> None:
         self.store = store
+        self.data_graphs = data_graphs
+        self.shapes = shapes
         self.kwargs: dict[str, Any] = {} if data_graphs is None else {"default_graph": data_graphs}
         self.queries = 0
         self.conforming_cache: dict[tuple[int, str], set[str]] = {}
@@ -339,6 +343,8 @@ class _Engine:
         path = shape.path_sparql
         if kind in ("node", "not", "and", "or", "xone"):
             return self.logical(shape, c, focus)
+        if kind == "sparql":
+            return self.sparql(shape, c, focus)
         if kind in ("qualifiedMinCount", "qualifiedMaxCount"):
             assert isinstance(v, Qualified)
             return self.qualified(shape, c, v, focus)
@@ -496,6 +502,32 @@ class _Engine:
             if bad:
                 hits.append(_Hit(this, value, shape, c))
         return hits
+
+    def sparql(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        """A SPARQL-based constraint run with pre-bound variables (:mod:`.sparql`)."""
+        assert isinstance(c.value, SparqlConstraint)
+        nodes = [self.term(r[0]) for r in self.rows(f"SELECT DISTINCT ?this WHERE {{ {focus} }}")]
+        found = solutions(
+            self.store.oxigraph,
+            c.value,
+            shape=shape.node,
+            focus_nodes=nodes,
+            shapes=self.shapes,
+            data_graphs=self.data_graphs,
+        )
+        hits = []
+        for this, value, path in found:
+            if value is None and shape.path is None:
+                value = this
+            keys = [self.key(this), self.key(value) if value is not None else None]
+            hits.append(_Hit(keys[0], keys[1], shape, c, path))  # type: ignore[arg-type]
+        return hits
+
+    def key(self, node: Node) -> str:
+        """A text standing for ``node`` in hits, which :meth:`term` gives back."""
+        text = to_oxigraph(node).__str__()
+        self.terms[text] = node
+        return text
 
     def qualified(self, shape: Shape, c: Constraint, q: Qualified, focus: str) -> list[_Hit]:
         inner = self.value_focus(shape, focus)

@@ -30,6 +30,8 @@ from rdflib.term import Node
 
 from ..errors import MofkgError
 from .literals import sparql_literal
+from .sparql import needs_native, read_constraint
+from .wellformed import check_graph, check_shape
 
 
 class ShapesError(MofkgError):
@@ -78,7 +80,8 @@ _PAIR_PARAMS = {
 }
 _LIST_OF_SHAPES = {SH["and"]: "and", SH["or"]: "or", SH.xone: "xone"}
 #: Parameters only pySHACL runs here (SPARQL-based constraints, SHACL-AF, DASH extensions).
-_FALLBACK_PARAMS = {URIRef(str(SH) + name) for name in ("sparql", "js", "rule", "expression")}
+_FALLBACK_PARAMS = {URIRef(str(SH) + name) for name in ("sparql", "expression", "target")}
+_TARGET = URIRef(str(SH) + "target")
 
 COMPONENT = {
     "minCount": SH.MinCountConstraintComponent,
@@ -159,6 +162,8 @@ class Shape:
     constraints: list[Constraint] = field(default_factory=list)
     properties: list[Shape] = field(default_factory=list)
     fallback: str | None = None
+    #: has a SHACL-AF target (sh:target), run by pySHACL
+    advanced_target: bool = False
 
     @property
     def target_pattern(self) -> str | None:
@@ -254,6 +259,7 @@ class _Reader:
     def __init__(self, g: Graph) -> None:
         self.g = g
         self.shapes: dict[Node, Shape] = {}
+        self.bnode_targets: set[Node] = set()
         #: Parameters of constraint components declared in the shapes graph (SHACL-SPARQL §6).
         self.custom = {
             path
@@ -292,6 +298,7 @@ class _Reader:
 
     def _fill(self, shape: Shape) -> None:
         g, node = self.g, shape.node
+        check_shape(g, node)
         path = g.value(node, SH.path)
         if path is not None:
             shape.path = path
@@ -301,7 +308,14 @@ class _Reader:
         shape.severity = severity if isinstance(severity, URIRef) else SH.Violation
         shape.messages = [m for m in g.objects(node, SH.message) if isinstance(m, Literal)]
         shape.targets = self._targets(node)
+        if node in self.bnode_targets:
+            raise _Fallback("a blank node as sh:targetNode")
+        if (node, _TARGET, None) in g:
+            shape.advanced_target = True
+        native = self._native_sparql(shape)
         for param in _FALLBACK_PARAMS:
+            if param == SH.sparql and native:
+                continue
             if (node, param, None) in g:
                 raise _Fallback(f"sh:{param.removeprefix(str(SH))} is run by pySHACL")
         for custom in self.custom:
@@ -385,6 +399,17 @@ class _Reader:
                     Constraint("qualifiedMaxCount", qualified, COMPONENT["qualifiedMaxCount"])
                 )
 
+    def _native_sparql(self, shape: Shape) -> bool:
+        """Read the shape's SPARQL constraints if pySHACL cannot run them all; else False."""
+        nodes = list(self.g.objects(shape.node, SH.sparql))
+        if not nodes or not any(needs_native(self.g, c) for c in nodes):
+            return False
+        for c in nodes:
+            if not _is_true(self.g.value(c, SH.deactivated)):
+                sparql = read_constraint(self.g, c, path_sparql=shape.path_sparql)
+                shape.constraints.append(Constraint("sparql", sparql, SH.SPARQLConstraintComponent))
+        return True
+
     def _siblings(self, prop: Node, own: Node) -> list[Shape]:
         siblings = []
         for parent in self.g.subjects(SH.property, prop):
@@ -401,9 +426,14 @@ class _Reader:
             classes.append(node)
         for cls in classes:
             targets.append(f"?this {_TYPE_PATH} {sparql_term(cls, shape=node)} .")
-        nodes = [sparql_term(n, shape=node) for n in g.objects(node, SH.targetNode)]
+        nodes = [n for n in g.objects(node, SH.targetNode)]
         if nodes:
-            targets.append(f"VALUES ?this {{ {' '.join(nodes)} }}")
+            # a blank node cannot be named in a query: kept as "?this" (the shape is
+            # then run by pySHACL, all its targets with it)
+            terms = [sparql_term(n, shape=node) if not isinstance(n, BNode) else "" for n in nodes]
+            targets.append(f"VALUES ?this {{ {' '.join(t for t in terms if t)} }}")
+            if not all(terms):
+                self.bnode_targets.add(node)
         for p in g.objects(node, SH.targetSubjectsOf):
             targets.append(f"?this {sparql_term(p, shape=node)} ?_t .")
         for p in g.objects(node, SH.targetObjectsOf):
@@ -415,7 +445,7 @@ _TYPE_PATH = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
 TYPE_PATH = _TYPE_PATH
 
 _SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
-_TARGET_PARAMS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+_TARGET_PARAMS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, _TARGET)
 
 
 def read_shapes(g: Graph) -> ShapesModel:
@@ -433,7 +463,10 @@ def read_shapes(g: Graph) -> ShapesModel:
         )
     for node in dict.fromkeys(candidates):
         reader.shape(node)
-    top = [s for s in reader.shapes.values() if s.targets and not s.deactivated]
+    check_graph(g)  # after the shapes, which name their own sh:js and sh:JSTarget
+    top = [
+        s for s in reader.shapes.values() if (s.targets or s.advanced_target) and not s.deactivated
+    ]
     return ShapesModel(graph=g, shapes=reader.shapes, top=top)
 
 

@@ -94,7 +94,13 @@ def _copy_bnode(source: Graph, target: Graph, node: Node) -> None:
             _copy_bnode(source, target, o)
 
 
-_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+_TARGETS = (
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    URIRef(str(SH) + "target"),
+)
 
 
 def pyshacl_results(
@@ -121,8 +127,12 @@ def pyshacl_results(
                 shapes_graph.remove((shape.node, param, None))
             shapes_graph.remove((shape.node, RDF.type, RDFS.Class))
             shapes_graph.remove((shape.node, RDF.type, OWL.Class))
+    _follow_imports(shapes_graph)
     try:
-        _, report, text = pyshacl.validate(data, shacl_graph=shapes_graph, allow_warnings=True)
+        # advanced: SHACL-AF targets and sh:expression (sh:rule is refused before)
+        _, report, text = pyshacl.validate(
+            data, shacl_graph=shapes_graph, allow_warnings=True, advanced=True
+        )
     except (ReportableRuntimeError, ShapeLoadError, ConstraintLoadError) as exc:
         raise ShapesError(None, f"pySHACL cannot use the shapes: {exc}") from exc
     except MemoryError:
@@ -153,6 +163,22 @@ def pyshacl_results(
             )
         )
     return records, report
+
+
+def _follow_imports(g: Graph) -> None:
+    """Give each holder of prefixes the declarations of what it ``owl:imports`` (SHACL §5.2.1),
+    which pySHACL does not follow."""
+    declare = URIRef(str(SH) + "declare")
+    for holder in set(g.objects(None, URIRef(str(SH) + "prefixes"))):
+        todo, seen = list(g.objects(holder, OWL.imports)), {holder}
+        while todo:
+            imported = todo.pop()
+            if imported in seen:
+                continue
+            seen.add(imported)
+            for declaration in list(g.objects(imported, declare)):
+                g.add((holder, declare, declaration))
+            todo.extend(g.objects(imported, OWL.imports))
 
 
 #: Components whose results carry no ``sh:value`` but are about the values on their path:
