@@ -59,60 +59,9 @@ def _label(node: Node) -> str:
     )
 
 
-#: Parameters whose value is an integer count or length.
-_INTEGER_PARAMS = {
-    SH.minCount: "minCount",
-    SH.maxCount: "maxCount",
-    SH.minLength: "minLength",
-    SH.maxLength: "maxLength",
-}
-_TERM_PARAMS = {
-    SH.minInclusive: "minInclusive",
-    SH.maxInclusive: "maxInclusive",
-    SH.minExclusive: "minExclusive",
-    SH.maxExclusive: "maxExclusive",
-}
-_PAIR_PARAMS = {
-    SH.equals: "equals",
-    SH.disjoint: "disjoint",
-    SH.lessThan: "lessThan",
-    SH.lessThanOrEquals: "lessThanOrEquals",
-}
-_LIST_OF_SHAPES = {SH["and"]: "and", SH["or"]: "or", SH.xone: "xone"}
-#: Parameters only pySHACL runs here (SPARQL-based constraints, SHACL-AF, DASH extensions).
+#: Parameters only pySHACL runs here (SPARQL-based constraints, SHACL-AF).
 _FALLBACK_PARAMS = {URIRef(str(SH) + name) for name in ("sparql", "expression", "target")}
 _TARGET = URIRef(str(SH) + "target")
-
-COMPONENT = {
-    "minCount": SH.MinCountConstraintComponent,
-    "maxCount": SH.MaxCountConstraintComponent,
-    "minLength": SH.MinLengthConstraintComponent,
-    "maxLength": SH.MaxLengthConstraintComponent,
-    "minInclusive": SH.MinInclusiveConstraintComponent,
-    "maxInclusive": SH.MaxInclusiveConstraintComponent,
-    "minExclusive": SH.MinExclusiveConstraintComponent,
-    "maxExclusive": SH.MaxExclusiveConstraintComponent,
-    "equals": SH.EqualsConstraintComponent,
-    "disjoint": SH.DisjointConstraintComponent,
-    "lessThan": SH.LessThanConstraintComponent,
-    "lessThanOrEquals": SH.LessThanOrEqualsConstraintComponent,
-    "and": SH.AndConstraintComponent,
-    "or": SH.OrConstraintComponent,
-    "xone": SH.XoneConstraintComponent,
-    "not": SH.NotConstraintComponent,
-    "node": SH.NodeConstraintComponent,
-    "class": SH.ClassConstraintComponent,
-    "datatype": SH.DatatypeConstraintComponent,
-    "nodeKind": SH.NodeKindConstraintComponent,
-    "in": SH.InConstraintComponent,
-    "hasValue": SH.HasValueConstraintComponent,
-    "pattern": SH.PatternConstraintComponent,
-    "languageIn": SH.LanguageInConstraintComponent,
-    "uniqueLang": SH.UniqueLangConstraintComponent,
-    "closed": SH.ClosedConstraintComponent,
-    "qualifiedMinCount": SH.QualifiedMinCountConstraintComponent,
-    "qualifiedMaxCount": SH.QualifiedMaxCountConstraintComponent,
-}
 
 NODE_KINDS = {
     SH.IRI: "isIRI(?value)",
@@ -126,15 +75,21 @@ NODE_KINDS = {
 
 @dataclass(eq=False)
 class Constraint:
-    """One constraint of a shape: its kind (the local name of its main parameter) and value.
+    """One constraint of a shape: its main parameter (the key of its component in
+    :data:`mofkg.graphstore.shacl.components.COMPONENTS`), its value and component IRI.
 
     ``value`` is an rdflib term, an int, a list of terms, a :class:`Shape`, a list of shapes,
     or for qualified value shapes a :class:`Qualified`.
     """
 
-    kind: str
+    parameter: URIRef
     value: object
     component: URIRef
+
+    @property
+    def kind(self) -> str:
+        """The parameter's local name, for messages (``minCount``)."""
+        return self.parameter.removeprefix(str(SH))
 
 
 @dataclass(eq=False)
@@ -325,79 +280,11 @@ class _Reader:
             shape.properties.append(self.shape(prop))
             if self.shapes[prop].path is None:
                 raise ShapesError(prop, "a property shape (value of sh:property) needs sh:path")
-        for param, kind in _INTEGER_PARAMS.items():
-            number = self.integer(node, param)
-            if number is not None:
-                shape.constraints.append(Constraint(kind, number, COMPONENT[kind]))
-        for param, kind in {**_TERM_PARAMS, **_PAIR_PARAMS}.items():
-            for value in g.objects(node, param):
-                shape.constraints.append(Constraint(kind, value, COMPONENT[kind]))
-        self._value_constraints(shape)
+        from .components import COMPONENTS
 
-    def _value_constraints(self, shape: Shape) -> None:
-        g, node = self.g, shape.node
-        for value in g.objects(node, SH["class"]):
-            shape.constraints.append(Constraint("class", value, COMPONENT["class"]))
-        for value in g.objects(node, SH.datatype):
-            if not isinstance(value, URIRef):
-                raise ShapesError(node, f"sh:datatype is {value.n3()}, not an IRI")
-            shape.constraints.append(Constraint("datatype", value, COMPONENT["datatype"]))
-        for value in g.objects(node, SH.nodeKind):
-            if value not in NODE_KINDS:
-                raise ShapesError(node, f"sh:nodeKind is {value.n3()}, not a SHACL node kind")
-            shape.constraints.append(Constraint("nodeKind", value, COMPONENT["nodeKind"]))
-        for value in g.objects(node, SH["in"]):
-            for member in Collection(g, value):
-                sparql_term(member, shape=node)
-            shape.constraints.append(Constraint("in", list(Collection(g, value)), COMPONENT["in"]))
-        for value in g.objects(node, SH.hasValue):
-            sparql_term(value, shape=node)
-            shape.constraints.append(Constraint("hasValue", value, COMPONENT["hasValue"]))
-        for value in g.objects(node, SH.pattern):
-            flags = g.value(node, SH.flags)
-            shape.constraints.append(Constraint("pattern", (value, flags), COMPONENT["pattern"]))
-        for value in g.objects(node, SH.languageIn):
-            tags = list(Collection(g, value))
-            shape.constraints.append(Constraint("languageIn", tags, COMPONENT["languageIn"]))
-        if _is_true(g.value(node, SH.uniqueLang)):
-            shape.constraints.append(Constraint("uniqueLang", True, COMPONENT["uniqueLang"]))
-        if _is_true(g.value(node, SH.closed)):
-            allowed: set[Node] = set()
-            for prop in g.objects(node, SH.property):
-                p = g.value(prop, SH.path)
-                if isinstance(p, URIRef):
-                    allowed.add(p)
-            ignored = g.value(node, SH.ignoredProperties)
-            if ignored is not None:
-                allowed.update(Collection(g, ignored))
-            shape.constraints.append(
-                Constraint("closed", sorted(allowed, key=str), COMPONENT["closed"])
-            )
-        for value in g.objects(node, SH.node):
-            shape.constraints.append(Constraint("node", self.shape(value), COMPONENT["node"]))
-        for value in g.objects(node, SH["not"]):
-            shape.constraints.append(Constraint("not", self.shape(value), COMPONENT["not"]))
-        for param, kind in _LIST_OF_SHAPES.items():
-            for value in g.objects(node, param):
-                members = self.shape_list(node, value, param)
-                shape.constraints.append(Constraint(kind, members, COMPONENT[kind]))
-        for value in g.objects(node, SH.qualifiedValueShape):
-            qualified = Qualified(
-                shape=self.shape(value),
-                min_count=self.integer(node, SH.qualifiedMinCount),
-                max_count=self.integer(node, SH.qualifiedMaxCount),
-                disjoint=_is_true(g.value(node, SH.qualifiedValueShapesDisjoint)),
-            )
-            if qualified.disjoint:
-                qualified.siblings = self._siblings(node, value)
-            if qualified.min_count is not None:
-                shape.constraints.append(
-                    Constraint("qualifiedMinCount", qualified, COMPONENT["qualifiedMinCount"])
-                )
-            if qualified.max_count is not None:
-                shape.constraints.append(
-                    Constraint("qualifiedMaxCount", qualified, COMPONENT["qualifiedMaxCount"])
-                )
+        for component in COMPONENTS.values():
+            for value in component.read(self, node, component.parameter):
+                shape.constraints.append(Constraint(component.parameter, value, component.iri))
 
     def _native_sparql(self, shape: Shape) -> bool:
         """Read the shape's SPARQL constraints if pySHACL cannot run them all; else False."""
@@ -407,10 +294,12 @@ class _Reader:
         for c in nodes:
             if not _is_true(self.g.value(c, SH.deactivated)):
                 sparql = read_constraint(self.g, c, path_sparql=shape.path_sparql)
-                shape.constraints.append(Constraint("sparql", sparql, SH.SPARQLConstraintComponent))
+                component = SH.SPARQLConstraintComponent
+                shape.constraints.append(Constraint(SH.sparql, sparql, component))
         return True
 
-    def _siblings(self, prop: Node, own: Node) -> list[Shape]:
+    def siblings(self, prop: Node, own: Node) -> list[Shape]:
+        """The other qualified value shapes of the property shapes of ``prop``'s parents."""
         siblings = []
         for parent in self.g.subjects(SH.property, prop):
             for other in self.g.objects(parent, SH.property):
