@@ -96,3 +96,18 @@ def test_blank_target_node_keeps_the_other_targets(
       sh:property [ sh:path ex:n ; sh:minInclusive 2 ] ."""
     status, found, _ = validate(tmp_path, shapes, capsys)
     assert (status, found) == (1, [("http://ex/a", "MinInclusiveConstraintComponent")])
+
+
+@pytest.mark.parametrize("kind", ["text", "json", "turtle", "jsonld", "html"])
+def test_engine_notes_in_every_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """Which engine ran which shape reaches the user in every kind of report."""
+    (tmp_path / "data.ttl").write_text(DATA)
+    shapes = """ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:expression [ sh:path ex:ok ] ."""
+    (tmp_path / "shapes.ttl").write_text(PREFIXES + shapes)
+    args = ["validate", "--replace-shapes", "--shapes", str(tmp_path / "shapes.ttl")]
+    status = cli.main([*args, str(tmp_path / "data.ttl"), "--report", kind])
+    out, _ = capsys.readouterr()
+    assert status == 1
+    assert "pyshacl: shape http://ex/S (sh:expression is run by pySHACL)" in out

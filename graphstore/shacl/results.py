@@ -68,6 +68,8 @@ class ValidationOutcome:
         add = g.add
         add((report, RDF.type, SH.ValidationReport))
         add((report, SH.conforms, Literal(self.conforms)))
+        for note in self.engine:  # which engine validated which shapes
+            add((report, RDFS.comment, Literal(note)))
         for r in self.results:
             node = BNode()
             add((report, SH.result, node))
