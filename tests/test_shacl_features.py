@@ -111,3 +111,25 @@ def test_engine_notes_in_every_report(
     out, _ = capsys.readouterr()
     assert status == 1
     assert "pyshacl: shape http://ex/S (sh:expression is run by pySHACL)" in out
+
+
+def test_shapes_graph_constraint_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A SPARQL-based constraint reading $shapesGraph and $currentShape (pySHACL raises for
+    them) gives its result, not a crash."""
+    shapes = """ex:S a sh:NodeShape ; sh:targetClass ex:C ; ex:limit 2 ;
+      sh:sparql [ sh:prefixes ex:P ; sh:select '''SELECT $this WHERE {
+        $this ex:n ?n . GRAPH $shapesGraph { $currentShape ex:limit ?limit }
+        FILTER (?n < ?limit) }''' ] .
+    ex:P sh:declare [ sh:prefix "ex" ; sh:namespace "http://ex/" ] ."""
+    status, found, err = validate(tmp_path, shapes, capsys)
+    assert (status, found, err) == (1, [("http://ex/a", "SPARQLConstraintComponent")], "")
+
+
+def test_prefixes_follow_owl_imports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shapes = """ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+      sh:sparql [ sh:prefixes ex:P ;
+                  sh:select "SELECT $this WHERE { $this ex:ok false }" ] .
+    ex:P <http://www.w3.org/2002/07/owl#imports> ex:O .
+    ex:O sh:declare [ sh:prefix "ex" ; sh:namespace "http://ex/" ] ."""
+    status, found, _ = validate(tmp_path, shapes, capsys)
+    assert (status, found) == (1, [("http://ex/a", "SPARQLConstraintComponent")])
