@@ -272,7 +272,8 @@ def _read_shapes_file(path: Path) -> Graph:
 def _triple(quad: ox.Quad) -> Any:
     from .terms import to_rdflib
 
-    return (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
+    obj = to_rdflib(quad.object, exact=True)  # shapes compare terms as written
+    return (to_rdflib(quad.subject), to_rdflib(quad.predicate), obj)
 
 
 # -- staging ---------------------------------------------------------------------------

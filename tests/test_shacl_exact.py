@@ -46,7 +46,7 @@ def validate(
     )
     out, _ = capsys.readouterr()
     # read with pyoxigraph: rdflib would write "1"^^xsd:boolean back as "true"
-    report = triples_to_graph(ox.parse(out.encode(), format=ox.RdfFormat.TURTLE))
+    report = triples_to_graph(ox.parse(out.encode(), format=ox.RdfFormat.TURTLE), exact=True)
     return status, results(report)
 
 

@@ -98,7 +98,7 @@ def _graph(iri: str) -> Graph:
     if iri not in _graphs:
         path = Path(iri.removeprefix("file://"))
         triples = ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=iri)
-        _graphs[iri] = triples_to_graph(triples)
+        _graphs[iri] = triples_to_graph(triples, exact=True)
     return _graphs[iri]
 
 

@@ -207,7 +207,7 @@ class _Engine:
             else:
                 line = f"<urn:s> <urn:p> {text} .".encode()
                 triple = next(iter(ox.parse(line, format=ox.RdfFormat.TURTLE)))
-                self.terms[text] = decode_rdflib(to_rdflib(triple.object))
+                self.terms[text] = decode_rdflib(to_rdflib(triple.object, exact=True))
         return self.terms[text]
 
     def shape_hits(self, shape: Shape, focus: str) -> list[_Hit]:

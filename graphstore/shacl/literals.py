@@ -103,12 +103,25 @@ def decode_rdflib(term: Node) -> Node:
     return term
 
 
-def decode_graph(g: Graph) -> Graph:
-    """An rdflib graph read from the staging store, with its literals as written."""
+def exact_graph(store: ox.Store, graphs: list[str] | None) -> Graph:
+    """The named ``graphs`` of a validation store (all of them: None) as one rdflib graph,
+    its literals as written."""
+    from ..terms import triples_to_graph
+
+    if graphs is None:
+        return triples_to_graph((_decoded(q) for q in store), exact=True)
     out = Graph()
-    for s, p, o in g:
-        out.add((s, p, decode_rdflib(o)))
+    for name in graphs:
+        quads = store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+        triples_to_graph((_decoded(q) for q in quads), out, exact=True)
     return out
+
+
+def _decoded(q: ox.Quad) -> ox.Quad:
+    o = q.object
+    if type(o) is ox.Literal and o.datatype.value.startswith(EXACT):
+        return ox.Quad(q.subject, q.predicate, decode(o), q.graph_name)
+    return q
 
 
 def sparql_literal(term: RdfLiteral) -> str:

@@ -112,15 +112,10 @@ def pyshacl_results(
     import pyshacl
     from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
 
-    from .literals import decode_graph
+    from .literals import exact_graph
     from .reading import ShapesError
 
-    if data_graphs is None:
-        data = decode_graph(store.to_rdflib())
-    else:
-        data = Graph()
-        for name in data_graphs:
-            data += decode_graph(store.to_rdflib(name))
+    data = exact_graph(store.oxigraph, data_graphs)
     shapes_graph = Graph()
     shapes_graph += model.graph
     for shape in model.top:
@@ -208,6 +203,7 @@ def counted_values(
     values it is about, read from the data that was validated (the store's union graph).
     Blank focus nodes cannot be named in a query and are left out.
     """
+    from ..terms import to_rdflib
     from .literals import decode_rdflib
     from .reading import ShapesError, compile_path
 
@@ -230,11 +226,12 @@ def counted_values(
         for start in range(0, len(ordered), _BATCH):
             batch = " ".join(n.n3() for n in ordered[start : start + _BATCH])
             values: dict[Node, list[Node]] = defaultdict(list)
-            for row in store.select(
+            for row in store.query(
                 f"SELECT DISTINCT ?this ?value WHERE {{ VALUES ?this {{ {batch} }} "
                 f"?this {path} ?value }}"
             ):
-                values[row["this"]].append(decode_rdflib(row["value"]))
+                value = decode_rdflib(to_rdflib(row["value"], exact=True))
+                values[to_rdflib(row["this"])].append(value)
             for focus, found_values in values.items():
                 shown = tuple(sorted(found_values, key=str)[:MAX_SHOWN_VALUES])
                 found[(focus, path_node)] = CountedValues(shown, len(found_values))

@@ -160,4 +160,4 @@ def _term(term: object) -> Node | None:
         return None
     if isinstance(term, ox.Literal):
         term = decode(term)
-    return to_rdflib(term)
+    return to_rdflib(term, exact=True)
