@@ -37,7 +37,7 @@ from mofkg.graphstore.errors import (
     UnsupportedFormatError,
 )
 
-from .negotiation import best_match
+from .protocol.negotiation import best_match
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from mofkg.api.bounded import (
+from mofkg.api.server.bounded import (
     INLINE_ROWS,
     bounded_shape,
     fewer_rows,
@@ -17,8 +17,8 @@ from mofkg.api.bounded import (
     run_direct,
     run_inline,
 )
-from mofkg.api.query_worker import QueryJob, run_job
-from mofkg.api.state import EXTENSION, Endpoint
+from mofkg.api.server.queries import QueryJob, run_job
+from mofkg.api.server.state import EXTENSION, Endpoint
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
 from tests.server import Server, get, running_server

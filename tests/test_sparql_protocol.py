@@ -17,8 +17,8 @@ import pytest
 from rdflib import Graph, URIRef
 
 from mofkg.api.app import QueryFastPath
-from mofkg.api.service_description import MAX_KEPT
-from mofkg.api.state import EXTENSION
+from mofkg.api.protocol.service_description import MAX_KEPT
+from mofkg.api.server.state import EXTENSION
 from mofkg.graphstore.formats import format_for_media_type
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store

@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from mofkg.api import pages, validate
 from mofkg.api.errors import register_error_handlers
-from mofkg.api.state import EXTENSION
-from mofkg.api.views import Catalogue
+from mofkg.api.server.state import EXTENSION
+from mofkg.api.web import pages, validate
+from mofkg.api.web.views import Catalogue
 from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
@@ -281,7 +281,7 @@ def test_results_name_the_shape_they_come_from(client: FlaskClient) -> None:
 def test_jobs_beyond_validate_max_jobs_are_503(tmp_path: Path) -> None:
     """With the one job place taken (by a live process), another dump is 503 with
     Retry-After, naming the setting; before, 32 jobs ran at once."""
-    from mofkg.api.validation_jobs import JOBS_FOLDER, JobFolder
+    from mofkg.api.web.validation_jobs import JOBS_FOLDER, JobFolder
 
     store = Store(tmp_path / "store")
     app = validate_app(store, threshold=10, validate_max_jobs=1)

@@ -7,7 +7,7 @@ JSON-LD (the standard ``sh:ValidationReport``), or plain text. Bodies over ``max
 refused (413); a dump over the setting ``validate_job_threshold`` (bytes) is validated in
 the background: 202
 with ``Location: /validate/jobs/<id>``, where the report is served once it is ready (202
-until then; the jobs are files, :mod:`mofkg.api.validation_jobs`, so that any server process
+until then; the jobs are files, :mod:`mofkg.api.web.validation_jobs`, so that any server process
 answers; a job keeps its report rendered in every kind, so each of its answers is the one the
 same dump gets from POST /validate, up to blank node labels). The dump is staged in a fresh
 in-memory store, so the catalogue is never touched.
@@ -39,11 +39,12 @@ from mofkg.graphstore.validation import (
     validate_dumps,
 )
 
-from .bodies import decoded, require_utf8
-from .errors import NotAcceptableError, OutOfMemoryError
-from .limits import describe_bytes
-from .negotiation import best_match, content_type
-from .state import EXTENSION
+from ..errors import NotAcceptableError, OutOfMemoryError
+from ..protocol.negotiation import best_match, content_type
+from ..server.bodies import decoded, require_utf8
+from ..server.limits import describe_bytes
+from ..server.state import EXTENSION
+from . import TEMPLATES
 from .validation_bounds import check_bounds
 from .validation_jobs import (
     JOBS_FOLDER,
@@ -56,7 +57,7 @@ from .validation_jobs import (
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("validate", __name__, template_folder="templates")
+bp = Blueprint("validate", __name__, template_folder=TEMPLATES)
 #: Where an app keeps its :class:`JobFolder`.
 JOBS_EXTENSION = "mofkg.validate_jobs"
 
@@ -65,7 +66,7 @@ MAX_INFLATE_RATIO = 20
 MOT_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 #: Report media types, the default (for no Accept or */*) first, and the report each gives
-#: (one of :data:`mofkg.api.validation_jobs.REPORT_KINDS`).
+#: (one of :data:`mofkg.api.web.validation_jobs.REPORT_KINDS`).
 REPORT_TYPES: dict[str, str] = {
     "application/json": "json",
     "text/html": "html",
@@ -130,7 +131,8 @@ def _upload(settings: Settings) -> Upload:
 
 
 def _dump(upload: Upload, settings: Settings) -> Dump:
-    """The upload read as a dump, within the bounds of :mod:`mofkg.api.validation_bounds` (413)."""
+    """The upload read as a dump, within the bounds of :mod:`mofkg.api.web.validation_bounds`
+    (413)."""
     mot = upload.media_type in MOT_MEDIA_TYPES or (
         upload.media_type is None and upload.source.lower().endswith((".yml", ".yaml"))
     )
@@ -197,7 +199,7 @@ def _out_of_memory(settings: Settings) -> OutOfMemoryError:
 def validate() -> Response:
     """Validate the dump in the request; the report, or 202 and a job for a large dump.
 
-    Past the process's memory cap (:mod:`mofkg.api.limits`) Python's side of the work raises
+    Past the process's memory cap (:mod:`mofkg.api.server.limits`) Python's side of the work raises
     :class:`MemoryError`: 503 naming the limit, not an internal error.
     """
     settings = _settings()

@@ -2,8 +2,8 @@
 
 Granian serves this object in each server process (its RSGI interface). A plain
 ``GET /sparql?query=`` is answered on the process's event loop: negotiation, the policy and
-a bounded query (:mod:`mofkg.api.bounded`) run there, and a query that needs a worker is awaited
-in a thread, so the loop never waits on one. Every other request goes to the Flask app
+a bounded query (:mod:`mofkg.api.server.bounded`) run there, and a query that needs a worker is
+awaited in a thread, so the loop never waits on one. Every other request goes to the Flask app
 through a WSGI bridge (:class:`_Exchange`) in one of ``threads`` threads, as under a WSGI
 server: the body streams in, the answer streams out.
 
@@ -31,12 +31,13 @@ from typing import Any, Protocol, TypeVar
 
 from flask import Flask, Response
 
-from . import sparql
-from .app import WsgiApp, _base_url, _cors, answer_headers, close_app, only_query
+from ..errors import BodyTimeoutError, BusyError, error_response
+from ..protocol import sparql
 from .bounded import run_inline
-from .errors import BodyTimeoutError, BusyError, error_response
-from .query_worker import ClientGone, QueryJob, QueryOutcome
+from .frames import ClientGone
+from .queries import QueryJob, QueryOutcome
 from .state import EXTENSION, Endpoint
+from .wsgi import CORS_HEADERS, WsgiApp, add_cors, only_query, sparql_base_url
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ class Front:
         """Granian stops the process: stop the threads and the query worker."""
         self.threads.shutdown(wait=False, cancel_futures=True)
         self.reopener.shutdown(wait=False, cancel_futures=True)
-        close_app(self.app)
+        self.state.pool.close()
 
     async def __rsgi__(self, scope: Scope, proto: HTTPProtocol) -> None:
         """Answer one request (Granian calls it on the process's event loop)."""
@@ -142,7 +143,7 @@ class Front:
                 "every thread for requests with a body stayed busy for "
                 f"{self.body_timeout:g} s (setting body_timeout); try again later"
             )
-            _send(proto, _cors(error_response(busy)))
+            _send(proto, add_cors(error_response(busy)))
             return
         exchange.body_read = self._release_once()
         try:
@@ -163,7 +164,8 @@ class Front:
         return release
 
     async def _query(self, scope: Scope, proto: HTTPProtocol, query: str) -> None:
-        """``GET /sparql?query=``, as :func:`mofkg.api.sparql.answer_query`; a worker awaited."""
+        """``GET /sparql?query=``, as :func:`mofkg.api.protocol.sparql.answer_query`; a worker
+        awaited."""
         loop = asyncio.get_running_loop()
         state = self.state
         headers = scope.headers.items()
@@ -171,7 +173,7 @@ class Front:
             if state.stale():
                 await loop.run_in_executor(self.reopener, state.refresh)  # reopens: ~10 ms
             server, _, port = scope.server.rpartition(":")
-            base = _base_url(scope.scheme, _header(headers, "host"), server, port, "")
+            base = sparql_base_url(scope.scheme, _header(headers, "host"), server, port, "")
             job = sparql.query_job(state, query, accept=_header(headers, "accept"), base_iri=base)
             outcome = run_inline(state.store.oxigraph, job)
             if outcome is None:
@@ -181,18 +183,23 @@ class Front:
             log.info("the client went away; its query was stopped")
             return
         except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
-            _send(proto, _cors(error_response(exc)))
+            _send(proto, add_cors(error_response(exc)))
             return
         proto.response_bytes(200, answer_headers(answer), answer.body)
 
     async def _run(self, proto: HTTPProtocol, job: QueryJob) -> QueryOutcome:
         """Run a job in a worker, which is stopped if the client goes away meanwhile and
-        it runs no other job (:meth:`mofkg.api.query_worker.QueryPool.run_async`)."""
+        it runs no other job (:meth:`mofkg.api.server.pool.QueryPool.run_async`)."""
         gone = asyncio.ensure_future(proto.client_disconnect())
         try:
             return await self.state.pool.run_async(job, gone=gone)
         finally:
             gone.cancel()
+
+
+def answer_headers(answer: sparql.QueryAnswer) -> list[tuple[str, str]]:
+    """The headers of a query's answer on the fast paths: its own and the CORS ones."""
+    return [("Content-Type", answer.content_type), *answer.headers, *CORS_HEADERS]
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -329,7 +336,7 @@ class _Exchange:
         except Exception as exc:  # noqa: BLE001 - answered 500 (and logged) as in Flask
             if not self.sent:
                 late = BodyTimeoutError(self.timeout_message()) if self.timed_out else exc
-                _send(self.proto, _cors(error_response(late)))
+                _send(self.proto, add_cors(error_response(late)))
                 return
             # The answer has begun. With a Content-Length (every answer of the app has
             # one) the client sees it end early; a body without one would end as if whole,
@@ -382,7 +389,7 @@ class _Exchange:
                     self._stream(chunks, parts)
                     return
             if self.timed_out:  # the app may have taken it for a client gone, or bad data
-                late = _cors(error_response(BodyTimeoutError(self.timeout_message())))
+                late = add_cors(error_response(BodyTimeoutError(self.timeout_message())))
                 self.call(self._respond(late.status_code, late.headers.to_wsgi_list(), late.data))
                 return
             status, headers = self._started()

@@ -34,10 +34,10 @@ from mofkg.graphstore.formats import (
 from mofkg.graphstore.loading import RdfInput, open_rdf_input
 from mofkg.graphstore.store import Store
 
-from .bodies import is_gzip_coding, require_utf8
-from .errors import BadRequestError, NotAcceptableError
+from ..errors import BadRequestError, NotAcceptableError
+from ..server.bodies import is_gzip_coding, require_utf8
+from ..server.state import endpoint
 from .negotiation import acceptable, content_type, graph_formats, negotiate_rdf
-from .state import endpoint
 
 bp = Blueprint("graph_store", __name__)
 

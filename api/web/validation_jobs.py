@@ -43,7 +43,7 @@ from mofkg.graphstore.errors import MofkgError, NotFoundError
 from mofkg.graphstore.reports import render, render_html_body, report_rdf, report_triples
 from mofkg.graphstore.validation import ValidationReport
 
-from .errors import BusyError, status_for
+from ..errors import BusyError, status_for
 
 log = logging.getLogger(__name__)
 
