@@ -20,21 +20,12 @@ from mofkg.graphstore.generation import StoreGeneration
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
 
-from .errors import error_response, register_error_handlers
+from .errors import register_error_handlers
 from .protocol import graph_store, sparql
-from .server.front import answer_headers
 from .server.pool import QueryPool
 from .server.shared import open_store
 from .server.state import EXTENSION, Endpoint
-from .server.wsgi import (
-    BodyCap,
-    StartResponse,
-    WsgiApp,
-    add_cors,
-    check_host,
-    only_query,
-    sparql_base_url,
-)
+from .server.wsgi import BodyCap, add_cors, check_host, no_type_without_body
 from .web import badges, models_api, ontology, pages, validate
 
 #: The blueprints every app has; others are passed to :func:`create_app`.
@@ -47,57 +38,6 @@ CORE_BLUEPRINTS: tuple[Blueprint, ...] = (
     models_api.blueprint,
     validate.bp,
 )
-
-
-class QueryFastPath:
-    """WSGI middleware: a plain ``GET /sparql?query=...`` skips Flask's request machinery.
-
-    Only a GET whose query string holds exactly one parameter, ``query``, takes this path;
-    it runs :func:`mofkg.api.protocol.sparql.answer_query`, the view's own code (negotiation,
-    policy, the killable worker, the row cap), and answers errors with
-    :func:`mofkg.api.errors.error_response` and the same CORS headers. Everything else (POST,
-    ``format=``, dataset parameters, the service description, other paths) goes to Flask unchanged.
-    """
-
-    def __init__(self, app: Flask, inner: WsgiApp) -> None:
-        self.state: Endpoint = app.extensions[EXTENSION]
-        self.inner = inner
-
-    def _query(self, environ: dict[str, Any]) -> str | None:
-        if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/sparql":
-            return None
-        try:
-            raw: str = environ.get("QUERY_STRING", "")
-            text = raw.encode("latin-1").decode()
-        except UnicodeError:
-            return None
-        return only_query(text)
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        query = self._query(environ)
-        if query is None:
-            return self.inner(environ, start_response)
-        try:
-            self.state.refresh()
-        except Exception as exc:  # noqa: BLE001 - a failed reopen is answered like in Flask
-            return add_cors(error_response(exc))(environ, start_response)
-        try:
-            base = sparql_base_url(
-                environ.get("wsgi.url_scheme", "http"),
-                environ.get("HTTP_HOST"),
-                environ.get("SERVER_NAME", ""),
-                str(environ.get("SERVER_PORT", "")),
-                environ.get("SCRIPT_NAME", ""),
-            )
-            job = sparql.query_job(
-                self.state, query, accept=environ.get("HTTP_ACCEPT"), base_iri=base
-            )
-            answer = sparql.answer_query(self.state, job)
-        except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
-            return add_cors(error_response(exc))(environ, start_response)
-        headers = [("Content-Length", str(len(answer.body))), *answer_headers(answer)]
-        start_response("200 OK", headers)
-        return [answer.body]
 
 
 def create_app(
@@ -149,9 +89,9 @@ def create_app(
     app.before_request(state.refresh)
     app.before_request(check_host)
     app.after_request(add_cors)
+    app.after_request(no_type_without_body)
     register_error_handlers(app)
-    inner = BodyCap(app.wsgi_app, settings.max_body)
-    app.wsgi_app = QueryFastPath(app, inner)  # type: ignore[method-assign]
+    app.wsgi_app = BodyCap(app.wsgi_app, settings.max_body)  # type: ignore[method-assign]
     return app
 
 

@@ -55,10 +55,6 @@ class Target:
     def label(self) -> str:
         return "the default graph" if self.iri is None else f"graph <{self.iri}>"
 
-    @property
-    def sparql(self) -> str:
-        return "DEFAULT" if self.iri is None else f"GRAPH <{self.iri}>"
-
 
 def _target(direct: str | None) -> Target:
     for name in ("graph", "default"):
@@ -190,9 +186,13 @@ def graph_store(direct: str | None) -> Response:
         with state.writing() as store:
             if not _exists(store, target):
                 raise NotFoundError(f"the store holds no {target.label}")
+            graph = ox.DefaultGraph() if target.iri is None else ox.NamedNode(target.iri)
             try:
-                store.oxigraph.update(f"DROP {target.sparql}")
-            except (SyntaxError, ValueError, OSError) as exc:
+                if target.iri is None:
+                    store.oxigraph.clear_graph(graph)
+                else:
+                    store.oxigraph.remove_graph(graph)
+            except OSError as exc:
                 raise QueryError(f"cannot drop {target.label}: {exc}") from exc
         return Response(status=204)
     parts = _parts()

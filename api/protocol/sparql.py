@@ -27,15 +27,15 @@ from functools import lru_cache
 from flask import Blueprint, Response, make_response, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from mofkg.graphstore.errors import QueryError
 from mofkg.graphstore.formats import format_by_name
-from mofkg.graphstore.namespaces import PREFIXES
 
 from ..errors import BadRequestError, NotAcceptableError
 from ..server.bounded import run_inline
 from ..server.policy import add_using
-from ..server.queries import QueryJob, QueryOutcome
+from ..server.pool import Gone
+from ..server.queries import QueryJob, QueryOutcome, execute_update
 from ..server.state import Endpoint, endpoint
+from ..server.wsgi import CLIENT_GONE
 from ..web import pages
 from .format_parameter import PARAMETERS as FORMAT_PARAMETERS
 from .format_parameter import FormatRequest, format_request
@@ -175,16 +175,24 @@ def query_answer(state: Endpoint, outcome: QueryOutcome) -> QueryAnswer:
     return QueryAnswer(outcome.body, content_type(outcome.media_type), headers)
 
 
-def answer_query(state: Endpoint, job: QueryJob) -> QueryAnswer:
-    """Run a job (inline if bounded, else in a worker) and describe the answer.
-
-    Flask-free, so that :class:`mofkg.api.app.QueryFastPath` answers plain ``GET /sparql?query=``
-    requests with the very same code as the view; :class:`mofkg.api.server.front.Front` runs the
-    same steps, the worker awaited on the event loop.
-    """
+def answer_query(state: Endpoint, job: QueryJob, *, gone: Gone | None = None) -> QueryAnswer:
+    """Run a job (inline if bounded, else in a worker) and describe the answer; the view's
+    way, in its thread. A job in a worker is stopped when ``gone`` is done (the client went
+    away, :data:`mofkg.api.server.wsgi.CLIENT_GONE`)."""
     outcome = run_inline(state.store.oxigraph, job)
     if outcome is None:
-        outcome = state.pool.run(job)
+        outcome = state.pool.run(job, gone=gone)
+    return query_answer(state, outcome)
+
+
+async def answer_query_async(
+    state: Endpoint, job: QueryJob, *, gone: Gone | None = None
+) -> QueryAnswer:
+    """:func:`answer_query` on an event loop (the RSGI front's plain ``GET /sparql?query=``),
+    the worker awaited: the same job, the same pool, the same answer."""
+    outcome = run_inline(state.store.oxigraph, job)
+    if outcome is None:
+        outcome = await state.pool.run_async(job, gone=gone)
     return query_answer(state, outcome)
 
 
@@ -202,7 +210,7 @@ def _run_query(asked: SparqlRequest, query: str) -> Response:
         asked=formats,
     )
     try:
-        answer = answer_query(state, job)
+        answer = answer_query(state, job, gone=request.environ.get(CLIENT_GONE))
     except NotAcceptableError as exc:  # the query's form has no format the client takes
         if formats is None:
             raise
@@ -223,12 +231,7 @@ def _run_update(asked: SparqlRequest, update: str) -> Response:
         using_named=_graphs(asked, "using-named-graph-uri"),
     )
     with state.writing() as store:
-        try:
-            store.oxigraph.update(text, base_iri=base, prefixes=PREFIXES)
-        except SyntaxError as exc:
-            raise QueryError(f"malformed update: {exc.msg or exc}") from exc
-        except (ValueError, OSError, RuntimeError) as exc:  # RuntimeError: DROP of no graph ...
-            raise QueryError(f"update failed: {exc}") from exc
+        execute_update(store.oxigraph, text, base_iri=base)
     return Response(status=204)
 
 

@@ -45,11 +45,11 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from mofkg.graphstore.namespaces import PREFIXES
+from mofkg.graphstore.errors import QueryError
 
 from ..protocol.negotiation import result_format_by_name
 from .policy import Token, tokens, unescape
-from .queries import QueryJob, QueryOutcome, run_job
+from .queries import QueryJob, QueryOutcome, execute, run_job, sparql_errors
 
 #: Most rows a query runs inline; one with more is answered again by a worker, in full.
 INLINE_ROWS = 1000
@@ -300,13 +300,12 @@ def run_direct(store: ox.Store, job: QueryJob, shape: Shape, rows: int) -> Direc
         return Direct(None)
     rfmt = result_format_by_name(job.result_format)
     try:
-        result = store.query(
-            text, prefixes=PREFIXES, base_iri=job.base_iri, use_default_graph_as_union=True
-        )
+        result = execute(store, text, base_iri=job.base_iri)
         if not isinstance(result, ox.QuerySolutions):
             return Direct(None)  # ASK: the capped path answers it without a count anyway
-        body = result.serialize(format=rfmt.oxigraph) or b""
-    except (SyntaxError, ValueError, OSError):
+        with sparql_errors("query"):
+            body = result.serialize(format=rfmt.oxigraph) or b""
+    except QueryError:
         return Direct(None)
     if shape.limit is not None and shape.limit <= rows:
         return Direct(QueryOutcome(body, rfmt.media_type))

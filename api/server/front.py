@@ -21,23 +21,31 @@ from 2.8-3.9 to 1.3-2.2 times `oxigraph serve`'s (docs/endpoint.md, "Speed").
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import itertools
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from flask import Flask, Response
 
 from ..errors import BodyTimeoutError, BusyError, error_response
 from ..protocol import sparql
-from .bounded import run_inline
 from .frames import ClientGone
-from .queries import QueryJob, QueryOutcome
 from .state import EXTENSION, Endpoint
-from .wsgi import CORS_HEADERS, WsgiApp, add_cors, only_query, sparql_base_url
+from .wsgi import (
+    CLIENT_GONE,
+    CORS_HEADERS,
+    WsgiApp,
+    add_cors,
+    only_query,
+    sparql_base_url,
+    too_long_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +144,11 @@ class Front:
         if not _has_body(scope.headers.items()):
             await exchange.run(self.threads, self.wsgi, scope)
             return
+        length = _header(scope.headers.items(), "content-length")
+        too_long = too_long_for(length, self.state.settings.max_body)
+        if too_long is not None:  # at once: neither a thread nor an upload slot is waited for
+            _send(proto, add_cors(error_response(too_long)))
+            return
         try:
             await asyncio.wait_for(self.uploads.acquire(), self.body_timeout)
         except TimeoutError:
@@ -164,42 +177,41 @@ class Front:
         return release
 
     async def _query(self, scope: Scope, proto: HTTPProtocol, query: str) -> None:
-        """``GET /sparql?query=``, as :func:`mofkg.api.protocol.sparql.answer_query`; a worker
-        awaited."""
+        """``GET /sparql?query=``, as :func:`mofkg.api.protocol.sparql.answer_query_async`:
+        a query that needs a worker is awaited, and stopped if the client goes away."""
         loop = asyncio.get_running_loop()
         state = self.state
         headers = scope.headers.items()
+        gone = asyncio.ensure_future(proto.client_disconnect())
         try:
             if state.stale():
                 await loop.run_in_executor(self.reopener, state.refresh)  # reopens: ~10 ms
             server, _, port = scope.server.rpartition(":")
             base = sparql_base_url(scope.scheme, _header(headers, "host"), server, port, "")
             job = sparql.query_job(state, query, accept=_header(headers, "accept"), base_iri=base)
-            outcome = run_inline(state.store.oxigraph, job)
-            if outcome is None:
-                outcome = await self._run(proto, job)
-            answer = sparql.query_answer(state, outcome)
+            answer = await sparql.answer_query_async(state, job, gone=gone)
         except ClientGone:
             log.info("the client went away; its query was stopped")
             return
         except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
             _send(proto, add_cors(error_response(exc)))
             return
-        proto.response_bytes(200, answer_headers(answer), answer.body)
-
-    async def _run(self, proto: HTTPProtocol, job: QueryJob) -> QueryOutcome:
-        """Run a job in a worker, which is stopped if the client goes away meanwhile and
-        it runs no other job (:meth:`mofkg.api.server.pool.QueryPool.run_async`)."""
-        gone = asyncio.ensure_future(proto.client_disconnect())
-        try:
-            return await self.state.pool.run_async(job, gone=gone)
         finally:
             gone.cancel()
+        proto.response_bytes(200, answer_headers(answer), answer.body)
 
 
 def answer_headers(answer: sparql.QueryAnswer) -> list[tuple[str, str]]:
     """The headers of a query's answer on the fast paths: its own and the CORS ones."""
     return [("Content-Type", answer.content_type), *answer.headers, *CORS_HEADERS]
+
+
+def _tell_gone(gone: concurrent.futures.Future[None], watch: asyncio.Future[None]) -> None:
+    """Set ``gone`` when RSGI's ``client_disconnect()`` has ended (not when it was cancelled)."""
+    if watch.cancelled() or gone.done():
+        return
+    watch.exception()  # Granian's, if any: the client is gone all the same
+    gone.set_result(None)
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -331,6 +343,12 @@ class _Exchange:
         environ = environ_for(scope, io.BufferedReader(reader, 64 * 1024))
         length = environ.get("CONTENT_LENGTH", "")
         reader.expected = int(length) if length.isdigit() else None
+        # The view may wait on a query worker: it learns that the client went away (a query
+        # POSTed, or sent with format= ..., is stopped like a plain GET's).
+        gone: concurrent.futures.Future[None] = concurrent.futures.Future()
+        watch = asyncio.ensure_future(self.proto.client_disconnect())
+        watch.add_done_callback(partial(_tell_gone, gone))
+        environ[CLIENT_GONE] = gone
         try:
             await self.loop.run_in_executor(threads, self._serve, app, environ)
         except Exception as exc:  # noqa: BLE001 - answered 500 (and logged) as in Flask
@@ -342,6 +360,8 @@ class _Exchange:
             # one) the client sees it end early; a body without one would end as if whole,
             # since RSGI has no way to abort a chunked answer.
             log.exception("the app failed midway through %s %s", scope.method, scope.path)
+        finally:
+            watch.cancel()
 
     def timeout_message(self) -> str:
         return (

@@ -19,6 +19,7 @@ The endpoint therefore needs an on-disk store; an in-memory one cannot be shared
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import pickle
 import queue
@@ -42,6 +43,11 @@ from .queries import QueryJob, QueryOutcome
 from .worker import out_of_memory
 
 log = logging.getLogger(__name__)
+
+#: Why a run was refused or cut short by a pool that has been closed.
+STOPPED = "the query workers have stopped (the server is shutting down); try again later"
+#: What tells a run that its client went away: a future on the running loop or any thread's.
+Gone = asyncio.Future[Any] | concurrent.futures.Future[Any]
 
 #: Times a job is sent again after the pool killed its worker for another job's timeout.
 RESENDS = 3
@@ -103,6 +109,7 @@ class QueryPool:
         self._waiters = ThreadPoolExecutor(max(size, 2), thread_name_prefix="mofkg-slot-wait")
         self._processes: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None  # for run(): _event_loop()
         counts = [self.threads] * (size // self.threads)
         if size % self.threads:
             counts.append(size % self.threads)
@@ -182,29 +189,35 @@ class QueryPool:
         with self._lock:
             self.generation += 1
 
-    def run(self, job: QueryJob) -> QueryOutcome:
-        """Run a job on an idle slot, killing its worker if it overruns the timeout.
+    def run(self, job: QueryJob, *, gone: Gone | None = None) -> QueryOutcome:
+        """:meth:`run_async` for a caller in a thread (a Flask view): the job runs on the
+        pool's own event loop (:meth:`_event_loop`) and this thread waits for its outcome.
 
-        The wait for an idle slot has the timeout (503 after it); the run has the timeout,
-        but the whole request, waits and re-sends included, ends :data:`GRACE` seconds
-        after the timeout at the latest (504): a query that waited for its slot still gets
-        its time up to then. A job whose worker was killed for another job's timeout is
-        sent again, up to :data:`RESENDS` times, within that time.
+        ``gone`` (a :class:`concurrent.futures.Future`, done when the client goes away) stops
+        the job as it stops :meth:`run_async`'s.
         """
-        resent = 0
-        started = time.monotonic()
-        while True:
-            slot = self._take(started + self.timeout + (GRACE if resent else 0))
-            deadline = self._deadline(slot, started)
-            try:
-                self._send(slot, job, deadline)
-                outcome: QueryOutcome = pickle.loads(recv_frame(slot.conn, deadline=deadline))
-            except (EOFError, OSError) as exc:  # TimeoutError is an OSError
-                self._failed(slot, exc, resent)
-                resent += 1
-                continue
-            self._idle.put(slot)
-            return outcome
+        loop = self._event_loop()
+        running = asyncio.run_coroutine_threadsafe(self.run_async(job, gone=gone), loop)
+        try:
+            # A run ends by GRACE past the timeout, waits included; the margin covers a pool
+            # closed meanwhile, whose loop may stop before it ends the run.
+            return running.result(timeout=2 * (self.timeout + GRACE) + 5)
+        except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+            running.cancel()
+            raise BusyError(STOPPED) from None
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        """The pool's own event loop, in a thread of its own, started at the first call."""
+        with self._lock:
+            if self._closed:
+                raise BusyError(STOPPED)
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(
+                    target=loop.run_forever, name="mofkg-query-pool", daemon=True
+                ).start()
+                self._loop = loop
+            return self._loop
 
     def _deadline(self, slot: _Slot, started: float) -> float:
         """When a job sent now on ``slot`` must have answered: its timeout, but no later than
@@ -219,10 +232,15 @@ class QueryPool:
             )
         return min(now + self.timeout, last)
 
-    async def run_async(
-        self, job: QueryJob, *, gone: asyncio.Future[Any] | None = None
-    ) -> QueryOutcome:
-        """:meth:`run` on the running event loop, which watches the worker's socket.
+    async def run_async(self, job: QueryJob, *, gone: Gone | None = None) -> QueryOutcome:
+        """Run a job on an idle slot, killing its worker if it overruns the timeout; the
+        running event loop watches the worker's socket.
+
+        The wait for an idle slot has the timeout (503 after it); the run has the timeout,
+        but the whole request, waits and re-sends included, ends :data:`GRACE` seconds
+        after the timeout at the latest (504): a query that waited for its slot still gets
+        its time up to then. A job whose worker was killed for another job's timeout is
+        sent again, up to :data:`RESENDS` times, within that time.
 
         Waiting for a slot when none is idle happens in a thread. A run cancelled while its
         worker answers (at shutdown, or by a caller's own time limit) replaces the worker,
@@ -237,6 +255,8 @@ class QueryPool:
         and a client hanging up at once on cheap queries would keep the workers
         restarting. Not while the worker runs other jobs: they would start over.
         """
+        if isinstance(gone, concurrent.futures.Future):
+            gone = asyncio.wrap_future(gone)
         resent = 0
         started = time.monotonic()
         while True:
@@ -368,6 +388,8 @@ class QueryPool:
         self._waiters.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             self._closed = True
+            if self._loop is not None:
+                asyncio.run_coroutine_threadsafe(_stop_loop(), self._loop)
             processes = list(self._processes.values())
             self._processes.clear()
         for popen in processes:
@@ -375,6 +397,16 @@ class QueryPool:
             popen.wait()
         while not self._idle.empty():
             self._idle.get_nowait().conn.close()
+
+
+async def _stop_loop() -> None:
+    """Cancel the runs on the pool's own loop (their callers get an error), then stop it."""
+    loop = asyncio.get_running_loop()
+    tasks = [task for task in asyncio.all_tasks(loop) if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    loop.stop()
 
 
 def _exit_status(popen: subprocess.Popen[bytes]) -> int | None:

@@ -8,6 +8,8 @@ answer, or the error to raise. Solutions are cut at the job's row cap inside Oxi
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import IO, Any, cast
@@ -59,43 +61,108 @@ class QueryOutcome:
             raise kinds.get(self.error_kind, QueryError)(self.error)
 
 
+@contextmanager
+def sparql_errors(kind: str) -> Iterator[None]:
+    """Oxigraph's errors while a SPARQL ``kind`` ("query" or "update") is parsed, evaluated or
+    serialised, as :class:`QueryError` (400), worded one way everywhere."""
+    try:
+        yield
+    except SyntaxError as exc:
+        raise QueryError(f"malformed {kind}: {exc.msg or exc}") from exc
+    except (ValueError, OSError, RuntimeError) as exc:  # RuntimeError: an unknown function
+        raise QueryError(f"{kind} failed: {exc}") from exc
+
+
+def execute(
+    store: ox.Store,
+    text: str,
+    *,
+    base_iri: str | None = None,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    substitutions: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal] | None = None,
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """The one way the endpoint evaluates a SPARQL query: the store's prefixes, the base IRI,
+    the dataset (the union of the named graphs, unless ``default_graphs`` / ``named_graphs``
+    name one), values bound to variables (``substitutions``, by variable name: a term is never
+    pasted into a query's text), and Oxigraph's errors as :class:`QueryError`.
+
+    The result is lazy: evaluate it inside :func:`sparql_errors` too.
+
+    >>> store = ox.Store()
+    >>> store.add(ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"),
+    ...                   ox.Literal("x"), ox.NamedNode("http://e/g")))
+    >>> rows = execute(store, "SELECT ?s ?o { ?s ?p ?o }",
+    ...                substitutions={"s": ox.NamedNode("http://e/a")})
+    >>> [row["o"].value for row in rows]
+    ['x']
+    >>> execute(store, "SELECT ?o {")
+    Traceback (most recent call last):
+    ...
+    mofkg.graphstore.errors.QueryError: malformed query: ...
+    """
+    kwargs: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": base_iri}
+    if default_graphs is not None or named_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if substitutions:
+        kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+    with sparql_errors("query"):
+        return store.query(text, **kwargs)
+
+
+def execute_update(store: ox.Store, text: str, *, base_iri: str | None = None) -> None:
+    """The one way the endpoint runs a SPARQL update: the store's prefixes, the base IRI,
+    Oxigraph's errors as :class:`QueryError`; all of it or nothing is written."""
+    with sparql_errors("update"):
+        store.update(text, base_iri=base_iri, prefixes=PREFIXES)
+
+
 def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     """Run one job on a store and serialise its result (the worker's whole job)."""
-    kwargs: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": job.base_iri}
     try:
-        if job.default_graphs is not None or job.named_graphs is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-        else:
-            kwargs["use_default_graph_as_union"] = True
-        result = store.query(job.query, **kwargs)
-        if isinstance(result, ox.QueryTriples):
-            if job.rdf_format is None:
-                raise NotAcceptableError("the client accepts no RDF format for this graph result")
-            fmt = format_by_name(job.rdf_format)
-            triples = list(islice(result, job.max_rows + 1))
-            truncated = len(triples) > job.max_rows
-            triples = triples[: job.max_rows]
-            body = ox.serialize(triples, format=fmt.oxigraph, prefixes=_prefixes_for(fmt.name))
-            return QueryOutcome(body or b"", fmt.media_type, truncated, len(triples))
-        if job.result_format is None:
-            raise NotAcceptableError("the client accepts no SPARQL results format")
-        rfmt = result_format_by_name(job.result_format)
-        if isinstance(result, ox.QueryBoolean):
-            return QueryOutcome(serialize_boolean(bool(result), rfmt.name), rfmt.media_type)
-        capped = capped_tsv(result, job.max_rows)
-        body = capped.tsv
-        if rfmt.name != "tsv":
-            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
-            assert isinstance(parsed, ox.QuerySolutions)
-            body = parsed.serialize(format=rfmt.oxigraph) or b""
-        return QueryOutcome(body, rfmt.media_type, capped.truncated, capped.rows)
+        result = execute(
+            store,
+            job.query,
+            base_iri=job.base_iri,
+            default_graphs=job.default_graphs,
+            named_graphs=job.named_graphs,
+        )
+        with sparql_errors("query"):
+            return _serialised(result, job)
     except NotAcceptableError as exc:
         return QueryOutcome(error_kind="NotAcceptableError", error=str(exc))
-    except SyntaxError as exc:
-        return QueryOutcome(error_kind="QueryError", error=f"malformed query: {exc.msg or exc}")
-    except (ValueError, OSError, RuntimeError) as exc:  # RuntimeError: an unknown function
-        return QueryOutcome(error_kind="QueryError", error=f"query failed: {exc}")
+    except QueryError as exc:
+        return QueryOutcome(error_kind="QueryError", error=str(exc))
+
+
+def _serialised(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, job: QueryJob
+) -> QueryOutcome:
+    """A result in the job's negotiated format, cut at its row cap."""
+    if isinstance(result, ox.QueryTriples):
+        if job.rdf_format is None:
+            raise NotAcceptableError("the client accepts no RDF format for this graph result")
+        fmt = format_by_name(job.rdf_format)
+        triples = list(islice(result, job.max_rows + 1))
+        truncated = len(triples) > job.max_rows
+        triples = triples[: job.max_rows]
+        body = ox.serialize(triples, format=fmt.oxigraph, prefixes=_prefixes_for(fmt.name))
+        return QueryOutcome(body or b"", fmt.media_type, truncated, len(triples))
+    if job.result_format is None:
+        raise NotAcceptableError("the client accepts no SPARQL results format")
+    rfmt = result_format_by_name(job.result_format)
+    if isinstance(result, ox.QueryBoolean):
+        return QueryOutcome(serialize_boolean(bool(result), rfmt.name), rfmt.media_type)
+    capped = capped_tsv(result, job.max_rows)
+    body = capped.tsv
+    if rfmt.name != "tsv":
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+        assert isinstance(parsed, ox.QuerySolutions)
+        body = parsed.serialize(format=rfmt.oxigraph) or b""
+    return QueryOutcome(body, rfmt.media_type, capped.truncated, capped.rows)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 - The base URL of ``/sparql`` and the check of the ``Host`` header (:func:`check_host`).
 - :class:`BodyCap`, which caps how far a request body is read, whatever its framing.
 - :func:`only_query`, which recognises a plain ``GET /sparql?query=`` lookup.
+- :data:`CLIENT_GONE`, the environ key of what tells a view that its client went away.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import get_current_url, get_host
 
-from ..errors import BadRequestError
+from ..errors import BadRequestError, error_response
 
 EXPOSED_HEADERS = "Location, Warning, X-Mofkg-Truncated"
 
@@ -30,6 +31,10 @@ CORS_HEADERS: tuple[tuple[str, str], ...] = (
     ("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type"),
     ("Access-Control-Max-Age", "86400"),
 )
+
+#: The WSGI environ key of a :class:`concurrent.futures.Future` done when the request's client
+#: has gone away (set by :class:`mofkg.api.server.front.Front`; absent under other servers).
+CLIENT_GONE = "mofkg.client_gone"
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -98,9 +103,12 @@ class BodyCap:
     without one (chunked) up to the cap and stops there without a word: a chunked upload
     over the cap reached the views cut short, Turtle as a parse error (400) and N-Triples
     cut at a line end stored in part. So werkzeug's cap is set one byte higher
-    (``MAX_CONTENT_LENGTH``) and this stream, under werkzeug's, raises on that byte. The
-    body is read only when a view reads it, after its checks (a write without the token is
-    401 whatever it sends).
+    (``MAX_CONTENT_LENGTH``) and this stream, under werkzeug's, raises on that byte.
+
+    A ``Content-Length`` over the cap is 413 at once, before the app runs (with werkzeug's
+    cap one byte higher, a length of ``max_body + 1`` was read in full first, or waited for
+    until the body timeout). Any other body is read only when a view reads it, after its
+    checks (a write without the token is 401 whatever it sends).
     """
 
     def __init__(self, inner: WsgiApp, max_body: int) -> None:
@@ -108,8 +116,37 @@ class BodyCap:
         self.max_body = max_body
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        too_long = too_long_for(environ.get("CONTENT_LENGTH"), self.max_body)
+        if too_long is not None:
+            return add_cors(error_response(too_long))(environ, start_response)
         environ["wsgi.input"] = _CappedInput(environ["wsgi.input"], self.max_body)
         return self.inner(environ, start_response)
+
+
+def too_long_for(length: str | None, max_body: int) -> RequestEntityTooLarge | None:
+    """The error for a ``Content-Length`` over ``max_body``; None for any other (or none).
+
+    >>> too_long_for("11", 10).description
+    'the request body is 11 bytes, more than 10 (setting max_body)'
+    >>> too_long_for("10", 10) is None, too_long_for(None, 10) is None
+    (True, True)
+    """
+    text = (length or "").strip()
+    if not text.isdigit() or int(text) <= max_body:
+        return None
+    return RequestEntityTooLarge(
+        f"the request body is {int(text)} bytes, more than {max_body} (setting max_body)"
+    )
+
+
+def no_type_without_body(response: Response) -> Response:
+    """No ``Content-Type`` on an answer without a body: a 204 never has one, and a 201 that
+    only names its ``Location`` has none (Flask labels every answer text/html)."""
+    if response.status_code == 204 or (
+        response.status_code == 201 and not response.is_streamed and not response.get_data()
+    ):
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 class _CappedInput(io.RawIOBase):
