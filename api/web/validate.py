@@ -2,6 +2,8 @@
 
 The dump is the request body (its ``Content-Type`` names the format; gzip by
 ``Content-Encoding: gzip`` or by its magic bytes) or the ``file`` field of a multipart upload.
+It is read as it comes and inflated within ``max_body``, like every other body; when it may
+become a job and none can start, it is refused (503) before it is read.
 The report's format is negotiated from ``Accept``: JSON summary (the default), HTML, Turtle or
 JSON-LD (the standard ``sh:ValidationReport``), or plain text. Bodies over ``max_body`` are
 refused (413); a dump over the setting ``validate_job_threshold`` (bytes) is validated in
@@ -29,7 +31,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
 from mofkg.graphstore.dumps import Dump
-from mofkg.graphstore.errors import MofkgError, TooLargeError
+from mofkg.graphstore.errors import MofkgError
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.validation import (
     ShapesSet,
@@ -61,8 +63,6 @@ bp = Blueprint("validate", __name__, template_folder=TEMPLATES)
 #: Where an app keeps its :class:`JobFolder`.
 JOBS_EXTENSION = "mofkg.validate_jobs"
 
-#: How many times ``max_body`` a gzip body may inflate to (413 beyond).
-MAX_INFLATE_RATIO = 20
 MOT_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 #: Report media types, the default (for no Accept or */*) first, and the report each gives
@@ -108,8 +108,8 @@ class Upload:
 
 
 def _upload(settings: Settings) -> Upload:
-    if request.content_length is not None and request.content_length > settings.max_body:
-        raise TooLargeError(f"the body is over the limit of {settings.max_body} bytes")
+    """The dump sent, as its sender meant it: read from the request as it comes, gzip
+    inflated on the way, all within ``max_body`` (413), as every other body is."""
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
@@ -117,16 +117,12 @@ def _upload(settings: Settings) -> Upload:
         name = upload.filename or "upload"
         require_utf8(dict(upload.mimetype_params), what=f"the part {name}")
         media = upload.mimetype if upload.mimetype not in ("", "application/octet-stream") else None
-        data, encoding = upload.read(), None
+        sent, encoding = upload.stream, None
     else:
         name, media = "upload", request.mimetype or None
         require_utf8(dict(request.mimetype_params), what="the request body")
-        data = request.get_data(cache=False)
-        encoding = request.headers.get("Content-Encoding")
-    if len(data) > settings.max_body:
-        raise TooLargeError(f"the body is over the limit of {settings.max_body} bytes")
-    limit = settings.max_body * MAX_INFLATE_RATIO
-    data = decoded(data, encoding=encoding, limit=limit, source=name)
+        sent, encoding = request.stream, request.headers.get("Content-Encoding")
+    data = decoded(sent, encoding=encoding, limit=settings.max_body, source=name)
     return Upload(data=data, source=name, media_type=media)
 
 
@@ -211,6 +207,10 @@ def validate() -> Response:
 
 def _validate(settings: Settings) -> Response:
     media_type = _report_kind()
+    length = request.content_length
+    if length is None or length > settings.validate_job_threshold:
+        # It may well be a job: refused (503) before it is read if no job can start.
+        _jobs(current_app).check_room()
     upload = _upload(settings)
     dump = _dump(upload, settings)
     shapes = read_shapes_files([])
