@@ -40,12 +40,7 @@ from .assessment_rdf import (
     replace_by_difference,
     write_assessments,
 )
-from .namespaces import (
-    GRAPH,
-    MOF,
-    SCHEMA,
-    slug,
-)
+from .namespaces import GRAPH, MOF, SCHEMA, slug
 from .openness import percent_texts
 from .pending import PendingGraphs
 from .requirements import Framework, OpennessClass, Requirement, load_framework

@@ -1,7 +1,8 @@
 """The generation of an on-disk store: a counter of writes that server processes watch.
 
 ``mofkg serve`` runs several server processes, each with a read-only open of the store
-(:mod:`mofkg.api.shared`). A read-only open sees the store as it was when it was opened, so every
+(:mod:`mofkg.api.server.shared`). A read-only open sees the store as it was when it was
+opened, so every
 writer adds one to a counter in ``<store>/mofkg-writes`` when it is done, and each server
 process reopens the store when the counter has moved. The server's own writes hold the
 file's lock (``flock``) while they write; the ``mofkg`` commands that write (``load``,

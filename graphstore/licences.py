@@ -38,13 +38,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from mofkg.graphstore.errors import RecordError, SettingsError
 from mofkg.graphstore.licence_refs import CUSTOM_LICENCES as CUSTOM_LICENCES
 from mofkg.graphstore.licence_refs import CustomLicence as CustomLicence
-from mofkg.graphstore.namespaces import (
-    LICENCE_GRAPH,
-    MOF,
-    PREFIXES,
-    SPDX,
-    spdx_licence_iri,
-)
+from mofkg.graphstore.namespaces import LICENCE_GRAPH, MOF, PREFIXES, SPDX, spdx_licence_iri
 
 LicenceList = Literal["spdx", "mot"]
 """Which licence list builds the licence graph."""

@@ -30,12 +30,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS, XSD
 
 from .. import __version__
-from ..namespaces import (
-    LINK_CURATION_GRAPH,
-    SEMAPV,
-    SSSOM,
-    WIKIDATA_LINKS_GRAPH,
-)
+from ..namespaces import LINK_CURATION_GRAPH, SEMAPV, SSSOM, WIKIDATA_LINKS_GRAPH
 from ..store import Store
 from .client import PROJECT_URL
 from .matching import Match

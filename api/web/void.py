@@ -14,10 +14,10 @@ from mofkg.graphstore.exports.catalogue import catalog_iri
 from mofkg.graphstore.exports.void import VOID_PREFIXES, Site, count_links, void_triples
 from mofkg.graphstore.formats import format_by_name
 
+from ..errors import NotAcceptableError
+from ..protocol.negotiation import content_type, negotiate_rdf
+from ..server.state import endpoint
 from .dumps_routes import freshness
-from .errors import NotAcceptableError
-from .negotiation import content_type, negotiate_rdf
-from .state import endpoint
 
 blueprint = Blueprint("void", __name__)
 

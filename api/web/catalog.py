@@ -22,15 +22,15 @@ from mofkg.graphstore.exports.catalogue import (
     profile_named,
 )
 
-from .dumps_routes import freshness
-from .errors import NotAcceptableError
-from .negotiation import (
+from ..errors import NotAcceptableError
+from ..protocol.negotiation import (
     DocumentFormat,
     content_type,
     document_format_for_extension,
     document_formats,
     negotiate_document,
 )
+from .dumps_routes import freshness
 from .views import local_path, state
 
 blueprint = Blueprint("catalog", __name__, template_folder="templates")
