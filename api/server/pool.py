@@ -388,8 +388,10 @@ class QueryPool:
         self._waiters.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             self._closed = True
-            if self._loop is not None:
-                asyncio.run_coroutine_threadsafe(_stop_loop(), self._loop)
+            loop, self._loop = self._loop, None
+            if loop is not None and not loop.is_closed():
+                # Closed twice (by its owner, then at exit): the loop is stopped once.
+                asyncio.run_coroutine_threadsafe(_stop_loop(), loop)
             processes = list(self._processes.values())
             self._processes.clear()
         for popen in processes:
