@@ -1,4 +1,7 @@
-"""Kept for existing imports: see :mod:`mofkg.graphstore.frameworks.assessment`."""
+"""Kept for existing imports: this name is :mod:`mofkg.graphstore.frameworks.assessment`."""
 
-from .frameworks.assessment import *  # noqa: F403
-from .frameworks.assessment import __all__  # noqa: F401
+import sys
+
+from .frameworks import assessment as _module
+
+sys.modules[__name__] = _module

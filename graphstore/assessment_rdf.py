@@ -1,4 +1,7 @@
-"""Kept for existing imports: see :mod:`mofkg.graphstore.frameworks.writing`."""
+"""Kept for existing imports: this name is :mod:`mofkg.graphstore.frameworks.writing`."""
 
-from .frameworks.writing import *  # noqa: F403
-from .frameworks.writing import __all__  # noqa: F401
+import sys
+
+from .frameworks import writing as _module
+
+sys.modules[__name__] = _module

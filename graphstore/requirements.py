@@ -1,4 +1,7 @@
-"""Kept for existing imports: see :mod:`mofkg.graphstore.frameworks.definition`."""
+"""Kept for existing imports: this name is :mod:`mofkg.graphstore.frameworks.definition`."""
 
-from .frameworks.definition import *  # noqa: F403
-from .frameworks.definition import __all__  # noqa: F401
+import sys
+
+from .frameworks import definition as _module
+
+sys.modules[__name__] = _module

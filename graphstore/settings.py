@@ -48,6 +48,14 @@ class Settings:
         default=None,
         metadata={"doc": "Path to MOT's licenses.json, needed when licence_list is 'mot'."},
     )
+    frameworks: Path | None = field(
+        default=None,
+        metadata={
+            "doc": "A folder of openness framework files (Turtle, one framework each, "
+            "optionally with <key>-rules.rq beside it) assessed beside the shipped ones "
+            "(docs/assessment.md, 'A framework is a file')."
+        },
+    )
     query_timeout: float = field(
         default=30.0,
         metadata={"doc": "Seconds a SPARQL query may run before it is stopped (504)."},
@@ -204,7 +212,7 @@ def _convert(name: str, value: Any) -> Any:
         raise SettingsError(f"unknown setting {name!r}")
     default = kinds[name].default
     try:
-        if name in ("store", "mot_licences"):
+        if name in ("store", "mot_licences", "frameworks"):
             return Path(value) if value not in (None, "") else None
         if name == "service_allow":
             items = value.split(",") if isinstance(value, str) else list(value)

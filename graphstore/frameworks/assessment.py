@@ -27,6 +27,7 @@ from ..store import Store
 from .copies import components_of, whole_copy, working_copy
 from .definition import Framework, load_framework
 from .evaluate import assess_copy
+from .registry import all_frameworks
 from .results import (
     ComponentState,
     LicenceWarning,
@@ -73,7 +74,7 @@ def derived_triples(store: Store, framework: Framework) -> Graph:
 def assess_models(
     store: Store,
     *,
-    framework: str = "mof-1.0",
+    framework: str | Framework = "mof-1.0",
     models: list[str] | None = None,
     shapes: Path | None = None,
     now: datetime | None = None,
@@ -83,8 +84,7 @@ def assess_models(
     Writes the derived facts (effective licences) into ``graph:derived/<framework>``;
     the assessments themselves are only returned: store them with :func:`write_assessments`.
     """
-    fw = load_framework(framework, shapes=shapes)
-    return assess_with(store, fw, models=models)
+    return assess_with(store, _framework(framework, shapes), models=models)
 
 
 def assess_with(
@@ -103,6 +103,8 @@ def assess_with(
     :func:`derived_graph`; ``write_derived=False`` writes nothing into ``store``.
     """
     if models is not None:
+        if not write_derived:
+            raise ValueError("write_derived=False assesses the whole store (models=None)")
         if write_derived:
             derive(store, fw)
         return _assess_in_batches(store, fw, write_derived=False, only=models)
@@ -112,7 +114,7 @@ def assess_with(
 def assess_and_write(
     store: Store,
     *,
-    framework: str = "mof-1.0",
+    framework: str | Framework = "mof-1.0",
     shapes: Path | None = None,
     now: datetime | None = None,
 ) -> list[ModelAssessment]:
@@ -126,15 +128,36 @@ def assess_and_write(
     graphs begun are dropped. Otherwise (in memory, or a re-assessment, which replaces by
     difference in one transaction) it is exactly the two calls.
     """
-    fw = load_framework(framework, shapes=shapes)
+    fw = _framework(framework, shapes)
     if store.path is None or store.read_only or has_assessments(store, fw.key):
         results = assess_with(store, fw)
-        write_assessments(store, results, now=now, shapes=shapes)
+        write_assessments(store, results, now=now, frameworks=[fw])
         return results
     with AssessmentWriter(store, fw, now=now or datetime.now(UTC)) as writer:
         results = _assess_in_batches(store, fw, writer=writer)
         writer.finish()
     return results
+
+
+def assess_all(
+    store: Store, *, folder: Path | None = None, now: datetime | None = None
+) -> dict[str, list[ModelAssessment]]:
+    """:func:`assess_and_write` under every framework (:mod:`.registry`), by key."""
+    return {fw.key: assess_and_write(store, framework=fw, now=now) for fw in all_frameworks(folder)}
+
+
+def _framework(framework: str | Framework, shapes: Path | None) -> Framework:
+    return framework if isinstance(framework, Framework) else load_framework(framework, shapes=shapes)
+
+
+def _assess_in(
+    work: Store, fw: Framework, models: Sequence[str] | None = None
+) -> list[ModelAssessment]:
+    """One batch's working copy assessed (:func:`.evaluate.assess_copy`): every model in it
+    (``models`` is None: a copy holds the batch's models only)."""
+    if models is not None:
+        raise ValueError("a working copy is assessed whole")
+    return assess_copy(work, fw)
 
 
 #: Models per in-memory working copy: bounds the memory of a run (about 0.3 GiB per 5,000).
@@ -188,7 +211,7 @@ def _assess_in_batches(
                 piece = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
                 assert piece is not None  # no output given: the bytes are returned
                 writer.load(piece)
-        batch = assess_copy(work, fw)
+        batch = _assess_in(work, fw, None)
         del work
         if writer is not None:
             writer.write(batch, last=start + BATCH_MODELS >= len(models))
@@ -216,6 +239,7 @@ __all__ = [
     "ModelAssessment",
     "Outcome",
     "ValidationResult",
+    "assess_all",
     "assess_and_write",
     "assess_models",
     "assess_with",

@@ -109,14 +109,64 @@ def framework_shapes_path(key: str) -> Path:
 def load_framework(key: str = "mof-1.0", *, shapes: Path | None = None) -> Framework:
     """Read a framework from its shapes file (the shipped one for ``key`` unless given)."""
     path = Path(shapes) if shapes is not None else framework_shapes_path(key)
+    return framework_from_graph(key, parse_shapes(path), path, rules=read_rules_file(path))
+
+
+def _parse(path: Path) -> Graph:
     graph = Graph()
     try:
         graph.parse(path, format="turtle")
     except Exception as exc:  # rdflib's Turtle parser raises many kinds (even IndexError)
         raise MofkgError(f"{path}: cannot read the shapes: {exc!r}") from exc
+    return graph
+
+
+def _ontology_files(folders: list[Path]) -> dict[URIRef, Path]:
+    found: dict[URIRef, Path] = {}
+    for folder in folders:
+        for candidate in sorted(folder.glob("*.ttl")):
+            for head in _parse(candidate).subjects(RDF.type, OWL.Ontology):
+                if isinstance(head, URIRef):
+                    found.setdefault(head, candidate)
+    return found
+
+
+def parse_shapes(path: Path) -> Graph:
+    """A shapes file's graph, with the files it imports (``owl:imports``) merged in.
+
+    An import names the ``owl:Ontology`` IRI of a shapes file beside ``path`` or shipped in
+    ``shapes/``; the imported file's triples are added but for its ``a owl:Ontology`` (the
+    file keeps one head). A file that is not readable Turtle, or an import no file declares,
+    is refused, naming it.
+    """
+    graph = _parse(path)
+    imports = [o for o in graph.objects(None, OWL.imports) if isinstance(o, URIRef)]
+    if not imports:
+        return graph
+    shipped = shapes_path("mof-1.0.ttl").parent
+    files = _ontology_files(list(dict.fromkeys([path.parent, shipped])))
+    seen: set[URIRef] = set()
+    while imports:
+        iri = imports.pop()
+        if iri in seen:
+            continue
+        seen.add(iri)
+        source = files.get(iri)
+        if source is None:
+            raise MofkgError(f"{path}: owl:imports <{iri}>: no shapes file declares it")
+        imported = _parse(source)
+        for triple in imported:
+            if triple[1] == RDF.type and triple[2] == OWL.Ontology:
+                continue
+            graph.add(triple)
+        imports += [o for o in imported.objects(None, OWL.imports) if isinstance(o, URIRef)]
+    return graph
+
+
+def read_rules_file(path: Path) -> str | None:
+    """The derivation rules beside a framework file (``<key>-rules.rq``), if any."""
     rules_file = path.with_name(f"{path.stem}-rules.rq")
-    rules = rules_file.read_text(encoding="utf-8") if rules_file.is_file() else None
-    return framework_from_graph(key, graph, path, rules=rules)
+    return rules_file.read_text(encoding="utf-8") if rules_file.is_file() else None
 
 
 def _one(graph: Graph, subject: Node, predicate: URIRef, where: str) -> Node:
@@ -249,4 +299,6 @@ __all__ = [
     "framework_shapes_path",
     "label_of",
     "load_framework",
+    "parse_shapes",
+    "read_rules_file",
 ]

@@ -75,14 +75,18 @@ def _validate(work: Store, fw: Framework) -> tuple[list[tuple[URIRef, LicenceWar
     """Run the shapes; add the requirements' results to ``work``; return the warnings."""
     assert fw.checks is not None
     outcome = validate_store(work, fw.checks)
-    requirements = {r.shape for r in fw.requirements}
+    # A result's source shape is the requirement, or one of its property shapes (SHACL 2.1).
+    requirements = {r.shape: r.shape for r in fw.requirements}
+    for r in fw.requirements:
+        for prop in fw.checks.objects(r.shape, SH.property):
+            requirements[prop] = r.shape  # type: ignore[index]
     checks = {c.shape: c for c in fw.licence_checks}
     failed: dict[tuple[str, str], None] = {}  # one pair per focus node and shape
     warnings: list[tuple[URIRef, LicenceWarning]] = []
     for r in outcome.results:
         shape = r.source_shape
         if shape in requirements:
-            failed[(_nt(r.focus_node), f"<{shape}>")] = None
+            failed[(_nt(r.focus_node), f"<{requirements[shape]}>")] = None  # type: ignore[index]
         elif shape in checks and isinstance(r.focus_node, URIRef):
             check = checks[shape]  # type: ignore[index]
             message = str(r.messages[0]) if r.messages else check.message

@@ -274,9 +274,12 @@ class _Planned:
 
 
 def _plan(
-    assessments: Sequence[ModelAssessment], when: datetime, shapes: Path | None
+    assessments: Sequence[ModelAssessment],
+    when: datetime,
+    shapes: Path | None,
+    known: Sequence[Framework] = (),
 ) -> list[_Planned]:
-    frameworks: dict[str, _Terms] = {}
+    frameworks: dict[str, _Terms] = {fw.key: _Terms.of(fw, when) for fw in known}
     planned = []
     for a in assessments:
         terms = frameworks.get(a.framework)
@@ -317,8 +320,12 @@ def write_assessments(
     *,
     now: datetime | None = None,
     shapes: Path | None = None,
+    frameworks: Sequence[Framework] = (),
 ) -> list[str]:
     """Replace each model's assessment graph (per framework); return the graphs written.
+
+    The frameworks are read from ``frameworks`` (loaded already, e.g. from a folder the
+    settings add), else from ``shapes``, else the shipped file of each assessment's key.
 
     When none of the graphs exists yet they are bulk-loaded (:func:`bulk_load_pieces`), and
     rolled back if that is cut short (:class:`~mofkg.graphstore.pending.PendingGraphs`); otherwise
@@ -326,7 +333,7 @@ def write_assessments(
     """
     if store.read_only:
         raise ReadOnlyError("this store is open read-only")
-    planned = _plan(assessments, now or datetime.now(UTC), shapes)
+    planned = _plan(assessments, now or datetime.now(UTC), shapes, frameworks)
     if not planned:
         return []
     targets = [p.target for p in planned]
