@@ -62,6 +62,7 @@ class LicenceCheck:
     content_type: URIRef
     severity: URIRef
     message: str
+    status: URIRef | None = None  # the status a warning records (mof:status on the shape)
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,11 @@ def _optional_one(graph: Graph, subject: Node, predicate: URIRef) -> Node | None
     return values[0] if values else None
 
 
+def _optional_iri(graph: Graph, subject: Node, predicate: URIRef, where: str) -> URIRef | None:
+    value = _optional_one(graph, subject, predicate)
+    return None if value is None else _iri(value, where)
+
+
 def _iri(node: Node, where: str) -> URIRef:
     if not isinstance(node, URIRef):
         raise MofkgError(f"{where}: expected an IRI, found {node!r}")
@@ -261,6 +267,7 @@ def framework_from_graph(
             LicenceCheck(
                 shape=shape,
                 content_type=_iri(_one(graph, shape, MOF.forContentType, where), where),
+                status=_optional_iri(graph, shape, MOF.status, where),
                 severity=_iri(_optional_one(graph, shape, SH.severity) or SH.Violation, where),
                 message=str(_optional_one(graph, shape, SH.message) or ""),
             )

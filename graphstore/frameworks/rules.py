@@ -133,7 +133,7 @@ def read_rules(graph: Graph) -> tuple[Rule, ...]:
             raise RuleError(f"{where}: only sh:SPARQLRule rules are run (type: {names})")
         for unsupported in (SH.condition, SH.deactivated):
             if graph.value(rule, unsupported) not in (None, Literal(False)):
-                raise RuleError(f"{where}: {unsupported.n3()} is not supported on rules")
+                raise RuleError(f"{where}: sh:{unsupported.fragment} is not supported on rules")
         construct = graph.value(rule, SH.construct)
         if not isinstance(construct, Literal):
             raise RuleError(f"{where}: needs exactly one sh:construct string")

@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SH, XSD
 
 from ..commit import difference
@@ -69,7 +69,6 @@ class _T:
     test = _n(EARL.test)
     Assessment = _n(MOF.Assessment)
     NoLicenceSource = _n(MOF.NoLicenceSource)
-    OpenNotTypeAppropriate = _n(MOF.OpenNotTypeAppropriate)
     appliedLicence = _n(MOF.appliedLicence)
     assessedModel = _n(MOF.assessedModel)
     classNumber = _n(MOF.classNumber)
@@ -105,6 +104,7 @@ class _Terms:
     shapes: str
     classes: list[tuple[str, str, str]]  # (local, class, metric)
     requirements: list[tuple[str, str, str, str, bool]]  # (local, shape, type, class, optional)
+    check_status: dict[URIRef, URIRef] = field(default_factory=dict)  # licence check -> status
     nodes: dict[str, str] = field(default_factory=dict)
     numbers: dict[int, str] = field(default_factory=dict)
     doubles: dict[float, str] = field(default_factory=dict)
@@ -128,6 +128,7 @@ class _Terms:
             shapes=_n(fw.shapes_iri),
             classes=classes,
             requirements=requirements,
+            check_status={c.shape: c.status for c in fw.licence_checks if c.status is not None},
         )
 
     def node(self, iri: str) -> str:
@@ -237,7 +238,9 @@ def assessment_nquads(
         add(f"{node} {t.hasOutcome} {warning} {g}")
         add(f"{warning} {t.subject} <{w.component}> {g}")
         add(f"{warning} {t.test} {terms.node(str(w.shape))} {g}")
-        add(f"{warning} {t.status} {t.OpenNotTypeAppropriate} {g}")
+        status = terms.check_status.get(w.shape)
+        if status is not None:
+            add(f"{warning} {t.status} {terms.node(str(status))} {g}")
         wresult = warned.get(str(w.severity))
         if wresult is None:  # one result node per severity, shared like #passed / #failed
             wresult = warned[str(w.severity)] = f"<{iri}#passed-{_local(w.severity)}>"
