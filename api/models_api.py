@@ -33,6 +33,8 @@ from mofkg.graphstore import catalogue
 from mofkg.graphstore.catalogue import ModelRow
 from mofkg.graphstore.errors import NotFoundError
 from mofkg.graphstore.importers.mot_rdf import export_record, mot_component_types
+from mofkg.graphstore.frameworks.explain import framework_summaries
+from mofkg.graphstore.frameworks.registry import all_frameworks
 from mofkg.graphstore.openness import held_back_json, percent_texts
 from mofkg.graphstore.requirements import Framework
 
@@ -65,6 +67,7 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
     types = mot_component_types()
     definitions = catalogue.component_type_definitions(store)
     fw = catalogue.framework()
+    frameworks = all_frameworks(state().settings.frameworks)
     out = []
     for iri in models:
         record = export_record(triples, URIRef(iri))
@@ -81,6 +84,9 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
                 "framework": record["framework"],
                 "release": record["release"],
                 "classification": _classification(row, fw),
+                "frameworks": {
+                    f.key: f.to_json() for f in framework_summaries(store, iri, frameworks)
+                },
             }
         )
     return out

@@ -10,11 +10,13 @@ nothing. :func:`keeping_from` is the one answer to "what keeps this model from c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import URIRef
+from rdflib.namespace import SKOS
 
 from ..errors import NotFoundError
 from ..namespaces import EARL, MOF
@@ -233,8 +235,55 @@ def explain_model(
     return explain_assessment(found, fw, type_labels(store, fw))
 
 
+@dataclass(frozen=True)
+class FrameworkSummary:
+    """A model under one framework, for pages and the JSON API: the class reached, progress,
+    and what keeps it from the framework's best class (component type labels)."""
+
+    key: str
+    name: str
+    assessed: bool
+    class_number: int
+    label: str
+    progress_text: dict[int, str]
+    lacking: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "assessed": self.assessed,
+            "class": self.class_number,
+            "label": self.label,
+            "progress_text": {str(n): t for n, t in sorted(self.progress_text.items())},
+            "lacking": list(self.lacking),
+        }
+
+
+def framework_summaries(
+    store: Store, model: str, frameworks: list[Framework]
+) -> list[FrameworkSummary]:
+    """The model's stored assessment under each framework, summed up."""
+    found = []
+    for fw in frameworks:
+        name = str(fw.shapes.value(fw.iri, SKOS.prefLabel) or fw.iri.rsplit("#", 1)[-1])
+        a = stored_assessment(store, model, fw)
+        if a is None:
+            found.append(FrameworkSummary(fw.key, name, False, 0, "Not assessed", {}, ()))
+            continue
+        labels = type_labels(store, fw)
+        lacking = tuple(
+            labels.get(o.requirement.component_type, str(o.requirement.component_type))
+            for o in keeping_from(a, fw, fw.classes[-1])
+        )
+        texts = {n: percent_text(p) for n, p in a.progress.items()}
+        found.append(FrameworkSummary(fw.key, name, True, a.class_number, a.label, texts, lacking))
+    return found
+
+
 __all__ = [
+    "FrameworkSummary",
     "explain_assessment",
+    "framework_summaries",
     "explain_model",
     "keeping_from",
     "licence_name",
