@@ -32,9 +32,9 @@ from rdflib import URIRef
 from mofkg.graphstore import catalogue
 from mofkg.graphstore.catalogue import ModelRow
 from mofkg.graphstore.errors import NotFoundError
-from mofkg.graphstore.importers.mot_rdf import export_record, mot_component_types
 from mofkg.graphstore.frameworks.explain import framework_summaries
 from mofkg.graphstore.frameworks.registry import all_frameworks
+from mofkg.graphstore.importers.mot_rdf import export_record, mot_component_types
 from mofkg.graphstore.openness import held_back_json, percent_texts
 from mofkg.graphstore.requirements import Framework
 

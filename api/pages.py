@@ -301,6 +301,9 @@ def _resource_context(
     if is_model:
         detail = catalogue.model_detail(store, iri)
         context["detail"] = detail
+        context["notations"] = {
+            c.number: c.notation or str(c.number) for c in catalogue.framework().classes
+        }
         context["frameworks"] = framework_summaries(
             store, iri, all_frameworks(state().settings.frameworks)
         )

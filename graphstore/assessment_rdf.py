@@ -3,5 +3,6 @@
 import sys
 
 from .frameworks import writing as _module
+from .frameworks.writing import *  # noqa: F403  (the names, for type checkers)
 
 sys.modules[__name__] = _module

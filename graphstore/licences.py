@@ -38,7 +38,6 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from mofkg.graphstore.errors import RecordError, SettingsError
 from mofkg.graphstore.licence_refs import CUSTOM_LICENCES as CUSTOM_LICENCES
-from mofkg.graphstore.terms import to_oxigraph
 from mofkg.graphstore.licence_refs import CustomLicence as CustomLicence
 from mofkg.graphstore.namespaces import (
     LICENCE_GRAPH,
@@ -47,6 +46,7 @@ from mofkg.graphstore.namespaces import (
     SPDX,
     spdx_licence_iri,
 )
+from mofkg.graphstore.terms import to_oxigraph
 
 LicenceList = Literal["spdx", "mot"]
 """Which licence list builds the licence graph."""
@@ -320,8 +320,13 @@ def build_licence_graph(
     graph += open_licence_lists()
     rule = resources.files("mofkg.graphstore.data").joinpath(OPEN_LICENCES_RULE)
     work = ox.Store()  # Oxigraph: rdflib's SPARQL takes ~1 s over this graph
-    work.bulk_extend(ox.Quad(*(to_oxigraph(term) for term in t)) for t in graph)  # type: ignore[misc]
-    for t in work.query(rule.read_text("utf-8")):
+    work.bulk_extend(
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+        for s, p, o in graph
+    )
+    derived = work.query(rule.read_text("utf-8"))
+    assert isinstance(derived, ox.QueryTriples)  # a CONSTRUCT
+    for t in derived:
         graph.add((URIRef(t.subject.value), MOF.isOpenLicence, RdfLiteral(True)))
     for licence_id, types in content_types.items():
         for content_type in types:

@@ -252,7 +252,8 @@ TINY = """
 <https://example.org/tiny> a owl:Ontology ; owl:versionInfo "0.1" ; mof:framework t:Tiny ;
     owl:imports <https://w3id.org/mofkg/shapes/cumulative-classes> .
 t:Tiny a mof:OpennessFramework ; mof:hasClass t:Open ;
-    mof:statusRank [ mof:status mof:Counts ; mof:rank 0 ] , [ mof:status mof:InvalidLicence ; mof:rank 1 ] ;
+    mof:statusRank [ mof:status mof:Counts ; mof:rank 0 ] ,
+        [ mof:status mof:InvalidLicence ; mof:rank 1 ] ;
     mof:countingStatus mof:Counts ; mof:missingStatus mof:Missing .
 t:Status a sh:NodeShape ; sh:targetObjectsOf mof:hasComponent ;
     sh:rule [ a sh:SPARQLRule ; sh:construct '''

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
 
 from mofkg.graphstore.assessment import assess_all, assess_models
 from mofkg.graphstore.bootstrap import initialise
@@ -34,7 +33,8 @@ TOY = """
 <https://example.org/toy> a owl:Ontology ; owl:versionInfo "0.1" ; mof:framework toy:Toy ;
     owl:imports <https://w3id.org/mofkg/shapes/cumulative-classes> .
 toy:Toy a mof:OpennessFramework ; mof:hasClass toy:Open ;
-    mof:statusRank [ mof:status mof:Counts ; mof:rank 0 ] , [ mof:status mof:InvalidLicence ; mof:rank 1 ] ;
+    mof:statusRank [ mof:status mof:Counts ; mof:rank 0 ] ,
+        [ mof:status mof:InvalidLicence ; mof:rank 1 ] ;
     mof:countingStatus mof:Counts ; mof:missingStatus mof:Missing .
 toy:Open a mof:OpennessClass ; skos:prefLabel "Open weights and card" ; mof:classNumber 1 .
 toy:Status a sh:NodeShape ; sh:targetObjectsOf mof:hasComponent ;
@@ -139,10 +139,14 @@ def test_an_import_no_file_declares_is_refused(tmp_path: Path) -> None:
     [
         ("a sh:TripleRule", "only sh:SPARQLRule rules are run"),
         ("a sh:SPARQLRule ; sh:construct 'SELECT * WHERE { ?s ?p ?o }'", "no CONSTRUCT"),
-        ("a sh:SPARQLRule ; sh:construct 'CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1'",
-         "nothing may follow the rule's WHERE clause"),
-        ("a sh:SPARQLRule ; sh:condition [] ; sh:construct 'CONSTRUCT {} WHERE {}'",
-         "sh:condition"),
+        (
+            "a sh:SPARQLRule ; sh:construct 'CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1'",
+            "nothing may follow the rule's WHERE clause",
+        ),
+        (
+            "a sh:SPARQLRule ; sh:condition [] ; sh:construct 'CONSTRUCT {} WHERE {}'",
+            "sh:condition",
+        ),
     ],
 )
 def test_a_rule_the_runner_cannot_run_is_refused(rule: str, message: str) -> None:
@@ -176,7 +180,9 @@ def test_cli_assesses_every_framework_and_explains_one(tmp_path: Path, toy_folde
     for key in ("mof-1.0", "osaid-1.0", "toy-0.1"):
         assert re.search(rf"^\d+ models assessed under {re.escape(key)}: ", out.stdout, re.M)
     explained = subprocess.run(
-        [*run, "explain", "OLMo-7B", "--framework", "osaid-1.0"], env=env, capture_output=True,
+        [*run, "explain", "OLMo-7B", "--framework", "osaid-1.0"],
+        env=env,
+        capture_output=True,
         text=True,
     )
     assert explained.returncode == 0, explained.stderr

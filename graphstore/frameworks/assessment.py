@@ -147,7 +147,9 @@ def assess_all(
 
 
 def _framework(framework: str | Framework, shapes: Path | None) -> Framework:
-    return framework if isinstance(framework, Framework) else load_framework(framework, shapes=shapes)
+    return (
+        framework if isinstance(framework, Framework) else load_framework(framework, shapes=shapes)
+    )
 
 
 def _assess_in(
@@ -249,4 +251,3 @@ __all__ = [
     "json_lines",
     "write_assessments",
 ]
-

@@ -39,6 +39,12 @@ class OpennessClass:
     label: str
     implies: URIRef | None
     api_label: str  # skos:altLabel (the reference tool's label), else the label
+    notation: str = ""  # skos:notation ("III"), else the class number
+
+    @property
+    def short_name(self) -> str:
+        """``Class III``: the word "Class" and the class's notation."""
+        return f"Class {self.notation or self.number}"
 
 
 @dataclass(frozen=True)
@@ -201,12 +207,14 @@ def _classes(graph: Graph, framework: URIRef, where: str) -> tuple[OpennessClass
         label = _one(graph, iri, SKOS.prefLabel, where)
         implies = _optional_one(graph, iri, MOF.implies)
         alt = _optional_one(graph, iri, SKOS.altLabel)
+        notation = _optional_one(graph, iri, SKOS.notation)
         found[iri] = OpennessClass(
             iri=iri,
             number=int(number) if isinstance(number, Literal) else 0,
             label=str(label),
             implies=_iri(implies, where) if implies is not None else None,
             api_label=str(alt) if alt is not None else str(label),
+            notation=str(notation) if notation is not None else "",
         )
     if not found:
         raise MofkgError(f"{where}: the framework {framework} has no mof:hasClass")

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 from rdflib.namespace import SH
 
 from ..errors import MofkgError
@@ -48,7 +48,8 @@ SELECT ?m ?req ?status ?met ?sub ?c ?type ?lic ?text ?src WHERE {
     OPTIONAL { ?c mof:effectiveLicenceText ?text }
     OPTIONAL { ?c mof:licenceSource ?src } }
 }"""
-_PROGRESS = "SELECT ?m ?cls ?value WHERE { ?m mof:hasProgress ?p . ?p mof:forClass ?cls ; dqv:value ?value }"
+_PROGRESS = """
+SELECT ?m ?cls ?value WHERE { ?m mof:hasProgress ?p . ?p mof:forClass ?cls ; dqv:value ?value }"""
 _REACHED = "SELECT ?m ?cls WHERE { ?m mof:reachesClass ?cls }"
 _MODELS = """
 SELECT ?m (SAMPLE(?n) AS ?name) (SAMPLE(?s) AS ?source) WHERE {
@@ -77,9 +78,10 @@ def _validate(work: Store, fw: Framework) -> tuple[list[tuple[URIRef, LicenceWar
     outcome = validate_store(work, fw.checks)
     # A result's source shape is the requirement, or one of its property shapes (SHACL 2.1).
     requirements = {r.shape: r.shape for r in fw.requirements}
-    for r in fw.requirements:
-        for prop in fw.checks.objects(r.shape, SH.property):
-            requirements[prop] = r.shape  # type: ignore[index]
+    for req in fw.requirements:
+        for prop in fw.checks.objects(req.shape, SH.property):
+            if isinstance(prop, URIRef | BNode):
+                requirements[prop] = req.shape  # type: ignore[index]  # a property shape node
     checks = {c.shape: c for c in fw.licence_checks}
     failed: dict[tuple[str, str], None] = {}  # one pair per focus node and shape
     warnings: list[tuple[URIRef, LicenceWarning]] = []
@@ -110,46 +112,47 @@ def assess_copy(work: Store, fw: Framework) -> list[ModelAssessment]:
     return read_assessments(work, fw, warnings)
 
 
-def _iri_cache() -> tuple[dict[str, URIRef], object]:
-    cache: dict[str, URIRef] = {}
+class _Iris:
+    """IRIs from pyoxigraph terms, each built once (statuses, types, licences recur)."""
 
-    def iri(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> URIRef | None:
+    def __init__(self) -> None:
+        self.cache: dict[str, URIRef] = {}
+
+    def __call__(self, term: object) -> URIRef | None:
         if not isinstance(term, ox.NamedNode):
             return None
-        found = cache.get(term.value)
+        found = self.cache.get(term.value)
         if found is None:
-            found = cache[term.value] = URIRef(term.value)
+            found = self.cache[term.value] = URIRef(term.value)
         return found
-
-    return cache, iri
 
 
 def read_assessments(
     work: Store, fw: Framework, warnings: Sequence[tuple[URIRef, LicenceWarning]] = ()
 ) -> list[ModelAssessment]:
     """The outcomes, progress and class the framework's rules inferred in ``work``."""
-    _, iri = _iri_cache()
+    iri = _Iris()
     requirements = {r.shape: r for r in fw.requirements}
     classes: dict[URIRef, OpennessClass] = {c.iri: c for c in fw.classes}
     outcomes: dict[URIRef, dict[URIRef, Outcome]] = defaultdict(dict)
     for m, req, status, met, sub, c, ctype, lic, text, src in work.query(_OUTCOMES):
-        requirement = requirements.get(iri(req))  # type: ignore[operator, arg-type]
-        if requirement is None:
+        requirement = requirements.get(URIRef(req.value))
+        status_iri = iri(status)
+        if requirement is None or status_iri is None:
             continue  # another framework's requirement (the copy holds one framework)
-        status_iri = iri(status)  # type: ignore[operator]
         state = None
         if c is not None:
             state = ComponentState(
                 component=URIRef(c.value),
-                component_type=iri(ctype),  # type: ignore[operator, arg-type]
-                status=status_iri,  # type: ignore[arg-type]
-                licence=iri(lic),  # type: ignore[operator]
+                component_type=iri(ctype) or requirement.component_type,
+                status=status_iri,
+                licence=iri(lic),
                 licence_text=None if text is None else text.value,
-                licence_source=iri(src),  # type: ignore[operator]
+                licence_source=iri(src),
             )
         outcomes[URIRef(m.value)][requirement.shape] = Outcome(
             requirement=requirement,
-            status=status_iri,  # type: ignore[arg-type]
+            status=status_iri,
             met=met.value == "true",
             state=state,
             substituted=sub.value == "true",

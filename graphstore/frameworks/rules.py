@@ -125,7 +125,9 @@ def _target(graph: Graph, shape: Node, where: str) -> str:
 def read_rules(graph: Graph) -> tuple[Rule, ...]:
     """Every ``sh:SPARQLRule`` of the shapes graph, in ``sh:order`` (then shape IRI)."""
     rules = []
-    for shape, rule in sorted(graph.subject_objects(SH.rule), key=lambda so: (str(so[0]), str(so[1]))):
+    for shape, rule in sorted(
+        graph.subject_objects(SH.rule), key=lambda so: (str(so[0]), str(so[1]))
+    ):
         where = f"rule of shape {shape}"
         kinds = set(graph.objects(rule, RDF.type))
         if SH.SPARQLRule not in kinds:

@@ -33,11 +33,10 @@ from ..commit import difference
 from ..errors import MofkgError, ReadOnlyError
 from ..namespaces import DEFAULT_IDS, DQV, EARL, GRAPH, MOF, Ids, assessment_graph, slug
 from ..pending import PendingGraphs
-from .definition import Framework, load_framework
-from .results import ModelAssessment
 from ..store import Store
 from ..terms import triples_to_graph
-
+from .definition import Framework, load_framework
+from .results import ModelAssessment
 
 N = ox.NamedNode
 
