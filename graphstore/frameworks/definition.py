@@ -39,7 +39,7 @@ class OpennessClass:
     label: str
     implies: URIRef | None
     api_label: str  # skos:altLabel (the reference tool's label), else the label
-    notation: str = ""  # skos:notation ("III"), else the class number
+    notation: str = ""  # skos:notation (MOF 1.0: I, II, III), else the class number
 
     @property
     def short_name(self) -> str:
