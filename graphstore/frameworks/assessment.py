@@ -13,7 +13,7 @@ A framework is its file (:mod:`.definition`); this module knows no rule of one. 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -153,13 +153,11 @@ def _framework(framework: str | Framework, shapes: Path | None) -> Framework:
 
 
 def _assess_in(
-    work: Store, fw: Framework, models: Sequence[str] | None = None
+    work: Store, fw: Framework, models: Collection[str] | None = None
 ) -> list[ModelAssessment]:
-    """One batch's working copy assessed (:func:`.evaluate.assess_copy`): every model in it
-    (``models`` is None: a copy holds the batch's models only)."""
-    if models is not None:
-        raise ValueError("a working copy is assessed whole")
-    return assess_copy(work, fw)
+    """One batch's working copy assessed (:func:`.evaluate.assess_copy`): its ``models``
+    (None: every model of the copy, for a copy of the whole store)."""
+    return assess_copy(work, fw, models)
 
 
 #: Models per in-memory working copy: bounds the memory of a run (about 0.3 GiB per 5,000).
@@ -196,10 +194,13 @@ def _assess_in_batches(
     if writer is not None and write_derived and not replacing and fw.rules is not None:
         writer.begin([target])
     for start in range(0, len(models), BATCH_MODELS):
+        batch_models = models[start : start + BATCH_MODELS]
+        chosen: set[str] | None = None
         if len(models) <= BATCH_MODELS and only is None:
             work = whole_copy(oxi)
         else:
-            work = working_copy(oxi, models[start : start + BATCH_MODELS], components, around)
+            work = working_copy(oxi, batch_models, components, around)
+            chosen = {m.value for m in batch_models}
         if fw.rules is not None:
             triples = [ox.Quad(t.subject, t.predicate, t.object) for t in work.query(fw.rules)]
             work.oxigraph.bulk_extend(triples)
@@ -213,7 +214,7 @@ def _assess_in_batches(
                 piece = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
                 assert piece is not None  # no output given: the bytes are returned
                 writer.load(piece)
-        batch = _assess_in(work, fw, None)
+        batch = _assess_in(work, fw, chosen)
         del work
         if writer is not None:
             writer.write(batch, last=start + BATCH_MODELS >= len(models))

@@ -19,7 +19,7 @@ The framework file decides everything; this module only runs it and reads the ou
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -103,13 +103,17 @@ def _validate(work: Store, fw: Framework) -> tuple[list[tuple[URIRef, LicenceWar
     return warnings, len(outcome.results)
 
 
-def assess_copy(work: Store, fw: Framework) -> list[ModelAssessment]:
-    """Assess every model of a working copy (which the rules write into) under ``fw``."""
+def assess_copy(
+    work: Store, fw: Framework, models: Collection[str] | None = None
+) -> list[ModelAssessment]:
+    """Assess the models of a working copy (which the rules write into) under ``fw``: those
+    given, else every one (a copy also holds the models its models point to, e.g. the model
+    one was fine-tuned from, without their components: those are not assessed)."""
     _framework_facts(work, fw)
     run_rules(work, tuple(r for r in fw.shacl_rules if not r.after_validation))
     warnings, _ = _validate(work, fw)
     run_rules(work, tuple(r for r in fw.shacl_rules if r.after_validation))
-    return read_assessments(work, fw, warnings)
+    return read_assessments(work, fw, warnings, models=models)
 
 
 class _Iris:
@@ -128,7 +132,11 @@ class _Iris:
 
 
 def read_assessments(
-    work: Store, fw: Framework, warnings: Sequence[tuple[URIRef, LicenceWarning]] = ()
+    work: Store,
+    fw: Framework,
+    warnings: Sequence[tuple[URIRef, LicenceWarning]] = (),
+    *,
+    models: Collection[str] | None = None,
 ) -> list[ModelAssessment]:
     """The outcomes, progress and class the framework's rules inferred in ``work``."""
     iri = _Iris()
@@ -174,6 +182,8 @@ def read_assessments(
             by_model[owner.get(component, component)].append(warning)
     results = []
     for s in work.query(_MODELS):
+        if models is not None and s["m"].value not in models:
+            continue
         model = URIRef(s["m"].value)
         found_outcomes = outcomes.get(model, {})
         lacking = [r.shape for r in fw.requirements if r.shape not in found_outcomes]
