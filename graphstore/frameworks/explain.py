@@ -24,7 +24,14 @@ from ..openness import held_back, licence_source_phrase, percent_text
 from ..store import Store
 from .definition import Framework, OpennessClass, load_framework
 from .registry import find_framework
-from .results import UNCLASSIFIED, ComponentState, LicenceWarning, ModelAssessment, Outcome
+from .results import (
+    UNCLASSIFIED,
+    ComponentState,
+    LicenceWarning,
+    ModelAssessment,
+    Outcome,
+    component_types,
+)
 
 _STORED = """
 SELECT ?model ?fw ?a ?n ?cls ?name ?source WHERE {
@@ -172,16 +179,9 @@ def _fix(label: str, outcome: Outcome) -> str:
 
 
 def type_labels(store: Store, framework: Framework) -> dict[URIRef, str]:
-    """The names of the framework's component types, from the store (the ontology)."""
-    types = " ".join(f"<{t}>" for t in framework.component_types())
-    rows = store.select(
-        f"SELECT ?t (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?t {{ {types} }} "
-        "?t skos:prefLabel ?l } GROUP BY ?t"
-    )
-    found = {URIRef(str(r["t"])): str(r["label"]) for r in rows if "label" in r}
-    return {
-        t: found.get(t, licence_name(t).rsplit("#", 1)[-1]) for t in framework.component_types()
-    }
+    """The names of the framework's component types (the one table: the ontology's labels,
+    :func:`mofkg.graphstore.catalogue.component_types`)."""
+    return {t.iri: t.label for t in component_types(framework, store)}
 
 
 def explain_assessment(a: ModelAssessment, framework: Framework, labels: dict[URIRef, str]) -> str:

@@ -13,9 +13,31 @@ from typing import Any
 from rdflib import URIRef
 
 from ..openness import percent_texts
-from .definition import Requirement
+from ..store import Store
+from .definition import Framework, Requirement
 
 UNCLASSIFIED = "Unclassified"
+
+
+@dataclass(frozen=True)
+class ComponentType:
+    """A component type and its name (the ontology's ``skos:prefLabel``)."""
+
+    iri: URIRef
+    label: str
+
+
+def component_types(fw: Framework, store: Store) -> tuple[ComponentType, ...]:
+    """The framework's component types in shape order, with their labels from the ontology:
+    the one table of component-type names (pages, explain, the JSON API)."""
+    iris = fw.component_types()
+    values = " ".join(f"<{t}>" for t in iris)
+    found = store.query(f"SELECT ?t ?l WHERE {{ VALUES ?t {{ {values} }} ?t skos:prefLabel ?l }}")
+    labels = {str(s["t"].value): str(s["l"].value) for s in found}
+    return tuple(
+        ComponentType(t, labels.get(str(t), str(t).rsplit("#", 1)[-1].rsplit("/", 1)[-1]))
+        for t in iris
+    )
 
 
 @dataclass(frozen=True)
