@@ -187,3 +187,21 @@ def test_cli_assesses_every_framework_and_explains_one(tmp_path: Path, toy_folde
     )
     assert explained.returncode == 0, explained.stderr
     assert "OSAID-1.0: " in explained.stdout
+
+
+def test_open_licences_are_data_with_their_sources() -> None:
+    from rdflib import Literal
+    from rdflib.namespace import DCTERMS, RDF
+
+    from mofkg.graphstore.licences import build_licence_graph
+    from mofkg.graphstore.namespaces import SPDX_LICENCE
+
+    graph = build_licence_graph()
+    lists = set(graph.subjects(RDF.type, MOF.OpenLicenceList))
+    assert {str(x).rsplit("#", 1)[-1] for x in lists} == {"MOF-OpenDataLicences", "OpenMDW"}
+    for listed in lists:
+        assert list(graph.objects(listed, DCTERMS.source)), listed
+    assert (SPDX_LICENCE["CC-BY-4.0"], MOF.isOpenLicence, Literal(True)) in graph
+    # the licence code holds neither a list nor the rule
+    code = (ROOT / "graphstore" / "licences.py").read_text(encoding="utf-8")
+    assert "OGL-UK-3.0" not in code and "ODC-By-1.0" not in code and "osi_approved or" not in code
