@@ -10,7 +10,7 @@ validated and their results added to the working copy as ``sh:focusNode`` / ``sh
 pairs. ``sh:prefixes`` declarations (``sh:declare``) are prepended to the rule's text.
 
 >>> _split_construct("PREFIX a: <x:> CONSTRUCT { ?s a:p 1 } WHERE { ?s a:q 2 }")
-('PREFIX a: <x:> ', '?s a:p 1 ', ' ?s a:q 2 ')
+('PREFIX a: <x:> ', ' ?s a:p 1 ', ' ?s a:q 2 ')
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
@@ -176,5 +176,3 @@ def without_rules(graph: Graph) -> Graph:
 
 
 __all__ = ["Rule", "RuleError", "read_rules", "run_rules", "without_rules"]
-
-_ = BNode  # rules may hold blank nodes in their templates
