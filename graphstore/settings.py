@@ -195,6 +195,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.frameworks is not None and not self.frameworks.is_dir():
+            raise SettingsError(f"frameworks: {self.frameworks} is not a folder")
         if self.max_input < 0:
             raise SettingsError(f"max_input must be 0 (no limit) or more, not {self.max_input}")
         if not self.base_iri.startswith(("http://", "https://")):

@@ -205,3 +205,12 @@ def test_open_licences_are_data_with_their_sources() -> None:
     # the licence code holds neither a list nor the rule
     code = (ROOT / "graphstore" / "licences.py").read_text(encoding="utf-8")
     assert "OGL-UK-3.0" not in code and "ODC-By-1.0" not in code and "osi_approved or" not in code
+
+
+def test_a_frameworks_setting_that_is_no_folder_is_refused(tmp_path: Path) -> None:
+    from mofkg.graphstore.errors import SettingsError
+    from mofkg.graphstore.settings import load_settings
+
+    with pytest.raises(SettingsError, match=r"frameworks: .*nowhere is not a folder"):
+        load_settings(environ={"MOFKG_FRAMEWORKS": str(tmp_path / "nowhere")})
+    assert load_settings(environ={"MOFKG_FRAMEWORKS": str(tmp_path)}).frameworks == tmp_path
