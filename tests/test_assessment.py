@@ -217,7 +217,10 @@ def test_write_assessments_replaces_each_models_graph(store: Store) -> None:
 
 
 def test_explain_says_what_is_missing_and_how_to_fix_it(store: Store) -> None:
+    write_assessments(store, assess_models(store))
+    before = len(store)
     text = explain_model(store, ID + "Three")
+    assert len(store) == before  # explain reads the stored assessment, writes nothing
     assert "Class III - Open Model" in text
     assert (
         "Training code is licensed under LicenseRef-Llama-3-Community, which is not an open "
@@ -233,6 +236,12 @@ def test_explain_an_unknown_model(store: Store) -> None:
         explain_model(store, "https://example.org/nope")
 
 
+def test_explain_a_model_not_assessed_says_to_assess_it(store: Store) -> None:
+    with pytest.raises(NotFoundError, match="no assessment of .*Three under mof-1.0.*mofkg assess"):
+        explain_model(store, ID + "Three")
+    assert not any("derived/" in g for g in store.graph_sizes())  # nothing written
+
+
 TINY = """
 @prefix mof: <https://w3id.org/mofkg/ontology#> .
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -240,8 +249,18 @@ TINY = """
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix t: <https://example.org/tiny#> .
 
-<https://example.org/tiny> a owl:Ontology ; owl:versionInfo "0.1" ; mof:framework t:Tiny .
-t:Tiny a mof:OpennessFramework ; mof:hasClass t:Open .
+<https://example.org/tiny> a owl:Ontology ; owl:versionInfo "0.1" ; mof:framework t:Tiny ;
+    owl:imports <https://w3id.org/mofkg/shapes/cumulative-classes> .
+t:Tiny a mof:OpennessFramework ; mof:hasClass t:Open ;
+    mof:statusRank [ mof:status mof:Counts ; mof:rank 0 ] ,
+        [ mof:status mof:InvalidLicence ; mof:rank 1 ] ;
+    mof:countingStatus mof:Counts ; mof:missingStatus mof:Missing .
+t:Status a sh:NodeShape ; sh:targetObjectsOf mof:hasComponent ;
+    sh:rule [ a sh:SPARQLRule ; sh:construct '''
+        PREFIX mof: <https://w3id.org/mofkg/ontology#>
+        CONSTRUCT { $this mof:status ?status } WHERE {
+          OPTIONAL { $this mof:effectiveLicence/mof:isOpenLicence ?open }
+          BIND (IF(COALESCE(?open, false), mof:Counts, mof:InvalidLicence) AS ?status) }''' ] .
 t:Open a mof:OpennessClass ; skos:prefLabel "Open weights and card" ; mof:classNumber 1 .
 
 t:Weights a sh:NodeShape, mof:Requirement ;

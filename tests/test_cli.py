@@ -364,10 +364,23 @@ def test_assess_and_explain_the_demo(capsys: pytest.CaptureFixture[str], store_d
     run(capsys, "--store", str(store_dir), "init", "--demo")
     code, out, _ = run(capsys, "--store", str(store_dir), "assess")
     assert code == 0
-    assert out.splitlines()[-1].startswith("17 models assessed under mof-1.0: 3 Class I")
+    summaries = [line for line in out.splitlines() if " models assessed under " in line]
+    assert summaries[0].startswith("17 models assessed under mof-1.0: 3 Class I")
+    assert summaries[1].startswith("17 models assessed under osaid-1.0: ")  # every framework
     sizes = graph_sizes(store_dir)
     assert sum(1 for g in sizes if "/graph/assessment/mof-1.0/" in g) == 17
-    code, out, _ = run(capsys, "--store", str(store_dir), "assess", "--json", "--model", "OLMo-7B")
+    assert sum(1 for g in sizes if "/graph/assessment/osaid-1.0/" in g) == 17
+    code, out, _ = run(
+        capsys,
+        "--store",
+        str(store_dir),
+        "assess",
+        "--json",
+        "--model",
+        "OLMo-7B",
+        "--framework",
+        "mof-1.0",
+    )
     record = json.loads(out)
     assert record["classification"] == {
         "class": 1,
@@ -402,10 +415,19 @@ def test_assess_and_explain_round_as_the_pages_do_and_say_why_a_class_is_zero(
         "Class II Open Tooling Model: 0%, not counted until Class III Open Model is complete "
         "(it is at 83.3%)"
     ) in out
+    run(capsys, "--store", str(store_dir), "assess", "--model", "OLMo-7B-Instruct")
     code, out, _ = run(capsys, "--store", str(store_dir), "explain", "OLMo-7B-Instruct")
     assert "Class I Open Science Model: 84.6%" in out
     code, out, _ = run(
-        capsys, "--store", str(store_dir), "assess", "--json", "--model", "OLMo-7B-Instruct"
+        capsys,
+        "--store",
+        str(store_dir),
+        "assess",
+        "--json",
+        "--model",
+        "OLMo-7B-Instruct",
+        "--framework",
+        "mof-1.0",
     )
     classification = json.loads(out)["classification"]
     assert classification["progress_text"]["1"] == "84.6%"

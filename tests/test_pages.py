@@ -22,7 +22,7 @@ from mofkg.api.server.state import EXTENSION
 from mofkg.api.web import badges, models_api, ontology, pages
 from mofkg.api.web.views import Catalogue
 from mofkg.graphstore import catalogue
-from mofkg.graphstore.assessment import assess_models, write_assessments
+from mofkg.graphstore.assessment import assess_all, assess_models, write_assessments
 from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.formats import format_for_suffix
 from mofkg.graphstore.namespaces import DEFAULT_IDS, MOF, SCHEMA, SPDX_LICENCE
@@ -40,10 +40,10 @@ NAMES = (
 
 
 def assessed_demo() -> Store:
-    """An in-memory store with the demo catalogue and its MOF 1.0 assessments."""
+    """An in-memory store with the demo catalogue and its assessments under every framework."""
     store = Store()
     initialise(store, Settings(), demo=True)
-    write_assessments(store, assess_models(store))
+    assess_all(store)
     return store
 
 
@@ -381,6 +381,16 @@ def test_a_dot_in_an_iri_is_not_taken_for_an_extension(client: FlaskClient) -> N
     assert response.headers["Location"] == "/doc/model/Mistral-7B-v0.1.ttl"
     assert client.get("/doc/model/Mistral-7B-v0.1").status_code == 200
     assert "Mistral-7B-v0.1" in client.get("/doc/model/Mistral-7B-v0.1.ttl").text
+
+
+def test_model_page_shows_every_framework_and_what_the_model_lacks(client: FlaskClient) -> None:
+    html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)
+    table = html.split('id="frameworks"', 1)[1].split("</table>", 1)[0]
+    mof = text_of(table.split('id="framework-mof-1.0"', 1)[1].split("</tr>", 1)[0])
+    assert "Model Openness Framework 1.0" in mof and "Class II - Open Tooling Model" in mof
+    assert "Data preprocessing code" in mof  # what keeps it from Class I
+    osaid = text_of(table.split('id="framework-osaid-1.0"', 1)[1].split("</tr>", 1)[0])
+    assert "Open Source AI Definition 1.0" in osaid
 
 
 def test_model_page_shows_class_components_and_what_lifts_it(client: FlaskClient) -> None:

@@ -29,7 +29,6 @@ from .views import ids, state
 
 blueprint = Blueprint("badges", __name__, template_folder=TEMPLATES)
 
-NUMERALS = {"I": 1, "II": 2, "III": 3}
 MAX_AGE = 300
 GREEN, ORANGE, RED, GREY = "#2e8b57", "#e08a1e", "#c9453d", "#8a8f98"
 
@@ -107,9 +106,11 @@ def _svg(badge: Badge) -> BaseResponse:
 @blueprint.route("/badge/<key>/class-<numeral>.svg")
 def class_svg(key: str, numeral: str) -> BaseResponse:
     """One class's badge for a model."""
-    if numeral not in NUMERALS:
-        raise NotFoundError(f"no class {numeral!r}: use class-I, class-II or class-III")
-    return _svg(class_badge(_row(key), NUMERALS[numeral], numeral))
+    numerals = {c.notation or str(c.number): c.number for c in catalogue.framework().classes}
+    if numeral not in numerals:
+        known = ", ".join(f"class-{n}" for n in sorted(numerals, key=numerals.__getitem__))
+        raise NotFoundError(f"no class {numeral!r}: use one of {known}")
+    return _svg(class_badge(_row(key), numerals[numeral], numeral))
 
 
 @blueprint.route("/badge/<key>.svg")

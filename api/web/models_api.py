@@ -34,6 +34,8 @@ from rdflib import URIRef
 from mofkg.graphstore import catalogue
 from mofkg.graphstore.catalogue import ModelRow
 from mofkg.graphstore.errors import NotFoundError
+from mofkg.graphstore.frameworks.explain import framework_summaries
+from mofkg.graphstore.frameworks.registry import all_frameworks
 from mofkg.graphstore.importers.mot_rdf import export_record, mot_component_types
 from mofkg.graphstore.importers.osai_rdf import index_grades
 from mofkg.graphstore.openness import held_back_json, percent_texts
@@ -68,6 +70,7 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
     types = mot_component_types()
     definitions = catalogue.component_type_definitions(store)
     fw = catalogue.framework()
+    frameworks = all_frameworks(state().settings.frameworks)
     out = []
     for iri in models:
         record = export_record(triples, URIRef(iri))
@@ -83,6 +86,9 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
             "framework": record["framework"],
             "release": record["release"],
             "classification": _classification(row, fw),
+            "frameworks": {
+                f.key: f.to_json() for f in framework_summaries(store, iri, frameworks)
+            },
         }
         grades = index_grades(store, iri)
         if grades is not None:

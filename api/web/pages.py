@@ -33,6 +33,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from mofkg.graphstore import catalogue
 from mofkg.graphstore.assessment_view import assessment_view
 from mofkg.graphstore.errors import NotFoundError
+from mofkg.graphstore.frameworks.explain import framework_summaries
+from mofkg.graphstore.frameworks.registry import all_frameworks
 from mofkg.graphstore.labels import labels, local_name
 from mofkg.graphstore.namespaces import MOF, ONTOLOGY_IRI, SPDX_LICENCE
 from mofkg.graphstore.openness import percent_text
@@ -298,6 +300,12 @@ def _resource_context(
     if is_model:
         detail = catalogue.model_detail(store, iri)
         context["detail"] = detail
+        context["notations"] = {
+            c.number: c.notation or str(c.number) for c in catalogue.framework().classes
+        }
+        context["frameworks"] = framework_summaries(
+            store, iri, all_frameworks(state().settings.frameworks)
+        )
         context["component_href"] = lambda c: local_path(str(c), base) if c else None
     return context
 

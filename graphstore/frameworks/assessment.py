@@ -1,0 +1,254 @@
+"""Openness assessment of a whole store under one framework, batch by batch, stored as RDF.
+
+A framework is its file (:mod:`.definition`); this module knows no rule of one. A run:
+
+1. the derivation rules beside the file (``<key>-rules.rq``, a CONSTRUCT) derive each
+   component's effective licence, written to the named graph ``graph:derived/<key>``
+   (replaced on each run);
+2. per batch of models, an in-memory working copy (:mod:`.copies`) is assessed under the
+   framework's SHACL-AF rules and shapes (:mod:`.evaluate`);
+3. the results are written as RDF (:mod:`.writing`), pipelined with the batches on disk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from ..namespaces import GRAPH, MOF, slug
+from ..pending import PendingGraphs
+from ..store import Store
+from .copies import components_of, whole_copy, working_copy
+from .definition import Framework, load_framework
+from .evaluate import assess_copy
+from .registry import all_frameworks
+from .results import (
+    ComponentState,
+    LicenceWarning,
+    ModelAssessment,
+    Outcome,
+    ValidationResult,
+)
+from .writing import (
+    AssessmentWriter,
+    has_assessments,
+    replace_by_difference,
+    write_assessments,
+)
+
+
+def derived_graph(framework: str) -> URIRef:
+    """The named graph holding the facts a framework's rules derive."""
+    return GRAPH[f"derived/{slug(framework)}"]
+
+
+def derive(store: Store, framework: Framework) -> int:
+    """Run the framework's rules over the store into :func:`derived_graph`; return its size."""
+    target = str(derived_graph(framework.key))
+    if framework.rules is None:
+        store.drop_graphs([target])
+        return 0
+    graph = ox.NamedNode(target)
+    quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in store.query(framework.rules))
+    if store.has_graph(target):
+        replace_by_difference(store, [(target, set(quads))])
+    else:
+        with PendingGraphs(store, [target]):  # a new graph: rolled back if cut short
+            store.oxigraph.bulk_extend(quads)
+    return store.graph_size(target)
+
+
+def derived_triples(store: Store, framework: Framework) -> Graph:
+    """The rules' output as an rdflib graph, without writing it (for pySHACL)."""
+    if framework.rules is None:
+        return Graph()
+    return store.construct(framework.rules)
+
+
+def assess_models(
+    store: Store,
+    *,
+    framework: str | Framework = "mof-1.0",
+    models: list[str] | None = None,
+    shapes: Path | None = None,
+    now: datetime | None = None,
+) -> list[ModelAssessment]:
+    """Assess every model in the store (or those given) under a framework's shapes.
+
+    Writes the derived facts (effective licences) into ``graph:derived/<framework>``;
+    the assessments themselves are only returned: store them with :func:`write_assessments`.
+    """
+    return assess_with(store, _framework(framework, shapes), models=models)
+
+
+def assess_with(
+    store: Store,
+    fw: Framework,
+    *,
+    models: Sequence[str] | None = None,
+    write_derived: bool = True,
+) -> list[ModelAssessment]:
+    """:func:`assess_models` with a framework already loaded.
+
+    The models are assessed in batches of :data:`BATCH_MODELS`, each on an in-memory working
+    copy of what the rules and shapes read (:mod:`.copies`): the framework's rules write
+    their inferences there, never into ``store``. With ``write_derived`` (the default) the
+    derived facts (effective licences) of the whole store are written to
+    :func:`derived_graph`; ``write_derived=False`` writes nothing into ``store``.
+    """
+    if models is not None:
+        if not write_derived:
+            raise ValueError("write_derived=False assesses the whole store (models=None)")
+        if write_derived:
+            derive(store, fw)
+        return _assess_in_batches(store, fw, write_derived=False, only=models)
+    return _assess_in_batches(store, fw, write_derived=write_derived)
+
+
+def assess_and_write(
+    store: Store,
+    *,
+    framework: str | Framework = "mof-1.0",
+    shapes: Path | None = None,
+    now: datetime | None = None,
+) -> list[ModelAssessment]:
+    """:func:`assess_models` then :func:`write_assessments` over the whole store, as
+    ``mofkg assess`` runs them, with the same results and the same quads.
+
+    On an on-disk store holding no assessment of the framework yet (the first assessment),
+    each batch's assessments are bulk-loaded on a worker thread while the next batch is
+    assessed (:class:`~mofkg.graphstore.assessment_rdf.AssessmentWriter`): Oxigraph's on-disk bulk
+    load is most of the time of a run, and it runs without the GIL. If anything fails, the
+    graphs begun are dropped. Otherwise (in memory, or a re-assessment, which replaces by
+    difference in one transaction) it is exactly the two calls.
+    """
+    fw = _framework(framework, shapes)
+    if store.path is None or store.read_only or has_assessments(store, fw.key):
+        results = assess_with(store, fw)
+        write_assessments(store, results, now=now, frameworks=[fw])
+        return results
+    with AssessmentWriter(store, fw, now=now or datetime.now(UTC)) as writer:
+        results = _assess_in_batches(store, fw, writer=writer)
+        writer.finish()
+    return results
+
+
+def assess_all(
+    store: Store, *, folder: Path | None = None, now: datetime | None = None
+) -> dict[str, list[ModelAssessment]]:
+    """:func:`assess_and_write` under every framework (:mod:`.registry`), by key."""
+    return {fw.key: assess_and_write(store, framework=fw, now=now) for fw in all_frameworks(folder)}
+
+
+def _framework(framework: str | Framework, shapes: Path | None) -> Framework:
+    return (
+        framework if isinstance(framework, Framework) else load_framework(framework, shapes=shapes)
+    )
+
+
+def _assess_in(
+    work: Store, fw: Framework, models: Collection[str] | None = None
+) -> list[ModelAssessment]:
+    """One batch's working copy assessed (:func:`.evaluate.assess_copy`): its ``models``
+    (None: every model of the copy, for a copy of the whole store)."""
+    return assess_copy(work, fw, models)
+
+
+#: Models per in-memory working copy: bounds the memory of a run (about 0.3 GiB per 5,000).
+BATCH_MODELS = 5_000
+
+
+def _assess_in_batches(
+    store: Store,
+    fw: Framework,
+    *,
+    write_derived: bool = True,
+    writer: AssessmentWriter | None = None,
+    only: Sequence[str] | None = None,
+) -> list[ModelAssessment]:
+    """Derive and assess every model of the store, batch by batch on in-memory working
+    copies; the derived facts are written to the store as in :func:`derive` (unless
+    ``write_derived`` is false). With a ``writer``, each batch's derived facts and
+    assessments go to it as soon as the batch is assessed."""
+    oxi = store.oxigraph
+    target = str(derived_graph(fw.key))
+    graph = ox.NamedNode(target)
+    # Without a writer, the derived graph is written in one update at the end.
+    replacing = write_derived and (writer is None or store.has_graph(target))
+    derived: set[ox.Quad] = set()
+    model_type = ox.NamedNode(str(MOF.Model))
+    typed = oxi.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), model_type)
+    models = sorted({q.subject for q in typed if isinstance(q.subject, ox.NamedNode)})
+    if only is not None:
+        wanted = {ox.NamedNode(m) for m in only}
+        models = [m for m in models if m in wanted]
+    components = components_of(oxi, models if only is not None else None)
+    around: dict[ox.NamedNode, list[ox.Quad]] = {}
+    results: list[ModelAssessment] = []
+    if writer is not None and write_derived and not replacing and fw.rules is not None:
+        writer.begin([target])
+    for start in range(0, len(models), BATCH_MODELS):
+        batch_models = models[start : start + BATCH_MODELS]
+        chosen: set[str] | None = None
+        if len(models) <= BATCH_MODELS and only is None:
+            work = whole_copy(oxi)
+        else:
+            work = working_copy(oxi, batch_models, components, around)
+            chosen = {m.value for m in batch_models}
+        if fw.rules is not None:
+            triples = [ox.Quad(t.subject, t.predicate, t.object) for t in work.query(fw.rules)]
+            work.oxigraph.bulk_extend(triples)
+            quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in triples)
+            if not write_derived:
+                pass
+            elif replacing:
+                derived.update(quads)
+            else:
+                assert writer is not None  # (replacing otherwise)
+                piece = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+                assert piece is not None  # no output given: the bytes are returned
+                writer.load(piece)
+        batch = _assess_in(work, fw, chosen)
+        del work
+        if writer is not None:
+            writer.write(batch, last=start + BATCH_MODELS >= len(models))
+        results.extend(batch)
+    if not write_derived:
+        pass
+    elif fw.rules is None:
+        store.drop_graphs([target])
+    elif replacing:
+        replace_by_difference(store, [(target, derived)])
+    results.sort(key=lambda a: str(a.model))
+    return results
+
+
+def json_lines(assessments: Iterable[ModelAssessment]) -> Iterator[str]:
+    """One JSON object per model, in the reference tool's API shape."""
+    for a in assessments:
+        yield json.dumps(a.to_json(), ensure_ascii=False)
+
+
+__all__ = [
+    "BATCH_MODELS",
+    "ComponentState",
+    "LicenceWarning",
+    "ModelAssessment",
+    "Outcome",
+    "ValidationResult",
+    "assess_all",
+    "assess_and_write",
+    "assess_models",
+    "assess_with",
+    "derive",
+    "derived_graph",
+    "derived_triples",
+    "json_lines",
+    "write_assessments",
+]

@@ -1,0 +1,178 @@
+"""SHACL-AF SPARQL rules (``sh:rule [ a sh:SPARQLRule ; sh:construct ... ]``), run set-based.
+
+A framework file says in SPARQL rules what SHACL Core cannot: a component's status, which
+component fills a requirement, progress per class, the class reached. Each rule is one
+``CONSTRUCT`` whose ``$this`` is bound by its shape's targets (``sh:targetClass``,
+``sh:targetNode``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``); it runs once for all focus
+nodes as an ``INSERT ... WHERE`` inside Oxigraph (no Python object per triple), in ``sh:order``.
+A rule marked ``mof:readsValidationReport true`` runs after the framework's shapes have been
+validated and their results added to the working copy as ``sh:focusNode`` / ``sh:sourceShape``
+pairs. ``sh:prefixes`` declarations (``sh:declare``) are prepended to the rule's text.
+
+>>> _split_construct("PREFIX a: <x:> CONSTRUCT { ?s a:p 1 } WHERE { ?s a:q 2 }")
+('PREFIX a: <x:> ', ' ?s a:p 1 ', ' ?s a:q 2 ')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from ..errors import MofkgError
+from ..namespaces import MOF
+from ..store import Store
+
+_THIS = re.compile(r"\$this\b")
+_CONSTRUCT = re.compile(r"\bCONSTRUCT\b", re.IGNORECASE)
+_WHERE = re.compile(r"\s*(WHERE\s*)?\{", re.IGNORECASE)
+#: What a shape's targets bind ``?this`` to, by target parameter.
+_TARGETS = {
+    SH.targetClass: "{{ ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* {0} }}",
+    SH.targetNode: "{{ VALUES ?this {{ {0} }} }}",
+    SH.targetSubjectsOf: "{{ SELECT DISTINCT ?this WHERE {{ ?this {0} ?targetObject }} }}",
+    SH.targetObjectsOf: "{{ SELECT DISTINCT ?this WHERE {{ ?targetSubject {0} ?this }} }}",
+}
+
+
+class RuleError(MofkgError):
+    """A rule the runner cannot run: names the rule's shape and the problem."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One SPARQL rule of a framework, ready to run as an update."""
+
+    shape: Node
+    order: Decimal
+    after_validation: bool
+    update: str
+
+
+def _balanced(text: str, start: int, where: str) -> int:
+    """The index just past the ``}`` closing the ``{`` at ``start`` (strings and IRIs skipped)."""
+    depth, i = 0, start
+    while i < len(text):
+        ch = text[i]
+        if ch in "\"'":
+            end = text.find(ch, i + 1)
+            while end != -1 and text[end - 1] == "\\":
+                end = text.find(ch, end + 1)
+            if end == -1:
+                break
+            i = end
+        elif ch == "#":
+            newline = text.find("\n", i)
+            i = len(text) if newline == -1 else newline
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise RuleError(f"{where}: unbalanced braces in the rule's CONSTRUCT")
+
+
+def _split_construct(text: str, where: str = "rule") -> tuple[str, str, str]:
+    """(prologue, template, WHERE body) of a ``CONSTRUCT { t } WHERE { p }`` query."""
+    found = _CONSTRUCT.search(text)
+    if found is None:
+        raise RuleError(f"{where}: sh:construct holds no CONSTRUCT query")
+    brace = text.find("{", found.end())
+    if brace == -1 or text[found.end() : brace].strip():
+        raise RuleError(f"{where}: a rule needs the form CONSTRUCT {{ template }} WHERE {{ ... }}")
+    end = _balanced(text, brace, where)
+    where_match = _WHERE.match(text, end)
+    if where_match is None:
+        raise RuleError(f"{where}: a rule needs a WHERE {{ ... }} after its template")
+    body_start = where_match.end() - 1
+    body_end = _balanced(text, body_start, where)
+    rest = re.sub(r"#[^\n]*", "", text[body_end:]).strip()
+    if rest:
+        raise RuleError(f"{where}: nothing may follow the rule's WHERE clause, found {rest[:40]!r}")
+    return text[: found.start()], text[brace + 1 : end - 1], text[body_start + 1 : body_end - 1]
+
+
+def _prefixes(graph: Graph, rule: Node, where: str) -> str:
+    lines = []
+    for source in graph.objects(rule, SH.prefixes):
+        for decl in graph.objects(source, SH.declare):
+            prefix = graph.value(decl, SH.prefix)
+            namespace = graph.value(decl, SH.namespace)
+            if prefix is None or namespace is None:
+                raise RuleError(f"{where}: an sh:declare needs sh:prefix and sh:namespace")
+            lines.append(f"PREFIX {prefix}: <{namespace}>")
+    return "\n".join(sorted(set(lines)))
+
+
+def _target(graph: Graph, shape: Node, where: str) -> str:
+    parts = []
+    for parameter, pattern in _TARGETS.items():
+        for value in graph.objects(shape, parameter):
+            if not isinstance(value, URIRef):
+                raise RuleError(f"{where}: {parameter.n3()} needs an IRI, found {value!r}")
+            parts.append(pattern.format(f"<{value}>"))
+    if not parts:
+        raise RuleError(f"{where}: a shape holding rules needs a target (sh:targetClass ...)")
+    return " UNION ".join(parts)
+
+
+def read_rules(graph: Graph) -> tuple[Rule, ...]:
+    """Every ``sh:SPARQLRule`` of the shapes graph, in ``sh:order`` (then shape IRI)."""
+    rules = []
+    for shape, rule in sorted(
+        graph.subject_objects(SH.rule), key=lambda so: (str(so[0]), str(so[1]))
+    ):
+        where = f"rule of shape {shape}"
+        kinds = set(graph.objects(rule, RDF.type))
+        if SH.SPARQLRule not in kinds:
+            names = ", ".join(sorted(str(k) for k in kinds)) or "none"
+            raise RuleError(f"{where}: only sh:SPARQLRule rules are run (type: {names})")
+        for unsupported in (SH.condition, SH.deactivated):
+            if graph.value(rule, unsupported) not in (None, Literal(False)):
+                raise RuleError(f"{where}: sh:{unsupported.fragment} is not supported on rules")
+        construct = graph.value(rule, SH.construct)
+        if not isinstance(construct, Literal):
+            raise RuleError(f"{where}: needs exactly one sh:construct string")
+        order_node = graph.value(rule, SH.order)
+        try:
+            order = Decimal(str(order_node)) if order_node is not None else Decimal(0)
+        except InvalidOperation as exc:
+            raise RuleError(f"{where}: sh:order {order_node!r} is not a number") from exc
+        prologue, template, body = _split_construct(_THIS.sub("?this", str(construct)), where)
+        update = (
+            f"{_prefixes(graph, rule, where)}\n{prologue}\n"
+            f"INSERT {{ {template} }}\nWHERE {{ {_target(graph, shape, where)}\n{body} }}"
+        )
+        after = graph.value(rule, MOF.readsValidationReport) == Literal(True)
+        rules.append(Rule(shape=shape, order=order, after_validation=after, update=update))
+    rules.sort(key=lambda r: r.order)
+    return tuple(rules)
+
+
+def run_rules(store: Store, rules: tuple[Rule, ...]) -> None:
+    """Run rules in order; each sees what the earlier ones inferred."""
+    for rule in rules:
+        try:
+            store.oxigraph.update(rule.update)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise RuleError(f"rule of shape {rule.shape}: {exc}") from exc
+
+
+def without_rules(graph: Graph) -> Graph:
+    """The shapes graph without its ``sh:rule`` triples: what the SHACL engine validates."""
+    shapes = Graph()
+    for prefix, namespace in graph.namespaces():
+        shapes.bind(prefix, namespace)
+    for triple in graph:
+        if triple[1] != SH.rule:
+            shapes.add(triple)
+    return shapes
+
+
+__all__ = ["Rule", "RuleError", "read_rules", "run_rules", "without_rules"]
