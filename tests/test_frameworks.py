@@ -214,3 +214,14 @@ def test_a_frameworks_setting_that_is_no_folder_is_refused(tmp_path: Path) -> No
     with pytest.raises(SettingsError, match=r"frameworks: .*nowhere is not a folder"):
         load_settings(environ={"MOFKG_FRAMEWORKS": str(tmp_path / "nowhere")})
     assert load_settings(environ={"MOFKG_FRAMEWORKS": str(tmp_path)}).frameworks == tmp_path
+
+
+def test_a_catalogue_grading_is_not_a_framework_mofkg_assess_runs() -> None:
+    # shapes/osai-index.ttl grades the Index's own models at import: listed apart, and naming
+    # it to `mofkg assess` says where its score comes from instead of failing on its classes.
+    from mofkg.graphstore.frameworks.registry import catalogue_gradings
+
+    assert "osai-index" in catalogue_gradings()
+    assert "osai-index" not in framework_keys()
+    with pytest.raises(NotFoundError, match="mofkg import osai"):
+        find_framework("osai-index")

@@ -5,6 +5,11 @@ A framework file is a Turtle file whose ``owl:Ontology`` names a ``mof:framework
 the file's name without ``.ttl`` (``mof-1.0``). Other shapes files (``metadata.ttl``) are not
 frameworks. Adding a framework is adding such a file: no code changes.
 
+A framework that grades the models of one catalogue (``mof:catalogue``, no ``mof:hasClass``:
+the European Open Source AI Index) is a *catalogue grading*: its grades are the catalogue's
+own and its rules run when that catalogue is imported (``mofkg import osai``), so it is listed
+by :func:`catalogue_gradings` and never assessed here.
+
 >>> "mof-1.0" in framework_keys()
 True
 """
@@ -16,6 +21,7 @@ from pathlib import Path
 
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF
+from rdflib.term import Node
 
 from ..errors import MofkgError, NotFoundError
 from ..namespaces import MOF
@@ -25,15 +31,40 @@ from .definition import Framework, framework_from_graph, parse_shapes, read_rule
 DEFAULT_FRAMEWORK = "mof-1.0"
 
 
-def _is_framework(graph: Graph) -> bool:
-    return any(graph.value(head, MOF.framework) for head in graph.subjects(RDF.type, OWL.Ontology))
+def _framework_nodes(graph: Graph) -> list[Node]:
+    return [
+        framework
+        for head in graph.subjects(RDF.type, OWL.Ontology)
+        for framework in graph.objects(head, MOF.framework)
+    ]
+
+
+def _is_catalogue_grading(graph: Graph) -> bool:
+    return any(
+        graph.value(fw, MOF.catalogue) is not None and graph.value(fw, MOF.hasClass) is None
+        for fw in _framework_nodes(graph)
+    )
+
+
+@lru_cache(maxsize=64)
+def _kind(path: Path, mtime: float) -> str | None:
+    """"framework", "grading" (a catalogue grading) or None (another shapes file)."""
+    graph = parse_shapes(path)
+    if not _framework_nodes(graph):
+        return None
+    return "grading" if _is_catalogue_grading(graph) else "framework"
+
+
+def catalogue_gradings() -> list[str]:
+    """The keys of the shipped catalogue gradings (``osai-index``)."""
+    return [p.stem for p in shapes_files() if _kind(p, p.stat().st_mtime) == "grading"]
 
 
 @lru_cache(maxsize=64)
 def _read(path: Path, mtime: float) -> Framework | None:
-    graph = parse_shapes(path)
-    if not _is_framework(graph):
+    if _kind(path, mtime) != "framework":
         return None
+    graph = parse_shapes(path)
     return framework_from_graph(path.stem, graph, path, rules=read_rules_file(path))
 
 
@@ -72,6 +103,12 @@ def find_framework(key: str, folder: Path | None = None) -> Framework:
     path = files.get(key)
     if path is None:
         known = ", ".join(framework_keys(folder))
+        if key in catalogue_gradings():
+            raise NotFoundError(
+                f"{key!r} is a catalogue's own grading: its grades and score are computed when "
+                f"the catalogue is imported (mofkg import osai), not by mofkg assess "
+                f"(frameworks: {known})"
+            )
         raise NotFoundError(f"no framework {key!r} (known: {known})")
     found = _read(path, path.stat().st_mtime)
     assert found is not None
@@ -86,6 +123,7 @@ def all_frameworks(folder: Path | None = None) -> list[Framework]:
 __all__ = [
     "DEFAULT_FRAMEWORK",
     "all_frameworks",
+    "catalogue_gradings",
     "find_framework",
     "framework_files",
     "framework_keys",
