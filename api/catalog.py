@@ -24,14 +24,14 @@ from mofkg.graphstore.exports.catalogue import (
 
 from .dumps_routes import freshness
 from .errors import NotAcceptableError
-from .negotiation import (
+from .protocol.negotiation import (
     DocumentFormat,
     content_type,
     document_format_for_extension,
     document_formats,
     negotiate_document,
 )
-from .views import local_path, state
+from .web.views import local_path, state
 
 blueprint = Blueprint("catalog", __name__, template_folder="templates")
 

@@ -28,7 +28,7 @@ from werkzeug.http import is_resource_modified
 from mofkg.graphstore.exports.dumps import KINDS, NQUADS_GZ, check_graph, fingerprint, gzip_chunks
 
 from .errors import BadRequestError
-from .state import endpoint
+from .server.state import endpoint
 
 blueprint = Blueprint("dumps", __name__, template_folder="templates")
 

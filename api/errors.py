@@ -37,7 +37,8 @@ from mofkg.graphstore.errors import (
     UnsupportedFormatError,
 )
 
-from .negotiation import best_match
+from .protocol.negotiation import best_match
+from .server.frames import ClientGone
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (ReadOnlyError, 403),
     (NotFoundError, 404),
     (MofkgError, 400),
+    (ClientGone, 400),  # nobody is left to read it: not logged as an internal error
 )
 
 

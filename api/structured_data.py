@@ -14,7 +14,7 @@ from mofkg.graphstore import catalogue
 from mofkg.graphstore.exports.structured import dataset_jsonld, model_jsonld, script_text
 from mofkg.graphstore.namespaces import MOF
 
-from .views import state
+from .web.views import state
 
 blueprint = Blueprint("structured_data", __name__)
 

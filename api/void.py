@@ -16,8 +16,8 @@ from mofkg.graphstore.formats import format_by_name
 
 from .dumps_routes import freshness
 from .errors import NotAcceptableError
-from .negotiation import content_type, negotiate_rdf
-from .state import endpoint
+from .protocol.negotiation import content_type, negotiate_rdf
+from .server.state import endpoint
 
 blueprint = Blueprint("void", __name__)
 

@@ -28,6 +28,7 @@ inflate it once and send it gzipped once
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -111,68 +112,95 @@ def read_bounded(
     check: Callable[[bytes], None] | None = None,
 ) -> Decoded:
     """``raw`` (a file, bytes or a binary stream), inflated if it is gzip (or ``gzip``),
-    charged to ``budget``, each piece given to ``check`` as it comes."""
+    charged to ``budget``, each piece given to ``check`` as it comes.
+
+    A file or stream is read piece by piece and inflated as it is read: what is held is the
+    input as its sender meant it (within the cap) and one piece of what was sent, never the
+    whole of both. Its bytes as sent may pass the cap by one piece before it is refused
+    (gzip of incompressible data is a little longer than that data).
+
+    >>> import io, gzip
+    >>> read_bounded(io.BytesIO(gzip.compress(b"x" * 10)), source="s", budget=Budget(10)).data
+    b'xxxxxxxxxx'
+    >>> read_bounded(io.BytesIO(b"x" * 11), source="s", budget=Budget(10))
+    Traceback (most recent call last):
+    ...
+    mofkg.graphstore.errors.TooLargeError: s: is more than 10 bytes
+    """
     budget.start()
-    data = _raw_bytes(raw, source, budget)
-    compressed = gzip or data[:2] == GZIP_MAGIC
-    if not compressed:
-        budget.take(len(data), source)
+    if isinstance(raw, bytes) and not (gzip or raw[:2] == GZIP_MAGIC):
+        budget.take(len(raw), source)  # in memory already: taken as it is, not copied
         if check is not None:
-            view = memoryview(data)
-            for start in range(0, len(data), OUT_PIECE):
+            view = memoryview(raw)
+            for start in range(0, len(raw), OUT_PIECE):
                 check(bytes(view[start : start + OUT_PIECE]))
-        return Decoded(data, False)
-    pieces: list[bytes] = []
-    for piece in _inflated(data, source, budget):
+        return Decoded(raw, False)
+    pieces = _pieces(raw, source, budget)
+    first = b""
+    for piece in pieces:
+        first += piece
+        if len(first) >= 2:
+            break
+    sent = itertools.chain([first] if first else [], pieces)
+    out: list[bytes] = []
+    if not (gzip or first[:2] == GZIP_MAGIC):
+        for piece in sent:
+            budget.take(len(piece), source)
+            if check is not None:
+                check(piece)
+            out.append(piece)
+        return Decoded(b"".join(out), False)
+    for piece in _inflated(sent, source, budget):
         if check is not None:
             check(piece)
-        pieces.append(piece)
-    return Decoded(b"".join(pieces), True)
+        out.append(piece)
+    return Decoded(b"".join(out), True)
 
 
-def _raw_bytes(raw: Raw, source: str, budget: Budget) -> bytes:
-    """The bytes as sent; a file or stream is read at most one piece past the cap."""
+def _pieces(raw: Raw, source: str, budget: Budget) -> Iterator[bytes]:
+    """The bytes as sent, piece by piece; a file or stream is refused (:class:`TooLargeError`)
+    once it has passed the cap by more than one piece, before more of it is read."""
     if isinstance(raw, bytes):
-        return raw
+        view = memoryview(raw)
+        for start in range(0, len(raw), IN_PIECE):
+            yield bytes(view[start : start + IN_PIECE])
+        return
     if isinstance(raw, Path):
         try:
             if budget.limit is None:
-                return raw.read_bytes()  # no cap: in one piece, never twice in memory
+                yield raw.read_bytes()  # no cap: in one piece
+                return
             with raw.open("rb") as stream:
-                return _read_stream(stream, source, budget)
+                yield from _stream_pieces(stream, source, budget)
         except OSError as exc:
             raise MofkgError(f"{raw}: cannot read: {exc.strerror or exc}") from exc
-    return _read_stream(raw, source, budget)
+        return
+    yield from _stream_pieces(raw, source, budget)
 
 
-def _read_stream(stream: IO[bytes], source: str, budget: Budget) -> bytes:
-    pieces: list[bytes] = []
+def _stream_pieces(stream: IO[bytes], source: str, budget: Budget) -> Iterator[bytes]:
     size = 0
     remaining = budget.remaining
     while piece := stream.read(IN_PIECE):
-        pieces.append(piece)
         size += len(piece)
         if remaining is not None and size > remaining + IN_PIECE:
-            # Even gzip cannot be read whole: refuse before holding any more of it.
             raise TooLargeError(f"{source}: is more than {budget.limit} bytes")
-    return b"".join(pieces)
+        yield piece
 
 
-def _inflated(data: bytes, source: str, budget: Budget) -> Iterator[bytes]:
-    """The content of every gzip member of ``data``, piece by piece, charged to ``budget``."""
-    view = memoryview(data)
-    pos = 0
+def _inflated(sent: Iterator[bytes], source: str, budget: Budget) -> Iterator[bytes]:
+    """The content of every gzip member of the bytes ``sent``, piece by piece, charged to
+    ``budget``."""
     head = b""  # the first bytes of the content, whichever member they come from
+    pending: bytes = b""  # bytes sent that no inflater has taken yet
     while True:
         inflater = zlib.decompressobj(wbits=31)
-        pending: bytes | memoryview = b""
         full = False
         while not inflater.eof:
             if not pending and not full:
-                if pos >= len(view):
+                pending = next(sent, b"")
+                if not pending:
                     break
-                pending = view[pos : pos + IN_PIECE]
-                pos += len(pending)
             room = budget.remaining
             limit = OUT_PIECE if room is None else min(OUT_PIECE, room + 1)
             try:
@@ -194,9 +222,11 @@ def _inflated(data: bytes, source: str, budget: Budget) -> Iterator[bytes]:
             yield out
         if not inflater.eof:
             raise BrokenGzipError(source, "broken gzip data (the stream is truncated)")
-        pos -= len(inflater.unused_data)
-        if view[pos : pos + 2] == GZIP_MAGIC:
+        pending = inflater.unused_data
+        while len(pending) < 2 and (more := next(sent, b"")):
+            pending += more
+        if pending[:2] == GZIP_MAGIC:
             continue  # the next member
-        if not bytes(view[pos:]).strip(b"\0"):
+        if not pending.strip(b"\0") and not any(more.strip(b"\0") for more in sent):
             return  # the end, or the zero padding some tools write after the last member
         raise BrokenGzipError(source, "broken gzip data (bytes after the last member are not gzip)")

@@ -62,7 +62,7 @@ class Settings:
         metadata={
             "doc": "Largest request body accepted, in bytes (413 beyond); also the most a "
             "request's bodies may inflate to, all its gzip members and multipart files together "
-            "(POST /validate: 20 times that)."
+            "(POST /validate included)."
         },
     )
     max_input: int = field(

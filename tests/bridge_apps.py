@@ -1,4 +1,4 @@
-"""Small WSGI apps behind mofkg.api.front's WSGI bridge, for Granian to serve in tests
+"""Small WSGI apps behind mofkg.api.server.front's WSGI bridge, for Granian to serve in tests
 (``granian --interface rsgi tests.bridge_apps:front``)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from mofkg.api.front import STREAM_AT, _Exchange
+from mofkg.api.server.front import STREAM_AT, _Exchange
 
 StartResponse = Callable[..., Any]
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
-from mofkg.api.badges import Badge
+from mofkg.api.web.badges import Badge
 from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store

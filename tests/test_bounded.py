@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from mofkg.api.bounded import (
+from mofkg.api.server.bounded import (
     INLINE_ROWS,
     bounded_shape,
     fewer_rows,
@@ -17,8 +17,8 @@ from mofkg.api.bounded import (
     run_direct,
     run_inline,
 )
-from mofkg.api.query_worker import QueryJob, run_job
-from mofkg.api.state import EXTENSION, Endpoint
+from mofkg.api.server.queries import QueryJob, run_job
+from mofkg.api.server.state import EXTENSION, Endpoint
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
 from tests.server import Server, get, running_server
@@ -226,8 +226,8 @@ def test_a_cap_below_inline_rows_truncates_inline(tmp_path: Path) -> None:
 def test_bounded_queries_need_no_worker(tmp_path: Path) -> None:
     """With the workers stopped, a bounded query is still answered: it ran in this process.
 
-    A stopped pool has no idle worker, so a query sent to it waits out the timeout and is
-    refused as busy (503): that is what the unbounded query and the 1,500-row fallback get.
+    A stopped pool runs nothing: a query sent to it is refused as busy (503), and that is
+    what the unbounded query and the 1,500-row fallback get.
     """
     settings = Settings(store=tmp_path, workers=1, max_rows=2 * BIG, query_timeout=0.5)
     with running_server(settings, store=_store(tmp_path)) as srv:
@@ -239,7 +239,7 @@ def test_bounded_queries_need_no_worker(tmp_path: Path) -> None:
         assert ask.status_code == 200 and ask.json()["boolean"] is True
         distinct = get(srv.sparql, params={"query": f"SELECT DISTINCT ?p {{ <{MODEL}> ?p ?o }}"})
         assert distinct.status_code == 503
-        assert "every query worker stayed busy" in distinct.text
+        assert "the query workers have stopped" in distinct.text
         big = get(srv.sparql, params={"query": f"SELECT ?o {{ <{EX}big> <{EX}p> ?o }}"})
         assert big.status_code == 503
         dataset = get(

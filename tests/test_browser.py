@@ -45,8 +45,9 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """`mofkg serve`'s own server (Granian, mofkg.api.front) over the assessed demo catalogue, on a
-    free loopback port: the pages, their scripts and /sparql as a user's browser gets them."""
+    """`mofkg serve`'s own server (Granian, mofkg.api.server.front) over the assessed demo
+    catalogue, on a free loopback port: the pages, their scripts and /sparql as a user's browser
+    gets them."""
     folder = tmp_path_factory.mktemp("browser") / "store"
     store = Store(folder)
     initialise(store, Settings(), demo=True)

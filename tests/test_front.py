@@ -1,4 +1,4 @@
-"""The RSGI front of `mofkg serve` (api/front.py): the same answers as the WSGI app under
+"""The RSGI front of `mofkg serve` (api/server/front.py): the same answers as the WSGI app under
 werkzeug, bodies that stream both ways, and queries that time out while others go on."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from mofkg.api.front import STREAM_AT
+from mofkg.api.server.front import STREAM_AT
 from mofkg.graphstore.assessment import assess_models, write_assessments
 from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.namespaces import DEFAULT_IDS

@@ -16,11 +16,11 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from mofkg.api import badges, models_api, ontology, pages
 from mofkg.api.app import close_app, create_app
 from mofkg.api.errors import register_error_handlers
-from mofkg.api.state import EXTENSION
-from mofkg.api.views import Catalogue
+from mofkg.api.server.state import EXTENSION
+from mofkg.api.web import badges, models_api, ontology, pages
+from mofkg.api.web.views import Catalogue
 from mofkg.graphstore import catalogue
 from mofkg.graphstore.assessment import assess_models, write_assessments
 from mofkg.graphstore.bootstrap import initialise
@@ -246,7 +246,7 @@ def test_query_page_escapes_a_query_given_in_the_url(client: FlaskClient) -> Non
 
 
 def test_example_queries_answer_on_the_demo(demo_store: Store) -> None:
-    from mofkg.api.query_examples import example_queries
+    from mofkg.api.web.query_examples import example_queries
 
     answers = {e.key: demo_store.select(e.query) for e in example_queries(DEFAULT_IDS)}
     assert {str(r["name"]) for r in answers["class-ii"]} == {

@@ -10,15 +10,9 @@ from pathlib import Path
 import pytest
 
 from mofkg.api.errors import BusyError, OutOfMemoryError, status_for
-from mofkg.api.query_worker import (
-    GRACE,
-    RESENDS,
-    ClientGone,
-    QueryJob,
-    QueryOutcome,
-    QueryPool,
-    _Slot,
-)
+from mofkg.api.server.frames import ClientGone
+from mofkg.api.server.pool import GRACE, RESENDS, QueryPool, _Slot
+from mofkg.api.server.queries import QueryJob, QueryOutcome
 from mofkg.graphstore.errors import QueryError, QueryTimeoutError
 from mofkg.graphstore.store import Store
 

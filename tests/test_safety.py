@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from mofkg.api.app import create_app
-from mofkg.api.state import EXTENSION, Endpoint
+from mofkg.api.server.state import EXTENSION, Endpoint
 from mofkg.graphstore.errors import SettingsError
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
@@ -346,7 +346,8 @@ def test_a_query_that_finds_every_worker_busy_gets_503(tmp_path: Path) -> None:
 PARENT = """
 import sys, threading, time
 from pathlib import Path
-from mofkg.api.query_worker import QueryJob, QueryPool
+from mofkg.api.server.pool import QueryPool
+from mofkg.api.server.queries import QueryJob
 pool = QueryPool(Path(sys.argv[1]), size=1, timeout=600)
 print(next(iter(pool._processes)), flush=True)
 threading.Thread(target=pool.run, args=(QueryJob(sys.argv[2]),), daemon=True).start()

@@ -1,4 +1,5 @@
-"""One store served by several processes: every process sees every write (mofkg.api.shared)."""
+"""One store served by several processes: every process sees every write
+(mofkg.api.server.shared)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.api.shared import OPEN_ATTEMPTS
+from mofkg.api.server.shared import OPEN_ATTEMPTS
 from mofkg.graphstore.generation import StoreGeneration
 from mofkg.graphstore.settings import Settings
 from tests.server import (
@@ -143,7 +144,7 @@ def _app_processes(server_pid: int) -> set[int]:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if b"mofkg.api.query_worker" in cmdline:
+        if b"mofkg.api.server.worker" in cmdline:
             parents.add(int(stat[1]))
     return {pid for pid in parents if _descends_from(pid, server_pid)}
 

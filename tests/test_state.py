@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from mofkg.api.state import Endpoint
+from mofkg.api.server.state import Endpoint
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
 

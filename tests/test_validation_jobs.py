@@ -19,8 +19,8 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from mofkg.api.errors import BusyError, status_for
-from mofkg.api.validate import REPORT_TYPES
-from mofkg.api.validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport
+from mofkg.api.web.validate import REPORT_TYPES
+from mofkg.api.web.validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport
 from mofkg.graphstore.errors import NotFoundError, QueryError
 from mofkg.graphstore.reports import render_text
 from mofkg.graphstore.settings import Settings
@@ -89,7 +89,8 @@ def _added_by_a_process_that_ends(folder: Path, *, max_running: int | None = Non
     """The id of a job that another process added and left running as it ended."""
     limit = "" if max_running is None else f", max_running={max_running}"
     code = (
-        "import sys; from pathlib import Path; from mofkg.api.validation_jobs import JobFolder; "
+        "import sys; from pathlib import Path; "
+        "from mofkg.api.web.validation_jobs import JobFolder; "
         f"print(JobFolder(Path(sys.argv[1]){limit}).add())"
     )
     started = subprocess.run(

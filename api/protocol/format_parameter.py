@@ -5,7 +5,8 @@ Joseki/Fuseki and others each read one) names a format by a short name or a medi
 Virtuoso and Fuseki take them. One name may stand for a results format and a graph format at
 once: ``xml`` is SPARQL results XML for SELECT and ASK and RDF/XML for CONSTRUCT and DESCRIBE,
 ``json`` is SPARQL results JSON or JSON-LD. A name that has no format for the query's form
-(``csv`` for a CONSTRUCT) leaves that form to the ``Accept`` header (:mod:`mofkg.api.sparql`).
+(``csv`` for a CONSTRUCT) leaves that form to the ``Accept`` header
+(:mod:`mofkg.api.protocol.sparql`).
 
 The parameter may come more than once (SPARQLWrapper sends ``format=tsv`` and
 ``format=text/tab-separated-values``) when every value asks for the same formats; values that
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 
 from mofkg.graphstore.formats import bare_media_type
 
-from .errors import BadRequestError
+from ..errors import BadRequestError
 from .negotiation import RESULT_FORMATS, ResultFormat, graph_format_for_media_type
 
 #: The parameters that name a format, as servers other than this one read them.

@@ -2,8 +2,8 @@
 
 Granian serves this object in each server process (its RSGI interface). A plain
 ``GET /sparql?query=`` is answered on the process's event loop: negotiation, the policy and
-a bounded query (:mod:`mofkg.api.bounded`) run there, and a query that needs a worker is awaited
-in a thread, so the loop never waits on one. Every other request goes to the Flask app
+a bounded query (:mod:`mofkg.api.server.bounded`) run there, and a query that needs a worker is
+awaited in a thread, so the loop never waits on one. Every other request goes to the Flask app
 through a WSGI bridge (:class:`_Exchange`) in one of ``threads`` threads, as under a WSGI
 server: the body streams in, the answer streams out.
 
@@ -21,22 +21,31 @@ from 2.8-3.9 to 1.3-2.2 times `oxigraph serve`'s (docs/endpoint.md, "Speed").
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import itertools
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from flask import Flask, Response
 
-from . import sparql
-from .app import WsgiApp, _base_url, _cors, answer_headers, close_app, only_query
-from .bounded import run_inline
-from .errors import BodyTimeoutError, BusyError, error_response
-from .query_worker import ClientGone, QueryJob, QueryOutcome
+from ..errors import BodyTimeoutError, BusyError, error_response
+from ..protocol import sparql
+from .frames import ClientGone
 from .state import EXTENSION, Endpoint
+from .wsgi import (
+    CLIENT_GONE,
+    CORS_HEADERS,
+    WsgiApp,
+    add_cors,
+    only_query,
+    sparql_base_url,
+    too_long_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +129,7 @@ class Front:
         """Granian stops the process: stop the threads and the query worker."""
         self.threads.shutdown(wait=False, cancel_futures=True)
         self.reopener.shutdown(wait=False, cancel_futures=True)
-        close_app(self.app)
+        self.state.pool.close()
 
     async def __rsgi__(self, scope: Scope, proto: HTTPProtocol) -> None:
         """Answer one request (Granian calls it on the process's event loop)."""
@@ -135,6 +144,11 @@ class Front:
         if not _has_body(scope.headers.items()):
             await exchange.run(self.threads, self.wsgi, scope)
             return
+        length = _header(scope.headers.items(), "content-length")
+        too_long = too_long_for(length, self.state.settings.max_body)
+        if too_long is not None:  # at once: neither a thread nor an upload slot is waited for
+            _send(proto, add_cors(error_response(too_long)))
+            return
         try:
             await asyncio.wait_for(self.uploads.acquire(), self.body_timeout)
         except TimeoutError:
@@ -142,7 +156,7 @@ class Front:
                 "every thread for requests with a body stayed busy for "
                 f"{self.body_timeout:g} s (setting body_timeout); try again later"
             )
-            _send(proto, _cors(error_response(busy)))
+            _send(proto, add_cors(error_response(busy)))
             return
         exchange.body_read = self._release_once()
         try:
@@ -163,36 +177,41 @@ class Front:
         return release
 
     async def _query(self, scope: Scope, proto: HTTPProtocol, query: str) -> None:
-        """``GET /sparql?query=``, as :func:`mofkg.api.sparql.answer_query`; a worker awaited."""
+        """``GET /sparql?query=``, as :func:`mofkg.api.protocol.sparql.answer_query_async`:
+        a query that needs a worker is awaited, and stopped if the client goes away."""
         loop = asyncio.get_running_loop()
         state = self.state
         headers = scope.headers.items()
+        gone = asyncio.ensure_future(proto.client_disconnect())
         try:
             if state.stale():
                 await loop.run_in_executor(self.reopener, state.refresh)  # reopens: ~10 ms
             server, _, port = scope.server.rpartition(":")
-            base = _base_url(scope.scheme, _header(headers, "host"), server, port, "")
+            base = sparql_base_url(scope.scheme, _header(headers, "host"), server, port, "")
             job = sparql.query_job(state, query, accept=_header(headers, "accept"), base_iri=base)
-            outcome = run_inline(state.store.oxigraph, job)
-            if outcome is None:
-                outcome = await self._run(proto, job)
-            answer = sparql.query_answer(state, outcome)
+            answer = await sparql.answer_query_async(state, job, gone=gone)
         except ClientGone:
             log.info("the client went away; its query was stopped")
             return
         except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
-            _send(proto, _cors(error_response(exc)))
+            _send(proto, add_cors(error_response(exc)))
             return
-        proto.response_bytes(200, answer_headers(answer), answer.body)
-
-    async def _run(self, proto: HTTPProtocol, job: QueryJob) -> QueryOutcome:
-        """Run a job in a worker, which is stopped if the client goes away meanwhile and
-        it runs no other job (:meth:`mofkg.api.query_worker.QueryPool.run_async`)."""
-        gone = asyncio.ensure_future(proto.client_disconnect())
-        try:
-            return await self.state.pool.run_async(job, gone=gone)
         finally:
             gone.cancel()
+        proto.response_bytes(200, answer_headers(answer), answer.body)
+
+
+def answer_headers(answer: sparql.QueryAnswer) -> list[tuple[str, str]]:
+    """The headers of a query's answer on the fast paths: its own and the CORS ones."""
+    return [("Content-Type", answer.content_type), *answer.headers, *CORS_HEADERS]
+
+
+def _tell_gone(gone: concurrent.futures.Future[None], watch: asyncio.Future[None]) -> None:
+    """Set ``gone`` when RSGI's ``client_disconnect()`` has ended (not when it was cancelled)."""
+    if watch.cancelled() or gone.done():
+        return
+    watch.exception()  # Granian's, if any: the client is gone all the same
+    gone.set_result(None)
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -324,17 +343,25 @@ class _Exchange:
         environ = environ_for(scope, io.BufferedReader(reader, 64 * 1024))
         length = environ.get("CONTENT_LENGTH", "")
         reader.expected = int(length) if length.isdigit() else None
+        # The view may wait on a query worker: it learns that the client went away (a query
+        # POSTed, or sent with format= ..., is stopped like a plain GET's).
+        gone: concurrent.futures.Future[None] = concurrent.futures.Future()
+        watch = asyncio.ensure_future(self.proto.client_disconnect())
+        watch.add_done_callback(partial(_tell_gone, gone))
+        environ[CLIENT_GONE] = gone
         try:
             await self.loop.run_in_executor(threads, self._serve, app, environ)
         except Exception as exc:  # noqa: BLE001 - answered 500 (and logged) as in Flask
             if not self.sent:
                 late = BodyTimeoutError(self.timeout_message()) if self.timed_out else exc
-                _send(self.proto, _cors(error_response(late)))
+                _send(self.proto, add_cors(error_response(late)))
                 return
             # The answer has begun. With a Content-Length (every answer of the app has
             # one) the client sees it end early; a body without one would end as if whole,
             # since RSGI has no way to abort a chunked answer.
             log.exception("the app failed midway through %s %s", scope.method, scope.path)
+        finally:
+            watch.cancel()
 
     def timeout_message(self) -> str:
         return (
@@ -382,7 +409,7 @@ class _Exchange:
                     self._stream(chunks, parts)
                     return
             if self.timed_out:  # the app may have taken it for a client gone, or bad data
-                late = _cors(error_response(BodyTimeoutError(self.timeout_message())))
+                late = add_cors(error_response(BodyTimeoutError(self.timeout_message())))
                 self.call(self._respond(late.status_code, late.headers.to_wsgi_list(), late.data))
                 return
             status, headers = self._started()

@@ -2,12 +2,14 @@
 
 The dump is the request body (its ``Content-Type`` names the format; gzip by
 ``Content-Encoding: gzip`` or by its magic bytes) or the ``file`` field of a multipart upload.
+It is read as it comes and inflated within ``max_body``, like every other body; when it may
+become a job and none can start, it is refused (503) before it is read.
 The report's format is negotiated from ``Accept``: JSON summary (the default), HTML, Turtle or
 JSON-LD (the standard ``sh:ValidationReport``), or plain text. Bodies over ``max_body`` are
 refused (413); a dump over the setting ``validate_job_threshold`` (bytes) is validated in
 the background: 202
 with ``Location: /validate/jobs/<id>``, where the report is served once it is ready (202
-until then; the jobs are files, :mod:`mofkg.api.validation_jobs`, so that any server process
+until then; the jobs are files, :mod:`mofkg.api.web.validation_jobs`, so that any server process
 answers; a job keeps its report rendered in every kind, so each of its answers is the one the
 same dump gets from POST /validate, up to blank node labels). The dump is staged in a fresh
 in-memory store, so the catalogue is never touched.
@@ -29,7 +31,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
 from mofkg.graphstore.dumps import Dump
-from mofkg.graphstore.errors import MofkgError, TooLargeError
+from mofkg.graphstore.errors import MofkgError
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.validation import (
     ShapesSet,
@@ -39,11 +41,12 @@ from mofkg.graphstore.validation import (
     validate_dumps,
 )
 
-from .bodies import decoded, require_utf8
-from .errors import NotAcceptableError, OutOfMemoryError
-from .limits import describe_bytes
-from .negotiation import best_match, content_type
-from .state import EXTENSION
+from ..errors import NotAcceptableError, OutOfMemoryError
+from ..protocol.negotiation import best_match, content_type
+from ..server.bodies import decoded, require_utf8
+from ..server.limits import describe_bytes
+from ..server.state import EXTENSION
+from . import TEMPLATES
 from .validation_bounds import check_bounds
 from .validation_jobs import (
     JOBS_FOLDER,
@@ -56,16 +59,14 @@ from .validation_jobs import (
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("validate", __name__, template_folder="templates")
+bp = Blueprint("validate", __name__, template_folder=TEMPLATES)
 #: Where an app keeps its :class:`JobFolder`.
 JOBS_EXTENSION = "mofkg.validate_jobs"
 
-#: How many times ``max_body`` a gzip body may inflate to (413 beyond).
-MAX_INFLATE_RATIO = 20
 MOT_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 #: Report media types, the default (for no Accept or */*) first, and the report each gives
-#: (one of :data:`mofkg.api.validation_jobs.REPORT_KINDS`).
+#: (one of :data:`mofkg.api.web.validation_jobs.REPORT_KINDS`).
 REPORT_TYPES: dict[str, str] = {
     "application/json": "json",
     "text/html": "html",
@@ -107,8 +108,8 @@ class Upload:
 
 
 def _upload(settings: Settings) -> Upload:
-    if request.content_length is not None and request.content_length > settings.max_body:
-        raise TooLargeError(f"the body is over the limit of {settings.max_body} bytes")
+    """The dump sent, as its sender meant it: read from the request as it comes, gzip
+    inflated on the way, all within ``max_body`` (413), as every other body is."""
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
@@ -116,21 +117,18 @@ def _upload(settings: Settings) -> Upload:
         name = upload.filename or "upload"
         require_utf8(dict(upload.mimetype_params), what=f"the part {name}")
         media = upload.mimetype if upload.mimetype not in ("", "application/octet-stream") else None
-        data, encoding = upload.read(), None
+        sent, encoding = upload.stream, None
     else:
         name, media = "upload", request.mimetype or None
         require_utf8(dict(request.mimetype_params), what="the request body")
-        data = request.get_data(cache=False)
-        encoding = request.headers.get("Content-Encoding")
-    if len(data) > settings.max_body:
-        raise TooLargeError(f"the body is over the limit of {settings.max_body} bytes")
-    limit = settings.max_body * MAX_INFLATE_RATIO
-    data = decoded(data, encoding=encoding, limit=limit, source=name)
+        sent, encoding = request.stream, request.headers.get("Content-Encoding")
+    data = decoded(sent, encoding=encoding, limit=settings.max_body, source=name)
     return Upload(data=data, source=name, media_type=media)
 
 
 def _dump(upload: Upload, settings: Settings) -> Dump:
-    """The upload read as a dump, within the bounds of :mod:`mofkg.api.validation_bounds` (413)."""
+    """The upload read as a dump, within the bounds of :mod:`mofkg.api.web.validation_bounds`
+    (413)."""
     mot = upload.media_type in MOT_MEDIA_TYPES or (
         upload.media_type is None and upload.source.lower().endswith((".yml", ".yaml"))
     )
@@ -197,7 +195,7 @@ def _out_of_memory(settings: Settings) -> OutOfMemoryError:
 def validate() -> Response:
     """Validate the dump in the request; the report, or 202 and a job for a large dump.
 
-    Past the process's memory cap (:mod:`mofkg.api.limits`) Python's side of the work raises
+    Past the process's memory cap (:mod:`mofkg.api.server.limits`) Python's side of the work raises
     :class:`MemoryError`: 503 naming the limit, not an internal error.
     """
     settings = _settings()
@@ -209,6 +207,10 @@ def validate() -> Response:
 
 def _validate(settings: Settings) -> Response:
     media_type = _report_kind()
+    length = request.content_length
+    if length is None or length > settings.validate_job_threshold:
+        # It may well be a job: refused (503) before it is read if no job can start.
+        _jobs(current_app).check_room()
     upload = _upload(settings)
     dump = _dump(upload, settings)
     shapes = read_shapes_files([])

@@ -1,14 +1,14 @@
 """Queries whose work is bounded by the row cap run in the server process, not in a worker.
 
-A worker (:mod:`mofkg.api.query_worker`) exists so that a timeout can stop a query; crossing to it
+A worker (:mod:`mofkg.api.server.pool`) exists so that a timeout can stop a query; crossing to it
 costs about 270 µs of CPU, more than a one-model lookup itself. Oxigraph evaluates a query
 that is exactly one triple pattern as one streaming index scan: each solution is one index
 entry (it does not even deduplicate the union default graph: a triple held in three graphs
-gives three rows), and :func:`mofkg.api.query_worker.capped_tsv` stops it after ``max_rows + 1``
+gives three rows), and :func:`mofkg.api.server.queries.capped_tsv` stops it after ``max_rows + 1``
 rows. So such a query does at most ``INLINE_ROWS + 1`` index steps whatever the data, and
 running it here keeps the timeout's promise: no query runs unbounded in this process.
 
-The rule, read on the query's tokens (:func:`mofkg.api.policy.tokens`):
+The rule, read on the query's tokens (:func:`mofkg.api.server.policy.tokens`):
 
 - a prologue of ``BASE <iri>`` and ``PREFIX p: <iri>`` only;
 - ``SELECT *`` or ``SELECT ?v ...`` (no ``DISTINCT``, ``REDUCED``, expressions, ``FROM``),
@@ -29,7 +29,7 @@ line feed or a carriage return) and on escaped prefixed names (``ex:a\\#`` is on
 whitespace SPARQL does not know (a form feed, a no-break space), which the lexer would
 skip, makes the text refused. Whether a
 text is valid is Oxigraph's business: it parses an accepted text with the very same
-:func:`mofkg.api.query_worker.run_job` as a worker, so errors read the same.
+:func:`mofkg.api.server.queries.run_job` as a worker, so errors read the same.
 
 >>> is_bounded("SELECT ?p ?o WHERE { <https://w3id.org/mofkg/id/model/m> ?p ?o }")
 True
@@ -45,11 +45,11 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from mofkg.graphstore.namespaces import PREFIXES
+from mofkg.graphstore.errors import QueryError
 
-from .negotiation import result_format_by_name
+from ..protocol.negotiation import result_format_by_name
 from .policy import Token, tokens, unescape
-from .query_worker import QueryJob, QueryOutcome, run_job
+from .queries import QueryJob, QueryOutcome, execute, run_job, sparql_errors
 
 #: Most rows a query runs inline; one with more is answered again by a worker, in full.
 INLINE_ROWS = 1000
@@ -281,7 +281,7 @@ class Direct:
 
 def run_direct(store: ox.Store, job: QueryJob, shape: Shape, rows: int) -> Direct:
     """The answer serialised by Oxigraph straight into the asked format, when it is surely
-    whole; no answer when :func:`mofkg.api.query_worker.run_job`'s capped path must decide.
+    whole; no answer when :func:`mofkg.api.server.queries.run_job`'s capped path must decide.
 
     The worker's path writes SPARQL TSV through Python to count rows, then converts it: for
     a lookup that is a third of the CPU, and it holds the GIL throughout. Here the query
@@ -300,13 +300,12 @@ def run_direct(store: ox.Store, job: QueryJob, shape: Shape, rows: int) -> Direc
         return Direct(None)
     rfmt = result_format_by_name(job.result_format)
     try:
-        result = store.query(
-            text, prefixes=PREFIXES, base_iri=job.base_iri, use_default_graph_as_union=True
-        )
+        result = execute(store, text, base_iri=job.base_iri)
         if not isinstance(result, ox.QuerySolutions):
             return Direct(None)  # ASK: the capped path answers it without a count anyway
-        body = result.serialize(format=rfmt.oxigraph) or b""
-    except (SyntaxError, ValueError, OSError):
+        with sparql_errors("query"):
+            body = result.serialize(format=rfmt.oxigraph) or b""
+    except QueryError:
         return Direct(None)
     if shape.limit is not None and shape.limit <= rows:
         return Direct(QueryOutcome(body, rfmt.media_type))

@@ -4,17 +4,17 @@
   ``application/sparql-query`` and ``application/sparql-update``; ``default-graph-uri`` and
   ``named-graph-uri`` (``using-graph-uri`` and ``using-named-graph-uri`` for updates).
 - Queries see the union of the named graphs as their default graph, run in a killable
-  worker (:mod:`mofkg.api.query_worker`) under the timeout, and are capped at ``max_rows``
+  worker (:mod:`mofkg.api.server.pool`) under the timeout, and are capped at ``max_rows``
   rows; a capped answer carries ``X-Mofkg-Truncated: true`` and a ``Warning`` header.
 - A query whose work the row cap bounds (one triple pattern, nothing that filters, joins,
-  sorts or skips: :mod:`mofkg.api.bounded`) runs in this process instead, without the worker's
-  ~270 µs crossing: it stops after at most ``INLINE_ROWS + 1`` index steps, so the timeout's
-  promise holds. If it has more than ``INLINE_ROWS`` rows and ``max_rows`` allows more, a
+  sorts or skips: :mod:`mofkg.api.server.bounded`) runs in this process instead, without the
+  worker's ~270 µs crossing: it stops after at most ``INLINE_ROWS + 1`` index steps, so the
+  timeout's promise holds. If it has more than ``INLINE_ROWS`` rows and ``max_rows`` allows more, a
   worker answers it in full; the answer is always the one a worker gives.
 - Updates need the bearer token and run in this process, one at a time.
 - ``format=`` (or ``output=``, ``results=``) names a format as Virtuoso and Fuseki take it
-  (:mod:`mofkg.api.format_parameter`); where it names none for the query's form, the Accept
-  header decides. Parameters and bodies are read by :mod:`mofkg.api.sparql_request`.
+  (:mod:`mofkg.api.protocol.format_parameter`); where it names none for the query's form, the Accept
+  header decides. Parameters and bodies are read by :mod:`mofkg.api.protocol.sparql_request`.
 - ``GET /sparql`` without a query answers the service description, or the query page to a
   browser (an Accept header that prefers HTML to every RDF format).
 """
@@ -27,16 +27,19 @@ from functools import lru_cache
 from flask import Blueprint, Response, make_response, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from mofkg.graphstore.errors import QueryError
 from mofkg.graphstore.formats import format_by_name
-from mofkg.graphstore.namespaces import PREFIXES
 
-from . import pages
-from .bounded import run_inline
-from .errors import BadRequestError, NotAcceptableError
+from ..errors import BadRequestError, NotAcceptableError
+from ..server.bounded import run_inline
+from ..server.policy import add_using
+from ..server.pool import Gone
+from ..server.queries import QueryJob, QueryOutcome, execute_update
+from ..server.state import Endpoint, endpoint
+from ..server.wsgi import CLIENT_GONE
+from ..web import pages
 from .format_parameter import PARAMETERS as FORMAT_PARAMETERS
 from .format_parameter import FormatRequest, format_request
-from .graphstore_protocol import absolute_iri
+from .graph_store import absolute_iri
 from .negotiation import (
     ResultFormat,
     acceptable,
@@ -45,11 +48,8 @@ from .negotiation import (
     negotiate_results,
     prefers_html,
 )
-from .policy import add_using
-from .query_worker import QueryJob, QueryOutcome
 from .service_description import description
 from .sparql_request import SparqlRequest, read_request
-from .state import Endpoint, endpoint
 
 TRUNCATED_HEADER = "X-Mofkg-Truncated"
 #: Parameters other servers take that this one refuses rather than ignore.
@@ -105,9 +105,9 @@ def query_formats(accept: str | None) -> QueryFormats:
 
 def asked_formats(accept: str | None, asked: FormatRequest | None) -> QueryFormats:
     """The formats of a ``format=`` where it names one for the query's form, else those the
-    Accept header asks for (:mod:`mofkg.api.format_parameter`).
+    Accept header asks for (:mod:`mofkg.api.protocol.format_parameter`).
 
-    >>> from mofkg.api.format_parameter import format_request
+    >>> from mofkg.api.protocol.format_parameter import format_request
     >>> asked_formats("text/turtle", format_request([("format", "csv")]))
     QueryFormats(results=ResultFormat(name='csv', ...), rdf_name='turtle')
     """
@@ -175,16 +175,24 @@ def query_answer(state: Endpoint, outcome: QueryOutcome) -> QueryAnswer:
     return QueryAnswer(outcome.body, content_type(outcome.media_type), headers)
 
 
-def answer_query(state: Endpoint, job: QueryJob) -> QueryAnswer:
-    """Run a job (inline if bounded, else in a worker) and describe the answer.
-
-    Flask-free, so that :class:`mofkg.api.app.QueryFastPath` answers plain ``GET /sparql?query=``
-    requests with the very same code as the view; :class:`mofkg.api.front.Front` runs the same
-    steps, the worker awaited on the event loop.
-    """
+def answer_query(state: Endpoint, job: QueryJob, *, gone: Gone | None = None) -> QueryAnswer:
+    """Run a job (inline if bounded, else in a worker) and describe the answer; the view's
+    way, in its thread. A job in a worker is stopped when ``gone`` is done (the client went
+    away, :data:`mofkg.api.server.wsgi.CLIENT_GONE`)."""
     outcome = run_inline(state.store.oxigraph, job)
     if outcome is None:
-        outcome = state.pool.run(job)
+        outcome = state.pool.run(job, gone=gone)
+    return query_answer(state, outcome)
+
+
+async def answer_query_async(
+    state: Endpoint, job: QueryJob, *, gone: Gone | None = None
+) -> QueryAnswer:
+    """:func:`answer_query` on an event loop (the RSGI front's plain ``GET /sparql?query=``),
+    the worker awaited: the same job, the same pool, the same answer."""
+    outcome = run_inline(state.store.oxigraph, job)
+    if outcome is None:
+        outcome = await state.pool.run_async(job, gone=gone)
     return query_answer(state, outcome)
 
 
@@ -202,7 +210,7 @@ def _run_query(asked: SparqlRequest, query: str) -> Response:
         asked=formats,
     )
     try:
-        answer = answer_query(state, job)
+        answer = answer_query(state, job, gone=request.environ.get(CLIENT_GONE))
     except NotAcceptableError as exc:  # the query's form has no format the client takes
         if formats is None:
             raise
@@ -223,12 +231,7 @@ def _run_update(asked: SparqlRequest, update: str) -> Response:
         using_named=_graphs(asked, "using-named-graph-uri"),
     )
     with state.writing() as store:
-        try:
-            store.oxigraph.update(text, base_iri=base, prefixes=PREFIXES)
-        except SyntaxError as exc:
-            raise QueryError(f"malformed update: {exc.msg or exc}") from exc
-        except (ValueError, OSError, RuntimeError) as exc:  # RuntimeError: DROP of no graph ...
-            raise QueryError(f"update failed: {exc}") from exc
+        execute_update(store.oxigraph, text, base_iri=base)
     return Response(status=204)
 
 

@@ -3,12 +3,12 @@
 - Parameters come from the URL and, for a form POST, from the form; one the protocol allows
   once (``query``, ``update`` ...) given twice is 400 naming it. The dataset parameters
   (:data:`REPEATABLE`) may repeat, and so may the format parameters when their values agree
-  (:mod:`mofkg.api.format_parameter`). A parameter that means nothing for the operation
+  (:mod:`mofkg.api.protocol.format_parameter`). A parameter that means nothing for the operation
   (``using-graph-uri`` on a query, ``default-graph-uri`` on an update or the service
   description, a ``query`` in the URL of a query POSTed as its body) is 400, not ignored.
 - A body, form or direct (``application/sparql-query``, ``application/sparql-update``), is
-  read one way: gzip inflated (:mod:`mofkg.api.bodies`), its charset UTF-8 or US-ASCII (415 naming
-  any other), its text UTF-8 (400 otherwise).
+  read one way: gzip inflated (:mod:`mofkg.api.server.bodies`), its charset UTF-8 or US-ASCII (415
+  naming any other), its text UTF-8 (400 otherwise).
 - An update's token is checked before its body is read: an ``application/sparql-update``
   always, a form POST as soon as it offers a bearer token. A form without one must be read to
   tell a query from an update; if it holds ``update``, the token is checked before anything
@@ -25,11 +25,11 @@ from flask import request
 from mofkg.graphstore.errors import ReadOnlyError, UnsupportedFormatError
 from mofkg.graphstore.formats import bare_media_type
 
-from .bodies import decoded, require_utf8
-from .errors import BadRequestError
+from ..errors import BadRequestError
+from ..server.bodies import decoded, require_utf8
+from ..server.state import endpoint
 from .format_parameter import PARAMETERS as FORMAT_PARAMETERS
 from .format_parameter import format_request
-from .state import endpoint
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"

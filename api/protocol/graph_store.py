@@ -34,10 +34,10 @@ from mofkg.graphstore.formats import (
 from mofkg.graphstore.loading import RdfInput, open_rdf_input
 from mofkg.graphstore.store import Store
 
-from .bodies import is_gzip_coding, require_utf8
-from .errors import BadRequestError, NotAcceptableError
+from ..errors import BadRequestError, NotAcceptableError
+from ..server.bodies import is_gzip_coding, require_utf8
+from ..server.state import endpoint
 from .negotiation import acceptable, content_type, graph_formats, negotiate_rdf
-from .state import endpoint
 
 bp = Blueprint("graph_store", __name__)
 
@@ -54,10 +54,6 @@ class Target:
     @property
     def label(self) -> str:
         return "the default graph" if self.iri is None else f"graph <{self.iri}>"
-
-    @property
-    def sparql(self) -> str:
-        return "DEFAULT" if self.iri is None else f"GRAPH <{self.iri}>"
 
 
 def _target(direct: str | None) -> Target:
@@ -190,9 +186,13 @@ def graph_store(direct: str | None) -> Response:
         with state.writing() as store:
             if not _exists(store, target):
                 raise NotFoundError(f"the store holds no {target.label}")
+            graph = ox.DefaultGraph() if target.iri is None else ox.NamedNode(target.iri)
             try:
-                store.oxigraph.update(f"DROP {target.sparql}")
-            except (SyntaxError, ValueError, OSError) as exc:
+                if target.iri is None:
+                    store.oxigraph.clear_graph(graph)
+                else:
+                    store.oxigraph.remove_graph(graph)
+            except OSError as exc:
                 raise QueryError(f"cannot drop {target.label}: {exc}") from exc
         return Response(status=204)
     parts = _parts()

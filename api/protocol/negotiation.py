@@ -266,7 +266,8 @@ class DocumentFormat:
 
 
 def document_formats() -> tuple[DocumentFormat, ...]:
-    """HTML first, then the RDF formats graphs are served in (:mod:`mofkg.api.negotiation`)."""
+    """HTML first, then the RDF formats graphs are served in
+    (:mod:`mofkg.api.protocol.negotiation`)."""
     html = DocumentFormat("html", "text/html", None)
     rdf = tuple(DocumentFormat(f.suffix.lstrip("."), f.media_type, f) for f in graph_formats())
     return (html, *rdf)

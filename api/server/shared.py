@@ -28,7 +28,7 @@ from pathlib import Path
 from mofkg.graphstore.errors import MofkgError
 from mofkg.graphstore.store import Store
 
-from .errors import BusyError
+from ..errors import BusyError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@
 The model key is the last segment of the model's IRI under the base IRI
 (``<base>id/model/<key>``). Badges are ``image/svg+xml``, cacheable for five minutes, with
 an ETag; the text is XML-escaped by the template. The blueprint reads
-``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.views`).
+``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.web.views`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from mofkg.graphstore.catalogue import ModelRow
 from mofkg.graphstore.errors import NotFoundError
 from mofkg.graphstore.openness import percent_text
 
+from . import TEMPLATES
 from .views import ids, state
 
-blueprint = Blueprint("badges", __name__, template_folder="templates")
+blueprint = Blueprint("badges", __name__, template_folder=TEMPLATES)
 
 NUMERALS = {"I": 1, "II": 2, "III": 3}
 MAX_AGE = 300

@@ -1,9 +1,9 @@
 """What the page, badge and JSON API blueprints share.
 
 Each of those blueprints reads the catalogue from ``flask.current_app.extensions["mofkg"]``
-(:data:`mofkg.api.state.EXTENSION`): any object with ``.store`` (a
+(:data:`mofkg.api.server.state.EXTENSION`): any object with ``.store`` (a
 :class:`mofkg.graphstore.store.Store`) and ``.settings`` (a
-:class:`mofkg.graphstore.settings.Settings`), which :class:`mofkg.api.state.Endpoint` is.
+:class:`mofkg.graphstore.settings.Settings`), which :class:`mofkg.api.server.state.Endpoint` is.
 Read queries are :mod:`mofkg.graphstore.catalogue`.
 
 >>> local_path("https://w3id.org/mofkg/id/model/OLMo-7B", "https://w3id.org/mofkg/")
@@ -13,8 +13,8 @@ Read queries are :mod:`mofkg.graphstore.catalogue`.
 >>> local_path("https://example.org/x", "https://w3id.org/mofkg/") is None
 True
 
-The ontology is served at ``/ontology`` whatever the base IRI (:mod:`mofkg.api.ontology`), and its
-terms link to their place on that page:
+The ontology is served at ``/ontology`` whatever the base IRI (:mod:`mofkg.api.web.ontology`), and
+its terms link to their place on that page:
 
 >>> local_path("https://w3id.org/mofkg/ontology#Model", "https://example.org/kg/")
 '/ontology#Model'
@@ -33,8 +33,8 @@ from mofkg.graphstore.ontology_terms import short_name
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
 
-from .errors import BadRequestError
-from .state import EXTENSION
+from ..errors import BadRequestError
+from ..server.state import EXTENSION
 
 T = TypeVar("T")
 

@@ -20,16 +20,17 @@ from mofkg.graphstore.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
 from mofkg.graphstore.ontology_terms import ontology_document
 from mofkg.graphstore.serialising import serialise
 
-from .negotiation import (
+from ..protocol.negotiation import (
     DocumentFormat,
     content_type,
     document_format_for_extension,
     document_formats,
 )
+from . import TEMPLATES
 from .pages import negotiated_format
 from .views import state
 
-blueprint = Blueprint("ontology", __name__, template_folder="templates")
+blueprint = Blueprint("ontology", __name__, template_folder=TEMPLATES)
 
 
 def ontology_graph() -> Graph:

@@ -5,8 +5,8 @@ One :class:`Endpoint` lives in ``app.extensions["mofkg"]``; views reach it with
 the token, and tells the query workers that the store changed.
 
 An endpoint either owns a store open for writing (one process: tests, embedding) or, under
-``mofkg serve``, shares the store with the other server processes (:mod:`mofkg.api.shared`): it
-keeps a read-only open, writes through a short-lived writing open under the writers' lock,
+``mofkg serve``, shares the store with the other server processes (:mod:`mofkg.api.server.shared`):
+it keeps a read-only open, writes through a short-lived writing open under the writers' lock,
 and reopens when another process has written (:meth:`Endpoint.refresh`, before each request).
 """
 
@@ -27,9 +27,9 @@ from mofkg.graphstore.generation import StoreGeneration
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
 
-from .errors import BusyError, MissingTokenError
+from ..errors import BusyError, MissingTokenError
 from .policy import Policy, VerdictCache
-from .query_worker import QueryPool
+from .pool import QueryPool
 from .shared import open_store, open_writer
 
 EXTENSION = "mofkg"

@@ -1,6 +1,6 @@
 """The bounds of POST /validate: how many triples and models a dump may hold.
 
-A small upload can stand for a large graph (a gzip body inflates up to twenty times, and a
+A small upload can stand for a large graph (a gzip body inflates up to ``max_body``, and a
 blank-node model is a few bytes of Turtle), and validating it costs memory in proportion to
 the graph: a million ``_:bN a mof:Model`` took one job to 14.6 GB. So before a dump is
 staged, its statements are counted as they are parsed, one at a time (nothing is kept), and

@@ -43,7 +43,7 @@ from mofkg.graphstore.errors import MofkgError, NotFoundError
 from mofkg.graphstore.reports import render, render_html_body, report_rdf, report_triples
 from mofkg.graphstore.validation import ValidationReport
 
-from .errors import BusyError, status_for
+from ..errors import BusyError, status_for
 
 log = logging.getLogger(__name__)
 
@@ -153,17 +153,26 @@ class JobFolder:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def check_room(self) -> None:
+        """503 when ``max_running`` jobs are running already: asked before a large upload is
+        read (:meth:`add` asks again, as another may have started meanwhile)."""
+        with self._locked():
+            self._check_room()
+
+    def _check_room(self) -> None:
+        self._expire()
+        running = sum(1 for _ in self.folder.glob("*.running"))
+        if running >= self.max_running:
+            raise BusyError(
+                f"{running} validation jobs are running, the most this server runs at "
+                f"once (setting validate_max_jobs: {self.max_running}); retry once one "
+                "has finished"
+            )
+
     def add(self) -> str:
         """Start a job: its id. 503 when ``max_running`` jobs are running already."""
         with self._locked():
-            self._expire()
-            running = sum(1 for _ in self.folder.glob("*.running"))
-            if running >= self.max_running:
-                raise BusyError(
-                    f"{running} validation jobs are running, the most this server runs at "
-                    f"once (setting validate_max_jobs: {self.max_running}); retry once one "
-                    "has finished"
-                )
+            self._check_room()
             job_id = uuid.uuid4().hex
             starting = self._file(job_id, ".starting")
             starting.write_text(str(os.getpid()))

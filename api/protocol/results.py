@@ -1,7 +1,7 @@
 """SPARQL query results written out in Python: JSON, XML, CSV and TSV.
 
 The query workers write solutions with Oxigraph's own (Rust) writers, row cap included
-(:func:`mofkg.api.query_worker.capped_tsv`); ASK answers come from :func:`serialize_boolean`
+(:func:`mofkg.api.server.queries.capped_tsv`); ASK answers come from :func:`serialize_boolean`
 because Oxigraph writes a bare ``true`` for CSV and TSV, without the ``_askResult`` header.
 :func:`serialize_solutions` stays for callers that hold rows in Python.
 

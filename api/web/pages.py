@@ -8,14 +8,13 @@ extension negotiates in place. Licences on the SPDX list are not ours to name: t
 the page ``/licence/<id>``, negotiated the same way. A document holds the concise bounded
 description of the thing; a model's also holds its assessments.
 
-The blueprint reads ``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.views`).
+The blueprint reads ``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.web.views`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -40,19 +39,19 @@ from mofkg.graphstore.openness import percent_text
 from mofkg.graphstore.referrers import Referrers, referrer_groups
 from mofkg.graphstore.serialising import serialise
 
-from .errors import NotAcceptableError
-from .negotiation import (
+from ..errors import NotAcceptableError
+from ..protocol.negotiation import (
     DocumentFormat,
     content_type,
     document_format_for_extension,
     document_formats,
     negotiate_document,
 )
+from . import STATIC, TEMPLATES
 from .query_examples import example_queries
 from .views import curie, ids, local_path, positive_argument, state
 
-STATIC = Path(__file__).resolve().parent / "static"
-blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder=STATIC)
+blueprint = Blueprint("pages", __name__, template_folder=TEMPLATES, static_folder=STATIC)
 blueprint.add_app_template_filter(percent_text, "percent")
 
 CHART_BAR_HEIGHT = 26

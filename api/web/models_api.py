@@ -20,7 +20,7 @@ points and position (see docs/osai-index.md). A model never assessed has
 ``[]``, a PHP artefact). A component without its own description gets its type's, as MOT
 gives it. Errors are JSON ``{"error": {"status", "message"}}``, with the status
 :mod:`mofkg.api.errors` gives each error kind. The blueprint reads
-``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.views`).
+``current_app.extensions["mofkg"]`` (see :mod:`mofkg.api.web.views`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 It lists every named graph with its size (``void:triples``), which takes a scan of the
 store: about 1.4 s at 10,000 models (20,000 graphs). So a description, once serialised, is
-kept per endpoint URL and format in :attr:`mofkg.api.state.Endpoint.descriptions`, which
-:meth:`mofkg.api.state.Endpoint.writing` empties after every write.
+kept per endpoint URL and format in :attr:`mofkg.api.server.state.Endpoint.descriptions`, which
+:meth:`mofkg.api.server.state.Endpoint.writing` empties after every write.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pyoxigraph as ox
 from mofkg.graphstore.formats import RdfFormat
 from mofkg.graphstore.namespaces import PREFIXES, SD
 
+from ..server.state import Endpoint
 from .negotiation import GRAPH_FORMAT_IRIS, RESULT_FORMATS
-from .state import Endpoint
 
 #: Descriptions kept at most (endpoint URLs times formats).
 MAX_KEPT = 16

@@ -11,7 +11,7 @@ body.
 
 from __future__ import annotations
 
-from mofkg.graphstore.bounded_input import Budget, read_bounded
+from mofkg.graphstore.bounded_input import Budget, Raw, read_bounded
 from mofkg.graphstore.errors import UnsupportedFormatError
 
 #: Content codings a body may come in (``identity`` is the body as it is).
@@ -30,14 +30,15 @@ def is_gzip_coding(encoding: str | None, *, source: str) -> bool:
 
 
 def decoded(
-    data: bytes,
+    data: Raw,
     *,
     encoding: str | None,
     limit: int,
     source: str,
 ) -> bytes:
-    """A body sent with ``Content-Encoding: encoding`` (None: no header), as its sender meant
-    it, no longer than ``limit`` (413 beyond).
+    """A body (its bytes, or a stream read as it comes) sent with ``Content-Encoding:
+    encoding`` (None: no header), as its sender meant it, no longer than ``limit`` (413
+    beyond).
 
     >>> import gzip
     >>> decoded(gzip.compress(b"ASK {}"), encoding=None, limit=100, source="body")
