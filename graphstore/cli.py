@@ -253,10 +253,19 @@ def resolve_model(store: Store, name: str, settings: Settings) -> str:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from .importers import commons_cli
+    from .importers.located_yaml import InputError
     from .importers.mot import import_mot
     from .licences import licence_index
     from .namespaces import LICENCE_GRAPH, MOF, Ids
 
+    if (message := commons_cli.refuse_foreign_options(args)) is not None:
+        raise UsageError(message)
+    if args.kind in commons_cli.KINDS:
+        try:
+            return commons_cli.run_import(args, settings, open_store(settings))
+        except InputError as exc:
+            raise UsageError(str(exc)) from exc
     if args.kind != "mot":
         raise UsageError(f"unknown import kind {args.kind!r}; use: import mot PATH...")
     store = open_store(settings)
@@ -466,9 +475,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(run=cmd_export)
 
-    p = sub.add_parser("import", help="import other catalogues' records (MOT YAML)")
-    p.add_argument("kind", choices=["mot"], help="record format: mot (Model Openness Tool YAML)")
+    p = sub.add_parser("import", help="import other catalogues' records (MOT, landscape, HF)")
+    p.add_argument(
+        "kind",
+        choices=["mot", "landscape", "hf-card"],
+        help="mot (Model Openness Tool YAML), landscape (LF AI & Data landscape.yml), "
+        "hf-card (Hugging Face model or dataset cards)",
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders")
+    from .importers.commons_cli import add_options as add_commons_options
+
+    add_commons_options(p)
     p.set_defaults(run=cmd_import)
 
     p = sub.add_parser("assess", help="assess models' openness and store the assessments")
