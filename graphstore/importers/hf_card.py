@@ -164,7 +164,7 @@ def _kind_of(path: Path, data: LocatedDict, kind: CardKind | None) -> CardKind:
     if model != dataset:
         return "model" if model else "dataset"
     raise InputError(
-        str(path), data.line, "cannot tell a model card from a dataset card; give --kind"
+        str(path), data.line, "cannot tell a model card from a dataset card; give --card-kind"
     )
 
 
