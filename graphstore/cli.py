@@ -200,8 +200,14 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def export_record(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == ["mappings"]:
+        from .reconcile.cli import run_export_mappings
+
+        if args.format or args.graph:
+            raise UsageError("export mappings writes SSSOM TSV; it takes no --format or --graph")
+        return run_export_mappings(args, settings)
     if args.what[0] != "mot" or len(args.what) != 2:
-        raise UsageError("export takes no argument, or: export mot MODEL")
+        raise UsageError("export takes no argument, or: export mot MODEL, or: export mappings")
     from .importers.mot import dump_record_yaml
 
     store = open_store(settings, read_only=True)
@@ -469,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_query)
 
     p = sub.add_parser("export", help="write the store, one graph, or a MOT record")
-    p.add_argument("what", nargs="*", help="nothing, or: mot MODEL")
+    p.add_argument("what", nargs="*", help="nothing, or: mot MODEL, or: mappings (SSSOM TSV)")
     p.add_argument("--graph", help="only this named graph")
     p.add_argument("--format", choices=format_names(), help="RDF format")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
@@ -504,6 +510,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .validation import register as register_validate
 
     register_validate(sub)
+    from .reconcile.cli import register as register_reconcile
+
+    register_reconcile(sub)
 
     p = sub.add_parser("graphs", help="list the named graphs and their sizes")
     p.set_defaults(run=cmd_graphs)
