@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from ..errors import MofkgError
 from ..namespaces import Ids
 from ..store import Store
@@ -21,7 +23,12 @@ from .mapping_graph import RECONCILIATION_GRAPH, mapping_graph
 from .matching import THRESHOLD, Outcome, reconcile_entities
 from .sssom_tsv import Overrides
 
-__all__ = ["RECONCILIATION_GRAPH", "Report", "read_entities", "reconcile_store"]
+__all__ = ["RECONCILIATION_GRAPH", "THRESHOLD", "Report", "read_entities", "reconcile_store"]
+
+
+def _text(term: object) -> str:
+    """An IRI or literal's text."""
+    return str(getattr(term, "value", term))
 
 
 @dataclass
@@ -49,10 +56,11 @@ class Report:
 def read_entities(store: Store) -> dict[str, Entity]:
     """The entities of the store's source graphs."""
     solutions = store.oxigraph.query(ENTITY_QUERY)
+    assert isinstance(solutions, ox.QuerySolutions)
     rows = (
-        {"g": s["g"].value, "e": s["e"].value, "p": s["p"].value, "o": s["o"].value}
+        {"g": str(s["g"].value), "e": str(s["e"].value), "p": str(s["p"].value), "o": _text(s["o"])}
         for s in solutions
-    )  # type: ignore[union-attr, index]  # a SELECT gives solutions
+    )
     return collect(rows)
 
 
@@ -78,7 +86,7 @@ def reconcile_store(
             absent = [iri for iri in (subject, obj) if iri not in entities]
             if absent:
                 warnings.append(
-                    f"overrides line {line}: {', '.join(absent)} not in the store; skipped"
+                    f"{overrides.source}:{line}: {', '.join(absent)} not in the store; skipped"
                 )
             else:
                 into.append((subject, obj))

@@ -45,6 +45,13 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
         overrides = read_overrides(args.overrides) if args.overrides else None
     except InputError as exc:
         raise UsageError(str(exc)) from exc
+    if overrides is not None:
+        print(
+            f"{args.overrides}: {len(overrides.accepted)} accepted, {len(overrides.rejected)} "
+            f"rejected; {overrides.not_decisions} rows of the tool's own matches (not "
+            "semapv:ManualMappingCuration) are not decisions",
+            file=sys.stderr,
+        )
     if args.threshold is not None and not 0.0 < args.threshold <= 1.0:
         raise UsageError(f"--threshold {args.threshold} is not in (0, 1]")
     store = open_store(settings)

@@ -77,13 +77,18 @@ class Entity:
         return self.iri.rsplit("/", 1)[-1]
 
     @property
+    def main_family(self) -> str:
+        """The family its IRI comes from, by :data:`FAMILY_ORDER`."""
+        return min(self.families, key=lambda f: (_order(f), f))
+
+    @property
     def rank(self) -> tuple[int, str]:
         """Lower is preferred as a cluster's IRI: by family, then by IRI."""
-        best = min(
-            (FAMILY_ORDER.index(f) if f in FAMILY_ORDER else len(FAMILY_ORDER))
-            for f in self.families
-        )
-        return best, self.iri
+        return min(_order(f) for f in self.families), self.iri
+
+
+def _order(family: str) -> int:
+    return FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
 
 
 def collect(rows: Iterable[Mapping[str, str]]) -> dict[str, Entity]:

@@ -6,6 +6,8 @@
 ['advanced micro devices', 'amd']
 >>> sorted(organisation_names("Huawei Technologies Co., Ltd"))
 ['huawei', 'huawei technologies']
+>>> sorted(organisation_names("Beijing Academy of Artificial Intelligence aka Zhiyuan Institute"))
+['baai', 'beijing academy of artificial intelligence', 'zhiyuan institute']
 >>> sorted(organisation_names("Google AI"))
 ['google', 'google ai']
 >>> url_key("https://www.IBM.com/"), url_key("http://github.com/LLM360/amber-train.git")
@@ -34,6 +36,7 @@ GENERIC_WORDS = frozenset("ai technologies technology labs lab research group ho
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")
 _PARENS = re.compile(r"\(([^)]*)\)")
+_AKA = re.compile(r"\s+(?:aka|a\.k\.a\.|also known as)\s+", re.IGNORECASE)
 _HF_HOSTS = ("huggingface.co", "hf.co")
 _HF_NOT_REPOS = {"datasets", "spaces", "collections", "papers", "docs", "blog", "models"}
 
@@ -56,7 +59,8 @@ def organisation_names(name: str) -> set[str]:
     keys: set[str] = set()
     inner = [m.strip() for m in _PARENS.findall(name) if m.strip()]
     outer = _PARENS.sub(" ", name)
-    for part in [outer, *inner]:
+    parts = [p for text in [outer, *inner] for p in _AKA.split(text) if p.strip()]
+    for part in parts:
         words = name_key(part).split()
         while words and words[-1] in LEGAL_SUFFIXES:
             words.pop()

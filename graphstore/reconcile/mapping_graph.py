@@ -59,7 +59,7 @@ def mapping_graph(outcome: Outcome, *, ids: Ids) -> Graph:
 
 def _mapping(g: Graph, node: URIRef, match: Match) -> None:
     s, o = URIRef(match.subject.iri), URIRef(match.object.iri)
-    rejected = match.note == "rejected by a curator"
+    rejected = match.rejected
     predicate = SKOS.exactMatch if match.merged or match.manual or rejected else SKOS.closeMatch
     g.add((node, RDF.type, OWL.Axiom))
     g.add((node, OWL.annotatedSource, s))
@@ -71,10 +71,8 @@ def _mapping(g: Graph, node: URIRef, match: Match) -> None:
     g.add((node, SSSOM.confidence, Literal(match.confidence, datatype=XSD.double)))
     g.add((node, SSSOM.subject_label, Literal(match.subject.label)))
     g.add((node, SSSOM.object_label, Literal(match.object.label)))
-    for fam in sorted(match.subject.families)[:1]:
-        g.add((node, SSSOM.subject_source, family_source(fam)))
-    for fam in sorted(match.object.families)[:1]:
-        g.add((node, SSSOM.object_source, family_source(fam)))
+    g.add((node, SSSOM.subject_source, family_source(match.subject.main_family)))
+    g.add((node, SSSOM.object_source, family_source(match.object.main_family)))
     for kind in sorted(match.evidence):
         field = URIRef(EVIDENCE[kind][1])
         g.add((node, SSSOM.subject_match_field, field))
@@ -89,8 +87,9 @@ def _mapping(g: Graph, node: URIRef, match: Match) -> None:
         )
     g.add((node, SSSOM.mapping_tool, Literal(MAPPING_TOOL)))
     comment = ", ".join(f"same {k}: {v}" for k, v in sorted(match.evidence.items()))
-    if match.manual:
-        comment = "; ".join(filter(None, ["accepted by a curator", comment]))
-    if match.note and not match.merged:
+    if match.manual or match.rejected:
+        verdict = "accepted" if match.manual else "rejected"
+        comment = "; ".join(filter(None, [f"{verdict} by a curator", comment]))
+    if match.note and not match.merged and not match.rejected:
         comment = "; ".join(filter(None, [comment, match.note]))
     g.add((node, RDFS.comment, Literal(comment)))

@@ -85,13 +85,14 @@ class Match:
     subject: Entity
     object: Entity
     evidence: dict[str, str] = field(default_factory=dict)  # key kind -> matched key
-    manual: bool = False
+    manual: bool = False  # accepted by a curator
+    rejected: bool = False  # rejected by a curator
     merged: bool = False
     note: str = ""
 
     @property
     def confidence(self) -> float:
-        if self.manual:
+        if self.manual or self.rejected:
             return 1.0
         doubt = 1.0
         for kind in self.evidence:
@@ -100,7 +101,7 @@ class Match:
 
     @property
     def justification(self) -> str:
-        if self.manual:
+        if self.manual or self.rejected:
             return MANUAL
         if len(self.evidence) > 1:
             return COMPOSITE
@@ -190,19 +191,23 @@ def reconcile_entities(
                 if match is None:
                     match = pairs[(first.iri, second.iri)] = Match(first, second)
                 match.evidence.setdefault(kind, key)
+    rejected_pairs = list(rejected)
     no: dict[str, set[str]] = {}
-    for a, b in rejected:
+    for a, b in rejected_pairs:
         no.setdefault(a, set()).add(b)
         no.setdefault(b, set()).add(a)
-    for a, b in accepted:
-        first, second = sorted((entities[a], entities[b]), key=lambda e: e.rank)
-        match = pairs.setdefault((first.iri, second.iri), Match(first, second))
-        match.manual = True
+    for decided, flag in ((accepted, "manual"), (rejected_pairs, "rejected")):
+        for a, b in decided:
+            first, second = sorted((entities[a], entities[b]), key=lambda e: e.rank)
+            match = pairs.setdefault((first.iri, second.iri), Match(first, second))
+            setattr(match, flag, True)
     clusters = _Clusters(entities, no)
-    ordered = sorted(pairs.values(), key=lambda m: (not m.manual, -m.confidence, m.subject.iri))
+    ordered = sorted(
+        pairs.values(), key=lambda m: (m.rejected, not m.manual, -m.confidence, m.subject.iri)
+    )
     for match in ordered:
         a, b = match.subject.iri, match.object.iri
-        if b in no.get(a, set()):
+        if match.rejected:
             match.note = "rejected by a curator"
             continue
         if clusters.refused(a, b):
@@ -221,11 +226,11 @@ def reconcile_entities(
             continue
         clusters.union(a, b)
         match.merged = True
-    members: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}
     for iri in entities:
-        members.setdefault(clusters.find(iri), []).append(iri)
+        groups.setdefault(clusters.find(iri), []).append(iri)
     canonical: dict[str, str] = {}
-    for group in members.values():
+    for group in groups.values():
         best = min(group, key=lambda iri: entities[iri].rank)
         canonical.update({iri: best for iri in group})
     return Outcome(

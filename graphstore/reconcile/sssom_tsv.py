@@ -1,22 +1,29 @@
 """SSSOM TSV: the reconciliation graph exported, and a curator's overrides read, with sssom-py.
 
-Overrides are an SSSOM TSV file of accepted and rejected matches: a row with
-``predicate_id skos:exactMatch`` accepts a match, one that also has ``predicate_modifier Not``
-rejects it. Any other predicate is refused with its line. (sssom-py and pandas take seconds
-to import: they are imported here only, when a TSV is written or read.)
+Overrides are an SSSOM TSV file of accepted and rejected matches. A curator's row has
+``mapping_justification semapv:ManualMappingCuration``: with ``predicate_id skos:exactMatch``
+it accepts a match, with ``predicate_modifier Not`` as well it rejects one; any other predicate
+is refused with its line. Rows with another justification are the tool's own matches (an
+exported mapping set can be edited and given back as overrides): they are counted and left to
+the next run. (sssom-py and pandas take seconds to import: they are imported here only, when
+a TSV is written or read.)
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 from ..errors import MofkgError
 from ..importers.located_yaml import InputError
 from ..namespaces import GRAPH, MOF, SCHEMA, Ids
 from ..store import Store
 from .mapping_graph import MAPPING_LICENCE, RECONCILIATION_GRAPH, SSSOM
+from .matching import MANUAL
 
 SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
 COLUMNS = [
@@ -73,7 +80,7 @@ def mapping_rows(store: Store) -> list[dict[str, Any]]:
     return [{k: str(v) for k, v in row.items() if k != "m"} for row in rows]
 
 
-def write_mappings(store: Store, out: IO[str], *, ids: Ids) -> int:
+def write_mappings(store: Store, out: TextIO, *, ids: Ids) -> int:
     """Write the reconciliation graph as an SSSOM TSV; the number of mappings."""
     import pandas as pd
     from curies import Converter
@@ -118,17 +125,31 @@ def write_mappings(store: Store, out: IO[str], *, ids: Ids) -> int:
         "license": str(MAPPING_LICENCE),
         "mapping_tool": "mofkg reconcile",
     }
-    msdf = from_sssom_dataframe(frame, prefix_map=prefixes, meta=meta)
-    write_table(msdf, out)
+    with sssom_warnings_quiet():
+        msdf = from_sssom_dataframe(frame, prefix_map=prefixes, meta=meta)
+        write_table(msdf, out)
     return len(rows)
+
+
+@contextmanager
+def sssom_warnings_quiet() -> Iterator[None]:
+    """sssom-py 0.4 calls pandas in ways pandas 2.3 deprecates (``replace`` downcasting): a
+    FutureWarning of theirs on every table, which says nothing to our users."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"pandas\.")
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"sssom\.")
+        yield
 
 
 @dataclass
 class Overrides:
     """A curator's decisions: accepted and rejected pairs of IRIs, with their lines."""
 
+    source: str
     accepted: list[tuple[str, str, int]] = field(default_factory=list)
     rejected: list[tuple[str, str, int]] = field(default_factory=list)
+    #: rows that are not a curator's (another mapping_justification)
+    not_decisions: int = 0
 
 
 def read_overrides(path: Path) -> Overrides:
@@ -148,18 +169,31 @@ def read_overrides(path: Path) -> Overrides:
     from sssom.parsers import parse_sssom_table
 
     try:
-        msdf = parse_sssom_table(path)
+        with sssom_warnings_quiet():
+            msdf = parse_sssom_table(path)
     except Exception as exc:  # sssom-py raises many kinds (ValueError, KeyError, yaml ...)
         raise InputError(str(path), None, f"not an SSSOM TSV: {exc}") from exc
     converter = msdf.converter
-    overrides = Overrides()
-    data_lines = [n for n in range(header + 1, len(lines) + 1) if lines[n - 1].strip()]
-    for number, (_, row) in zip(data_lines, msdf.df.iterrows(), strict=False):
+    overrides = Overrides(str(path))
+    # sssom-py sorts the rows: find each one's line in the file by its subject, predicate, object
+    columns = lines[header - 1].split("\t")
+    where: dict[tuple[str, ...], int] = {}
+    for number in range(header + 1, len(lines) + 1):
+        cells = dict(zip(columns, lines[number - 1].split("\t"), strict=False))
+        key = tuple(cells.get(c, "").strip() for c in ("subject_id", "predicate_id", "object_id"))
+        where.setdefault(key, number)
+    for _, row in msdf.df.iterrows():
+        key = tuple(str(row[c]) for c in ("subject_id", "predicate_id", "object_id"))
+        number = where.get(key, header)
         subject = converter.expand(str(row["subject_id"]), passthrough=True)
         obj = converter.expand(str(row["object_id"]), passthrough=True)
         predicate = converter.expand(str(row["predicate_id"]), passthrough=True)
         modifier = row.get("predicate_modifier")
         negated = isinstance(modifier, str) and modifier == "Not"
+        justification = converter.expand(str(row.get("mapping_justification")), passthrough=True)
+        if justification != MANUAL:
+            overrides.not_decisions += 1
+            continue
         if predicate != SKOS_EXACT:
             raise InputError(
                 str(path),
