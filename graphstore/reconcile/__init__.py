@@ -79,15 +79,15 @@ def reconcile_store(
     warnings: list[str] = []
     accepted: list[tuple[str, str]] = []
     rejected: list[tuple[str, str]] = []
-    for pairs, into in (
-        ((overrides.accepted, accepted), (overrides.rejected, rejected)) if overrides else ()
-    ):
+    decisions = (
+        [(overrides.accepted, accepted), (overrides.rejected, rejected)] if overrides else []
+    )
+    source = overrides.source if overrides else ""
+    for pairs, into in decisions:
         for subject, obj, line in pairs:
             absent = [iri for iri in (subject, obj) if iri not in entities]
             if absent:
-                warnings.append(
-                    f"{overrides.source}:{line}: {', '.join(absent)} not in the store; skipped"
-                )
+                warnings.append(f"{source}:{line}: {', '.join(absent)} not in the store; skipped")
             else:
                 into.append((subject, obj))
     outcome = reconcile_entities(
