@@ -188,3 +188,18 @@ def test_a_malformed_mapping_file_is_refused(landscape: Path, tmp_path: Path) ->
     with pytest.raises(InputError, match="category and subcategory"):
         mapping.write_text("category\tsubcategory\titem\tfocus_area\tkind\n\t\t\tEducation\tx\n")
         import_landscape(landscape, focus_areas=mapping)
+
+
+def test_an_option_of_another_import_kind_is_refused(
+    capsys: pytest.CaptureFixture[str], landscape: Path, tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys, "import", "landscape", str(landscape), "--id", "a/b", "--store", str(tmp_path)
+    )
+    assert code == 2
+    assert "--id is an option of `import hf-card`, not of `import landscape`" in err
+    code, _, err = run(
+        capsys, "import", "mot", str(landscape), "--focus-areas", "x", "--store", str(tmp_path)
+    )
+    assert code == 2
+    assert "--focus-areas is an option of `import landscape`" in err

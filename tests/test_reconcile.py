@@ -250,3 +250,42 @@ def test_an_override_naming_no_entity_is_said(
     )
     assert code == 0
     assert f"{overrides}:8: {ID}org/Nobody not in the store; skipped" in err
+
+
+def test_export_mappings_needs_a_reconciliation_and_takes_no_format(
+    capsys: pytest.CaptureFixture[str], folder: Path, tmp_path: Path
+) -> None:
+    store_dir = tmp_path / "store"
+    shutil.copytree(folder, store_dir)
+    code, _, err = run(capsys, "export", "mappings", "--store", str(store_dir))
+    assert code == 1
+    assert "no mappings; run `mofkg reconcile` first" in err
+    code, _, err = run(
+        capsys, "export", "mappings", "--format", "turtle", "--store", str(store_dir)
+    )
+    assert code == 2
+    assert "it takes no --format or --graph" in err
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "-1"])
+def test_a_threshold_outside_zero_to_one_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], folder: Path, tmp_path: Path, value: str
+) -> None:
+    store_dir = tmp_path / "store"
+    shutil.copytree(folder, store_dir)
+    before = quads(store_dir)
+    code, _, err = run(capsys, "reconcile", f"--threshold={value}", "--store", str(store_dir))
+    assert code == 2
+    assert f"--threshold {float(value)} is not in (0, 1]" in err
+    assert quads(store_dir) == before
+
+
+def test_a_higher_threshold_merges_less(store: Store) -> None:
+    strict = reconcile_store(store, threshold=0.9, write=False)
+    default = reconcile_store(store, write=False)
+    assert 0 < strict.merged < default.merged
+    # name-only organisation matches (0.85) stay for review under 0.9
+    huawei = [
+        m for m in strict.outcome.matches if m.object.iri.endswith("Huawei-Technologies-Co.-Ltd")
+    ]
+    assert huawei and not huawei[0].merged and huawei[0].note == "confidence under 0.9"
