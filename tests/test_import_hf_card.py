@@ -212,3 +212,34 @@ def test_the_hub_id_comes_from_the_path_or_from_id(tmp_path: Path, crosswalk_fil
 def test_a_missing_crosswalk_is_said(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="give it with --crosswalk FILE"):
         read_crosswalk(tmp_path / "absent.csv")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "line"),
+    [("modelcard-template.md", "model", 38), ("datasetcard-template.md", "dataset", 92)],
+)
+def test_the_hubs_own_templates_are_refused_where_a_placeholder_is_a_key(
+    capsys: pytest.CaptureFixture[str],
+    shared_data: Path,
+    template: Path,
+    tmp_path: Path,
+    crosswalk_file: Path,
+    name: str,
+    kind: str,
+    line: int,
+) -> None:
+    # The templates keep placeholders such as `{arg_0}: {value_0}`: YAML reads a mapping as a
+    # key there, which huggingface_hub's parser raised as a traceback.
+    store = initialised_store(template, tmp_path / "store")
+    before = quads(store)
+    card_file = shared_data / "hf" / name
+    argv = ["import", "hf-card", str(card_file), "--id", "lab/template", "--card-kind", kind]
+    code, out, err = run(capsys, *argv, "--crosswalk", str(crosswalk_file), "--store", str(store))
+    assert code == 2
+    assert f"{card_file}:{line}: " in err and "a key that is not a scalar" in err, err
+    assert quads(store) == before
+
+
+def test_id_names_one_card_only(tmp_path: Path, crosswalk_file: Path) -> None:
+    with pytest.raises(InputError, match="--id names the Hub id of one card"):
+        import_cards(cards()[:2], hub_id="lab/x", crosswalk=read_crosswalk(crosswalk_file))

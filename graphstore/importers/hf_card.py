@@ -28,6 +28,7 @@ from typing import Any
 from typing import Literal as Kind
 from urllib.parse import quote
 
+import yaml
 from huggingface_hub import DatasetCard, ModelCard
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
@@ -220,7 +221,7 @@ class _CardBuilder:
         kind = _kind_of(path, data, kind)
         try:
             card = ModelCard(text) if kind == "model" else DatasetCard(text)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, yaml.YAMLError) as exc:
             raise InputError(source, data.line, f"not a valid {kind} card: {exc}") from exc
         meta: dict[str, Any] = card.data.to_dict()  # type: ignore[no-untyped-call]  # untyped in huggingface_hub
         g = Graph()

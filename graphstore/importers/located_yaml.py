@@ -51,6 +51,13 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocatedDict:
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                "a key that is not a scalar (a placeholder such as {name} left in?)",
+                key_node.start_mark,
+            )
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
             key = str(key)
