@@ -152,6 +152,12 @@ def line_of(path: Path, needle: str) -> int:
         ("project: graduated", "project: retired", "project: retired", "maturity 'retired'"),
         ("name: OpenLineage", "name:", "homepage_url: https://github.com/OpenLineage", ""),
         ("name: Premier", "name: Platinum", "name: Platinum", "member tier 'Platinum'"),
+        (
+            "additional_repos:",
+            "additional_repos: vald-clients\n            more_repos:",
+            "additional_repos: vald-clients",
+            "additional_repos must be a list, not a str ('vald-clients')",
+        ),
     ],
 )
 def test_a_malformed_landscape_is_refused_with_file_line_and_reason(

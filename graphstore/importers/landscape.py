@@ -141,15 +141,24 @@ def _read_yaml(path: Path) -> Any:
     return load_located(text, str(path))
 
 
+def _kind(value: Any) -> str:
+    """What a YAML value is, in YAML's words."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "nothing" if value is None else f"a {type(value).__name__} ({value!r})"
+
+
 def _mapping(value: Any, source: str, line: int, what: str) -> LocatedDict:
     if not isinstance(value, LocatedDict):
-        raise InputError(source, line, f"{what} must be a mapping, not {type(value).__name__}")
+        raise InputError(source, line, f"{what} must be a mapping, not {_kind(value)}")
     return value
 
 
 def _list(value: Any, source: str, line: int, what: str) -> list[Any]:
     if not isinstance(value, list):
-        raise InputError(source, line, f"{what} must be a list, not {type(value).__name__}")
+        raise InputError(source, line, f"{what} must be a list, not {_kind(value)}")
     return value
 
 
@@ -223,10 +232,15 @@ class _Builder:
         for key, prop in (("homepage_url", MOF.homepage), ("crunchbase", MOF.crunchbasePage)):
             self.url(subject, prop, item.get(key), item.line_of(key))
         self.url(subject, MOF.codeRepository, item.get("repo_url"), item.line_of("repo_url"))
-        for extra in item.get("additional_repos") or []:
-            if isinstance(extra, dict):
-                self.url(subject, MOF.codeRepository, extra.get("repo_url"), item.line)
+        line = item.line_of("additional_repos")
+        for extra in _list(
+            item.get("additional_repos") or [], self.source, line, "additional_repos"
+        ):
+            repo = _mapping(extra, self.source, line, "an entry of additional_repos")
+            self.url(subject, MOF.codeRepository, repo.get("repo_url"), repo.line_of("repo_url"))
         extra = item.get("extra")
+        if extra is not None:
+            _mapping(extra, self.source, item.line_of("extra"), "extra")
         linkedin = item.get("linkedin") or (
             extra.get("linkedin_url") if isinstance(extra, dict) else None
         )
