@@ -243,3 +243,13 @@ def test_the_hubs_own_templates_are_refused_where_a_placeholder_is_a_key(
 def test_id_names_one_card_only(tmp_path: Path, crosswalk_file: Path) -> None:
     with pytest.raises(InputError, match="--id names the Hub id of one card"):
         import_cards(cards()[:2], hub_id="lab/x", crosswalk=read_crosswalk(crosswalk_file))
+
+
+def test_a_folder_is_searched_for_cards(crosswalk_file: Path, tmp_path: Path) -> None:
+    crosswalk = read_crosswalk(crosswalk_file)
+    found = import_cards([FIXTURES], crosswalk=crosswalk)
+    assert sorted(c.hub_id for c in found.cards) == sorted(
+        f"{p.parent.parent.name}/{p.parent.name}" for p in cards()
+    )
+    with pytest.raises(InputError, match="no card found"):
+        import_cards([tmp_path], crosswalk=crosswalk)

@@ -333,8 +333,13 @@ def import_cards(
     hf_licences: dict[str, URIRef] | None = None,
     ids: Ids | None = None,
 ) -> CardsResult:
-    """Read cards into one graph each; the first problem raises :class:`InputError`."""
-    paths = list(paths)
+    """Read cards (files, or folders searched for ``README.md``) into one graph each; the first
+    problem raises :class:`InputError`."""
+    paths = [
+        p for path in paths for p in (sorted(path.rglob("README.md")) if path.is_dir() else [path])
+    ]
+    if not paths:
+        raise InputError("hf-card", None, "no card found (no README.md in the folders given)")
     if hub_id is not None and len(paths) != 1:
         raise InputError(", ".join(map(str, paths)), None, "--id names the Hub id of one card")
     builder = _CardBuilder(ids or Ids(), crosswalk, licence_resolver, hf_licences or {})
