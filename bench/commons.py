@@ -43,7 +43,7 @@ from mofkg.graphstore.namespaces import LICENCE_GRAPH, Ids  # noqa: E402
 from mofkg.graphstore.reconcile import read_entities, reconcile_store  # noqa: E402
 from mofkg.graphstore.reconcile.entities import Entity  # noqa: E402
 from mofkg.graphstore.reconcile.keys import GENERIC_WORDS, LEGAL_SUFFIXES  # noqa: E402
-from mofkg.graphstore.reconcile.mapping_graph import mapping_graph  # noqa: E402
+from mofkg.graphstore.reconcile.mapping_graph import mapping_ntriples  # noqa: E402
 from mofkg.graphstore.reconcile.matching import reconcile_entities  # noqa: E402
 from mofkg.graphstore.settings import load_settings  # noqa: E402
 from mofkg.graphstore.store import Store  # noqa: E402
@@ -174,7 +174,7 @@ def linearity(folder: Path, sizes: list[int]) -> None:
         entities = copies(base, n)
         start = time.perf_counter()
         outcome = reconcile_entities(entities)
-        graph = mapping_graph(outcome, ids=Ids())
+        graph = set(mapping_ntriples(outcome, ids=Ids()))
         seconds = time.perf_counter() - start
         per_entity[n] = seconds / len(entities)
         ratio = per_entity[n] / per_entity[sizes[0]]

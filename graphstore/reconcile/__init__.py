@@ -19,7 +19,7 @@ from ..errors import MofkgError
 from ..namespaces import Ids
 from ..store import Store
 from .entities import ENTITY_QUERY, Entity, collect
-from .mapping_graph import RECONCILIATION_GRAPH, mapping_graph
+from .mapping_graph import RECONCILIATION_GRAPH, mapping_ntriples
 from .matching import THRESHOLD, Outcome, reconcile_entities
 from .sssom_tsv import Overrides
 
@@ -94,7 +94,8 @@ def reconcile_store(
         entities, accepted=accepted, rejected=rejected, threshold=threshold
     )
     warnings += outcome.notes
-    graph = mapping_graph(outcome, ids=ids or Ids())
+    lines = mapping_ntriples(outcome, ids=ids or Ids())
     if write:
-        store.replace_graphs({str(RECONCILIATION_GRAPH): graph})
-    return Report(len(entities), outcome, len(graph), warnings)
+        data = "".join(lines).encode("utf-8")
+        store.load(data, graph=str(RECONCILIATION_GRAPH), format="nt", replace=True)
+    return Report(len(entities), outcome, len(set(lines)), warnings)

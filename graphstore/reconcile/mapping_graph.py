@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from rdflib import Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from ..namespaces import DCT, GRAPH, MOF, Ids
@@ -37,59 +38,73 @@ def mapping_iri(ids: Ids, subject: str, obj: str) -> URIRef:
     return ids.id[f"mapping/{digest}"]
 
 
-def mapping_graph(outcome: Outcome, *, ids: Ids) -> Graph:
-    """The reconciliation graph of one run."""
-    g = Graph()
-    mapping_set = RECONCILIATION_GRAPH
-    g.add((mapping_set, RDF.type, SSSOM.MappingSet))
-    g.add((mapping_set, SSSOM.mapping_set_id, Literal(str(mapping_set), datatype=XSD.anyURI)))
-    g.add((mapping_set, DCT.license, MAPPING_LICENCE))
-    g.add((mapping_set, SSSOM.mapping_tool, Literal(MAPPING_TOOL)))
-    g.add((mapping_set, SSSOM.mapping_date, Literal(date.today())))
+class _Lines:
+    """N-Triples lines built from pyoxigraph terms (their text is N-Triples): at 100,000
+    entities this is linear where an rdflib graph's bookkeeping was not."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        self.lines.append(f"<{s}> <{p}> {o} .\n")
+
+    def iri(self, s: str, p: str, o: str) -> None:
+        self.add(s, p, ox.NamedNode(o))
+
+    def text(self, s: str, p: str, value: str, datatype: str | None = None) -> None:
+        kind = None if datatype is None else ox.NamedNode(datatype)
+        self.add(s, p, ox.Literal(value, datatype=kind))
+
+
+def mapping_ntriples(outcome: Outcome, *, ids: Ids) -> list[str]:
+    """The reconciliation graph of one run, as N-Triples lines."""
+    out = _Lines()
+    mapping_set = str(RECONCILIATION_GRAPH)
+    out.iri(mapping_set, str(RDF.type), str(SSSOM.MappingSet))
+    out.text(mapping_set, str(SSSOM.mapping_set_id), mapping_set, str(XSD.anyURI))
+    out.iri(mapping_set, str(DCT.license), str(MAPPING_LICENCE))
+    out.text(mapping_set, str(SSSOM.mapping_tool), MAPPING_TOOL)
+    out.text(mapping_set, str(SSSOM.mapping_date), date.today().isoformat(), str(XSD.date))
     for match in outcome.matches:
-        node = mapping_iri(ids, match.subject.iri, match.object.iri)
-        g.add((mapping_set, SSSOM.mappings, node))
-        _mapping(g, node, match)
+        node = str(mapping_iri(ids, match.subject.iri, match.object.iri))
+        out.iri(mapping_set, str(SSSOM.mappings), node)
+        _mapping(out, node, match)
         if match.merged:
-            g.add((URIRef(match.subject.iri), SKOS.exactMatch, URIRef(match.object.iri)))
+            out.iri(match.subject.iri, str(SKOS.exactMatch), match.object.iri)
+    reconciled = str(MOF.reconciledAs)
     for entity, canonical in outcome.clusters.items():
-        g.add((URIRef(entity), MOF.reconciledAs, URIRef(canonical)))
-    return g
+        out.iri(entity, reconciled, canonical)
+    return out.lines
 
 
-def _mapping(g: Graph, node: URIRef, match: Match) -> None:
-    s, o = URIRef(match.subject.iri), URIRef(match.object.iri)
-    rejected = match.rejected
-    predicate = SKOS.exactMatch if match.merged or match.manual or rejected else SKOS.closeMatch
-    g.add((node, RDF.type, OWL.Axiom))
-    g.add((node, OWL.annotatedSource, s))
-    g.add((node, OWL.annotatedProperty, predicate))
-    g.add((node, OWL.annotatedTarget, o))
-    if rejected:
-        g.add((node, SSSOM.predicate_modifier, Literal("Not")))
-    g.add((node, SSSOM.mapping_justification, URIRef(match.justification)))
-    g.add((node, SSSOM.confidence, Literal(match.confidence, datatype=XSD.double)))
-    g.add((node, SSSOM.subject_label, Literal(match.subject.label)))
-    g.add((node, SSSOM.object_label, Literal(match.object.label)))
-    g.add((node, SSSOM.subject_source, family_source(match.subject.main_family)))
-    g.add((node, SSSOM.object_source, family_source(match.object.main_family)))
+def _mapping(out: _Lines, node: str, match: Match) -> None:
+    predicate = (
+        SKOS.exactMatch if match.merged or match.manual or match.rejected else SKOS.closeMatch
+    )
+    out.iri(node, str(RDF.type), str(OWL.Axiom))
+    out.iri(node, str(OWL.annotatedSource), match.subject.iri)
+    out.iri(node, str(OWL.annotatedProperty), str(predicate))
+    out.iri(node, str(OWL.annotatedTarget), match.object.iri)
+    if match.rejected:
+        out.text(node, str(SSSOM.predicate_modifier), "Not")
+    out.iri(node, str(SSSOM.mapping_justification), match.justification)
+    out.text(node, str(SSSOM.confidence), repr(match.confidence), str(XSD.double))
+    out.text(node, str(SSSOM.subject_label), match.subject.label)
+    out.text(node, str(SSSOM.object_label), match.object.label)
+    out.iri(node, str(SSSOM.subject_source), str(family_source(match.subject.main_family)))
+    out.iri(node, str(SSSOM.object_source), str(family_source(match.object.main_family)))
     for kind in sorted(match.evidence):
-        field = URIRef(EVIDENCE[kind][1])
-        g.add((node, SSSOM.subject_match_field, field))
-        g.add((node, SSSOM.object_match_field, field))
+        field = EVIDENCE[kind][1]
+        out.iri(node, str(SSSOM.subject_match_field), field)
+        out.iri(node, str(SSSOM.object_match_field), field)
     if match.evidence:
-        g.add(
-            (
-                node,
-                SSSOM.match_string,
-                Literal(" | ".join(match.evidence[k] for k in sorted(match.evidence))),
-            )
-        )
-    g.add((node, SSSOM.mapping_tool, Literal(MAPPING_TOOL)))
+        keys = " | ".join(match.evidence[k] for k in sorted(match.evidence))
+        out.text(node, str(SSSOM.match_string), keys)
+    out.text(node, str(SSSOM.mapping_tool), MAPPING_TOOL)
     comment = ", ".join(f"same {k}: {v}" for k, v in sorted(match.evidence.items()))
     if match.manual or match.rejected:
         verdict = "accepted" if match.manual else "rejected"
         comment = "; ".join(filter(None, [f"{verdict} by a curator", comment]))
     if match.note and not match.merged and not match.rejected:
         comment = "; ".join(filter(None, [comment, match.note]))
-    g.add((node, RDFS.comment, Literal(comment)))
+    out.text(node, str(RDFS.comment), comment)
