@@ -260,11 +260,11 @@ def export_catalogue(args: argparse.Namespace, settings: Settings) -> int:
 
 def export_record(args: argparse.Namespace, settings: Settings) -> int:
     if args.what == ["mappings"]:
-        from .linking.command import export_link_mappings
+        from .reconcile.cli import run_export_mappings
 
         if args.format or args.graph:
             raise UsageError("export mappings writes SSSOM TSV; it takes no --format or --graph")
-        return export_link_mappings(settings, args.output)
+        return run_export_mappings(args, settings)
     if args.what[0] != "mot" or len(args.what) != 2:
         raise UsageError("export takes no argument, or: export mot MODEL, or: export mappings")
     from .importers.mot import dump_record_yaml
@@ -318,16 +318,25 @@ def resolve_model(store: Store, name: str, settings: Settings) -> str:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from .importers import commons_cli
+    from .importers.located_yaml import InputError
     from .importers.mot import import_mot
     from .licences import licence_index
     from .namespaces import LICENCE_GRAPH, MOF, Ids
 
+    if (message := commons_cli.refuse_foreign_options(args)) is not None:
+        raise UsageError(message)
     if args.kind == "osai":
         return cmd_import_osai(args, settings)
     if args.kind == "mappings":
         from .linking.command import import_link_mappings
 
         return import_link_mappings(settings, args.paths)
+    if args.kind in commons_cli.KINDS:
+        try:
+            return commons_cli.run_import(args, settings, open_store(settings))
+        except InputError as exc:
+            raise UsageError(str(exc)) from exc
     if args.kind != "mot":
         raise UsageError(f"unknown import kind {args.kind!r}; use: import mot PATH...")
     store = open_store(settings)
@@ -568,15 +577,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_export)
 
     p = sub.add_parser(
-        "import", help="import other catalogues' records (MOT YAML, OSAI Index, SSSOM mappings)"
+        "import",
+        help="import other catalogues' records (MOT, OSAI Index, landscape, HF cards, mappings)",
     )
     p.add_argument(
         "kind",
-        choices=["mot", "osai", "mappings"],
-        help="mot (Model Openness Tool YAML), osai (the European Open Source AI Index folder)"
-        " or mappings (a curator's SSSOM TSV)",
+        choices=["mot", "osai", "mappings", "landscape", "hf-card"],
+        help="mot (Model Openness Tool YAML), osai (the European Open Source AI Index folder),"
+        " mappings (a curator's SSSOM TSV), landscape (LF AI & Data landscape.yml), "
+        "hf-card (Hugging Face model or dataset cards)",
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders")
+    from .importers.commons_cli import add_options as add_commons_options
+
+    add_commons_options(p)
     p.set_defaults(run=cmd_import)
 
     p = sub.add_parser("assess", help="assess models' openness and store the assessments")
@@ -595,6 +609,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .validation import register as register_validate
 
     register_validate(sub)
+    from .reconcile.cli import register as register_reconcile
+
+    register_reconcile(sub)
 
     from .linking.command import register as register_link
 
