@@ -48,6 +48,7 @@ from ..protocol.negotiation import (
     negotiate_document,
 )
 from . import STATIC, TEMPLATES
+from .commons_queries import commons_queries
 from .query_examples import example_queries
 from .views import curie, ids, local_path, positive_argument, state
 
@@ -145,7 +146,7 @@ def favicon() -> Response:
 @blueprint.route("/query")
 def query_page() -> str:
     """An editor, example queries, a results table filled from /sparql, and downloads."""
-    examples = example_queries(ids())
+    examples = example_queries(ids()) + commons_queries(ids())
     chosen = request.args.get("query") or examples[0].query
     return render_template(
         "query.html",
