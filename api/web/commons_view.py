@@ -147,14 +147,13 @@ def _project(store: Store, iri: str) -> Panel:
 def _dataset(store: Store, iri: str) -> Panel:
     rows = _rows(
         store,
-        f"""SELECT DISTINCT ?part ?licence ?licenceId ?open ?forData ?card ?model ?name ?n
+        f"""SELECT DISTINCT ?part ?licence ?licenceId ?open ?type ?card ?model ?name ?n
                ?reached WHERE {{
           {SAME}
           {{ ?same dct:license ?licence .
              OPTIONAL {{ ?licence spdx:licenseId ?licenceId }}
              OPTIONAL {{ ?licence mof:isOpenLicence ?open }}
-             OPTIONAL {{ ?licence mof:appropriateFor ?type .
-                        FILTER (?type = mof:DataContent) BIND (true AS ?forData) }}
+             OPTIONAL {{ ?licence mof:appropriateFor ?type }}
              BIND ("licence" AS ?part) }}
           UNION
           {{ ?same mof:hasDataCard ?card . BIND ("card" AS ?part) }}
@@ -163,17 +162,24 @@ def _dataset(store: Store, iri: str) -> Panel:
         }}""",
         iri,
     )
-    licences = {
-        r["licence"]: {
-            "iri": r["licence"],
-            "id": r.get("licenceId", r["licence"].rsplit("/", 1)[-1]),
-            "open": "yes" if r.get("open") == "true" else "no",
-            "data": "yes" if r.get("forData") == "true" else "no",
-            "known": "yes" if "open" in r else "not in the licence graph",
-        }
-        for r in rows
-        if r["part"] == "licence"
-    }
+    licences: dict[str, dict[str, str]] = {}
+    for r in rows:
+        if r["part"] != "licence":
+            continue
+        entry = licences.setdefault(
+            r["licence"],
+            {
+                "iri": r["licence"],
+                "id": r.get("licenceId", r["licence"].rsplit("/", 1)[-1]),
+                "open": "yes" if r.get("open") == "true" else "no",
+                "data": "not stated",  # the licence graph says nothing of its content types
+                "known": "yes" if "open" in r else "not in the licence graph",
+            },
+        )
+        if r.get("type") == str(MOF.DataContent):
+            entry["data"] = "yes"
+        elif "type" in r and entry["data"] != "yes":
+            entry["data"] = "no"
     models = {
         r["model"]: {"iri": r["model"], "name": r["name"], "class": _class_text(r)}
         for r in rows
