@@ -32,10 +32,13 @@ def licence_graph(settings: Settings) -> Graph:
     )
 
 
-def initialise(store: Store, settings: Settings, *, demo: bool = False) -> InitResult:
+def initialise(
+    store: Store, settings: Settings, *, demo: bool = False, commons: bool = False
+) -> InitResult:
     """(Re)build the ontology and licence graphs, and load the demo catalogue with ``demo``:
-    the hand-made models of ``demo-catalogue.ttl`` and the shipped Commons
-    (:mod:`.commons_demo`).
+    the hand-made models of ``demo-catalogue.ttl``, and with ``commons`` too the shipped
+    Commons (:mod:`.commons_demo`: the landscape, the OSAI Index, MOT's records, reconciled),
+    as ``mofkg init --demo`` and ``mofkg serve`` on an empty store do.
 
     All graphs are replaced in one commit, so running it again is safe.
     """
@@ -49,11 +52,11 @@ def initialise(store: Store, settings: Settings, *, demo: bool = False) -> InitR
     if demo:
         demo_graph = Graph().parse(demo_catalogue_path(), format="turtle")
         quads += graph_to_quads(demo_graph, str(DEMO_GRAPH))
-        # The Commons (landscape, OSAI Index, MOT records, reconciled), shipped derived.
-        commons = list(commons_quads())
-        graph_names = dict.fromkeys(q.graph_name.value for q in commons)  # type: ignore[union-attr]
-        names += [str(DEMO_GRAPH), *graph_names]
-        quads += commons
+        names.append(str(DEMO_GRAPH))
+    if demo and commons:
+        shipped = list(commons_quads())
+        names += dict.fromkeys(q.graph_name.value for q in shipped)  # type: ignore[union-attr]
+        quads += shipped
     store.replace_graphs({})  # refuses a read-only store before anything is read
     commit(store.oxigraph, quads, replace=names)
     sizes = store.graph_sizes()
@@ -71,6 +74,6 @@ def prepare_for_serving(store: Store, settings: Settings) -> bool:
         return False
     from .assessment import assess_and_write
 
-    initialise(store, settings, demo=True)
+    initialise(store, settings, demo=True, commons=True)
     assess_and_write(store)
     return True

@@ -76,7 +76,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     with Progress("building the ontology and licence graphs"):
-        result = initialise(store, settings, demo=args.demo)
+        result = initialise(store, settings, demo=args.demo, commons=args.demo)
     store.flush()
     for graph, size in result.graphs.items():
         print(f"{graph}\t{size} triples")
@@ -544,7 +544,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("init", help="create the store with the ontology and licence graph")
-    p.add_argument("--demo", action="store_true", help="also load the demo catalogue")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="also load the demo catalogue: hand-made models and the shipped Commons"
+        " (LF AI & Data landscape, OSAI Index, MOT records, reconciled)",
+    )
     p.set_defaults(run=cmd_init)
 
     p = sub.add_parser("load", help="load RDF files (all or nothing)")

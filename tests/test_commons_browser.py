@@ -3,13 +3,31 @@ demo catalogue (fixtures of tests/test_browser.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.test_browser import Site, browser, site  # noqa: F401  (fixtures)
+from mofkg.graphstore.assessment import assess_models, write_assessments
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store import Store
+from tests.server import running_production_server
+from tests.test_browser import Site, browser  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """`mofkg serve`'s server over the demo catalogue with the shipped Commons."""
+    folder = tmp_path_factory.mktemp("commons-browser") / "store"
+    store = Store(folder)
+    initialise(store, Settings(), demo=True, commons=True)
+    write_assessments(store, assess_models(store))
+    store.close()
+    with running_production_server(folder, MOFKG_WORKERS="1", MOFKG_QUERY_TIMEOUT="20") as srv:
+        yield Site(srv.url)
 
 
 def test_an_organisation_page_renders_with_its_tier_and_models(

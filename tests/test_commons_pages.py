@@ -12,13 +12,19 @@ from html import unescape
 import pytest
 from flask.testing import FlaskClient
 
+from mofkg.graphstore.assessment import assess_models, write_assessments
+from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
-from tests.test_pages import assessed_demo, make_app, text_of
+from tests.test_pages import make_app, text_of
 
 
 @pytest.fixture(scope="module")
 def demo_store() -> Store:
-    return assessed_demo()
+    store = Store()
+    initialise(store, Settings(), demo=True, commons=True)
+    write_assessments(store, assess_models(store))
+    return store
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from mofkg.api.web.commons_queries import commons_queries
+from mofkg.graphstore.assessment import assess_models, write_assessments
+from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.namespaces import Ids
+from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
-from tests.test_pages import assessed_demo
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 QUERIES = {q.key: q for q in commons_queries(Ids())}
@@ -19,7 +21,10 @@ QUERIES = {q.key: q for q in commons_queries(Ids())}
 
 @pytest.fixture(scope="module")
 def demo() -> Store:
-    return assessed_demo()
+    store = Store()
+    initialise(store, Settings(), demo=True, commons=True)
+    write_assessments(store, assess_models(store))
+    return store
 
 
 def rows(store: Store, key: str) -> list[dict[str, str]]:
