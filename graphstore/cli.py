@@ -260,13 +260,23 @@ def export_catalogue(args: argparse.Namespace, settings: Settings) -> int:
 
 def export_record(args: argparse.Namespace, settings: Settings) -> int:
     if args.what == ["mappings"]:
-        from .reconcile.cli import run_export_mappings
+        from .linking.command import export_link_mappings
 
         if args.format or args.graph:
             raise UsageError("export mappings writes SSSOM TSV; it takes no --format or --graph")
+        return export_link_mappings(settings, args.output)
+    if args.what == ["mappings", "reconciliation"]:
+        from .reconcile.cli import run_export_mappings
+
+        if args.format or args.graph:
+            raise UsageError(
+                "export mappings reconciliation writes SSSOM TSV; it takes no --format or --graph"
+            )
         return run_export_mappings(args, settings)
     if args.what[0] != "mot" or len(args.what) != 2:
-        raise UsageError("export takes no argument, or: export mot MODEL, or: export mappings")
+        raise UsageError(
+            "export takes no argument, or: export mot MODEL, or: export mappings [reconciliation]"
+        )
     from .importers.mot import dump_record_yaml
 
     store = open_store(settings, read_only=True)
@@ -326,17 +336,17 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
     if (message := commons_cli.refuse_foreign_options(args)) is not None:
         raise UsageError(message)
+    if args.kind in commons_cli.KINDS:
+        try:
+            return commons_cli.run_import(args, settings, open_store(settings))
+        except InputError as exc:
+            raise UsageError(str(exc)) from exc
     if args.kind == "osai":
         return cmd_import_osai(args, settings)
     if args.kind == "mappings":
         from .linking.command import import_link_mappings
 
         return import_link_mappings(settings, args.paths)
-    if args.kind in commons_cli.KINDS:
-        try:
-            return commons_cli.run_import(args, settings, open_store(settings))
-        except InputError as exc:
-            raise UsageError(str(exc)) from exc
     if args.kind != "mot":
         raise UsageError(f"unknown import kind {args.kind!r}; use: import mot PATH...")
     store = open_store(settings)
@@ -570,7 +580,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_query)
 
     p = sub.add_parser("export", help="write the store, one graph, or a MOT record")
-    p.add_argument("what", nargs="*", help="nothing, or: mot MODEL, or: mappings (SSSOM TSV)")
+    p.add_argument(
+        "what",
+        nargs="*",
+        help="nothing, or: mot MODEL, or: mappings (the links, SSSOM TSV), or: mappings "
+        "reconciliation (the reconciliation's, SSSOM TSV)",
+    )
     p.add_argument("--graph", help="only this named graph")
     p.add_argument("--format", choices=format_names(), help="RDF format")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
@@ -583,14 +598,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import",
-        help="import other catalogues' records (MOT, OSAI Index, landscape, HF cards, mappings)",
+        help="import other catalogues' records (MOT, OSAI Index, landscape, HF cards, SSSOM)",
     )
     p.add_argument(
         "kind",
-        choices=["mot", "osai", "mappings", "landscape", "hf-card"],
+        choices=["mot", "osai", "landscape", "hf-card", "mappings"],
         help="mot (Model Openness Tool YAML), osai (the European Open Source AI Index folder),"
-        " mappings (a curator's SSSOM TSV), landscape (LF AI & Data landscape.yml), "
-        "hf-card (Hugging Face model or dataset cards)",
+        " landscape (LF AI & Data landscape.yml), hf-card (Hugging Face model or dataset cards)"
+        " or mappings (a curator's SSSOM TSV)",
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders")
     from .importers.commons_cli import add_options as add_commons_options

@@ -98,8 +98,8 @@ def commons_path() -> Path:
 
 def commons_quads() -> Iterator[ox.Quad]:
     """The shipped Commons' quads."""
-    with gzip.open(commons_path(), "rb") as stream:
-        yield from ox.parse(stream, format=ox.RdfFormat.N_QUADS)
+    data = gzip.decompress(commons_path().read_bytes())
+    yield from ox.parse(data, format=ox.RdfFormat.N_QUADS)
 
 
 def sources_quads() -> list[ox.Quad]:

@@ -14,12 +14,13 @@ from sssom.parsers import parse_sssom_table
 from mofkg.graphstore.importers.hf_card import import_cards, read_crosswalk
 from mofkg.graphstore.importers.landscape import import_landscape
 from mofkg.graphstore.importers.mot import import_mot
+from mofkg.graphstore.importers.osai_rdf import import_index
 from mofkg.graphstore.namespaces import Ids
 from mofkg.graphstore.reconcile import RECONCILIATION_GRAPH, reconcile_store
 from mofkg.graphstore.reconcile.mapping_graph import SSSOM
 from mofkg.graphstore.reconcile.sssom_tsv import sssom_warnings_quiet, write_mappings
 from mofkg.graphstore.store import Store
-from tests.commons_helpers import FIXTURES, OSAI_GRAPH, osai_stand_in, quads, run
+from tests.commons_helpers import FIXTURES, quads, run
 
 ID = "https://w3id.org/mofkg/id/"
 IBM_MOT = ID + "org/IBM"
@@ -34,7 +35,7 @@ def fill(store: Store, shared: Path) -> None:
     graphs = {str(g): graph for g, graph in mot.graphs().items()}
     landscape = import_landscape(shared / "lfai-landscape" / "landscape.yml")
     graphs[str(landscape.graph_iri)] = landscape.graph
-    graphs[str(OSAI_GRAPH)] = osai_stand_in(shared / "osai-index" / "models")
+    graphs.update(import_index(shared / "osai-index", ids=Ids()).graphs())
     crosswalk = read_crosswalk(shared / "hf" / "hf-license-ids-spdx-crosswalk.csv")
     graphs.update(import_cards(sorted(FIXTURES.rglob("README.md")), crosswalk=crosswalk).graphs())
     store.replace_graphs(graphs)
@@ -197,7 +198,19 @@ def test_a_curators_overrides_accept_and_reject_and_survive_an_export(
     finally:
         store.close()
     exported = tmp_path / "exported.sssom.tsv"
-    assert run(capsys, "export", "mappings", "-o", str(exported), "--store", str(store_dir))[0] == 0
+    assert (
+        run(
+            capsys,
+            "export",
+            "mappings",
+            "reconciliation",
+            "-o",
+            str(exported),
+            "--store",
+            str(store_dir),
+        )[0]
+        == 0
+    )
     # The export, given back as overrides, carries the curator's two decisions and no others.
     code, _, err = run(capsys, "reconcile", "--overrides", str(exported), "--store", str(store_dir))
     assert code == 0, err
@@ -257,14 +270,21 @@ def test_export_mappings_needs_a_reconciliation_and_takes_no_format(
 ) -> None:
     store_dir = tmp_path / "store"
     shutil.copytree(folder, store_dir)
-    code, _, err = run(capsys, "export", "mappings", "--store", str(store_dir))
+    code, _, err = run(capsys, "export", "mappings", "reconciliation", "--store", str(store_dir))
     assert code == 1
     assert "no mappings; run `mofkg reconcile` first" in err
     code, _, err = run(
-        capsys, "export", "mappings", "--format", "turtle", "--store", str(store_dir)
+        capsys,
+        "export",
+        "mappings",
+        "reconciliation",
+        "--format",
+        "turtle",
+        "--store",
+        str(store_dir),
     )
     assert code == 2
-    assert "it takes no --format or --graph" in err
+    assert "writes SSSOM TSV; it takes no --format or --graph" in err
 
 
 @pytest.mark.parametrize("value", ["0", "1.5", "-1"])

@@ -1,4 +1,4 @@
-"""``mofkg reconcile`` and ``mofkg export mappings``."""
+"""``mofkg reconcile`` and ``mofkg export mappings reconciliation``."""
 
 from __future__ import annotations
 

@@ -9,7 +9,9 @@ models (or datasets) of one source family (a curator's accepted match may).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rdflib.namespace import RDFS
@@ -162,6 +164,20 @@ class _Clusters:
             self.members[ra] |= self.members.pop(rb)
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Matching allocates an object or more per key and pair and frees none of them: Python's
+    cyclic collector would scan every entity again and again for nothing (measured: a third
+    of the time at 50,000 entities). Reference counting still frees what is dropped."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def reconcile_entities(
     entities: dict[str, Entity],
     *,
@@ -170,6 +186,16 @@ def reconcile_entities(
     threshold: float = THRESHOLD,
 ) -> Outcome:
     """Match entities, then cluster them; ``accepted``/``rejected``: a curator's pairs."""
+    with _cyclic_gc_paused():
+        return _reconcile(entities, list(accepted), list(rejected), threshold)
+
+
+def _reconcile(
+    entities: dict[str, Entity],
+    accepted: list[tuple[str, str]],
+    rejected: list[tuple[str, str]],
+    threshold: float,
+) -> Outcome:
     owners = hub_owners(entities)
     blocks: dict[tuple[str, str, str], list[str]] = {}
     for iri, entity in entities.items():
