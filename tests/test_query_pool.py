@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 from pathlib import Path
@@ -517,3 +518,33 @@ def test_a_job_sent_again_ends_by_the_timeout_and_its_grace(tmp_path: Path) -> N
         assert took < TIMEOUT + GRACE + 0.6, took
     finally:
         pool.close()
+
+
+def test_a_sync_run_is_stopped_when_its_client_goes_away(tmp_path: Path) -> None:
+    """run() (a Flask view's) is run_async on the pool's loop: told by a thread's future that
+    the client left, it stops the query as run_async does, not at the timeout."""
+    pool = _pool(tmp_path, size=1)
+    try:
+        before = set(pool._processes)
+        gone: concurrent.futures.Future[None] = concurrent.futures.Future()
+        threading.Timer(0.1, gone.set_result, args=(None,)).start()
+        started = time.monotonic()
+        with pytest.raises(ClientGone):
+            pool.run(QueryJob(SLOW), gone=gone)
+        stopped = time.monotonic() - started
+        assert pool.stop_after <= stopped < TIMEOUT - 0.5
+        assert b"true" in pool.run(QueryJob("ASK {}")).body
+        assert set(pool._processes).isdisjoint(before)
+    finally:
+        pool.close()
+
+
+def test_a_closed_pool_refuses_at_once(tmp_path: Path) -> None:
+    """A run after close() is 503 at once (it waited out the timeout for a slot)."""
+    pool = _pool(tmp_path, size=1)
+    assert b"true" in pool.run(QueryJob("ASK {}")).body
+    pool.close()
+    started = time.monotonic()
+    with pytest.raises(BusyError, match="the query workers have stopped"):
+        pool.run(QueryJob("ASK {}"))
+    assert time.monotonic() - started < 0.5

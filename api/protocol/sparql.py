@@ -21,6 +21,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -186,13 +188,23 @@ def answer_query(state: Endpoint, job: QueryJob, *, gone: Gone | None = None) ->
 
 
 async def answer_query_async(
-    state: Endpoint, job: QueryJob, *, gone: Gone | None = None
+    state: Endpoint,
+    job: QueryJob,
+    *,
+    watch: Callable[[], Awaitable[None]] | None = None,
 ) -> QueryAnswer:
     """:func:`answer_query` on an event loop (the RSGI front's plain ``GET /sparql?query=``),
-    the worker awaited: the same job, the same pool, the same answer."""
+    the worker awaited: the same job, the same pool, the same answer. ``watch()`` (RSGI's
+    ``client_disconnect``) is awaited only while a worker runs the job, which is stopped if
+    it ends first; an inline job costs no watcher."""
     outcome = run_inline(state.store.oxigraph, job)
     if outcome is None:
-        outcome = await state.pool.run_async(job, gone=gone)
+        gone = asyncio.ensure_future(watch()) if watch is not None else None
+        try:
+            outcome = await state.pool.run_async(job, gone=gone)
+        finally:
+            if gone is not None:
+                gone.cancel()
     return query_answer(state, outcome)
 
 

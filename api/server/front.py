@@ -182,22 +182,19 @@ class Front:
         loop = asyncio.get_running_loop()
         state = self.state
         headers = scope.headers.items()
-        gone = asyncio.ensure_future(proto.client_disconnect())
         try:
             if state.stale():
                 await loop.run_in_executor(self.reopener, state.refresh)  # reopens: ~10 ms
             server, _, port = scope.server.rpartition(":")
             base = sparql_base_url(scope.scheme, _header(headers, "host"), server, port, "")
             job = sparql.query_job(state, query, accept=_header(headers, "accept"), base_iri=base)
-            answer = await sparql.answer_query_async(state, job, gone=gone)
+            answer = await sparql.answer_query_async(state, job, watch=proto.client_disconnect)
         except ClientGone:
             log.info("the client went away; its query was stopped")
             return
         except Exception as exc:  # noqa: BLE001 - every error gets its status, as in Flask
             _send(proto, add_cors(error_response(exc)))
             return
-        finally:
-            gone.cancel()
         proto.response_bytes(200, answer_headers(answer), answer.body)
 
 

@@ -214,7 +214,7 @@ class QueryPool:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
                 threading.Thread(
-                    target=loop.run_forever, name="mofkg-query-pool", daemon=True
+                    target=_run_loop, args=(loop,), name="mofkg-query-pool", daemon=True
                 ).start()
                 self._loop = loop
             return self._loop
@@ -397,6 +397,14 @@ class QueryPool:
             popen.wait()
         while not self._idle.empty():
             self._idle.get_nowait().conn.close()
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The pool's own loop, run in its thread until the pool closes, then closed."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
 
 
 async def _stop_loop() -> None:
