@@ -111,6 +111,9 @@ def test_a_model_page_shows_both_catalogues(client: FlaskClient) -> None:
     assert "Base Model Data Availability open" in grades
     assert "Modelcard Documentation partial" in grades
     assert 'href="/id/osai-index/model/amber"' in html
+    # side by side: the MOF's section and the Index's in one row
+    row = html.index('class="catalogues"')
+    assert row < html.index('id="class-title"') < html.index('id="index-title"')
 
 
 def test_a_model_the_index_does_not_grade_has_no_index_section(client: FlaskClient) -> None:
