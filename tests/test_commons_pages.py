@@ -126,6 +126,7 @@ def test_the_home_page_has_the_commons_at_a_glance(client: FlaskClient) -> None:
     assert "Premier LF AI & Data Foundation 4" in members
     assert "Associate LF AI & Data Foundation 43" in members
     assert "graduated Frameworks 6" in section(html, "glance-projects")
+    assert 'href="/focus-area/Frameworks"' in html
     models = section(html, "glance-models")
     assert "mot Class I Open Science Model 12" in models
     assert "demo Class II Open Tooling Model 1" in models

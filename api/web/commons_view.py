@@ -240,13 +240,14 @@ def commons_glance(store: Store) -> dict[str, Any]:
     models by MOF class per source catalogue (one query)."""
     rows = _rows(
         store,
-        """SELECT ?part ?a ?b (COUNT(DISTINCT ?x) AS ?count) WHERE {
+        """SELECT ?part ?a ?b ?key (COUNT(DISTINCT ?x) AS ?count) WHERE {
           { ?m a mof:Membership ; org:member ?x ; org:role/rdfs:label ?a ;
                org:organization/rdfs:label ?b . BIND ("tier" AS ?part) }
           UNION
           { ?x mof:hostedBy ?h ; mof:maturity/skos:prefLabel ?a .
-            OPTIONAL { ?x mof:focusArea/skos:prefLabel ?area }
-            BIND (COALESCE(?area, "(none)") AS ?b) BIND ("project" AS ?part) }
+            OPTIONAL { ?x mof:focusArea ?fa . ?fa skos:prefLabel ?area }
+            BIND (COALESCE(?area, "(none)") AS ?b) BIND (STRAFTER(STR(?fa), "#") AS ?key)
+            BIND ("project" AS ?part) }
           UNION
           { GRAPH ?g { ?x a mof:Model } .
             FILTER (STRSTARTS(STR(?g), STR(?this)))
@@ -255,12 +256,14 @@ def commons_glance(store: Store) -> dict[str, Any]:
             BIND (COALESCE(?reached, IF(BOUND(?n), "Unclassified", "not assessed")) AS ?a)
             BIND (REPLACE(STRAFTER(STR(?g), STR(?this)), "^source/|/.*$", "") AS ?b)
             BIND ("model" AS ?part) }
-        } GROUP BY ?part ?a ?b ORDER BY ?part ?b ?a""",
+        } GROUP BY ?part ?a ?b ?key ORDER BY ?part ?b ?a""",
         store_graph_base(),
     )
     glance: dict[str, Any] = {"tier": [], "project": [], "model": []}
     for r in rows:
-        glance[r["part"]].append({"a": r["a"], "b": r["b"], "count": int(r["count"])})
+        glance[r["part"]].append(
+            {"a": r["a"], "b": r["b"], "key": r.get("key", ""), "count": int(r["count"])}
+        )
     return glance
 
 
