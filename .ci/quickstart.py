@@ -31,6 +31,9 @@ def main() -> int:
     if "OLMo-7B" not in home:
         print("quickstart: the home page lacks the demo catalogue", file=sys.stderr)
         return 1
+    if "The Commons at a glance" not in home or "Premier" not in home:
+        print("quickstart: the home page lacks the Commons (members by tier)", file=sys.stderr)
+        return 1
     link = re.search(r'href="(/id/model/[^"]+)"', home)
     if not link:
         print("quickstart: the home page links no model page", file=sys.stderr)

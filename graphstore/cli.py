@@ -76,7 +76,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     with Progress("building the ontology and licence graphs"):
-        result = initialise(store, settings, demo=args.demo)
+        result = initialise(store, settings, demo=args.demo, commons=args.demo)
     store.flush()
     for graph, size in result.graphs.items():
         print(f"{graph}\t{size} triples")
@@ -265,8 +265,18 @@ def export_record(args: argparse.Namespace, settings: Settings) -> int:
         if args.format or args.graph:
             raise UsageError("export mappings writes SSSOM TSV; it takes no --format or --graph")
         return export_link_mappings(settings, args.output)
+    if args.what == ["mappings", "reconciliation"]:
+        from .reconcile.cli import run_export_mappings
+
+        if args.format or args.graph:
+            raise UsageError(
+                "export mappings reconciliation writes SSSOM TSV; it takes no --format or --graph"
+            )
+        return run_export_mappings(args, settings)
     if args.what[0] != "mot" or len(args.what) != 2:
-        raise UsageError("export takes no argument, or: export mot MODEL, or: export mappings")
+        raise UsageError(
+            "export takes no argument, or: export mot MODEL, or: export mappings [reconciliation]"
+        )
     from .importers.mot import dump_record_yaml
 
     store = open_store(settings, read_only=True)
@@ -318,10 +328,19 @@ def resolve_model(store: Store, name: str, settings: Settings) -> str:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from .importers import commons_cli
+    from .importers.located_yaml import InputError
     from .importers.mot import import_mot
     from .licences import licence_index
     from .namespaces import LICENCE_GRAPH, MOF, Ids
 
+    if (message := commons_cli.refuse_foreign_options(args)) is not None:
+        raise UsageError(message)
+    if args.kind in commons_cli.KINDS:
+        try:
+            return commons_cli.run_import(args, settings, open_store(settings))
+        except InputError as exc:
+            raise UsageError(str(exc)) from exc
     if args.kind == "osai":
         return cmd_import_osai(args, settings)
     if args.kind == "mappings":
@@ -550,7 +569,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("init", help="create the store with the ontology and licence graph")
-    p.add_argument("--demo", action="store_true", help="also load the demo catalogue")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="also load the demo catalogue: hand-made models and the shipped Commons"
+        " (LF AI & Data landscape, OSAI Index, MOT records, reconciled)",
+    )
     p.set_defaults(run=cmd_init)
 
     p = sub.add_parser("load", help="load RDF files (all or nothing)")
@@ -571,7 +595,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_query)
 
     p = sub.add_parser("export", help="write the store, one graph, or a MOT record")
-    p.add_argument("what", nargs="*", help="nothing, or: mot MODEL, or: mappings (SSSOM TSV)")
+    p.add_argument(
+        "what",
+        nargs="*",
+        help="nothing, or: mot MODEL, or: mappings (the links, SSSOM TSV), or: mappings "
+        "reconciliation (the reconciliation's, SSSOM TSV)",
+    )
     p.add_argument("--graph", help="only this named graph")
     p.add_argument("--format", choices=format_names(), help="RDF format")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
@@ -583,15 +612,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_export)
 
     p = sub.add_parser(
-        "import", help="import other catalogues' records (MOT YAML, OSAI Index, SSSOM mappings)"
+        "import",
+        help="import other catalogues' records (MOT, OSAI Index, landscape, HF cards, SSSOM)",
     )
     p.add_argument(
         "kind",
-        choices=["mot", "osai", "mappings"],
-        help="mot (Model Openness Tool YAML), osai (the European Open Source AI Index folder)"
+        choices=["mot", "osai", "landscape", "hf-card", "mappings"],
+        help="mot (Model Openness Tool YAML), osai (the European Open Source AI Index folder),"
+        " landscape (LF AI & Data landscape.yml), hf-card (Hugging Face model or dataset cards)"
         " or mappings (a curator's SSSOM TSV)",
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders")
+    from .importers.commons_cli import add_options as add_commons_options
+
+    add_commons_options(p)
     p.set_defaults(run=cmd_import)
 
     p = sub.add_parser("assess", help="assess models' openness and store the assessments")
@@ -610,6 +644,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .validation import register as register_validate
 
     register_validate(sub)
+    from .reconcile.cli import register as register_reconcile
+
+    register_reconcile(sub)
 
     from .linking.command import register as register_link
 

@@ -12,6 +12,7 @@ import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
+from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.cli import main
 from mofkg.graphstore.framework_rules import FrameworkFileError, run_rules
 from mofkg.graphstore.importers.osai import IndexErrors
@@ -23,6 +24,7 @@ from mofkg.graphstore.importers.osai_rdf import (
 )
 from mofkg.graphstore.namespaces import DQV, MOF, SCHEMA, Ids
 from mofkg.graphstore.resources import shapes_path
+from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
 
 IDS = Ids()
@@ -346,7 +348,9 @@ def test_the_models_api_carries_the_index_grades(tmp_path: Path, index_folder: P
     from .test_pages import make_app
 
     store_dir = tmp_path / "store"
-    assert main(["init", "--demo", "--store", str(store_dir)]) == 0
+    demo = Store(store_dir)  # the hand-made demo models (`init --demo` holds the Index already)
+    initialise(demo, Settings(), demo=True)
+    demo.close()
     assert main(["import", "osai", str(index_folder), "--store", str(store_dir)]) == 0
     store = Store(store_dir, read_only=True)
     with make_app(store).test_client() as client:

@@ -50,6 +50,8 @@ from ..protocol.negotiation import (
     negotiate_document,
 )
 from . import STATIC, TEMPLATES
+from .commons_queries import commons_queries
+from .commons_view import commons_glance, commons_panel, model_index_grades
 from .query_examples import example_queries
 from .views import curie, ids, local_path, positive_argument, state
 
@@ -135,6 +137,7 @@ def home() -> str:
         status_labels=catalogue.STATUS_LABELS,
         framework=fw,
         row_href=lambda iri: local_path(str(iri), state().settings.base_iri) or str(iri),
+        glance=catalogue_state.remember("commons-glance", lambda: commons_glance(store)),
     )
 
 
@@ -147,7 +150,7 @@ def favicon() -> Response:
 @blueprint.route("/query")
 def query_page() -> str:
     """An editor, example queries, a results table filled from /sparql, and downloads."""
-    examples = example_queries(ids())
+    examples = example_queries(ids()) + commons_queries(ids())
     chosen = request.args.get("query") or examples[0].query
     return render_template(
         "query.html",
@@ -155,6 +158,25 @@ def query_page() -> str:
         query=chosen,
         id_base=str(ids().id),
         ontology_base=str(ONTOLOGY_IRI),
+    )
+
+
+@blueprint.route("/focus-area/<name>")
+def focus_area(name: str) -> str:
+    """A focus area of the Commons (``mof:<name>``, a concept of ``mof:FocusAreas``): its
+    hosted projects and the landscape categories mapped to it."""
+    iri = str(MOF[name]) if re.fullmatch(r"[A-Za-z]+", name) else ""
+    store = state().store
+    names = labels(store, [iri]) if iri else {}
+    panel = commons_panel(store, iri, {str(MOF.FocusArea)}) if iri else None
+    if panel is None or iri not in names or not store.ask(f"ASK {{ <{iri}> a <{MOF.FocusArea}> }}"):
+        raise NotFoundError(f"no focus area {name!r}")
+    return render_template(
+        "focus_area.html",
+        title=names[iri],
+        iri=iri,
+        commons=panel,
+        href=lambda node: local_path(str(node), state().settings.base_iri) or str(node),
     )
 
 
@@ -297,6 +319,11 @@ def _resource_context(
             assessment.framework.iri
         )
         context["title"] = f"The assessment of {model} under {framework_name}"
+    context["href"] = lambda node: local_path(str(node), base) or str(node)
+    context["commons"] = commons_panel(
+        store, iri, {str(t) for t in graph.objects(subject, RDF.type)}
+    )
+    context["index"] = model_index_grades(store, iri) if is_model else None
     if is_model:
         detail = catalogue.model_detail(store, iri)
         context["detail"] = detail
