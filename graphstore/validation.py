@@ -195,8 +195,14 @@ def validate_dumps(
     required_class: int | None = None,
     locate: bool = True,
     keep_store: bool = False,
+    assess: bool = True,
 ) -> Staged:
     """Stage the dumps, validate them against ``shapes`` and assess their models; write nothing.
+
+    ``assess=False`` leaves out what only the text, JSON and HTML reports show (a standard
+    SHACL report in Turtle or JSON-LD has no place for it): each model's MOF assessment and the
+    values of count results; the report then lists no models. ``locate=False`` leaves out
+    where each focus node is described.
 
     Raises :class:`~mofkg.graphstore.errors.RdfSyntaxError` (file, line, column) for a dump
     that does not parse (unless ``keep_going`` skips bad lines of N-Triples / N-Quads), and
@@ -215,6 +221,7 @@ def validate_dumps(
             required_class=required_class,
             locate=locate,
             keep_store=keep_store,
+            assess=assess,
         )
     staged.report.notes = notes
     return staged
@@ -230,6 +237,7 @@ def _validate_dumps(
     required_class: int | None,
     locate: bool,
     keep_store: bool,
+    assess: bool = True,
 ) -> Staged:
     from .importers.mot import import_mot
     from .licences import licence_index
@@ -286,7 +294,7 @@ def _validate_dumps(
     except ShapesError as exc:  # found only as the shapes run (a SHACL-SPARQL query pySHACL reads)
         raise ShapesFileError(", ".join(shapes.files), str(exc)) from exc
     framework = load_framework(FRAMEWORK)
-    assessments = Summaries().add(assess_staged(store, framework))
+    assessments = Summaries().add(assess_staged(store, framework)) if assess else []
     report = ValidationReport(
         sources=[d.source for d in dumps],
         triples=triples,
@@ -297,7 +305,7 @@ def _validate_dumps(
         bad_lines=bad,
         required_class=required_class,
     )
-    report.values = counted_values(store, outcome) if outcome.results else {}
+    report.values = counted_values(store, outcome) if assess and outcome.results else {}
     kept = store if keep_store else None
     del store  # the staged data is the largest thing alive: gone before lines and reports
     if locate and outcome.results:
@@ -404,6 +412,9 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
                 )
             )
         required = CLASS_NUMBERS[args.require_class] if args.require_class else None
+        # a Turtle / JSON-LD report is the standard sh:ValidationReport alone: the models'
+        # assessments, the lines and the values are only worked out for what needs them
+        rdf_report = args.report in ("turtle", "jsonld")
         staged = validate_dumps(
             dumps,
             shapes=shapes,
@@ -411,6 +422,8 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
             graph=args.graph,
             keep_going=args.keep_going,
             required_class=required,
+            locate=not rdf_report,
+            assess=not rdf_report or required is not None or args.load,
         )
     except MofkgError as exc:
         print(f"mofkg validate: {exc}", file=sys.stderr)

@@ -1,0 +1,107 @@
+"""The standard SHACL report written without an rdflib graph between: the same graph as
+:meth:`ValidationOutcome.to_report_graph` (results as a multiset, blank-node paths copied once,
+literals as they are), in Turtle and as triples, all results or the first ``max_results``."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import SH, XSD
+
+from mofkg.graphstore.reports import render, report_rdf, report_triples, write_turtle
+from mofkg.graphstore.shacl_results import ValidationOutcome
+from mofkg.graphstore.shacl_results import ValidationResultRecord as Result
+
+SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+ex:S sh:property [ sh:path ( ex:p [ sh:inversePath ex:q ] ) ; sh:minCount 1 ] .
+"""
+
+
+@dataclass
+class Report:
+    """What the RDF forms read of a validation report."""
+
+    outcome: ValidationOutcome
+    max_results: int | None = None
+
+
+def outcome() -> ValidationOutcome:
+    paths = Graph().parse(data=SHAPES, format="turtle")
+    path = next(paths.objects(None, SH.path))
+    shape = next(paths.objects(None, SH.property))
+    twice = Result(
+        URIRef("http://ex/a"),
+        path,
+        Literal("0032", datatype=XSD.byte),
+        shape,
+        SH.MinCountConstraintComponent,
+        SH.Violation,
+        (Literal('says "no"\nhere', lang="en"),),
+    )
+    other = Result(
+        BNode(),
+        URIRef("http://ex/p"),
+        None,
+        URIRef("http://ex/S"),
+        SH.ClassConstraintComponent,
+        SH.Warning,
+        (Literal("a"), Literal("b")),
+    )
+    return ValidationOutcome(conforms=False, results=[twice, other, twice], paths=paths)
+
+
+def expected(o: ValidationOutcome) -> Graph:
+    return o.to_report_graph()
+
+
+def from_triples(triples: list[ox.Triple]) -> Graph:
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    assert data is not None
+    return Graph().parse(data=data.decode(), format="nt")
+
+
+def test_turtle_is_the_report_graph() -> None:
+    o = outcome()
+    out = io.StringIO()
+    write_turtle(Report(o), out)  # type: ignore[arg-type]
+    mine = Graph().parse(data=out.getvalue(), format="turtle")
+    assert isomorphic(mine, expected(o))
+    assert len(list(mine.objects(None, SH.result))) == 3  # a multiset: the duplicate stays
+    assert Literal("0032", datatype=XSD.byte) in set(mine.objects(None, SH.value))
+    assert out.getvalue().count("rdf:first <http://ex/p>") == 1  # the path copied once
+
+
+def test_triples_are_the_report_graph() -> None:
+    o = outcome()
+    assert isomorphic(from_triples(report_triples(Report(o))), expected(o))  # type: ignore[arg-type]
+
+
+def test_only_the_listed_results() -> None:
+    o = outcome()
+    report = Report(o, max_results=1)
+    first = expected(ValidationOutcome(conforms=False, results=o.results[:1], paths=o.paths))
+    turtle = Graph().parse(data=render(report, "turtle"), format="turtle")  # type: ignore[arg-type]
+    assert isomorphic(turtle, first)
+    jsonld = report_rdf(report, "jsonld")  # type: ignore[arg-type]
+    triples = [q.triple for q in ox.parse(jsonld, format=ox.RdfFormat.JSON_LD)]
+    assert isomorphic(from_triples(triples), first)
+
+
+def test_an_iri_no_syntax_can_write_is_given_as_text() -> None:
+    bad = Result(
+        URIRef("http://ex/a"),
+        None,
+        URIRef("Apache 2.0"),
+        URIRef("http://ex/S"),
+        SH.ClassConstraintComponent,
+        SH.Violation,
+    )
+    out = io.StringIO()
+    write_turtle(Report(ValidationOutcome(conforms=False, results=[bad])), out)  # type: ignore[arg-type]
+    g = Graph().parse(data=out.getvalue(), format="turtle")
+    assert set(g.objects(None, SH.value)) == {Literal("Apache 2.0")}
