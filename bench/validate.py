@@ -60,7 +60,7 @@ PYSHACL_TIMEOUT = 15 * 60
 PYSHACL_MAX_MODELS = 10_000
 GIB = 1024**3
 #: -Xmx steps tried below the default heap, smallest first, at each size
-HEAPS = ("256m", "384m", "512m", "768m", "1g", "1536m", "2g", "3g")
+HEAPS = ("128m", "192m", "256m", "384m", "512m", "768m", "1g", "1536m", "2g", "3g")
 
 
 @dataclass(frozen=True)

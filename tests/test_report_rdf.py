@@ -6,16 +6,25 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SH, XSD
 
+from mofkg.graphstore import cli
+from mofkg.graphstore.namespaces import DEFAULT_IDS
 from mofkg.graphstore.reports import render, report_rdf, report_triples, write_turtle
 from mofkg.graphstore.shacl_results import ValidationOutcome
 from mofkg.graphstore.shacl_results import ValidationResultRecord as Result
 
+MODEL = DEFAULT_IDS.model("tiny")
+GOOD = f"""@prefix mof: <https://w3id.org/mofkg/ontology#> .
+@prefix schema: <http://schema.org/> .
+<{MODEL}> a mof:Model ; schema:name "Tiny" .
+"""
 SHAPES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
 ex:S sh:property [ sh:path ( ex:p [ sh:inversePath ex:q ] ) ; sh:minCount 1 ] .
@@ -105,3 +114,28 @@ def test_an_iri_no_syntax_can_write_is_given_as_text() -> None:
     write_turtle(Report(ValidationOutcome(conforms=False, results=[bad])), out)  # type: ignore[arg-type]
     g = Graph().parse(data=out.getvalue(), format="turtle")
     assert set(g.objects(None, SH.value)) == {Literal("Apache 2.0")}
+
+
+# -- the command: a standard report works out only what it shows ---------------------------
+
+
+def test_a_turtle_report_leaves_out_the_assessments_but_keeps_require_class(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mofkg.graphstore.settings import Settings
+    from mofkg.graphstore.validation import read_dump, read_shapes_files, validate_dumps
+
+    dump = tmp_path / "good.ttl"
+    dump.write_text(GOOD)
+    shapes = read_shapes_files([])
+    full = validate_dumps([read_dump(dump)], shapes=shapes, settings=Settings())
+    bare = validate_dumps([read_dump(dump)], shapes=shapes, settings=Settings(), assess=False)
+    assert [str(a.model) for a in full.report.assessments] == [str(MODEL)]
+    assert bare.report.assessments == []
+    assert bare.report.outcome.results == full.report.outcome.results
+    # the model is Unclassified: --require-class still fails it with a Turtle report
+    status = cli.main(["validate", str(dump), "--report", "turtle", "--require-class", "III"])
+    out, _ = capsys.readouterr()
+    assert status == 1
+    assert "sh:ValidationReport" in out and "sh:Violation" not in out
+    assert cli.main(["validate", str(dump), "--report", "turtle"]) == 0
