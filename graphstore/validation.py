@@ -337,11 +337,13 @@ def assess_staged(store: Store, framework: Framework) -> list[ModelAssessment]:
 
 
 def _named_graph_quads(store: Store, *, exclude: set[str]) -> int:
-    """Quads a TriG / N-Quads / JSON-LD dump put in graphs of its own naming."""
+    """Quads a TriG / N-Quads / JSON-LD dump put in graphs of its own naming (each such graph
+    counted alone: a count over every graph would read the whole store once more)."""
     from .assessment import derived_graph
 
     exclude = exclude | {str(derived_graph(FRAMEWORK))}
-    return sum(n for g, n in store.graph_sizes().items() if g not in exclude)
+    own = [g.value for g in store.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)]
+    return sum(store.graph_size(g) for g in own if g not in exclude)
 
 
 def load_staged(staged: Staged, store: Store) -> list[str]:
