@@ -119,32 +119,37 @@ def pyshacl_command(pyshacl: str, shapes: Path, data: list[Path], report: Path) 
     ]
 
 
-ResultKey = tuple[str, str, str]
+ResultKey = tuple[str, ...]
 
 
-def result_counts(report: Path | bytes) -> Counter[ResultKey]:
+#: What a result is counted by: focus node, source shape, source constraint component.
+BY_COMPONENT = ("focusNode", "sourceShape", "sourceConstraintComponent")
+
+
+def result_counts(report: Path | bytes, by: tuple[str, ...] = BY_COMPONENT) -> Counter[ResultKey]:
     """How many results a Turtle ``sh:ValidationReport`` has per (focus node, source shape,
-    source constraint component); blank nodes are all written ``_:`` (their labels are the
-    report's own). Only the report's top results count (not ``sh:detail``)."""
+    source constraint component), or per the properties ``by`` names; blank nodes are all
+    written ``_:`` (their labels are the report's own). Only the report's top results count
+    (not ``sh:detail``)."""
     if isinstance(report, Path):
         quads = ox.parse(path=str(report), format=ox.RdfFormat.TURTLE)
     else:
         quads = ox.parse(report, format=ox.RdfFormat.TURTLE)
     results: set[ox.NamedNode | ox.BlankNode] = set()
     fields: dict[object, dict[str, str]] = {}
-    wanted = {SH + "focusNode": "f", SH + "sourceShape": "s", SH + "sourceConstraintComponent": "c"}
+    wanted = {SH + name: name for name in by}
     for q in quads:
         p = q.predicate.value
         if p == SH + "result":
             results.add(q.object)  # type: ignore[arg-type]
         elif p in wanted:
             o = q.object
-            text = "_:" if isinstance(o, ox.BlankNode) else str(o)
+            text = "_:" if isinstance(o, ox.BlankNode) else o.value  # type: ignore[union-attr]
             fields.setdefault(q.subject, {})[wanted[p]] = text
     counts: Counter[ResultKey] = Counter()
     for r in results:
         f = fields.get(r, {})
-        counts[(f.get("f", "?"), f.get("s", "?"), f.get("c", "?"))] += 1
+        counts[tuple(f.get(name, "?") for name in by)] += 1
     return counts
 
 
