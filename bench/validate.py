@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             ok = ok and met
             if n == compare_at:
                 ok = compare(n, reports, jena is not None, theirs is not None) and ok
-            print(f"  measured {n:,} models")
+            print(f"  measured {n:,} models: " + ", ".join(f"{k} {v}" for k, v in rows[-1].items()))
         print("cells: wall/CPU seconds/peak MiB")
         keys = list(rows[0])
         widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in keys}
