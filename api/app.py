@@ -24,7 +24,19 @@ from mofkg.graphstore.generation import StoreGeneration
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store import Store
 
-from . import badges, graphstore_protocol, models_api, ontology, pages, sparql, validate
+from . import (
+    badges,
+    catalog,
+    dumps_routes,
+    graphstore_protocol,
+    models_api,
+    ontology,
+    pages,
+    sparql,
+    structured_data,
+    validate,
+    void,
+)
 from .errors import BadRequestError, error_response, register_error_handlers
 from .query_worker import QueryPool
 from .shared import open_store
@@ -39,6 +51,10 @@ CORE_BLUEPRINTS: tuple[Blueprint, ...] = (
     badges.blueprint,
     models_api.blueprint,
     validate.bp,
+    catalog.blueprint,
+    dumps_routes.blueprint,
+    void.blueprint,
+    structured_data.blueprint,
 )
 
 EXPOSED_HEADERS = "Location, Warning, X-Mofkg-Truncated"

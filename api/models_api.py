@@ -13,7 +13,9 @@ the classes at 0% only because the class below is not complete, each with ``belo
 (that class's number) and ``reason``. ``id`` is the model key (the last segment of its
 IRI). Beyond MOT, each component carries ``status`` (its
 assessed status: ``counts``, ``open-not-type-appropriate``, ``invalid-licence``,
-``unlicensed``; ``null`` when it has none of its own). A model never assessed has
+``unlicensed``; ``null`` when it has none of its own). A model the European Open Source AI
+Index grades also has ``osai_index``: its grade, notes and evidence per dimension, its score,
+points and position (see docs/osai-index.md). A model never assessed has
 ``"classification": null``; a release without licences has ``"license": {}`` (MOT writes
 ``[]``, a PHP artefact). A component without its own description gets its type's, as MOT
 gives it. Errors are JSON ``{"error": {"status", "message"}}``, with the status
@@ -33,6 +35,7 @@ from mofkg.graphstore import catalogue
 from mofkg.graphstore.catalogue import ModelRow
 from mofkg.graphstore.errors import NotFoundError
 from mofkg.graphstore.importers.mot_rdf import export_record, mot_component_types
+from mofkg.graphstore.importers.osai_rdf import index_grades
 from mofkg.graphstore.openness import held_back_json, percent_texts
 from mofkg.graphstore.requirements import Framework
 
@@ -75,14 +78,16 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
                 component.setdefault("description", definitions[ctype])
             component["status"] = statuses[iri].get(ctype) if ctype is not None else None
         row = rows[iri]
-        out.append(
-            {
-                "id": row.key,
-                "framework": record["framework"],
-                "release": record["release"],
-                "classification": _classification(row, fw),
-            }
-        )
+        entry = {
+            "id": row.key,
+            "framework": record["framework"],
+            "release": record["release"],
+            "classification": _classification(row, fw),
+        }
+        grades = index_grades(store, iri)
+        if grades is not None:
+            entry["osai_index"] = grades.as_json()
+        out.append(entry)
     return out
 
 

@@ -23,6 +23,16 @@ _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _VOID = "http://rdfs.org/ns/void#"
 _VOID_TRIPLES = ox.NamedNode(_VOID + "triples")
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+
+
+def void_url(endpoint_url: str) -> str:
+    """Where the VoID description is, beside the endpoint.
+
+    >>> void_url("http://127.0.0.1:8000/sparql")
+    'http://127.0.0.1:8000/.well-known/void'
+    """
+    return endpoint_url.rsplit("/", 1)[0] + "/.well-known/void"
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -48,6 +58,8 @@ def describe(state: Endpoint, endpoint_url: str) -> list[ox.Triple]:
         ox.Triple(dataset, _RDF_TYPE, _sd("Dataset")),
         ox.Triple(dataset, _sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, _RDF_TYPE, _sd("Graph")),
+        # The VoID description: the dataset's dumps, subsets and links.
+        ox.Triple(dataset, _SEE_ALSO, ox.NamedNode(void_url(endpoint_url))),
     ]
     for name, size in state.store.graph_sizes().items():
         named, graph = ox.BlankNode(), ox.BlankNode()
@@ -69,7 +81,7 @@ def description(state: Endpoint, endpoint_url: str, fmt: RdfFormat) -> bytes:
     if body is None:
         prefixes = None
         if fmt.name in ("turtle", "rdfxml"):
-            prefixes = {p: PREFIXES[p] for p in ("sd", "rdf", "xsd")}
+            prefixes = {p: PREFIXES[p] for p in ("sd", "rdf", "rdfs", "xsd")}
             prefixes["void"] = _VOID
         triples = describe(state, endpoint_url)
         body = ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""

@@ -148,9 +148,38 @@ def _print_table(solutions: ox.QuerySolutions, out: TextIO) -> None:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from .errors import QueryError
+    from .query_deadline import reaches_out, run_with_deadline
+    from .query_policy import Policy
+
     sparql = read_text_argument(args.sparql)
     store = open_store(settings, read_only=True)
-    result = store.query(sparql)
+    # The endpoint's policy: SERVICE and LOAD reach only the endpoints of service_allow.
+    Policy(allow=settings.service_allow, holds=store.has_graph).check(sparql)
+    if reaches_out(sparql):  # an allowed SERVICE: bounded by the endpoint's timeout and row cap
+        text, cut = run_with_deadline(
+            settings.store,
+            sparql,
+            args.format,
+            timeout=settings.query_timeout,
+            max_rows=settings.max_rows,
+        )
+        sys.stdout.write(text)
+        if cut:
+            print(
+                f"mofkg query: cut to the first {settings.max_rows} rows (setting max_rows)",
+                file=sys.stderr,
+            )
+        return 0
+    try:
+        return _write_query_result(args, store.query(sparql))
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError, RuntimeError) as exc:  # a SERVICE endpoint's failure, say
+        raise QueryError(f"query failed: {exc}") from exc
+
+
+def _write_query_result(args: argparse.Namespace, result: Any) -> int:
     out = sys.stdout
     fmt = args.format
     if isinstance(result, ox.QueryBoolean):
@@ -185,6 +214,8 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.profile:
+        return export_catalogue(args, settings)
     if args.what:
         return export_record(args, settings)
     if not args.format:
@@ -199,9 +230,43 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def export_catalogue(args: argparse.Namespace, settings: Settings) -> int:
+    """``export --profile dcat-ap|mldcat-ap``: the catalogue for DCAT harvesters."""
+    from .exports.catalogue import write_catalogue
+
+    if args.what or args.graph:
+        raise UsageError(
+            "export --profile writes the whole catalogue: "
+            "it takes no mot or mappings argument, no --graph"
+        )
+    fmt = format_by_name(args.format or "turtle")
+    if fmt.is_dataset and fmt.name != "jsonld":
+        raise UsageError(f"export --profile writes one graph: --format {fmt.name} is for datasets")
+    store = open_store(settings, read_only=True)
+    data = write_catalogue(
+        store,
+        args.profile,
+        fmt,
+        base_iri=settings.base_iri,
+        data_licence=settings.data_licence_iri,
+    )
+    if args.output:  # made whole first: a failed export leaves no half-written file
+        Path(args.output).write_bytes(data or b"")
+    else:
+        sys.stdout.buffer.write(data or b"")
+        sys.stdout.buffer.flush()
+    return 0
+
+
 def export_record(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == ["mappings"]:
+        from .linking.command import export_link_mappings
+
+        if args.format or args.graph:
+            raise UsageError("export mappings writes SSSOM TSV; it takes no --format or --graph")
+        return export_link_mappings(settings, args.output)
     if args.what[0] != "mot" or len(args.what) != 2:
-        raise UsageError("export takes no argument, or: export mot MODEL")
+        raise UsageError("export takes no argument, or: export mot MODEL, or: export mappings")
     from .importers.mot import dump_record_yaml
 
     store = open_store(settings, read_only=True)
@@ -257,6 +322,12 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from .licences import licence_index
     from .namespaces import LICENCE_GRAPH, MOF, Ids
 
+    if args.kind == "osai":
+        return cmd_import_osai(args, settings)
+    if args.kind == "mappings":
+        from .linking.command import import_link_mappings
+
+        return import_link_mappings(settings, args.paths)
     if args.kind != "mot":
         raise UsageError(f"unknown import kind {args.kind!r}; use: import mot PATH...")
     store = open_store(settings)
@@ -288,6 +359,31 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     for record in result.records:
         print(f"{record.path.name}\t{record.model}\t{len(record.graph)} triples")
     print(f"{len(result.records)} records imported")
+    return 0
+
+
+def cmd_import_osai(args: argparse.Namespace, settings: Settings) -> int:
+    """The European Open Source AI Index: its graph and the framework's score and ranking, in
+    one commit; a malformed Index file is refused (exit 2) and nothing is written."""
+    from .importers.osai import IndexErrors
+    from .importers.osai_rdf import import_index
+    from .namespaces import Ids
+
+    if len(args.paths) != 1:
+        raise UsageError("import osai takes one PATH: the Index's folder or its models/ folder")
+    try:
+        result = import_index(args.paths[0], ids=Ids(settings.base_iri))
+    except IndexErrors as exc:
+        print(f"mofkg import: {exc}", file=sys.stderr)
+        return 2
+    store = open_store(settings)
+    store.replace_graphs(result.graphs())
+    store.flush()
+    for warning in result.release.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for name, graph in result.graphs().items():
+        print(f"{name}\t{len(graph)} triples")
+    print(f"{len(result.release.records)} Index records imported (doi:{result.release.doi})")
     return 0
 
 
@@ -460,14 +556,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_query)
 
     p = sub.add_parser("export", help="write the store, one graph, or a MOT record")
-    p.add_argument("what", nargs="*", help="nothing, or: mot MODEL")
+    p.add_argument("what", nargs="*", help="nothing, or: mot MODEL, or: mappings (SSSOM TSV)")
     p.add_argument("--graph", help="only this named graph")
     p.add_argument("--format", choices=format_names(), help="RDF format")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument(
+        "--profile",
+        choices=["dcat-ap", "mldcat-ap"],
+        help="the catalogue as DCAT-AP 3 or MLDCAT-AP 3.1 (Turtle unless --format)",
+    )
     p.set_defaults(run=cmd_export)
 
-    p = sub.add_parser("import", help="import other catalogues' records (MOT YAML)")
-    p.add_argument("kind", choices=["mot"], help="record format: mot (Model Openness Tool YAML)")
+    p = sub.add_parser(
+        "import", help="import other catalogues' records (MOT YAML, OSAI Index, SSSOM mappings)"
+    )
+    p.add_argument(
+        "kind",
+        choices=["mot", "osai", "mappings"],
+        help="mot (Model Openness Tool YAML), osai (the European Open Source AI Index folder)"
+        " or mappings (a curator's SSSOM TSV)",
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders")
     p.set_defaults(run=cmd_import)
 
@@ -487,6 +595,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .validation import register as register_validate
 
     register_validate(sub)
+
+    from .linking.command import register as register_link
+
+    register_link(sub)
 
     p = sub.add_parser("graphs", help="list the named graphs and their sizes")
     p.set_defaults(run=cmd_graphs)

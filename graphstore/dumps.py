@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from .namespaces import source_graph
 from .nesting import DEFAULT_MAX_DEPTH, NestingScan
 from .resources import shapes_path
 from .shacl import ShapesError
+from .shacl.literals import exact_quads, stage_parsed
 from .store import Store
 
 #: The metadata shapes shipped with mofkg (catalogue well-formedness).
@@ -108,17 +109,33 @@ class BadLine:
 
 @dataclass(frozen=True)
 class ShapesSet:
-    """The conformance shapes, merged into one graph, and the files they came from."""
+    """The conformance shapes, merged into one graph, and the files they came from.
+
+    ``user`` holds the shapes of the user's files: they validate the dump alone, unless
+    ``with_catalogue`` asks for the dump with the ontology and licence graph staged beside it
+    (which the metadata shapes always see).
+    """
 
     graph: Graph
     files: tuple[str, ...]
+    user: Graph = field(default_factory=Graph)
+    with_catalogue: bool = False
 
     @classmethod
-    def from_graphs(cls, graphs: Sequence[tuple[str, Graph]]) -> ShapesSet:
-        merged = Graph()
+    def from_graphs(
+        cls,
+        graphs: Sequence[tuple[str, Graph]],
+        *,
+        user: Sequence[tuple[str, Graph]] = (),
+        with_catalogue: bool = False,
+    ) -> ShapesSet:
+        merged, mine = Graph(), Graph()
         for _, g in graphs:
             merged += g
-        return cls(graph=merged, files=tuple(name for name, _ in graphs))
+        for _, g in user:
+            mine += g
+        files = tuple(name for name, _ in [*graphs, *user])
+        return cls(graph=merged, files=files, user=mine, with_catalogue=with_catalogue)
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -205,14 +222,16 @@ def _streamed_file(
     return Dump(source=name, path=path, format=fmt)
 
 
-def read_shapes_files(files: Sequence[Path], *, replace: bool = False) -> ShapesSet:
-    """The conformance shapes: the metadata shapes (unless ``replace``) and ``files``."""
+def read_shapes_files(
+    files: Sequence[Path], *, replace: bool = False, with_catalogue: bool = False
+) -> ShapesSet:
+    """The conformance shapes: the metadata shapes (unless ``replace``) and ``files`` (which
+    validate the dump alone, unless ``with_catalogue``)."""
     graphs: list[tuple[str, Graph]] = []
     if not replace:
         graphs.extend(default_shapes())
-    for path in files:
-        graphs.append((str(path), _read_shapes_file(path)))
-    return ShapesSet.from_graphs(graphs)
+    user = [(str(path), _read_shapes_file(path)) for path in files]
+    return ShapesSet.from_graphs(graphs, user=user, with_catalogue=with_catalogue)
 
 
 def default_shapes() -> list[tuple[str, Graph]]:
@@ -227,7 +246,7 @@ def default_shapes() -> list[tuple[str, Graph]]:
 
 
 def _read_shapes_file(path: Path) -> Graph:
-    from .shacl_compile import read_shapes
+    from .shacl import read_shapes
 
     try:
         rdf = open_rdf_input(path, source_name=str(path))
@@ -253,7 +272,8 @@ def _read_shapes_file(path: Path) -> Graph:
 def _triple(quad: ox.Quad) -> Any:
     from .terms import to_rdflib
 
-    return (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
+    obj = to_rdflib(quad.object, exact=True)  # shapes compare terms as written
+    return (to_rdflib(quad.subject), to_rdflib(quad.predicate), obj)
 
 
 # -- staging ---------------------------------------------------------------------------
@@ -272,7 +292,8 @@ def stage_dump(store: Store, dump: Dump, graph: str, *, keep_going: bool) -> lis
     assert dump.path is not None and dump.format is not None
     target = ox.NamedNode(graph)
     try:
-        store.oxigraph.load(path=str(dump.path), format=dump.format.oxigraph, to_graph=target)
+        quads = ox.parse(path=str(dump.path), format=dump.format.oxigraph)
+        stage_parsed(store.oxigraph, quads, graph)  # literals as written (shacl.literals)
         return []
     except (SyntaxError, ValueError) as exc:
         if not (keep_going and isinstance(exc, SyntaxError)):
@@ -288,7 +309,7 @@ def stage_rdf(store: Store, rdf: RdfInput, graph: str, *, keep_going: bool) -> l
     """Load RDF into the staging store; with ``keep_going`` (line-based formats) skip bad lines."""
     target = ox.NamedNode(graph)
     try:
-        store.oxigraph.load(rdf.data, format=rdf.format.oxigraph, to_graph=target)
+        stage_parsed(store.oxigraph, ox.parse(rdf.data, format=rdf.format.oxigraph), graph)
         return []
     except (SyntaxError, ValueError) as exc:
         if not (keep_going and rdf.format.line_based and isinstance(exc, SyntaxError)):
@@ -314,7 +335,7 @@ def _stage_lines(store: Store, rdf: RdfInput, target: ox.NamedNode) -> list[BadL
                 quads.append(ox.Quad(q.subject, q.predicate, q.object, graph))
         except SyntaxError as exc:
             error = exc
-        store.oxigraph.extend(quads)
+        store.oxigraph.extend(exact_quads(quads))
         if error is None:
             break
         relative = error.lineno or 1

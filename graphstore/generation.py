@@ -68,7 +68,12 @@ class StoreGeneration:
         """Count one more write; call it holding :meth:`exclusive`."""
         value = self.current() + 1
         _COUNTER.pack_into(self._map, 0, value)
+        os.utime(self._fd)  # the time of the write: a write through the map may not set it
         return value
+
+    def changed_at(self) -> float:
+        """When the generation last moved (the file's modification time, in seconds)."""
+        return os.fstat(self._fd).st_mtime
 
 
 def announce_write(folder: Path) -> None:

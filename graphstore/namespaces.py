@@ -38,6 +38,14 @@ ONTOLOGY_GRAPH = GRAPH["ontology"]
 LICENCE_GRAPH = GRAPH["licences"]
 DEMO_GRAPH = GRAPH["demo"]
 
+# Links to other catalogues, and mappings in SSSOM's RDF terms (https://w3id.org/sssom/).
+SSSOM = Namespace("https://w3id.org/sssom/")
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
+WD = Namespace("http://www.wikidata.org/entity/")
+WDT = Namespace("http://www.wikidata.org/prop/direct/")
+WIKIDATA_LINKS_GRAPH = GRAPH["links/wikidata"]
+LINK_CURATION_GRAPH = GRAPH["links/curation"]
+
 #: Prefixes offered to SPARQL queries, serialisers and pages.
 PREFIXES: dict[str, str] = {
     "mof": str(MOF),

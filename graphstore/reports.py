@@ -225,6 +225,7 @@ def _summary_fields(report: ValidationReport) -> list[tuple[str, Any]]:
             ],
         ),
         ("notes", list(report.notes)),
+        ("engine", list(report.outcome.engine)),
         ("framework", report.framework.key),
         ("requiredClass", report.required_class),
         ("models", _model_items(report)),
@@ -293,6 +294,8 @@ def text_lines(report: ValidationReport) -> Iterator[str]:
     if report.notes:
         yield "\nnotes on the data (from rdflib):"
         yield from (f"  {note}" for note in report.notes)
+    if report.outcome.engine:
+        yield "engine: " + "; ".join(report.outcome.engine)
     if report.outcome.results:
         yield "\nproblems:"
     lines = report.lines
@@ -330,7 +333,7 @@ def _path_text(report: ValidationReport, r: Any) -> str:
     path = r.result_path
     if not isinstance(path, BNode):
         return short(path)
-    from .shacl_compile import ShapesError, compile_path
+    from .shacl import ShapesError, compile_path
 
     try:
         sparql = compile_path(report.outcome.paths, path, shape=r.source_shape)
@@ -381,6 +384,8 @@ def render_html_body(report: ValidationReport) -> str:
         parts.append("<h2>Notes on the data (from rdflib)</h2><ul>")
         parts += [f"<li>{e(note)}</li>" for note in report.notes]
         parts.append("</ul>")
+    if report.outcome.engine:
+        parts.append(f'<p class="engine">engine: {e("; ".join(report.outcome.engine))}</p>')
     if report.outcome.results:
         parts.append(
             '<h2>Problems</h2><table class="problems"><thead><tr><th>where</th>'

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -92,8 +93,68 @@ class Settings:
     service_allow: tuple[str, ...] = field(
         default=(),
         metadata={
-            "doc": "Endpoints a query may federate to with SERVICE (comma-separated in "
-            "the environment); empty means none."
+            "doc": "Endpoints a query may federate to with SERVICE, on the endpoint and in "
+            "`mofkg query` (comma-separated in the environment); empty means none."
+        },
+    )
+    link_endpoint: str = field(
+        default="https://query.wikidata.org/sparql",
+        metadata={
+            "doc": "SPARQL endpoint `mofkg link wikidata` asks (CLI --endpoint wins over it); "
+            "nothing is contacted unless that command runs."
+        },
+    )
+    link_contact: str = field(
+        default="",
+        metadata={
+            "doc": "Contact (an e-mail address or URL) put in the User-Agent of "
+            "`mofkg link wikidata`, as Wikimedia's policy asks of clients."
+        },
+    )
+    link_timeout: float = field(
+        default=60.0,
+        metadata={"doc": "Seconds `mofkg link wikidata` waits for one answer of the endpoint."},
+    )
+    link_retries: int = field(
+        default=4,
+        metadata={
+            "doc": "Times `mofkg link wikidata` asks again after a 429 or 503 answer (waiting "
+            "as Retry-After says, else 1, 2, 4, ... seconds); 0 never asks again."
+        },
+    )
+    link_max_wait: float = field(
+        default=120.0,
+        metadata={
+            "doc": "Longest Retry-After (seconds) `mofkg link wikidata` honours; "
+            "a longer one stops it with a message."
+        },
+    )
+    link_rate: float = field(
+        default=1.0,
+        metadata={"doc": "Most requests per second `mofkg link wikidata` sends."},
+    )
+    link_batch: int = field(
+        default=50,
+        metadata={
+            "doc": "Identifiers or labels per query (one VALUES block) of `mofkg link wikidata`."
+        },
+    )
+    link_max_response: int = field(
+        default=16 * 1024 * 1024,
+        metadata={"doc": "Largest answer (bytes) `mofkg link wikidata` reads from the endpoint."},
+    )
+    link_threshold: float = field(
+        default=0.9,
+        metadata={
+            "doc": "Score (0 to 1) from which a match becomes a link (skos:exactMatch); "
+            "below it a match is kept as a candidate for a curator."
+        },
+    )
+    link_rejections: Path | None = field(
+        default=None,
+        metadata={
+            "doc": "SSSOM TSV file of a curator's rejected mappings (predicate_modifier Not) "
+            "that `mofkg link wikidata` never links again (CLI --rejections wins over it)."
         },
     )
     validate_job_threshold: int = field(
@@ -163,6 +224,13 @@ class Settings:
             "Retry-After beyond)."
         },
     )
+    data_licence: str | None = field(
+        default=None,
+        metadata={
+            "doc": "Licence of the catalogue's data, as an SPDX id (CC-BY-4.0) or an http(s) "
+            "IRI, stated by the VoID description and the DCAT catalogue; unset, none is stated."
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.licence_list not in get_args(LicenceListName):
@@ -184,13 +252,39 @@ class Settings:
             "validate_max_jobs",
             "query_timeout",
             "body_timeout",
+            "link_timeout",
+            "link_rate",
+            "link_batch",
+            "link_max_response",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.link_retries < 0 or self.link_max_wait < 0:
+            raise SettingsError("link_retries and link_max_wait must be 0 or more")
+        if not 0 < self.link_threshold <= 1:
+            raise SettingsError(f"link_threshold must be in (0, 1], not {self.link_threshold}")
+        if not self.link_endpoint.startswith(("http://", "https://")):
+            raise SettingsError(f"link_endpoint must be an http(s) URL, not {self.link_endpoint!r}")
         if self.max_input < 0:
             raise SettingsError(f"max_input must be 0 (no limit) or more, not {self.max_input}")
         if not self.base_iri.startswith(("http://", "https://")):
             raise SettingsError(f"base_iri must be an http(s) IRI, not {self.base_iri!r}")
+        licence = self.data_licence
+        if licence is not None and not (
+            re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+-]*", licence)
+            or re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", licence)
+        ):
+            raise SettingsError(
+                f"data_licence must be an SPDX licence id or an http(s) IRI, not {licence!r}"
+            )
+
+    @property
+    def data_licence_iri(self) -> str | None:
+        """The data licence as an IRI (an SPDX id names its place on the SPDX list)."""
+        licence = self.data_licence
+        if licence is None or licence.startswith(("http://", "https://")):
+            return licence
+        return f"http://spdx.org/licenses/{licence}"
 
 
 def setting_docs() -> dict[str, str]:
@@ -204,7 +298,7 @@ def _convert(name: str, value: Any) -> Any:
         raise SettingsError(f"unknown setting {name!r}")
     default = kinds[name].default
     try:
-        if name in ("store", "mot_licences"):
+        if name in ("store", "mot_licences", "link_rejections"):
             return Path(value) if value not in (None, "") else None
         if name == "service_allow":
             items = value.split(",") if isinstance(value, str) else list(value)

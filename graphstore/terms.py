@@ -35,8 +35,9 @@ def to_oxigraph(term: Node) -> OxTerm:
     raise TypeError(f"cannot store the RDF term {term!r}")
 
 
-def to_rdflib(term: object) -> URIRef | BNode | Literal:
-    """A pyoxigraph term as an rdflib term."""
+def to_rdflib(term: object, *, exact: bool = False) -> URIRef | BNode | Literal:
+    """A pyoxigraph term as an rdflib term; ``exact`` keeps a literal's lexical form as
+    written (rdflib would otherwise turn ``"1"^^xsd:boolean`` into ``"true"``)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -47,7 +48,7 @@ def to_rdflib(term: object) -> URIRef | BNode | Literal:
         datatype = term.datatype.value
         if datatype == "http://www.w3.org/2001/XMLSchema#string":
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False if exact else None)
     raise TypeError(f"cannot convert the RDF term {term!r}")
 
 
@@ -61,11 +62,15 @@ def graph_to_quads(graph: Graph, graph_name: str) -> Iterator[ox.Quad]:
         yield ox.Quad(subject, ox.NamedNode(str(p)), to_oxigraph(o), name)
 
 
-def triples_to_graph(triples: Iterable[ox.Triple | ox.Quad], graph: Graph | None = None) -> Graph:
-    """pyoxigraph triples (or quads, graph ignored) into an rdflib graph."""
+def triples_to_graph(
+    triples: Iterable[ox.Triple | ox.Quad], graph: Graph | None = None, *, exact: bool = False
+) -> Graph:
+    """pyoxigraph triples (or quads, graph ignored) into an rdflib graph (``exact``: literals
+    as written, see :func:`to_rdflib`)."""
     out = Graph() if graph is None else graph
     for t in triples:
-        out.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        obj = to_rdflib(t.object, exact=exact)
+        out.add((to_rdflib(t.subject), to_rdflib(t.predicate), obj))
     return out
 
 

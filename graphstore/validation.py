@@ -56,9 +56,9 @@ from .namespaces import LICENCE_GRAPH, MOF, ONTOLOGY_GRAPH
 from .requirements import Framework, load_framework
 from .resources import ontology_path
 from .settings import Settings
-from .shacl import ValidationOutcome, validate_store
-from .shacl_compile import ShapesError
-from .shacl_results import CountedValues, counted_values
+from .shacl import CountedValues, ShapesError, ValidationOutcome, counted_values
+from .shacl.literals import stage_graph
+from .shacl.scoped import validate_scoped
 from .store import Store
 
 #: The openness framework every model is assessed under.
@@ -277,7 +277,7 @@ def _validate_dumps(
                 raise DumpError("MOT records", message) from exc
         mot_graphs = result.graphs()
         for name, g in mot_graphs.items():
-            store.add_graph(g, name, replace=False)
+            stage_graph(store.oxigraph, g, name)
     data_graphs = [name for _, name in rdf_graphs] + list(mot_graphs)
     triples = sum(store.graph_size(g) for g in dict.fromkeys(data_graphs))
     triples += _named_graph_quads(
@@ -286,10 +286,12 @@ def _validate_dumps(
     if triples == 0 and not bad:
         raise DumpError(", ".join(d.source for d in dumps), "the dump holds no RDF statements")
     try:
-        outcome = (
-            validate_store(store, shapes.graph)
-            if len(shapes.graph)
-            else ValidationOutcome(conforms=True, results=[])
+        outcome = validate_scoped(
+            store,
+            shapes.graph,
+            shapes.user,
+            catalogue=(str(ONTOLOGY_GRAPH), str(LICENCE_GRAPH)),
+            with_catalogue=shapes.with_catalogue,
         )
     except ShapesError as exc:  # found only as the shapes run (a SHACL-SPARQL query pySHACL reads)
         raise ShapesFileError(", ".join(shapes.files), str(exc)) from exc
@@ -398,7 +400,11 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
             print("mofkg validate: --load needs a store set up with `mofkg init`", file=sys.stderr)
             return 2
     try:
-        shapes = read_shapes_files([Path(f) for f in args.shapes], replace=args.replace_shapes)
+        shapes = read_shapes_files(
+            [Path(f) for f in args.shapes],
+            replace=args.replace_shapes,
+            with_catalogue=args.with_catalogue,
+        )
         dumps = []
         budget = command_budget(settings.max_input)
         for name in args.dumps:
@@ -463,6 +469,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--replace-shapes", action="store_true", help="use only --shapes, not the metadata shapes"
+    )
+    p.add_argument(
+        "--with-catalogue",
+        action="store_true",
+        help="--shapes also see the ontology and licence graph staged beside the dump",
     )
     p.add_argument("--format", choices=[*format_names(), MOT_FORMAT], help="input format")
     p.add_argument("--report", choices=REPORT_KINDS, default="text", help="report format")

@@ -11,8 +11,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from mofkg.graphstore.shacl import ValidationOutcome, validate_store
-from mofkg.graphstore.shacl_compile import ShapesError
+from mofkg.graphstore.shacl import ShapesError, ValidationOutcome, validate_store
 from mofkg.graphstore.store import Store
 from mofkg.graphstore.synthetic import synthetic_ntriples
 

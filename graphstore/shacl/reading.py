@@ -2,8 +2,8 @@
 
 :func:`read_shapes` turns an rdflib shapes graph into :class:`Shape` objects; each holds its
 targets as one SPARQL group pattern binding ``?this``, its path as a SPARQL property path and
-its constraints as :class:`Constraint` objects that :mod:`mofkg.graphstore.shacl` runs set-based.
-Anything the compiler does not handle marks the shape with a ``fallback`` reason, and the
+its constraints as :class:`Constraint` objects that :mod:`mofkg.graphstore.shacl.engine` runs
+set-based. Anything the compiler does not handle marks the shape with a ``fallback`` reason, and the
 engine hands that shape to pySHACL.
 
 >>> from rdflib import Graph
@@ -28,7 +28,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from .errors import MofkgError
+from ..errors import MofkgError
+from .literals import sparql_literal
+from .sparql import needs_native, read_constraint
+from .wellformed import check_graph, check_shape
 
 
 class ShapesError(MofkgError):
@@ -56,59 +59,9 @@ def _label(node: Node) -> str:
     )
 
 
-#: Parameters whose value is an integer count or length.
-_INTEGER_PARAMS = {
-    SH.minCount: "minCount",
-    SH.maxCount: "maxCount",
-    SH.minLength: "minLength",
-    SH.maxLength: "maxLength",
-}
-_TERM_PARAMS = {
-    SH.minInclusive: "minInclusive",
-    SH.maxInclusive: "maxInclusive",
-    SH.minExclusive: "minExclusive",
-    SH.maxExclusive: "maxExclusive",
-}
-_PAIR_PARAMS = {
-    SH.equals: "equals",
-    SH.disjoint: "disjoint",
-    SH.lessThan: "lessThan",
-    SH.lessThanOrEquals: "lessThanOrEquals",
-}
-_LIST_OF_SHAPES = {SH["and"]: "and", SH["or"]: "or", SH.xone: "xone"}
-#: Parameters only pySHACL runs here (SPARQL-based constraints, SHACL-AF, DASH extensions).
-_FALLBACK_PARAMS = {URIRef(str(SH) + name) for name in ("sparql", "js", "rule", "expression")}
-
-COMPONENT = {
-    "minCount": SH.MinCountConstraintComponent,
-    "maxCount": SH.MaxCountConstraintComponent,
-    "minLength": SH.MinLengthConstraintComponent,
-    "maxLength": SH.MaxLengthConstraintComponent,
-    "minInclusive": SH.MinInclusiveConstraintComponent,
-    "maxInclusive": SH.MaxInclusiveConstraintComponent,
-    "minExclusive": SH.MinExclusiveConstraintComponent,
-    "maxExclusive": SH.MaxExclusiveConstraintComponent,
-    "equals": SH.EqualsConstraintComponent,
-    "disjoint": SH.DisjointConstraintComponent,
-    "lessThan": SH.LessThanConstraintComponent,
-    "lessThanOrEquals": SH.LessThanOrEqualsConstraintComponent,
-    "and": SH.AndConstraintComponent,
-    "or": SH.OrConstraintComponent,
-    "xone": SH.XoneConstraintComponent,
-    "not": SH.NotConstraintComponent,
-    "node": SH.NodeConstraintComponent,
-    "class": SH.ClassConstraintComponent,
-    "datatype": SH.DatatypeConstraintComponent,
-    "nodeKind": SH.NodeKindConstraintComponent,
-    "in": SH.InConstraintComponent,
-    "hasValue": SH.HasValueConstraintComponent,
-    "pattern": SH.PatternConstraintComponent,
-    "languageIn": SH.LanguageInConstraintComponent,
-    "uniqueLang": SH.UniqueLangConstraintComponent,
-    "closed": SH.ClosedConstraintComponent,
-    "qualifiedMinCount": SH.QualifiedMinCountConstraintComponent,
-    "qualifiedMaxCount": SH.QualifiedMaxCountConstraintComponent,
-}
+#: Parameters only pySHACL runs here (SPARQL-based constraints, SHACL-AF).
+_FALLBACK_PARAMS = {URIRef(str(SH) + name) for name in ("sparql", "expression", "target")}
+_TARGET = URIRef(str(SH) + "target")
 
 NODE_KINDS = {
     SH.IRI: "isIRI(?value)",
@@ -122,15 +75,21 @@ NODE_KINDS = {
 
 @dataclass(eq=False)
 class Constraint:
-    """One constraint of a shape: its kind (the local name of its main parameter) and value.
+    """One constraint of a shape: its main parameter (the key of its component in
+    :data:`mofkg.graphstore.shacl.components.COMPONENTS`), its value and component IRI.
 
     ``value`` is an rdflib term, an int, a list of terms, a :class:`Shape`, a list of shapes,
     or for qualified value shapes a :class:`Qualified`.
     """
 
-    kind: str
+    parameter: URIRef
     value: object
     component: URIRef
+
+    @property
+    def kind(self) -> str:
+        """The parameter's local name, for messages (``minCount``)."""
+        return self.parameter.removeprefix(str(SH))
 
 
 @dataclass(eq=False)
@@ -158,6 +117,8 @@ class Shape:
     constraints: list[Constraint] = field(default_factory=list)
     properties: list[Shape] = field(default_factory=list)
     fallback: str | None = None
+    #: has a SHACL-AF target (sh:target), run by pySHACL
+    advanced_target: bool = False
 
     @property
     def target_pattern(self) -> str | None:
@@ -212,7 +173,7 @@ def sparql_term(term: Node, *, shape: Node) -> str:
     if isinstance(term, URIRef):
         return "<" + str(term).replace(">", "%3E") + ">"
     if isinstance(term, Literal):
-        return term.n3()
+        return sparql_literal(term)
     raise _Fallback(f"a blank node {term} used as a constant")
 
 
@@ -253,6 +214,7 @@ class _Reader:
     def __init__(self, g: Graph) -> None:
         self.g = g
         self.shapes: dict[Node, Shape] = {}
+        self.bnode_targets: set[Node] = set()
         #: Parameters of constraint components declared in the shapes graph (SHACL-SPARQL §6).
         self.custom = {
             path
@@ -291,6 +253,7 @@ class _Reader:
 
     def _fill(self, shape: Shape) -> None:
         g, node = self.g, shape.node
+        check_shape(g, node)
         path = g.value(node, SH.path)
         if path is not None:
             shape.path = path
@@ -300,7 +263,14 @@ class _Reader:
         shape.severity = severity if isinstance(severity, URIRef) else SH.Violation
         shape.messages = [m for m in g.objects(node, SH.message) if isinstance(m, Literal)]
         shape.targets = self._targets(node)
+        if node in self.bnode_targets:
+            raise _Fallback("a blank node as sh:targetNode")
+        if (node, _TARGET, None) in g:
+            shape.advanced_target = True
+        native = self._native_sparql(shape)
         for param in _FALLBACK_PARAMS:
+            if param == SH.sparql and native:
+                continue
             if (node, param, None) in g:
                 raise _Fallback(f"sh:{param.removeprefix(str(SH))} is run by pySHACL")
         for custom in self.custom:
@@ -310,81 +280,26 @@ class _Reader:
             shape.properties.append(self.shape(prop))
             if self.shapes[prop].path is None:
                 raise ShapesError(prop, "a property shape (value of sh:property) needs sh:path")
-        for param, kind in _INTEGER_PARAMS.items():
-            number = self.integer(node, param)
-            if number is not None:
-                shape.constraints.append(Constraint(kind, number, COMPONENT[kind]))
-        for param, kind in {**_TERM_PARAMS, **_PAIR_PARAMS}.items():
-            for value in g.objects(node, param):
-                shape.constraints.append(Constraint(kind, value, COMPONENT[kind]))
-        self._value_constraints(shape)
+        from .components import COMPONENTS
 
-    def _value_constraints(self, shape: Shape) -> None:
-        g, node = self.g, shape.node
-        for value in g.objects(node, SH["class"]):
-            shape.constraints.append(Constraint("class", value, COMPONENT["class"]))
-        for value in g.objects(node, SH.datatype):
-            if not isinstance(value, URIRef):
-                raise ShapesError(node, f"sh:datatype is {value.n3()}, not an IRI")
-            shape.constraints.append(Constraint("datatype", value, COMPONENT["datatype"]))
-        for value in g.objects(node, SH.nodeKind):
-            if value not in NODE_KINDS:
-                raise ShapesError(node, f"sh:nodeKind is {value.n3()}, not a SHACL node kind")
-            shape.constraints.append(Constraint("nodeKind", value, COMPONENT["nodeKind"]))
-        for value in g.objects(node, SH["in"]):
-            for member in Collection(g, value):
-                sparql_term(member, shape=node)
-            shape.constraints.append(Constraint("in", list(Collection(g, value)), COMPONENT["in"]))
-        for value in g.objects(node, SH.hasValue):
-            sparql_term(value, shape=node)
-            shape.constraints.append(Constraint("hasValue", value, COMPONENT["hasValue"]))
-        for value in g.objects(node, SH.pattern):
-            flags = g.value(node, SH.flags)
-            shape.constraints.append(Constraint("pattern", (value, flags), COMPONENT["pattern"]))
-        for value in g.objects(node, SH.languageIn):
-            tags = list(Collection(g, value))
-            shape.constraints.append(Constraint("languageIn", tags, COMPONENT["languageIn"]))
-        if _is_true(g.value(node, SH.uniqueLang)):
-            shape.constraints.append(Constraint("uniqueLang", True, COMPONENT["uniqueLang"]))
-        if _is_true(g.value(node, SH.closed)):
-            allowed: set[Node] = set()
-            for prop in g.objects(node, SH.property):
-                p = g.value(prop, SH.path)
-                if isinstance(p, URIRef):
-                    allowed.add(p)
-            ignored = g.value(node, SH.ignoredProperties)
-            if ignored is not None:
-                allowed.update(Collection(g, ignored))
-            shape.constraints.append(
-                Constraint("closed", sorted(allowed, key=str), COMPONENT["closed"])
-            )
-        for value in g.objects(node, SH.node):
-            shape.constraints.append(Constraint("node", self.shape(value), COMPONENT["node"]))
-        for value in g.objects(node, SH["not"]):
-            shape.constraints.append(Constraint("not", self.shape(value), COMPONENT["not"]))
-        for param, kind in _LIST_OF_SHAPES.items():
-            for value in g.objects(node, param):
-                members = self.shape_list(node, value, param)
-                shape.constraints.append(Constraint(kind, members, COMPONENT[kind]))
-        for value in g.objects(node, SH.qualifiedValueShape):
-            qualified = Qualified(
-                shape=self.shape(value),
-                min_count=self.integer(node, SH.qualifiedMinCount),
-                max_count=self.integer(node, SH.qualifiedMaxCount),
-                disjoint=_is_true(g.value(node, SH.qualifiedValueShapesDisjoint)),
-            )
-            if qualified.disjoint:
-                qualified.siblings = self._siblings(node, value)
-            if qualified.min_count is not None:
-                shape.constraints.append(
-                    Constraint("qualifiedMinCount", qualified, COMPONENT["qualifiedMinCount"])
-                )
-            if qualified.max_count is not None:
-                shape.constraints.append(
-                    Constraint("qualifiedMaxCount", qualified, COMPONENT["qualifiedMaxCount"])
-                )
+        for component in COMPONENTS.values():
+            for value in component.read(self, node, component.parameter):
+                shape.constraints.append(Constraint(component.parameter, value, component.iri))
 
-    def _siblings(self, prop: Node, own: Node) -> list[Shape]:
+    def _native_sparql(self, shape: Shape) -> bool:
+        """Read the shape's SPARQL constraints if pySHACL cannot run them all; else False."""
+        nodes = list(self.g.objects(shape.node, SH.sparql))
+        if not nodes or not any(needs_native(self.g, c) for c in nodes):
+            return False
+        for c in nodes:
+            if not _is_true(self.g.value(c, SH.deactivated)):
+                sparql = read_constraint(self.g, c, path_sparql=shape.path_sparql)
+                component = SH.SPARQLConstraintComponent
+                shape.constraints.append(Constraint(SH.sparql, sparql, component))
+        return True
+
+    def siblings(self, prop: Node, own: Node) -> list[Shape]:
+        """The other qualified value shapes of the property shapes of ``prop``'s parents."""
         siblings = []
         for parent in self.g.subjects(SH.property, prop):
             for other in self.g.objects(parent, SH.property):
@@ -400,9 +315,14 @@ class _Reader:
             classes.append(node)
         for cls in classes:
             targets.append(f"?this {_TYPE_PATH} {sparql_term(cls, shape=node)} .")
-        nodes = [sparql_term(n, shape=node) for n in g.objects(node, SH.targetNode)]
+        nodes = [n for n in g.objects(node, SH.targetNode)]
         if nodes:
-            targets.append(f"VALUES ?this {{ {' '.join(nodes)} }}")
+            # a blank node cannot be named in a query: kept as "?this" (the shape is
+            # then run by pySHACL, all its targets with it)
+            terms = [sparql_term(n, shape=node) if not isinstance(n, BNode) else "" for n in nodes]
+            targets.append(f"VALUES ?this {{ {' '.join(t for t in terms if t)} }}")
+            if not all(terms):
+                self.bnode_targets.add(node)
         for p in g.objects(node, SH.targetSubjectsOf):
             targets.append(f"?this {sparql_term(p, shape=node)} ?_t .")
         for p in g.objects(node, SH.targetObjectsOf):
@@ -414,7 +334,7 @@ _TYPE_PATH = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
 TYPE_PATH = _TYPE_PATH
 
 _SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape)
-_TARGET_PARAMS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+_TARGET_PARAMS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, _TARGET)
 
 
 def read_shapes(g: Graph) -> ShapesModel:
@@ -432,7 +352,10 @@ def read_shapes(g: Graph) -> ShapesModel:
         )
     for node in dict.fromkeys(candidates):
         reader.shape(node)
-    top = [s for s in reader.shapes.values() if s.targets and not s.deactivated]
+    check_graph(g)  # after the shapes, which name their own sh:js and sh:JSTarget
+    top = [
+        s for s in reader.shapes.values() if (s.targets or s.advanced_target) and not s.deactivated
+    ]
     return ShapesModel(graph=g, shapes=reader.shapes, top=top)
 
 

@@ -1,6 +1,6 @@
 """SHACL validation results: the result records, the outcome, and the standard report graph.
 
-:mod:`mofkg.graphstore.shacl` produces a :class:`ValidationOutcome`; a result is a
+:mod:`mofkg.graphstore.shacl.engine` produces a :class:`ValidationOutcome`; a result is a
 :class:`ValidationResultRecord`, a named tuple (tens of thousands are made per dump, and a tuple
 is several times cheaper to build than a frozen dataclass). The outcome becomes a standard
 ``sh:ValidationReport`` with :meth:`ValidationOutcome.to_report_graph`. Shapes that the compiler
@@ -25,8 +25,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 if TYPE_CHECKING:
-    from .shacl_compile import ShapesModel
-    from .store import Store
+    from ..store import Store
+    from .reading import ShapesModel
 
 __all__ = [
     "MAX_SHOWN_VALUES",
@@ -68,6 +68,8 @@ class ValidationOutcome:
         add = g.add
         add((report, RDF.type, SH.ValidationReport))
         add((report, SH.conforms, Literal(self.conforms)))
+        for note in self.engine:  # which engine validated which shapes
+            add((report, RDFS.comment, Literal(note)))
         for r in self.results:
             node = BNode()
             add((report, SH.result, node))
@@ -94,7 +96,13 @@ def _copy_bnode(source: Graph, target: Graph, node: Node) -> None:
             _copy_bnode(source, target, o)
 
 
-_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+_TARGETS = (
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    URIRef(str(SH) + "target"),
+)
 
 
 def pyshacl_results(
@@ -104,14 +112,10 @@ def pyshacl_results(
     import pyshacl
     from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
 
-    from .shacl_compile import ShapesError
+    from .literals import exact_graph
+    from .reading import ShapesError
 
-    if data_graphs is None:
-        data = store.to_rdflib()
-    else:
-        data = Graph()
-        for name in data_graphs:
-            data += store.to_rdflib(name)
+    data = exact_graph(store.oxigraph, data_graphs)
     shapes_graph = Graph()
     shapes_graph += model.graph
     for shape in model.top:
@@ -120,8 +124,12 @@ def pyshacl_results(
                 shapes_graph.remove((shape.node, param, None))
             shapes_graph.remove((shape.node, RDF.type, RDFS.Class))
             shapes_graph.remove((shape.node, RDF.type, OWL.Class))
+    _follow_imports(shapes_graph)
     try:
-        _, report, text = pyshacl.validate(data, shacl_graph=shapes_graph, allow_warnings=True)
+        # advanced: SHACL-AF targets and sh:expression (sh:rule is refused before)
+        _, report, text = pyshacl.validate(
+            data, shacl_graph=shapes_graph, allow_warnings=True, advanced=True
+        )
     except (ReportableRuntimeError, ShapeLoadError, ConstraintLoadError) as exc:
         raise ShapesError(None, f"pySHACL cannot use the shapes: {exc}") from exc
     except MemoryError:
@@ -154,6 +162,22 @@ def pyshacl_results(
     return records, report
 
 
+def _follow_imports(g: Graph) -> None:
+    """Give each holder of prefixes the declarations of what it ``owl:imports`` (SHACL §5.2.1),
+    which pySHACL does not follow."""
+    declare = URIRef(str(SH) + "declare")
+    for holder in set(g.objects(None, URIRef(str(SH) + "prefixes"))):
+        todo, seen = list(g.objects(holder, OWL.imports)), {holder}
+        while todo:
+            imported = todo.pop()
+            if imported in seen:
+                continue
+            seen.add(imported)
+            for declaration in list(g.objects(imported, declare)):
+                g.add((holder, declare, declaration))
+            todo.extend(g.objects(imported, OWL.imports))
+
+
 #: Components whose results carry no ``sh:value`` but are about the values on their path:
 #: a report shows those values.
 COUNT_COMPONENTS = frozenset({SH.MaxCountConstraintComponent})
@@ -179,7 +203,9 @@ def counted_values(
     values it is about, read from the data that was validated (the store's union graph).
     Blank focus nodes cannot be named in a query and are left out.
     """
-    from .shacl_compile import ShapesError, compile_path
+    from ..terms import to_rdflib
+    from .literals import decode_rdflib
+    from .reading import ShapesError, compile_path
 
     wanted: dict[tuple[Node, str], set[URIRef]] = defaultdict(set)
     for r in outcome.results:
@@ -200,11 +226,12 @@ def counted_values(
         for start in range(0, len(ordered), _BATCH):
             batch = " ".join(n.n3() for n in ordered[start : start + _BATCH])
             values: dict[Node, list[Node]] = defaultdict(list)
-            for row in store.select(
+            for row in store.query(
                 f"SELECT DISTINCT ?this ?value WHERE {{ VALUES ?this {{ {batch} }} "
                 f"?this {path} ?value }}"
             ):
-                values[row["this"]].append(row["value"])
+                value = decode_rdflib(to_rdflib(row["value"], exact=True))
+                values[to_rdflib(row["this"])].append(value)
             for focus, found_values in values.items():
                 shown = tuple(sorted(found_values, key=str)[:MAX_SHOWN_VALUES])
                 found[(focus, path_node)] = CountedValues(shown, len(found_values))

@@ -31,14 +31,15 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import SH
 from rdflib.term import Node
 
-from .shacl_compile import (
-    NODE_KINDS,
+from ..store import Store
+from ..terms import to_oxigraph, to_rdflib
+from .components import COMPONENTS
+from .literals import decode_rdflib, value_sql
+from .reading import (
     TYPE_PATH,
-    XSD_CASTABLE,
-    XSD_INTEGER_RANGES,
     Constraint,
     Qualified,
     Shape,
@@ -48,9 +49,8 @@ from .shacl_compile import (
     read_shapes,
     sparql_term,
 )
-from .shacl_results import ValidationOutcome, ValidationResultRecord, pyshacl_results
-from .store import Store
-from .terms import to_rdflib
+from .results import ValidationOutcome, ValidationResultRecord, pyshacl_results
+from .sparql import SparqlConstraint, solutions
 
 __all__ = ["ShapesError", "ValidationOutcome", "ValidationResultRecord", "validate_store"]
 
@@ -99,23 +99,22 @@ def validate_store(
 def _validate(
     store: Store, model: ShapesModel, shapes: Graph, data_graphs: list[str] | None
 ) -> ValidationOutcome:
-    engine = _Engine(store, data_graphs)
+    engine = _Engine(store, data_graphs, shapes)
     fallback: dict[Node, str] = {}
     hits: list[_Hit] = []
     compiled = 0
     for shape in model.top:
         reason = model.needs_fallback(shape)
         pattern = shape.target_pattern
-        assert pattern is not None
-        if reason is None:
+        if reason is None and pattern is not None:
             try:
                 hits.extend(engine.shape_hits(shape, pattern))
                 compiled += 1
                 continue
             except _Fallback as exc:
                 reason = str(exc)
-        fallback[shape.node] = reason
-    results = list(dict.fromkeys(_record(h, engine.term) for h in hits))
+        fallback[shape.node] = reason or "targets only pySHACL reads"
+    results = [_record(h, engine.term) for h in hits]
     notes = [f"oxigraph-sparql: {compiled} shapes compiled to {engine.queries} queries"]
     paths = Graph()
     paths += shapes
@@ -132,7 +131,9 @@ def _validate(
 
 def _record(hit: _Hit, term: Callable[[str], Node]) -> ValidationResultRecord:
     shape = hit.shape
-    messages = tuple(shape.messages) or (Literal(_default_message(hit)),)
+    value = hit.constraint.value
+    own = value.messages if isinstance(value, SparqlConstraint) else ()
+    messages = tuple(own) or tuple(shape.messages) or (Literal(_default_message(hit)),)
     return ValidationResultRecord(
         term(hit.focus),
         hit.path if hit.path is not None else shape.path,
@@ -150,7 +151,7 @@ def _default_message(hit: _Hit) -> str:
     if isinstance(value, Shape):
         value = value.node
     elif isinstance(value, Qualified):
-        count = value.min_count if c.kind == "qualifiedMinCount" else value.max_count
+        count = value.min_count if c.parameter == SH.qualifiedMinCount else value.max_count
         return f"{c.kind} {count} of the values conforming to shape {value.shape.node} not met"
     elif isinstance(value, list):
         value = "(" + " ".join(str(getattr(v, "node", v)) for v in value) + ")"
@@ -163,8 +164,10 @@ def _default_message(hit: _Hit) -> str:
 class _Engine:
     """Runs compiled shapes against one store, counting queries, caching nested shapes."""
 
-    def __init__(self, store: Store, data_graphs: list[str] | None) -> None:
+    def __init__(self, store: Store, data_graphs: list[str] | None, shapes: Graph) -> None:
         self.store = store
+        self.data_graphs = data_graphs
+        self.shapes = shapes
         self.kwargs: dict[str, Any] = {} if data_graphs is None else {"default_graph": data_graphs}
         self.queries = 0
         self.conforming_cache: dict[tuple[int, str], set[str]] = {}
@@ -204,7 +207,7 @@ class _Engine:
             else:
                 line = f"<urn:s> <urn:p> {text} .".encode()
                 triple = next(iter(ox.parse(line, format=ox.RdfFormat.TURTLE)))
-                self.terms[text] = to_rdflib(triple.object)
+                self.terms[text] = decode_rdflib(to_rdflib(triple.object, exact=True))
         return self.terms[text]
 
     def shape_hits(self, shape: Shape, focus: str) -> list[_Hit]:
@@ -215,7 +218,12 @@ class _Engine:
         for constraint in shape.constraints:
             hits.extend(self.constraint_hits(shape, constraint, focus))
         for prop in shape.properties:
-            hits.extend(self.shape_hits(prop, self.value_focus(shape, focus)))
+            nested = self.shape_hits(prop, self.value_focus(shape, focus))
+            if nested and shape.path_sparql is not None:
+                # a value node of several focus nodes is validated once for each (SHACL §4.1)
+                times = Counter(value for _, value in self.pairs(shape, focus))
+                nested = [h for h in nested for _ in range(times[h.focus])]
+            hits.extend(nested)
         return hits
 
     def conforming(self, shape: Shape, focus: str) -> set[str]:
@@ -266,23 +274,8 @@ class _Engine:
 
     @staticmethod
     def satisfying_query(shape: Shape, c: Constraint, focus: str) -> str | None:
-        path, node = shape.path_sparql, shape.node
-        head = "SELECT DISTINCT ?this WHERE"
-        if c.kind == "hasValue":
-            term = sparql_term(c.value, shape=node)  # type: ignore[arg-type]
-            if path is None:
-                return f"{head} {{ {focus} FILTER(sameTerm(?this, {term})) }}"
-            return f"{head} {{ {focus} ?this {path} {term} }}"
-        if c.kind == "minCount" and path is not None:
-            if c.value == 1:
-                return f"{head} {{ {focus} ?this {path} ?value }}"
-            return (
-                f"SELECT ?this WHERE {{ {focus} ?this {path} ?value }} GROUP BY ?this "
-                f"HAVING (COUNT(DISTINCT ?value) >= {c.value})"
-            )
-        if c.kind == "class" and path is None:
-            return f"{head} {{ {focus} ?this {TYPE_PATH} {sparql_term(c.value, shape=node)} }}"  # type: ignore[arg-type]
-        return None
+        positive = COMPONENTS[c.parameter].positive
+        return None if positive is None else positive(shape, c, focus)
 
     # -- patterns ----------------------------------------------------------------------
 
@@ -311,8 +304,12 @@ class _Engine:
         renamed = _TERM_OR_THIS.sub(lambda m: m.group(1) or up, body)
         return f"{{ SELECT DISTINCT ?this WHERE {{ {renamed} {up} {shape.path_sparql} ?this }} }}"
 
-    def select(self, shape: Shape, c: Constraint, where: str, *, value: bool = True) -> list[_Hit]:
-        head = "?this ?value" if value else "?this"
+    def select(
+        self, shape: Shape, c: Constraint, where: str, *, value: bool = True, per: str = ""
+    ) -> list[_Hit]:
+        """A hit for each distinct (focus, value) of ``where`` (and of ``per``, a variable
+        whose each binding is a result of its own)."""
+        head = ("?this ?value" if value else "?this") + (f" {per}" if per else "")
         rows = self.rows(f"SELECT DISTINCT {head} WHERE {{ {where} }}")
         return [_Hit(r[0], r[1] if value else None, shape, c) for r in rows]
 
@@ -323,121 +320,90 @@ class _Engine:
     # -- constraints -------------------------------------------------------------------
 
     def constraint_hits(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
-        kind, v = c.kind, c.value
-        node = shape.node
-        values = self.values(shape, focus)
-        path = shape.path_sparql
-        if kind in ("node", "not", "and", "or", "xone"):
-            return self.logical(shape, c, focus)
-        if kind in ("qualifiedMinCount", "qualifiedMaxCount"):
-            assert isinstance(v, Qualified)
-            return self.qualified(shape, c, v, focus)
-        if kind == "minCount" and path is not None:
-            assert isinstance(v, int)
-            if v == 0:
-                return []
-            if v == 1:
-                where = f"{focus} FILTER NOT EXISTS {{ ?this {path} ?value }}"
-                return self.select(shape, c, where, value=False)
-            rows = self.rows(
-                f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
-                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {v})"
-            )
-            return [_Hit(r[0], None, shape, c) for r in rows]
-        if kind == "maxCount" and path is not None:
-            if v == 0:
-                return self.select(shape, c, values, value=False)
-            if v == 1:  # two different values: a join, where GROUP BY would hold every group
-                where = f"{values} ?this {path} ?_other FILTER(!sameTerm(?value, ?_other))"
-                return self.select(shape, c, where, value=False)
-            rows = self.rows(
-                f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
-                f"HAVING (COUNT(DISTINCT ?value) > {v})"
-            )
-            return [_Hit(r[0], None, shape, c) for r in rows]
-        if kind in ("minCount", "maxCount"):
-            return []
-        if kind == "hasValue":
-            term = sparql_term(v, shape=node)  # type: ignore[arg-type]
-            if path is None:
-                where = f"{focus} FILTER(!sameTerm(?this, {term}))"
-            else:
-                where = f"{focus} FILTER NOT EXISTS {{ ?this {path} {term} }}"
-            return self.select(shape, c, where, value=False)
-        if kind == "class":
-            of_class = f"?value {TYPE_PATH} {sparql_term(v, shape=node)}"  # type: ignore[arg-type]
-            where = f"{values} FILTER NOT EXISTS {{ {of_class} }}"
-            return self.select(shape, c, where)
-        if kind == "in":
-            assert isinstance(v, list)
-            members = " ".join(sparql_term(m, shape=node) for m in v)
-            return self.select(
-                shape, c, f"{values} FILTER NOT EXISTS {{ VALUES ?value {{ {members} }} }}"
-            )
-        if kind == "uniqueLang":
-            rows = self.rows(
-                f"SELECT ?this WHERE {{ {values} BIND(LCASE(LANG(?value)) AS ?l) "
-                'FILTER(?l != "") } GROUP BY ?this ?l HAVING (COUNT(DISTINCT ?value) > 1)'
-            )
-            return [_Hit(r[0], None, shape, c) for r in rows]
-        if kind == "closed":
-            assert isinstance(v, list)
-            allowed = ", ".join(sparql_term(p, shape=node) for p in v)
-            rows = self.rows(
-                f"SELECT DISTINCT ?this ?p ?value WHERE {{ {focus} ?this ?p ?value "
-                f"FILTER(?p NOT IN ({allowed})) }}"
-            )
-            return [_Hit(r[0], r[2], shape, c, self.term(r[1])) for r in rows]
-        if kind in ("equals", "disjoint", "lessThan", "lessThanOrEquals"):
-            return self.pair_compare(shape, c, focus)
-        return self.select(shape, c, f"{values} FILTER({self.value_filter(shape, c)})")
+        """The results of ``c``, by the method its component names (:mod:`.components`)."""
+        run: Callable[[Shape, Constraint, str], list[_Hit]]
+        run = getattr(self, COMPONENTS[c.parameter].run)
+        return run(shape, c, focus)
 
-    @staticmethod
-    def value_filter(shape: Shape, c: Constraint) -> str:
-        """The FILTER expression true for a value node that violates ``c``."""
-        kind, v, node = c.kind, c.value, shape.node
-        if kind == "datatype":
-            dt = sparql_term(v, shape=node)  # type: ignore[arg-type]
-            test = f"!isLiteral(?value) || DATATYPE(?value) != {dt}"
-            if v in XSD_CASTABLE:
-                test += f" || sameTerm(COALESCE({dt}(STR(?value)), {_MARK}), {_MARK})"
-            if v in XSD_INTEGER_RANGES:
-                low, high = XSD_INTEGER_RANGES[v]  # type: ignore[index]
-                number = f"<{XSD.integer}>(STR(?value))"
-                checks = ["BOUND(?this)"]
-                checks += [f"{number} >= {low}"] if low is not None else []
-                checks += [f"{number} <= {high}"] if high is not None else []
-                test += f" || !COALESCE({' && '.join(checks)}, false)"
-            return test
-        if kind == "nodeKind":
-            return f"!{NODE_KINDS[v]}"  # type: ignore[index]
-        if kind == "pattern":
-            assert isinstance(v, tuple)
-            pattern, flags = v
-            args = sparql_term(Literal(str(pattern)), shape=node)
-            if flags is not None:
-                args += ", " + sparql_term(Literal(str(flags)), shape=node)
-            return f"isBlank(?value) || !REGEX(STR(?value), {args})"
-        if kind in ("minLength", "maxLength"):
-            op = "<" if kind == "minLength" else ">"
-            return f"isBlank(?value) || STRLEN(STR(?value)) {op} {v}"
-        if kind in _OPS:
-            bound = sparql_term(v, shape=node)  # type: ignore[arg-type]
-            return f"!COALESCE(?value {_OPS[kind]} {bound}, false)"
-        if kind == "languageIn":
-            assert isinstance(v, list)
-            tests = " || ".join(
-                f"langMatches(LANG(?value), {sparql_term(Literal(str(t)), shape=node)})" for t in v
-            )
-            return f"!isLiteral(?value) || !({tests or 'false'})"
-        raise _Fallback(f"sh:{kind} is not compiled")
+    def value_test(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        """A component that judges each value node alone, by its FILTER."""
+        test = COMPONENTS[c.parameter].test
+        assert test is not None
+        return self.select(shape, c, f"{self.values(shape, focus)} FILTER({test(c, shape.node)})")
+
+    def min_count(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        path, v = shape.path_sparql, c.value
+        assert isinstance(v, int)
+        if path is None or v == 0:
+            return []
+        if v == 1:
+            where = f"{focus} FILTER NOT EXISTS {{ ?this {path} ?value }}"
+            return self.select(shape, c, where, value=False)
+        rows = self.rows(
+            f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
+            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {v})"
+        )
+        return [_Hit(r[0], None, shape, c) for r in rows]
+
+    def max_count(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        path, v = shape.path_sparql, c.value
+        if path is None:
+            return []
+        values = self.values(shape, focus)
+        if v == 0:
+            return self.select(shape, c, values, value=False)
+        if v == 1:  # two different values: a join, where GROUP BY would hold every group
+            where = f"{values} ?this {path} ?_other FILTER(!sameTerm(?value, ?_other))"
+            return self.select(shape, c, where, value=False)
+        rows = self.rows(
+            f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
+            f"HAVING (COUNT(DISTINCT ?value) > {v})"
+        )
+        return [_Hit(r[0], None, shape, c) for r in rows]
+
+    def has_value(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        term = sparql_term(c.value, shape=shape.node)  # type: ignore[arg-type]
+        if shape.path_sparql is None:
+            where = f"{focus} FILTER(!sameTerm(?this, {term}))"
+        else:
+            where = f"{focus} FILTER NOT EXISTS {{ ?this {shape.path_sparql} {term} }}"
+        return self.select(shape, c, where, value=False)
+
+    def class_(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        of_class = f"?value {TYPE_PATH} {sparql_term(c.value, shape=shape.node)}"  # type: ignore[arg-type]
+        where = f"{self.values(shape, focus)} FILTER NOT EXISTS {{ {of_class} }}"
+        return self.select(shape, c, where)
+
+    def in_(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        assert isinstance(c.value, list)
+        members = " ".join(sparql_term(m, shape=shape.node) for m in c.value)
+        values = self.values(shape, focus)
+        return self.select(
+            shape, c, f"{values} FILTER NOT EXISTS {{ VALUES ?value {{ {members} }} }}"
+        )
+
+    def unique_lang(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        rows = self.rows(
+            f"SELECT ?this WHERE {{ {self.values(shape, focus)} BIND(LCASE(LANG(?value)) AS ?l) "
+            'FILTER(?l != "") } GROUP BY ?this ?l HAVING (COUNT(DISTINCT ?value) > 1)'
+        )
+        return [_Hit(r[0], None, shape, c) for r in rows]
+
+    def closed(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        assert isinstance(c.value, list)
+        allowed = ", ".join(sparql_term(p, shape=shape.node) for p in c.value)
+        rows = self.rows(
+            f"SELECT DISTINCT ?this ?p ?value WHERE {{ {focus} ?this ?p ?value "
+            f"FILTER(?p NOT IN ({allowed})) }}"
+        )
+        return [_Hit(r[0], r[2], shape, c, self.term(r[1])) for r in rows]
 
     def pair_compare(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
         other = sparql_term(c.value, shape=shape.node)  # type: ignore[arg-type]
         path, values = shape.path_sparql, self.values(shape, focus)
-        if c.kind == "disjoint":
+        if c.parameter == SH.disjoint:
             return self.select(shape, c, f"{values} ?this {other} ?value .")
-        if c.kind == "equals":
+        if c.parameter == SH.equals:
             if path is None:
                 where = (
                     f"{{ {focus} ?this {other} ?value FILTER(!sameTerm(?this, ?value)) }} UNION "
@@ -451,15 +417,18 @@ class _Engine:
                     f"FILTER NOT EXISTS {{ ?this {path} ?value }} }}"
                 )
             return self.select(shape, c, where)
-        op = "<" if c.kind == "lessThan" else "<="
-        where = f"{values} ?this {other} ?_o FILTER(!COALESCE(?value {op} ?_o, false))"
-        return self.select(shape, c, where)
+        op = "<" if c.parameter == SH.lessThan else "<="
+        where = (
+            f"{values} ?this {other} ?_o "
+            f"FILTER(!COALESCE({value_sql('?value')} {op} {value_sql('?_o')}, false))"
+        )
+        return self.select(shape, c, where, per="?_o")  # one result per pair (SHACL §4.5.3)
 
     def logical(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
         members = c.value if isinstance(c.value, list) else [c.value]
         inner = self.value_focus(shape, focus)
         conforming = [self.conforming(m, inner) for m in members if isinstance(m, Shape)]
-        if c.kind in ("node", "and"):
+        if c.parameter in (SH.node, SH["and"]):
             every = set.intersection(*conforming) if conforming else set()
             if len(every) <= MAX_VALUES and not any(t.startswith("_:") for t in every):
                 # few conforming values (a vocabulary): Oxigraph returns only the failing pairs
@@ -471,11 +440,11 @@ class _Engine:
         hits = []
         for this, value in self.pairs(shape, focus):
             ok = [value in conf for conf in conforming]
-            if c.kind in ("node", "and"):
+            if c.parameter in (SH.node, SH["and"]):
                 bad = not all(ok)
-            elif c.kind == "not":
+            elif c.parameter == SH["not"]:
                 bad = ok[0]
-            elif c.kind == "or":
+            elif c.parameter == SH["or"]:
                 bad = not any(ok)
             else:
                 bad = sum(ok) != 1
@@ -483,7 +452,35 @@ class _Engine:
                 hits.append(_Hit(this, value, shape, c))
         return hits
 
-    def qualified(self, shape: Shape, c: Constraint, q: Qualified, focus: str) -> list[_Hit]:
+    def sparql(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        """A SPARQL-based constraint run with pre-bound variables (:mod:`.sparql`)."""
+        assert isinstance(c.value, SparqlConstraint)
+        nodes = [self.term(r[0]) for r in self.rows(f"SELECT DISTINCT ?this WHERE {{ {focus} }}")]
+        found = solutions(
+            self.store.oxigraph,
+            c.value,
+            shape=shape.node,
+            focus_nodes=nodes,
+            shapes=self.shapes,
+            data_graphs=self.data_graphs,
+        )
+        hits = []
+        for this, value, path in found:
+            if value is None and shape.path is None:
+                value = this
+            keys = [self.key(this), self.key(value) if value is not None else None]
+            hits.append(_Hit(keys[0], keys[1], shape, c, path))  # type: ignore[arg-type]
+        return hits
+
+    def key(self, node: Node) -> str:
+        """A text standing for ``node`` in hits, which :meth:`term` gives back."""
+        text = to_oxigraph(node).__str__()
+        self.terms[text] = node
+        return text
+
+    def qualified(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+        q = c.value
+        assert isinstance(q, Qualified)
         inner = self.value_focus(shape, focus)
         conforming = self.conforming(q.shape, inner)
         siblings = [self.conforming(s, inner) for s in q.siblings]
@@ -494,8 +491,8 @@ class _Engine:
         hits = []
         for row in self.rows(f"SELECT ?this WHERE {{ {focus} }}", keep=True):
             n = counts[row[0]]
-            if c.kind == "qualifiedMinCount" and q.min_count is not None and n < q.min_count:
+            if c.parameter == SH.qualifiedMinCount and q.min_count is not None and n < q.min_count:
                 hits.append(_Hit(row[0], None, shape, c))
-            if c.kind == "qualifiedMaxCount" and q.max_count is not None and n > q.max_count:
+            if c.parameter == SH.qualifiedMaxCount and q.max_count is not None and n > q.max_count:
                 hits.append(_Hit(row[0], None, shape, c))
         return hits

@@ -1,0 +1,60 @@
+"""``/.well-known/void``: the VoID description of the store (RFC 8615's well-known place,
+as the VoID note asks), in the RDF format the Accept header prefers (Turtle by default).
+
+The counts behind it (graph sizes, links per target and predicate) take a scan of the
+store, so they are kept until the next write.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from mofkg.graphstore.exports.catalogue import catalog_iri
+from mofkg.graphstore.exports.void import VOID_PREFIXES, Site, count_links, void_triples
+from mofkg.graphstore.formats import format_by_name
+
+from .dumps_routes import freshness
+from .errors import NotAcceptableError
+from .negotiation import content_type, negotiate_rdf
+from .state import endpoint
+
+blueprint = Blueprint("void", __name__)
+
+
+def site() -> Site:
+    """The URLs of this server, as the request reached it."""
+    return Site(request.url_root)
+
+
+@blueprint.route("/.well-known/void")
+def description() -> Response:
+    """The VoID description in the negotiated RDF format."""
+    accept = request.headers.get("Accept")
+    fmt = negotiate_rdf(accept) if accept and accept.strip() else format_by_name("turtle")
+    if fmt is None:
+        raise NotAcceptableError(f"Accept {accept!r} matches no RDF format of the description")
+    state = endpoint()
+    sizes = state.remember("graph-sizes", state.store.graph_sizes)
+    links = state.remember("void-links", lambda: count_links(state.store))
+    _, modified = freshness()
+    triples = void_triples(
+        site(),
+        graph_sizes=sizes,
+        links=links,
+        base_iri=state.settings.base_iri,
+        licence=state.settings.data_licence_iri,
+        modified=modified,
+        catalog=catalog_iri(state.settings.base_iri),
+    )
+    if fmt.is_dataset:  # a description is one graph; N-Quads and TriG carry it as the default
+        triples_or_quads: list[ox.Triple] | list[ox.Quad] = [
+            ox.Quad(t.subject, t.predicate, t.object) for t in triples
+        ]
+    else:
+        triples_or_quads = triples
+    prefixes = VOID_PREFIXES if fmt.name in ("turtle", "trig", "rdfxml") else None
+    body = ox.serialize(triples_or_quads, format=fmt.oxigraph, prefixes=prefixes) or b""
+    response = Response(body, content_type=content_type(fmt.media_type))
+    response.headers["Vary"] = "Accept"
+    return response
