@@ -3,7 +3,7 @@
 :func:`write_turtle` writes the Turtle form piece by piece, straight from the results (the
 command line's ``--report turtle``); :func:`report_triples` gives the same graph as Oxigraph
 triples for :func:`report_rdf` (both forms from one graph). Both give the graph of
-:meth:`~mofkg.graphstore.shacl_results.ValidationOutcome.to_report_graph`, without an rdflib
+:meth:`~mofkg.graphstore.shacl.ValidationOutcome.to_report_graph`, without an rdflib
 graph between (at 50,000 models building that graph took most of the report's time).
 """
 
@@ -31,6 +31,7 @@ def _listed(report: ValidationReport) -> list[Any]:
 
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 _SH = {
     name: ox.NamedNode(str(SH) + name)
     for name in (
@@ -50,7 +51,7 @@ def _report_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def report_triples(report: ValidationReport) -> list[ox.Triple]:
     """The triples of the ``sh:ValidationReport`` (most of the cost of its RDF forms): the graph
-    of :meth:`~mofkg.graphstore.shacl_results.ValidationOutcome.to_report_graph`, made straight
+    of :meth:`~mofkg.graphstore.shacl.ValidationOutcome.to_report_graph`, made straight
     as Oxigraph triples (no rdflib graph between), each term converted once."""
     outcome = report.outcome
     results = _listed(report)
@@ -74,6 +75,8 @@ def report_triples(report: ValidationReport) -> list[ox.Triple]:
         ox.Triple(top, sh["conforms"], to_oxigraph(Literal(outcome.conforms))),
     ]
     add = triples.append
+    for note in outcome.engine:  # which engine validated which shapes
+        add(ox.Triple(top, _RDFS_COMMENT, ox.Literal(note)))
     paths: list[Node] = []  # blank-node paths, their triples copied once each
     for r in results:
         node = ox.BlankNode()
@@ -143,6 +146,8 @@ def write_turtle(report: ValidationReport, out: TextIO) -> None:
         write(f"@prefix {prefix}: <{iri}> .\n")
     conforms = "true" if outcome.conforms else "false"
     write(f"\n_:report a sh:ValidationReport ;\n    sh:conforms {conforms} .\n")
+    for note in outcome.engine:  # which engine validated which shapes
+        write(f"_:report rdfs:comment {ox.Literal(note)} .\n")
     for r in results:
         lines = ["\n_:report sh:result [\n    a sh:ValidationResult ;\n"]
         lines.append(f"    sh:focusNode {text(r.focus_node)} ;\n")

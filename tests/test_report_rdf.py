@@ -17,8 +17,8 @@ from rdflib.namespace import SH, XSD
 from mofkg.graphstore import cli
 from mofkg.graphstore.namespaces import DEFAULT_IDS
 from mofkg.graphstore.reports import render, report_rdf, report_triples, write_turtle
-from mofkg.graphstore.shacl_results import ValidationOutcome
-from mofkg.graphstore.shacl_results import ValidationResultRecord as Result
+from mofkg.graphstore.shacl import ValidationOutcome
+from mofkg.graphstore.shacl import ValidationResultRecord as Result
 
 MODEL = DEFAULT_IDS.model("tiny")
 GOOD = f"""@prefix mof: <https://w3id.org/mofkg/ontology#> .
@@ -61,7 +61,9 @@ def outcome() -> ValidationOutcome:
         SH.Warning,
         (Literal("a"), Literal("b")),
     )
-    return ValidationOutcome(conforms=False, results=[twice, other, twice], paths=paths)
+    return ValidationOutcome(
+        conforms=False, results=[twice, other, twice], paths=paths, engine=['engine "x" ran']
+    )
 
 
 def expected(o: ValidationOutcome) -> Graph:
@@ -93,7 +95,9 @@ def test_triples_are_the_report_graph() -> None:
 def test_only_the_listed_results() -> None:
     o = outcome()
     report = Report(o, max_results=1)
-    first = expected(ValidationOutcome(conforms=False, results=o.results[:1], paths=o.paths))
+    first = expected(
+        ValidationOutcome(conforms=False, results=o.results[:1], paths=o.paths, engine=o.engine)
+    )
     turtle = Graph().parse(data=render(report, "turtle"), format="turtle")  # type: ignore[arg-type]
     assert isomorphic(turtle, first)
     jsonld = report_rdf(report, "jsonld")  # type: ignore[arg-type]
