@@ -13,7 +13,6 @@ The line where each focus node is described comes from :mod:`mofkg.graphstore.fo
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import io
 import json
@@ -23,7 +22,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TextIO
 
-import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
@@ -32,7 +30,9 @@ from .focus_lines import _scan as _scan  # re-exported (the tests of the line fi
 from .focus_lines import locate_focus_nodes as locate_focus_nodes
 from .frameworks.registry import find_framework
 from .namespaces import PREFIXES
-from .terms import to_oxigraph
+from .reports_rdf import report_rdf as report_rdf
+from .reports_rdf import report_triples as report_triples
+from .reports_rdf import write_turtle as write_turtle
 
 if TYPE_CHECKING:
     from .assessment import ModelAssessment
@@ -434,44 +434,13 @@ def render_html(report: ValidationReport) -> str:
     )
 
 
-# -- SHACL RDF -------------------------------------------------------------------------
-
-
-def report_triples(report: ValidationReport) -> list[ox.Triple]:
-    """The triples of the ``sh:ValidationReport`` (most of the cost of its RDF forms)."""
-    triples = []
-    outcome = report.outcome
-    if unlisted(report):
-        outcome = dataclasses.replace(outcome, results=listed(report, by_place=False))
-    for s, p, o in outcome.to_report_graph():
-        subject = to_oxigraph(s)
-        assert not isinstance(subject, ox.Literal)
-        try:
-            value = to_oxigraph(o)
-        except ValueError:
-            # an IRI no RDF syntax can write (a SHACL-SPARQL shape's IRI("Apache 2.0")): its text
-            value = ox.Literal(str(o))
-        triples.append(ox.Triple(subject, ox.NamedNode(str(p)), value))
-    return triples
-
-
-def report_rdf(report: ValidationReport, fmt: str, triples: list[ox.Triple] | None = None) -> bytes:
-    """The ``sh:ValidationReport`` in Turtle or JSON-LD (serialised by Oxigraph); pass the
-    ``triples`` of :func:`report_triples` to make both forms from one graph."""
-    if triples is None:
-        triples = report_triples(report)
-    target = ox.RdfFormat.JSON_LD if fmt == "jsonld" else ox.RdfFormat.TURTLE
-    prefixes = {"sh": str(SH), **PREFIXES} if target == ox.RdfFormat.TURTLE else None
-    data = ox.serialize(triples, format=target, prefixes=prefixes)
-    assert data is not None
-    return data
-
-
 def write_report(report: ValidationReport, kind: str, out: TextIO) -> None:
     """Write the report in one of ``text``, ``json``, ``turtle``, ``jsonld``, ``html`` to ``out``,
     piece by piece where the format allows (text and JSON are never held whole in memory)."""
     if kind == "json":
         write_json(report, out)
+    elif kind == "turtle":
+        write_turtle(report, out)
     elif kind == "text":
         for line in text_lines(report):
             out.write(line + "\n")
@@ -486,7 +455,11 @@ def render(report: ValidationReport, kind: str) -> str:
         buffer = io.StringIO()
         write_json(report, buffer)
         return buffer.getvalue()
-    if kind in ("turtle", "jsonld"):
+    if kind == "turtle":
+        buffer = io.StringIO()
+        write_turtle(report, buffer)
+        return buffer.getvalue()
+    if kind == "jsonld":
         return report_rdf(report, kind).decode("utf-8")
     if kind == "html":
         return render_html(report)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from mofkg.graphstore.assessment import BATCH_MODELS, assess_with, derived_graph
+from mofkg.graphstore import assessment, validation
+from mofkg.graphstore.assessment import assess_with, derived_graph
 from mofkg.graphstore.reports import render
 from mofkg.graphstore.requirements import load_framework
 from mofkg.graphstore.settings import Settings
@@ -91,16 +92,30 @@ def test_the_report_of_a_validation_reads_summaries(
     assert len({id(a.progress) for a in summarised.assessments}) < MODELS / 3
 
 
-def test_a_large_staging_store_is_assessed_in_batches_writing_nothing() -> None:
-    """Above BATCH_MODELS models the staging store gets no derived graph (about 1 GiB at
-    50,000 models), and every model is assessed."""
-    models = BATCH_MODELS + 1
+@pytest.mark.parametrize("models", [20, 21])
+def test_a_large_staging_store_is_assessed_in_batches_writing_nothing(
+    models: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above IN_PLACE_MODELS models the staging store gets no derived graph (about 1 GiB at
+    50,000 models) and is assessed in batches; up to it, in place (no working copies, which
+    cost more than they save at 10,000); either way every model is assessed alike."""
+    monkeypatch.setattr(validation, "IN_PLACE_MODELS", 20)
+    monkeypatch.setattr(assessment, "BATCH_MODELS", 7)  # 21 models: 3 working copies
     dump = read_dump(synthetic_ntriples(models, seed=2).encode(), source_name="big.nt")
     staged = validate_dumps(
         [dump], shapes=read_shapes_files([]), settings=Settings(), keep_store=True
     )
     assert staged.store is not None
-    assert not staged.store.has_graph(str(derived_graph(FRAMEWORK)))
+    in_place = staged.store.has_graph(str(derived_graph(FRAMEWORK)))
+    assert in_place == (models <= 20)
     assessments = staged.report.assessments
     assert len(assessments) == models
     assert {a.class_number for a in assessments} >= {0, 3}
+    # the first 20 models are assessed alike in place and in batches
+    first = [(a.model, a.class_number, a.progress, a.outcomes) for a in assessments[:20]]
+    if models == 21:
+        monkeypatch.setattr(validation, "IN_PLACE_MODELS", 21)
+        again = validate_dumps([dump], shapes=read_shapes_files([]), settings=Settings())
+        assert [
+            (a.model, a.class_number, a.progress, a.outcomes) for a in again.report.assessments[:20]
+        ] == first
