@@ -1,0 +1,383 @@
+"""The store's behaviour, once per backend: embedded Oxigraph, `oxigraph serve` and Virtuoso.
+
+The remote engines are real processes on loopback (tests/backend_servers.py), started once
+per module and emptied before each test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+
+from mofkg.graphstore.backend_settings import Endpoints
+from mofkg.graphstore.commit import STAGING_PREFIX
+from mofkg.graphstore.errors import MofkgError, NotFoundError, RdfSyntaxError
+from mofkg.graphstore.remote_store import BackendError, BackendUnsupported, RemoteStore
+from mofkg.graphstore.store import Store
+
+from .backend_servers import Engine, oxigraph_binary, oxigraph_serve, virtuoso, virtuoso_binary
+
+EX = "https://example.org/"
+BACKENDS = ["embedded", "oxigraph", "virtuoso"]
+
+
+def _absent(kind: str) -> str | None:
+    if kind == "oxigraph" and oxigraph_binary() is None:
+        return "the oxigraph command (pip package oxigraph) is not installed"
+    if kind == "virtuoso" and virtuoso_binary() is None:
+        return "Virtuoso (Debian virtuoso-opensource) is not installed"
+    return None
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engine]]:
+    """Each remote engine, started on first use and stopped at the module's end."""
+    from contextlib import ExitStack
+
+    started: dict[str, Engine] = {}
+    with ExitStack() as stack:
+
+        class Lazy(dict[str, Engine]):
+            def __missing__(self, kind: str) -> Engine:
+                reason = _absent(kind)
+                if reason:
+                    if os.environ.get("CI") == "true":
+                        pytest.fail(reason)
+                    pytest.skip(reason)
+                folder = tmp_path_factory.mktemp(kind)
+                start = oxigraph_serve if kind == "oxigraph" else virtuoso
+                engine = stack.enter_context(start(folder))
+                self[kind] = engine
+                return engine
+
+        yield Lazy(started)
+
+
+def remote(engine: Engine, **kwargs: Any) -> RemoteStore:
+    return RemoteStore(Endpoints.of(engine.kind, engine.url), **kwargs)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, engines: dict[str, Engine]) -> Iterator[Any]:
+    if request.param == "embedded":
+        yield Store()
+        return
+    engine = engines[request.param]
+    kv = remote(engine)
+    kv.clear()
+    yield kv
+    kv.clear()
+
+
+def fill(store: Any) -> None:
+    store.load(f'<{EX}a> <{EX}p> "1" .'.encode(), graph=EX + "g1", format="nt")
+    store.load(
+        f'<{EX}b> <{EX}p> "2" .\n<{EX}c> <{EX}p> "3" .'.encode(), graph=EX + "g2", format="nt"
+    )
+
+
+def test_load_and_graph_sizes(store: Any) -> None:
+    fill(store)
+    assert store.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}
+    assert store.graph_size(EX + "g2") == 2
+    assert store.has_graph(EX + "g1") and not store.has_graph(EX + "nothing")
+    assert len(store) == 3
+
+
+def test_queries_see_the_union_and_named_default_graphs(store: Any) -> None:
+    fill(store)
+    assert len(store.select(f"SELECT * WHERE {{ ?s <{EX}p> ?o }}")) == 3
+    assert len(store.select("SELECT * WHERE { ?s ?p ?o }", default_graph=[EX + "g1"])) == 1
+    assert store.ask(f"ASK {{ GRAPH <{EX}g2> {{ <{EX}c> ?p ?o }} }}")
+    assert not store.ask(f"ASK {{ GRAPH <{EX}g1> {{ <{EX}c> ?p ?o }} }}")
+
+
+def test_select_gives_rdflib_terms_with_mofkg_prefixes(store: Any) -> None:
+    store.load(f'<{EX}m> <http://schema.org/name> "M"@en .'.encode(), graph=EX + "g", format="nt")
+    assert store.select("SELECT ?n WHERE { ?m schema:name ?n }") == [{"n": Literal("M", lang="en")}]
+
+
+def test_construct_gives_an_rdflib_graph(store: Any) -> None:
+    fill(store)
+    g = store.construct(f"CONSTRUCT {{ ?s <{EX}q> ?o }} WHERE {{ ?s <{EX}p> ?o }}")
+    assert len(g) == 3 and (URIRef(EX + "a"), URIRef(EX + "q"), Literal("1")) in g
+
+
+def test_replace_and_append(store: Any) -> None:
+    fill(store)
+    store.load(f'<{EX}d> <{EX}p> "4" .'.encode(), graph=EX + "g1", format="nt")
+    assert store.graph_size(EX + "g1") == 2
+    store.load(f'<{EX}e> <{EX}p> "5" .'.encode(), graph=EX + "g1", format="nt", replace=True)
+    assert store.graph_size(EX + "g1") == 1
+    assert store.graph_size(EX + "g2") == 2
+
+
+def test_a_syntax_error_writes_nothing(store: Any) -> None:
+    fill(store)
+    with pytest.raises(RdfSyntaxError):
+        store.load(
+            f'<{EX}x> <{EX}p> "1" .\n<{EX}y> <{EX}p> .'.encode(),
+            graph=EX + "g1",
+            format="nt",
+            replace=True,
+        )
+    assert store.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}
+
+
+def test_replace_graphs_with_blank_nodes(store: Any) -> None:
+    g = Graph()
+    for i in range(50):
+        node = BNode()
+        g.add((URIRef(f"{EX}m{i}"), URIRef(EX + "has"), node))
+        g.add((node, URIRef(EX + "n"), Literal(i)))
+    store.replace_graphs({EX + "bn": g})
+    rows = store.select(
+        f"SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE {{ ?m <{EX}has> ?b . ?b <{EX}n> ?i }}"
+    )
+    assert int(rows[0]["n"]) == 50
+
+
+def test_blank_nodes_stay_whole_across_chunks(engines: dict[str, Engine]) -> None:
+    """Chunks of about 200 bytes: a blank node's triples are never split between two
+    requests (Virtuoso gives each request's blank nodes fresh identities)."""
+    for kind in ("oxigraph", "virtuoso"):
+        if _absent(kind):
+            continue
+        kv = remote(engines[kind], chunk=200)
+        kv.clear()
+        turtle = "".join(
+            f'<{EX}m{i}> <{EX}has> [ <{EX}n> {i} ; <{EX}l> "label {i}" ] .\n' for i in range(40)
+        )
+        kv.load(turtle.encode(), graph=EX + "bn", format="turtle")
+        rows = kv.select(
+            f"SELECT ?m (COUNT(DISTINCT ?b) AS ?n) WHERE {{ ?m <{EX}has> ?b . ?b <{EX}n> ?i ; "
+            f"<{EX}l> ?l }} GROUP BY ?m"
+        )
+        assert len(rows) == 40 and {int(r["n"]) for r in rows} == {1}, kind
+        kv.clear()
+
+
+def test_export_one_graph_and_the_whole_store(store: Any, tmp_path: Path) -> None:
+    fill(store)
+    out = tmp_path / "all.nq"
+    store.export(out, "nquads")
+    back = Store()
+    back.load(out, graph=EX + "unused")
+    assert back.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}
+    data = store.export(None, "ntriples", graph=EX + "g2")
+    assert data.count(b"\n") == 2
+    with pytest.raises(NotFoundError):
+        store.export(None, "ntriples", graph=EX + "nothing")
+
+
+# -- faults --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
+def test_a_malformed_query_is_the_stores_error(kind: str, engines: dict[str, Engine]) -> None:
+    kv = remote(engines[kind])
+    with pytest.raises(BackendError, match="answered 400"):
+        kv.select("SELECT WHERE {")
+
+
+def test_a_store_that_is_down_is_named(tmp_path: Path) -> None:
+    from .backend_servers import free_port
+
+    kv = RemoteStore(Endpoints.of("oxigraph", f"http://127.0.0.1:{free_port()}"))
+    with pytest.raises(BackendError, match="cannot reach the remote store"):
+        kv.graph_sizes()
+    with pytest.raises(BackendError, match="cannot reach"):
+        kv.load(b"<http://a> <http://b> <http://c> .", graph=EX + "g", format="nt")
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
+def test_a_paused_store_times_out(kind: str, engines: dict[str, Engine]) -> None:
+    engine = engines[kind]
+    kv = remote(engine, timeout=1.0)
+    engine.pause()
+    try:
+        with pytest.raises(BackendError, match=r"did not answer .* within 1 s"):
+            kv.graph_sizes()
+    finally:
+        engine.resume()
+    assert remote(engine).graph_sizes() is not None
+
+
+def test_unsupported_parts_are_refused() -> None:
+    kv = RemoteStore(Endpoints.of("oxigraph", "http://127.0.0.1:9"))
+    with pytest.raises(BackendUnsupported, match="not available on a remote backend yet"):
+        kv.oxigraph  # noqa: B018
+    with pytest.raises(BackendUnsupported, match="default graph alone"):
+        kv.query("ASK {}", union=False)
+    assert issubclass(BackendUnsupported, MofkgError)
+
+
+def test_a_failed_final_update_says_the_staging_graphs_are_left(
+    engines: dict[str, Engine],
+) -> None:
+    """The update URL is wrong: the chunks are sent, the move is refused, and so is the
+    drop of the staging graphs; the message says so and names their prefix."""
+    engine = engines["oxigraph"]
+    kv = remote(engine)
+    kv.clear()
+    broken = RemoteStore(Endpoints.of("oxigraph", engine.url, update=engine.url + "/nowhere"))
+    with pytest.raises(BackendError, match=r"answered 404.*could not be dropped.*urn:mofkg:st"):
+        broken.load(f'<{EX}s> <{EX}p> "1" .'.encode(), graph=EX + "g1", format="nt")
+    left = kv.graph_sizes()
+    assert list(left) and all(g.startswith(STAGING_PREFIX) for g in left)
+    kv.clear()
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
+def test_a_connection_cut_mid_load_leaves_the_graphs_as_they_were(
+    kind: str, engines: dict[str, Engine]
+) -> None:
+    from .backend_servers import CuttingProxy
+
+    kv = remote(engines[kind])
+    kv.clear()
+    fill(kv)
+    proxy = CuttingProxy(engines[kind].url, cut_at=3)
+    try:
+        cut = remote(
+            Engine(kind, proxy.url, engines[kind].process, engines[kind].folder), chunk=100
+        )
+        data = "".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n' for i in range(30)).encode()
+        with pytest.raises(BackendError, match="connection to the remote store broke"):
+            cut.load(data, graph=EX + "g1", format="nt", replace=True)
+        assert proxy.writes == 3
+    finally:
+        proxy.close()
+    assert kv.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}  # no staging graph either
+    kv.clear()
+
+
+# -- the commands on a remote backend --------------------------------------------------
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def remote_env(
+    request: pytest.FixtureRequest,
+    engines: dict[str, Engine],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Iterator[Engine]:
+    """The commands' environment pointing at an emptied remote engine; the store folder is
+    one that must stay untouched."""
+    engine = engines[request.param]
+    remote(engine).clear()
+    for name, value in engine.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MOFKG_STORE", str(tmp_path / "untouched"))
+    yield engine
+    remote(engine).clear()
+    assert not (tmp_path / "untouched").exists()
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from mofkg.graphstore.cli import main
+
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_init_load_query_graphs_export(
+    remote_env: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run(["init", "--demo"], capsys)
+    assert status == 0 and "store ready at" in out and remote_env.url in out
+    embedded = Store()
+    from mofkg.graphstore.bootstrap import initialise
+    from mofkg.graphstore.settings import load_settings
+
+    initialise(embedded, load_settings(environ={}), demo=True)
+    assert remote(remote_env).graph_sizes() == embedded.graph_sizes()
+
+    data = tmp_path / "extra.ttl"
+    data.write_text(f'<{EX}x> <{EX}p> "é\\n\\"q\\"" , 12 , "t"@en-GB .\n')
+    status, out, _ = run(["load", str(data), "--graph", EX + "extra"], capsys)
+    assert (status, out.split("\t")[1:]) == (0, [EX + "extra", "3 triples\n"])
+
+    status, out, _ = run(
+        ["query", f"SELECT ?o WHERE {{ <{EX}x> <{EX}p> ?o }} ORDER BY STR(?o)", "--format", "tsv"],
+        capsys,
+    )
+    assert status == 0 and out.splitlines()[1:] == ["12", '"t"@en-gb', '"é\\n\\"q\\""']
+
+    status, out, _ = run(["graphs"], capsys)
+    assert status == 0 and f"3\t{EX}extra" in out
+    assert "virtrdf" not in out and "localuriqaserver" not in out
+
+    status, _, _ = run(["export", "--format", "nquads", "-o", str(tmp_path / "all.nq")], capsys)
+    back = Store()
+    back.load(tmp_path / "all.nq", graph=EX + "unused")
+    embedded.load(data, graph=EX + "extra")
+    assert status == 0 and back.graph_sizes() == embedded.graph_sizes()
+
+
+def test_a_bad_file_loads_nothing(
+    remote_env: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad = tmp_path / "good.nt", tmp_path / "bad.nt"
+    good.write_text(f'<{EX}a> <{EX}p> "1" .\n')
+    bad.write_text(f'<{EX}a> <{EX}p> "1" .\n<{EX}b> <{EX}p> .\n')
+    status, _, err = run(["load", str(good), str(bad)], capsys)
+    assert status != 0 and "bad.nt:2:" in err
+    assert remote(remote_env).graph_sizes() == {}
+
+
+def test_commands_not_yet_remote_are_refused(
+    remote_env: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv, name in [
+        (["assess"], "mofkg assess"),
+        (["validate", str(tmp_path / "x.ttl"), "--load"], "mofkg validate --load"),
+        (["link", "wikidata", "--dry-run"], "mofkg link"),
+        (["serve"], "mofkg serve"),
+        (["import", "osai", str(tmp_path)], "mofkg import osai"),
+        (["export", "--profile", "dcat-ap"], "mofkg export --profile dcat-ap"),
+    ]:
+        status, out, err = run(argv, capsys)
+        assert status == 1 and out == "", argv
+        assert f"`{name}` is not available on a remote backend yet" in err, err
+
+
+def test_a_load_to_a_store_that_is_down_fails_clearly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .backend_servers import free_port
+
+    monkeypatch.setenv("MOFKG_BACKEND", "oxigraph")
+    monkeypatch.setenv("MOFKG_BACKEND_URL", f"http://127.0.0.1:{free_port()}")
+    data = tmp_path / "a.nt"
+    data.write_text(f'<{EX}a> <{EX}p> "1" .\n')
+    status, _, err = run(["load", str(data), "--store", str(tmp_path / "kg")], capsys)
+    assert status == 1 and "cannot reach the remote store" in err
+    assert not (tmp_path / "kg").exists()
+
+
+def test_backend_settings_are_checked() -> None:
+    from mofkg.graphstore.errors import SettingsError
+    from mofkg.graphstore.settings import load_settings
+
+    with pytest.raises(SettingsError, match="backend must be one of"):
+        load_settings(environ={"MOFKG_BACKEND": "fuseki"})
+    with pytest.raises(SettingsError, match="needs backend_query or backend_url"):
+        load_settings(environ={"MOFKG_BACKEND": "virtuoso"})
+    with pytest.raises(SettingsError, match="backend_url set but backend is 'embedded'"):
+        load_settings(environ={"MOFKG_BACKEND_URL": "http://127.0.0.1:1"})
+    with pytest.raises(SettingsError, match="needs backend_gsp"):
+        load_settings(
+            environ={
+                "MOFKG_BACKEND": "sparql",
+                "MOFKG_BACKEND_QUERY": "http://h/q",
+                "MOFKG_BACKEND_UPDATE": "http://h/u",
+            }
+        )
+    s = load_settings(environ={"MOFKG_BACKEND": "oxigraph", "MOFKG_BACKEND_URL": "http://h:1/"})
+    assert s.backend == "oxigraph"
