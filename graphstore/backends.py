@@ -11,7 +11,7 @@ from .remote_store import RemoteStore
 from .settings import Settings
 
 #: Commands that run on a remote backend; ``import`` of the kinds listed.
-REMOTE_COMMANDS = {"init", "load", "query", "graphs", "export", "explain", "check-ontology"}
+REMOTE_COMMANDS = {"init", "load", "query", "graphs", "export", "check-ontology"}
 REMOTE_IMPORTS = {"mot"}
 
 

@@ -336,6 +336,7 @@ def test_commands_not_yet_remote_are_refused(
 ) -> None:
     for argv, name in [
         (["assess"], "mofkg assess"),
+        (["explain", "BLOOM"], "mofkg explain"),
         (["validate", str(tmp_path / "x.ttl"), "--load"], "mofkg validate --load"),
         (["link", "wikidata", "--dry-run"], "mofkg link"),
         (["serve"], "mofkg serve"),
@@ -381,3 +382,66 @@ def test_backend_settings_are_checked() -> None:
         )
     s = load_settings(environ={"MOFKG_BACKEND": "oxigraph", "MOFKG_BACKEND_URL": "http://h:1/"})
     assert s.backend == "oxigraph"
+
+
+def test_import_mot_agrees_with_the_embedded_store(
+    remote_env: Engine,
+    shared_data: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same MOT records imported through the CLI into the remote engine and into an
+    embedded store give the same graphs, triple for triple (blank nodes aside)."""
+    records = sorted((shared_data / "mot" / "models").glob("*.yml"))[:12]
+    assert records
+    status, _, _ = run(["--backend", remote_env.kind, "init"], capsys)
+    assert status == 0
+    status, out, err = run(["import", "mot", *map(str, records)], capsys)
+    assert status == 0, err
+    assert f"{len(records)} records imported" in out
+    status, out, _ = run(["export", "mot", records[0].stem], capsys)
+    assert status == 0 and "release:" in out
+    monkeypatch.delenv("MOFKG_BACKEND_URL")  # else refused: a URL with backend 'embedded'
+    folder = tmp_path / "embedded"
+    for argv in (["init"], ["import", "mot", *map(str, records)]):
+        assert run(["--backend", "embedded", "--store", str(folder), *argv], capsys)[0] == 0
+    embedded = Store(folder, read_only=True)
+    far = remote(remote_env)
+    assert far.graph_sizes() == embedded.graph_sizes()
+    for graph in embedded.graph_sizes():
+        if "/source/" in graph:
+            assert _ground(far.to_rdflib(graph)) == _ground(embedded.to_rdflib(graph)), graph
+
+
+def _ground(g: Graph) -> set[Any]:
+    return {t for t in g if not any(isinstance(x, BNode) for x in t)}
+
+
+def test_a_malformed_answer_is_named() -> None:
+    """A store that answers with broken SPARQL results: a clear error, not a short result."""
+    import http.server
+    import threading
+
+    class Broken(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = b'{"head": {"vars": ["g", "n"]}, "results": {"bindings": [{"g": {"type": "u'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        kv = RemoteStore(Endpoints.of("oxigraph", url))
+        with pytest.raises(BackendError, match="answer from .*/query is malformed"):
+            kv.graph_sizes()
+    finally:
+        server.shutdown()
+        server.server_close()
