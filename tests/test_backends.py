@@ -128,6 +128,27 @@ def test_a_syntax_error_writes_nothing(store: Any) -> None:
     assert store.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}
 
 
+def test_literals_are_the_same_terms_on_every_backend(store: Any) -> None:
+    """mofkg parses what it writes with Oxigraph, so every engine stores its canonical
+    literals (Virtuoso would keep "032"^^xsd:integer as written)."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    store.load(
+        f'<{EX}a> <{EX}p> "032"^^<{xsd}integer> , "1.50"^^<{xsd}decimal> , "1"^^<{xsd}boolean> ,'
+        f' "1e3"^^<{xsd}double> , "chat"@EN , "x" .'.encode(),
+        graph=EX + "g",
+        format="turtle",
+    )
+    rows = store.select(f"SELECT ?o WHERE {{ <{EX}a> <{EX}p> ?o }} ORDER BY STR(?o)")
+    assert [r["o"] for r in rows] == [
+        Literal("1.5", datatype=URIRef(xsd + "decimal")),
+        Literal("1000.0", datatype=URIRef(xsd + "double")),
+        Literal("32", datatype=URIRef(xsd + "integer")),
+        Literal("chat", lang="en"),
+        Literal("true", datatype=URIRef(xsd + "boolean")),
+        Literal("x"),
+    ]
+
+
 def test_replace_graphs_with_blank_nodes(store: Any) -> None:
     g = Graph()
     for i in range(50):
