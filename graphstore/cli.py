@@ -49,12 +49,13 @@ _WRITTEN: set[Path] = set()
 
 
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+    if not read_only:
+        raise_on_sigterm()  # a write is committed whole or not at all, then the command ends
     if settings.backend != "embedded":
         from .backends import open_remote
 
         return open_remote(settings, read_only=read_only)  # type: ignore[return-value]
     if not read_only:
-        raise_on_sigterm()  # a write is committed whole or not at all, then the command ends
         _WRITTEN.add(settings.store)
     return Store(settings.store, read_only=read_only)
 

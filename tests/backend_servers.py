@@ -152,9 +152,9 @@ def virtuoso(folder: Path) -> Iterator[Engine]:
 class CuttingProxy:
     """A loopback HTTP proxy to an engine that forwards everything but cuts the connection
     (no answer at all) on the ``cut_at``-th Graph Store Protocol write, to stand for a
-    connection lost mid-load."""
+    connection lost mid-load; each write's answer waits ``delay`` seconds (a slow store)."""
 
-    def __init__(self, target: str, *, cut_at: int) -> None:
+    def __init__(self, target: str, *, cut_at: int = 0, delay: float = 0.0) -> None:
         import http.server
         import threading
 
@@ -184,6 +184,8 @@ class CuttingProxy:
                         status, data, kind = r.status, r.read(), r.headers.get("Content-Type")
                 except urllib.error.HTTPError as exc:
                     status, data, kind = exc.code, exc.read(), exc.headers.get("Content-Type")
+                if self.command == "POST" and "graph=" in self.path:
+                    time.sleep(delay)  # the write is done; its answer comes late
                 self.send_response(status)
                 if kind:
                     self.send_header("Content-Type", kind)

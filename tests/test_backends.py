@@ -466,3 +466,55 @@ def test_a_malformed_answer_is_named() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
+def test_sigterm_mid_load_leaves_no_graph(
+    kind: str, engines: dict[str, Engine], tmp_path: Path
+) -> None:
+    """`mofkg load` terminated while its chunks go out: exit 143, the staging graphs
+    dropped, the target graph never made."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .backend_servers import CuttingProxy
+
+    engine = engines[kind]
+    remote(engine).clear()
+    data = tmp_path / "big.nt"
+    data.write_text("".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n' for i in range(200)))
+    proxy = CuttingProxy(engine.url, delay=0.5)
+    env = {
+        **os.environ,
+        "MOFKG_BACKEND": kind,
+        "MOFKG_BACKEND_URL": proxy.url,
+        "MOFKG_BACKEND_CHUNK": "500",
+        "MOFKG_STORE": str(tmp_path / "untouched"),
+    }
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mofkg.graphstore.cli",
+                "load",
+                str(data),
+                "--graph",
+                EX + "big",
+            ],
+            env=env,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while proxy.writes < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proxy.writes >= 2
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        proxy.close()
+    assert process.returncode == 143, err
+    assert b"terminated (SIGTERM)" in err
+    assert remote(engine).graph_sizes() == {}
