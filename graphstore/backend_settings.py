@@ -21,8 +21,8 @@ REMOTE_PATHS: dict[str, tuple[str, str, str]] = {
     "oxigraph": ("/query", "/update", "/store"),
     "virtuoso": ("/sparql", "/sparql", "/sparql-graph-crud"),
 }
-#: Virtuoso's Graph Store Protocol path when a user is given (digest authentication).
-VIRTUOSO_AUTH_GSP = "/sparql-graph-crud-auth"
+#: Virtuoso's paths when a user is given (digest authentication).
+VIRTUOSO_AUTH_PATHS = ("/sparql-auth", "/sparql-auth", "/sparql-graph-crud-auth")
 BACKENDS = ("embedded", "oxigraph", "virtuoso", "sparql")
 
 
@@ -52,7 +52,7 @@ class Endpoints:
         if paths is not None and base:
             q, u, g = paths
             if kind == "virtuoso" and authenticated:
-                g = VIRTUOSO_AUTH_GSP
+                q, u, g = VIRTUOSO_AUTH_PATHS
             query, update, gsp = query or base + q, update or base + u, gsp or base + g
         return cls(kind=kind, query=query, update=update, gsp=gsp)
 

@@ -657,8 +657,12 @@ def _run(args: argparse.Namespace) -> int:
         settings = load_settings(file=args.config, store=args.store, backend=args.backend)
         if settings.backend != "embedded":
             from .backends import check_command
+            from .remote_http import BackendUnsupported
 
-            check_command(args)
+            try:
+                check_command(args)
+            except BackendUnsupported as exc:
+                raise UsageError(str(exc)) from exc
         run: Command = args.run
         with sigterm_kept():
             return run(args, settings)

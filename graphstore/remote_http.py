@@ -32,20 +32,29 @@ class Answer:
     body: bytes
 
 
+class _Digest(urllib.request.HTTPDigestAuthHandler):
+    handler_order = 400  # before basic, which refuses a Digest challenge with a ValueError
+
+
 class Client:
     """Requests to one remote store, with its credentials (basic or digest) and timeout."""
 
-    def __init__(self, user: str = "", password: str = "", *, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        user: str = "",
+        password: str = "",
+        *,
+        timeout: float = 60.0,
+        urls: Sequence[str] = (),
+    ) -> None:
+        """``user`` and ``password`` are sent to the ``urls`` only, when they ask."""
         self.timeout = timeout
         handlers: list[urllib.request.BaseHandler] = []
         if user:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            passwords.add_password(None, "http://", user, password)
-            passwords.add_password(None, "https://", user, password)
-            handlers += [
-                urllib.request.HTTPBasicAuthHandler(passwords),
-                urllib.request.HTTPDigestAuthHandler(passwords),
-            ]
+            for url in urls:
+                passwords.add_password(None, url, user, password)
+            handlers += [_Digest(passwords), urllib.request.HTTPBasicAuthHandler(passwords)]
         # Never a proxy of the environment: the store is where its URL says.
         handlers.append(urllib.request.ProxyHandler({}))
         self._opener = urllib.request.build_opener(*handlers)

@@ -85,7 +85,8 @@ class RemoteStore:
         self.endpoints = endpoints
         self.read_only = read_only
         self.chunk = chunk
-        self._http = Client(user, password, timeout=timeout)
+        urls = (endpoints.query, endpoints.update, endpoints.gsp)
+        self._http = Client(user, password, timeout=timeout, urls=urls)
         self._system = SYSTEM_GRAPHS.get(endpoints.kind, ())
 
     def __repr__(self) -> str:

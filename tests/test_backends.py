@@ -365,7 +365,7 @@ def test_commands_not_yet_remote_are_refused(
         (["export", "--profile", "dcat-ap"], "mofkg export --profile dcat-ap"),
     ]:
         status, out, err = run(argv, capsys)
-        assert status == 1 and out == "", argv
+        assert status == 2 and out == "", argv
         assert f"`{name}` is not available on a remote backend yet" in err, err
 
 
@@ -518,3 +518,19 @@ def test_sigterm_mid_load_leaves_no_graph(
     assert process.returncode == 143, err
     assert b"terminated (SIGTERM)" in err
     assert remote(engine).graph_sizes() == {}
+
+
+def test_virtuoso_with_a_user_uses_its_authenticated_endpoints(
+    engines: dict[str, Engine],
+) -> None:
+    engine = engines["virtuoso"]
+    urls = Endpoints.of("virtuoso", engine.url, authenticated=True)
+    assert urls.gsp.endswith("/sparql-graph-crud-auth") and urls.query.endswith("/sparql-auth")
+    kv = RemoteStore(urls, user="dba", password="dba")
+    kv.clear()
+    fill(kv)
+    assert kv.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}
+    kv.clear()
+    wrong = RemoteStore(urls, user="dba", password="wrong")
+    with pytest.raises(BackendError, match="answered 401"):
+        wrong.graph_sizes()
