@@ -534,3 +534,35 @@ def test_virtuoso_with_a_user_uses_its_authenticated_endpoints(
     wrong = RemoteStore(urls, user="dba", password="wrong")
     with pytest.raises(BackendError, match="answered 401"):
         wrong.graph_sizes()
+
+
+def test_any_sparql_store_by_its_three_urls(
+    engines: dict[str, Engine],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """backend 'sparql': the URLs given one by one (here those of `oxigraph serve`)."""
+    engine = engines["oxigraph"]
+    remote(engine).clear()
+    monkeypatch.setenv("MOFKG_BACKEND", "sparql")
+    for name, path in (("QUERY", "/query"), ("UPDATE", "/update"), ("GSP", "/store")):
+        monkeypatch.setenv(f"MOFKG_BACKEND_{name}", engine.url + path)
+    monkeypatch.setenv("MOFKG_STORE", str(tmp_path / "untouched"))
+    data = tmp_path / "a.ttl"
+    data.write_text(f'<{EX}a> <{EX}p> [ <{EX}q> "1" ] .\n')
+    assert run(["load", str(data), "--graph", EX + "g"], capsys)[0] == 0
+    status, out, _ = run(
+        [
+            "query",
+            f"CONSTRUCT {{ ?s <{EX}r> ?o }} WHERE {{ ?s <{EX}q> ?o }}",
+            "--format",
+            "ntriples",
+        ],
+        capsys,
+    )
+    assert status == 0 and out.startswith("_:") and f'<{EX}r> "1" .' in out
+    status, out, _ = run(["query", "ASK { ?s ?p ?o }", "--format", "json"], capsys)
+    assert status == 0 and '"boolean":true' in out.replace(" ", "")
+    remote(engine).clear()
+    assert not (tmp_path / "untouched").exists()
