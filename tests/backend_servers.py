@@ -16,6 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from mofkg.graphstore.backend_settings import Endpoints
+from mofkg.graphstore.remote_store import RemoteStore
 
 HERE = Path(__file__).parent / "backends"
 
@@ -203,3 +207,17 @@ class CuttingProxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def engine_absent(kind: str) -> str | None:
+    """Why the engine ``kind`` cannot run here, or None."""
+    if kind == "oxigraph" and oxigraph_binary() is None:
+        return "the oxigraph command (pip package oxigraph) is not installed"
+    if kind == "virtuoso" and virtuoso_binary() is None:
+        return "Virtuoso (Debian virtuoso-opensource) is not installed"
+    return None
+
+
+def remote(engine: Engine, **kwargs: Any) -> RemoteStore:
+    """A mofkg store on the engine."""
+    return RemoteStore(Endpoints.of(engine.kind, engine.url), **kwargs)
