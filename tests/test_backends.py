@@ -336,3 +336,19 @@ def test_virtuoso_with_a_user_uses_its_authenticated_endpoints(
     wrong = RemoteStore(urls, user="dba", password="wrong")
     with pytest.raises(BackendError, match="answered 401"):
         wrong.graph_sizes()
+
+
+def test_a_blank_node_too_big_for_a_chunk_is_refused(engines: dict[str, Engine]) -> None:
+    """A blank node whose triples run past 8 chunks cannot be sent whole: refused, with the
+    setting to raise, and the chunks already sent are dropped."""
+    kv = remote(engines["oxigraph"], chunk=100)
+    kv.clear()
+    fill(kv)
+    many = " ; ".join(f'<{EX}p{i}> "value {i}"' for i in range(60))
+    plain = "".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n' for i in range(20))  # sent first
+    with pytest.raises(BackendUnsupported, match="raise backend_chunk"):
+        kv.load(
+            (plain + f"<{EX}a> <{EX}has> [ {many} ] .").encode(), graph=EX + "g1", format="turtle"
+        )
+    assert kv.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}
+    kv.clear()
