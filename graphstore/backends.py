@@ -16,7 +16,8 @@ REMOTE_IMPORTS = {"mot"}
 
 
 def open_remote(settings: Settings, *, read_only: bool = False) -> RemoteStore:
-    return RemoteStore(
+    """The remote store of the settings, checked to query the union of its graphs."""
+    store = RemoteStore(
         endpoints(settings),
         user=settings.backend_user,
         password=settings.backend_password,
@@ -24,6 +25,8 @@ def open_remote(settings: Settings, *, read_only: bool = False) -> RemoteStore:
         chunk=settings.backend_chunk,
         read_only=read_only,
     )
+    store.check_union()
+    return store
 
 
 def check_command(args: argparse.Namespace) -> None:

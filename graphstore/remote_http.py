@@ -4,6 +4,7 @@ way it can fail (down, slow, an error answer, a cut connection)."""
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import urllib.error
 import urllib.parse
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import MofkgError
+from .namespaces import PREFIXES
 
 #: Most bytes of one answer's error text quoted in a message.
 _QUOTED = 300
@@ -128,3 +130,32 @@ def _media_type(headers: object) -> str:
 def _quote(body: bytes) -> str:
     text = " ".join(body.decode("utf-8", "replace").split())
     return text[:_QUOTED] + ("..." if len(text) > _QUOTED else "")
+
+
+#: What a query asks for, by its form: Virtuoso answers a CONSTRUCT asked for JSON with a
+#: table whose blank nodes are IRIs, so graphs are asked for as N-Triples only.
+_SOLUTIONS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+_GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.5"
+_FORM = re.compile(
+    r"\A(?:\s|#[^\n]*\n|BASE\s*<[^>]*>|PREFIX\s+[\w.-]*:\s*<[^>]*>)*"
+    r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
+    re.IGNORECASE,
+)
+
+
+def accept_for(sparql: str) -> str:
+    """The Accept header for the query's form (SELECT and ASK: results; else: a graph)."""
+    form = _FORM.match(sparql)
+    if form and form.group(1).upper() in ("CONSTRUCT", "DESCRIBE"):
+        return _GRAPH_ACCEPT
+    return _SOLUTIONS_ACCEPT
+
+
+_DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+
+
+def with_prefixes(sparql: str) -> str:
+    """The query with mofkg's prefixes declared before it, but those it declares itself."""
+    own = {m.group(1) or "" for m in _DECLARED.finditer(sparql)}
+    head = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in own)
+    return head + sparql

@@ -11,7 +11,6 @@ engines differ and what this module does about it.
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -28,21 +27,12 @@ from .errors import MofkgError, NotFoundError, QueryError
 from .formats import RdfFormat, format_by_name
 from .loading import RdfInput, Source, check_syntax, open_rdf_input
 from .namespaces import PREFIXES
-from .remote_http import BackendError, BackendUnsupported, Client
+from .remote_http import BackendError, BackendUnsupported, Client, accept_for, with_prefixes
 from .store import LoadResult, _quads_into
 from .terms import graph_to_quads, to_rdflib, triples_to_graph
 
 __all__ = ["BackendError", "BackendUnsupported", "RemoteStore"]
 
-#: What a query asks for, by its form: Virtuoso answers a CONSTRUCT asked for JSON with a
-#: table whose blank nodes are IRIs, so graphs are asked for as N-Triples only.
-_SOLUTIONS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
-_GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.5"
-_FORM = re.compile(
-    r"\A(?:\s|#[^\n]*\n|BASE\s*<[^>]*>|PREFIX\s+[\w.-]*:\s*<[^>]*>)*"
-    r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
-    re.IGNORECASE,
-)
 _RESULT_TYPES = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/json": ox.QueryResultsFormat.JSON,
@@ -92,6 +82,16 @@ class RemoteStore:
     def __repr__(self) -> str:
         return f"{self.endpoints.kind} store at {self.endpoints.query}"
 
+    def check_union(self) -> None:
+        """Refuse a store whose default graph is not the union of its named graphs (mofkg's
+        queries read the union): one that holds triples in named graphs but none by default."""
+        sees = self.query("ASK { ?s ?p ?o }")
+        if not bool(sees) and self.query("ASK { GRAPH ?g { ?s ?p ?o } }"):
+            raise BackendError(
+                f"the {self} does not query the union of its named graphs by default, as "
+                "mofkg needs; start `oxigraph serve` with --union-default-graph (docs/backends.md)"
+            )
+
     @property
     def oxigraph(self) -> NoReturn:
         raise BackendUnsupported(
@@ -131,7 +131,7 @@ class RemoteStore:
             self.endpoints.query,
             body=form.encode("ascii"),
             content_type="application/x-www-form-urlencoded",
-            accept=_accept(sparql),
+            accept=accept_for(sparql),
             what="query",
         )
         if answer.media_type in _RESULT_TYPES:
@@ -474,24 +474,6 @@ def _final_update(
             ops.append(f"ADD SILENT <{stage}> TO <{target}>")
             ops.append(f"DROP SILENT GRAPH <{stage}>")
     return " ;\n".join(ops) or "CLEAR SILENT GRAPH <urn:mofkg:nothing>"
-
-
-def _accept(sparql: str) -> str:
-    """The Accept header for the query's form (SELECT and ASK: results; else: a graph)."""
-    form = _FORM.match(sparql)
-    if form and form.group(1).upper() in ("CONSTRUCT", "DESCRIBE"):
-        return _GRAPH_ACCEPT
-    return _SOLUTIONS_ACCEPT
-
-
-_DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
-
-
-def with_prefixes(sparql: str) -> str:
-    """The query with mofkg's prefixes declared before it, but those it declares itself."""
-    own = {m.group(1) or "" for m in _DECLARED.finditer(sparql)}
-    head = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in own)
-    return head + sparql
 
 
 def _malformed(where: str, exc: Exception) -> BackendError:

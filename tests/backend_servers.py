@@ -82,8 +82,9 @@ def oxigraph_binary() -> str | None:
 
 
 @contextmanager
-def oxigraph_serve(folder: Path) -> Iterator[Engine]:
-    """`oxigraph serve` on an empty folder; its default graph is the union of its graphs."""
+def oxigraph_serve(folder: Path, *, union: bool = True) -> Iterator[Engine]:
+    """`oxigraph serve` on an empty folder; its default graph is the union of its graphs
+    (unless not ``union``)."""
     binary = oxigraph_binary()
     if binary is None:
         raise RuntimeError("the oxigraph command (pip package oxigraph) is not installed")
@@ -98,7 +99,7 @@ def oxigraph_serve(folder: Path) -> Iterator[Engine]:
                 str(folder / "db"),
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--union-default-graph",
+                *(["--union-default-graph"] if union else []),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -206,3 +206,20 @@ def test_any_sparql_store_by_its_three_urls(
     assert status == 0 and '"boolean":true' in out.replace(" ", "")
     remote(engine).clear()
     assert not (tmp_path / "untouched").exists()
+
+
+def test_a_store_that_does_not_query_the_union_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .backend_servers import engine_absent, oxigraph_serve
+
+    if engine_absent("oxigraph"):
+        pytest.skip(str(engine_absent("oxigraph")))
+    with oxigraph_serve(tmp_path, union=False) as engine:
+        remote(engine).load(f'<{EX}a> <{EX}p> "1" .'.encode(), graph=EX + "g", format="nt")
+        for name, value in engine.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("MOFKG_STORE", str(tmp_path / "untouched"))
+        status, out, err = run(["graphs"], capsys)
+    assert status == 1 and out == ""
+    assert "does not query the union" in err and "--union-default-graph" in err
