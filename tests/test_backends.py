@@ -352,3 +352,24 @@ def test_a_blank_node_too_big_for_a_chunk_is_refused(engines: dict[str, Engine])
         )
     assert kv.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}
     kv.clear()
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
+def test_a_slow_write_times_out_and_leaves_the_graphs_as_they_were(
+    kind: str, engines: dict[str, Engine]
+) -> None:
+    from .backend_servers import CuttingProxy
+
+    engine = engines[kind]
+    kv = remote(engine)
+    kv.clear()
+    fill(kv)
+    proxy = CuttingProxy(engine.url, delay=2.0)
+    try:
+        slow = RemoteStore(Endpoints.of(kind, proxy.url), timeout=1.0)
+        with pytest.raises(BackendError, match=r"did not answer the Graph Store .* within 1 s"):
+            slow.load(f'<{EX}x> <{EX}p> "9" .'.encode(), graph=EX + "g1", format="nt")
+    finally:
+        proxy.close()
+    assert kv.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}
+    kv.clear()
