@@ -51,6 +51,11 @@ _WRITTEN: set[Path] = set()
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     if not read_only:
         raise_on_sigterm()  # a write is committed whole or not at all, then the command ends
+    if settings.backend != "embedded":
+        from .backends import open_remote
+
+        return open_remote(settings, read_only=read_only)  # type: ignore[return-value]
+    if not read_only:
         _WRITTEN.add(settings.store)
     return Store(settings.store, read_only=read_only)
 
@@ -80,7 +85,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     store.flush()
     for graph, size in result.graphs.items():
         print(f"{graph}\t{size} triples")
-    print(f"store ready at {settings.store}")
+    print(f"store ready at {settings.store if settings.backend == 'embedded' else store}")
     return 0
 
 
@@ -156,6 +161,8 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings, read_only=True)
     # The endpoint's policy: SERVICE and LOAD reach only the endpoints of service_allow.
     Policy(allow=settings.service_allow, holds=store.has_graph).check(sparql)
+    if reaches_out(sparql) and settings.backend != "embedded":
+        raise MofkgError("a query with SERVICE is not available on a remote backend yet")
     if reaches_out(sparql):  # an allowed SERVICE: bounded by the endpoint's timeout and row cap
         text, cut = run_with_deadline(
             settings.store,
@@ -516,6 +523,7 @@ class Parser(argparse.ArgumentParser):
 GLOBAL_OPTIONS: dict[str, tuple[type, str, str]] = {
     "--store": (Path, "DIR", "store folder (default: $MOFKG_STORE or ./mofkg-data)"),
     "--config": (Path, "FILE", "a TOML settings file"),
+    "--backend": (str, "KIND", "embedded (default), oxigraph, virtuoso or sparql"),
 }
 _VERSION = f"mofkg {__version__}"
 
@@ -698,7 +706,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        settings = load_settings(file=args.config, store=args.store)
+        settings = load_settings(file=args.config, store=args.store, backend=args.backend)
+        if settings.backend != "embedded":
+            from .backends import check_command
+            from .remote_http import BackendUnsupported
+
+            try:
+                check_command(args)
+            except BackendUnsupported as exc:
+                raise UsageError(str(exc)) from exc
         run: Command = args.run
         with sigterm_kept():
             return run(args, settings)

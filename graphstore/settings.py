@@ -17,11 +17,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from .backend_settings import check_backend
 from .errors import SettingsError
 from .namespaces import DEFAULT_BASE_IRI
 from .nesting import DEFAULT_MAX_DEPTH
 
 LicenceListName = Literal["spdx", "mot"]
+BackendName = Literal["embedded", "oxigraph", "virtuoso", "sparql"]
 ENV_PREFIX = "MOFKG_"
 
 
@@ -32,6 +34,45 @@ class Settings:
     store: Path = field(
         default=Path("mofkg-data"),
         metadata={"doc": "Folder of the on-disk Oxigraph store (CLI --store wins over it)."},
+    )
+    backend: BackendName = field(
+        default="embedded",
+        metadata={
+            "doc": "Where the graph lives: 'embedded' (Oxigraph in the store folder), or a "
+            "remote SPARQL 1.1 store: 'oxigraph' (`oxigraph serve`), 'virtuoso' (OpenLink "
+            "Virtuoso 7) or 'sparql' (any other); see docs/backends.md (CLI --backend wins)."
+        },
+    )
+    backend_url: str = field(
+        default="",
+        metadata={
+            "doc": "Base URL of an 'oxigraph' or 'virtuoso' backend; its query, update and "
+            "Graph Store Protocol URLs follow from it unless given below."
+        },
+    )
+    backend_query: str = field(
+        default="", metadata={"doc": "SPARQL query URL of the remote backend."}
+    )
+    backend_update: str = field(
+        default="", metadata={"doc": "SPARQL Update URL of the remote backend."}
+    )
+    backend_gsp: str = field(
+        default="", metadata={"doc": "Graph Store Protocol URL of the remote backend."}
+    )
+    backend_user: str = field(
+        default="", metadata={"doc": "User name for the remote backend (HTTP basic or digest)."}
+    )
+    backend_password: str = field(default="", metadata={"doc": "Password for the remote backend."})
+    backend_timeout: float = field(
+        default=60.0,
+        metadata={"doc": "Seconds the remote backend may take to answer one request."},
+    )
+    backend_chunk: int = field(
+        default=4 * 1024 * 1024,
+        metadata={
+            "doc": "Bytes of N-Triples per Graph Store Protocol request when writing to a "
+            "remote backend."
+        },
     )
     base_iri: str = field(
         default=DEFAULT_BASE_IRI,
@@ -241,6 +282,7 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        check_backend(self)
         if self.licence_list not in get_args(LicenceListName):
             raise SettingsError(f"licence_list must be 'spdx' or 'mot', not {self.licence_list!r}")
         if self.licence_list == "mot" and self.mot_licences is None:
@@ -261,6 +303,8 @@ class Settings:
             "query_timeout",
             "body_timeout",
             "link_timeout",
+            "backend_timeout",
+            "backend_chunk",
             "link_rate",
             "link_batch",
             "link_max_response",

@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,3 +83,29 @@ def listener() -> Iterator[Listener]:
     listening = Listener()
     yield listening
     listening.close()
+
+
+@pytest.fixture(scope="session")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The remote engines of the backend tests (`oxigraph serve`, Virtuoso), each started
+    empty on loopback on first use and stopped at the session's end; one not installed
+    skips its test (a failure under CI=true)."""
+    from contextlib import ExitStack
+
+    from tests.backend_servers import Engine, engine_absent, oxigraph_serve, virtuoso
+
+    with ExitStack() as stack:
+
+        class Lazy(dict[str, Engine]):
+            def __missing__(self, kind: str) -> Engine:
+                reason = engine_absent(kind)
+                if reason:
+                    if os.environ.get("CI") == "true":
+                        pytest.fail(reason)
+                    pytest.skip(reason)
+                start = oxigraph_serve if kind == "oxigraph" else virtuoso
+                engine = stack.enter_context(start(tmp_path_factory.mktemp(kind)))
+                self[kind] = engine
+                return engine
+
+        yield Lazy()
