@@ -16,9 +16,9 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from mofkg.graphstore.errors import SettingsError
-from mofkg.graphstore.generation import StoreGeneration
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
+from mofkg.graphstore.store.generation import StoreGeneration
 
 from .errors import register_error_handlers
 from .protocol import graph_store, sparql

@@ -8,10 +8,10 @@ import multiprocessing
 import sys
 from typing import Any
 
-from mofkg.graphstore.bootstrap import prepare_for_serving
 from mofkg.graphstore.errors import MofkgError
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import prepare_for_serving
+from mofkg.graphstore.store.embedded import Store
 
 
 def _prepare(settings: Settings) -> None:

@@ -58,7 +58,7 @@ def _peak() -> int:
 
 
 def step_floor(dump: Path, folder: Path) -> dict[str, Any]:
-    from mofkg.graphstore.store import Store
+    from mofkg.graphstore.store.embedded import Store
 
     out: dict[str, Any] = {}
     for where, store in (("disk", Store(folder / "floor")), ("memory", Store())):
@@ -71,9 +71,9 @@ def step_floor(dump: Path, folder: Path) -> dict[str, Any]:
 
 
 def step_prepare(dump: Path, folder: Path) -> dict[str, Any]:
-    from mofkg.graphstore.bootstrap import initialise
     from mofkg.graphstore.settings import Settings
-    from mofkg.graphstore.store import Store
+    from mofkg.graphstore.store.bootstrap import initialise
+    from mofkg.graphstore.store.embedded import Store
 
     store = Store(folder / "store")
     initialise(store, Settings())
@@ -83,8 +83,12 @@ def step_prepare(dump: Path, folder: Path) -> dict[str, Any]:
 
 
 def step_assess(dump: Path, folder: Path, *, piped: bool = True) -> dict[str, Any]:
-    from mofkg.graphstore.assessment import assess_and_write, assess_models, write_assessments
-    from mofkg.graphstore.store import Store
+    from mofkg.graphstore.frameworks.assessment import (
+        assess_and_write,
+        assess_models,
+        write_assessments,
+    )
+    from mofkg.graphstore.store.embedded import Store
 
     store = Store(folder / "store")
     before = len(store)
@@ -115,11 +119,11 @@ def step_pyshacl(dump: Path, folder: Path) -> dict[str, Any]:
     from rdflib import Graph
     from rdflib.namespace import RDF, SH
 
-    from mofkg.graphstore.assessment import derived_triples
-    from mofkg.graphstore.bootstrap import initialise
-    from mofkg.graphstore.requirements import load_framework
+    from mofkg.graphstore.frameworks.assessment import derived_triples
+    from mofkg.graphstore.frameworks.definition import load_framework
     from mofkg.graphstore.settings import Settings
-    from mofkg.graphstore.store import Store
+    from mofkg.graphstore.store.bootstrap import initialise
+    from mofkg.graphstore.store.embedded import Store
 
     store = Store()
     initialise(store, Settings())

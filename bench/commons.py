@@ -34,12 +34,11 @@ from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
-from mofkg.graphstore.bootstrap import initialise  # noqa: E402
+from mofkg.graphstore.catalogue.licences import licence_index  # noqa: E402
 from mofkg.graphstore.importers.hf_card import import_cards, read_crosswalk  # noqa: E402
 from mofkg.graphstore.importers.landscape import import_landscape  # noqa: E402
 from mofkg.graphstore.importers.mot import import_mot  # noqa: E402
 from mofkg.graphstore.importers.osai_rdf import import_index  # noqa: E402
-from mofkg.graphstore.licences import licence_index  # noqa: E402
 from mofkg.graphstore.namespaces import LICENCE_GRAPH, Ids  # noqa: E402
 from mofkg.graphstore.reconcile import read_entities, reconcile_store  # noqa: E402
 from mofkg.graphstore.reconcile.entities import Entity  # noqa: E402
@@ -47,7 +46,8 @@ from mofkg.graphstore.reconcile.keys import GENERIC_WORDS, LEGAL_SUFFIXES  # noq
 from mofkg.graphstore.reconcile.mapping_graph import mapping_ntriples  # noqa: E402
 from mofkg.graphstore.reconcile.matching import reconcile_entities  # noqa: E402
 from mofkg.graphstore.settings import load_settings  # noqa: E402
-from mofkg.graphstore.store import Store  # noqa: E402
+from mofkg.graphstore.store.bootstrap import initialise  # noqa: E402
+from mofkg.graphstore.store.embedded import Store  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 TARGET_SECONDS = 30.0

@@ -30,12 +30,12 @@ from collections.abc import Callable  # noqa: E402
 
 import pyoxigraph as ox  # noqa: E402
 
-from mofkg.graphstore.bootstrap import initialise  # noqa: E402
 from mofkg.graphstore.exports.catalogue import catalogue_triples  # noqa: E402
 from mofkg.graphstore.exports.dumps import gzip_chunks  # noqa: E402
 from mofkg.graphstore.exports.void import count_links  # noqa: E402
 from mofkg.graphstore.settings import Settings  # noqa: E402
-from mofkg.graphstore.store import Store  # noqa: E402
+from mofkg.graphstore.store.bootstrap import initialise  # noqa: E402
+from mofkg.graphstore.store.embedded import Store  # noqa: E402
 from mofkg.graphstore.synthetic import synthetic_ntriples  # noqa: E402
 
 SOURCE = "https://w3id.org/mofkg/graph/source/synthetic"

@@ -38,12 +38,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from mofkg.graphstore.assessment import assess_and_write
-from mofkg.graphstore.bootstrap import initialise
-from mofkg.graphstore.loading import open_rdf_input
+from mofkg.graphstore.frameworks.assessment import assess_and_write
 from mofkg.graphstore.namespaces import DEFAULT_IDS, MOF
+from mofkg.graphstore.rdfio.loading import open_rdf_input
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 from mofkg.graphstore.synthetic import synthetic_ntriples
 
 BIN = Path(sys.executable).parent

@@ -34,10 +34,10 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
-from mofkg.graphstore.bootstrap import initialise  # noqa: E402
 from mofkg.graphstore.importers.mot import import_mot  # noqa: E402
 from mofkg.graphstore.settings import Settings  # noqa: E402
-from mofkg.graphstore.store import Store  # noqa: E402
+from mofkg.graphstore.store.bootstrap import initialise  # noqa: E402
+from mofkg.graphstore.store.embedded import Store  # noqa: E402
 from tests import test_crash as crash  # noqa: E402
 
 KINDS = ("load", "replace", "multi", "mot", "assess", "serve")

@@ -51,9 +51,9 @@ from peers import (
 )
 from rdflib import Graph
 
-from mofkg.graphstore.bootstrap import licence_graph
 from mofkg.graphstore.resources import ontology_path, shapes_path
 from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store.bootstrap import licence_graph
 from mofkg.graphstore.synthetic import synthetic_ntriples
 
 PYSHACL_TIMEOUT = 15 * 60

@@ -94,3 +94,7 @@ class RecordError(MofkgError):
 
 class ReasonerError(MofkgError):
     """The reasoner could not run: no Java runtime, or Java failed."""
+
+
+class UsageError(MofkgError):
+    """A command used the wrong way (exit status 2)."""

@@ -164,3 +164,19 @@ def model_key(model: str) -> str:
 def assessment_graph(framework: str, model: URIRef) -> URIRef:
     """The named graph holding one model's assessment under one framework."""
     return GRAPH[f"assessment/{slug(framework)}/{model_key(model)}"]
+
+
+#: The prefixes that shortened IRIs use in reports and tables.
+SHOWN_PREFIXES = {**PREFIXES, "sh": str(SH)}
+
+
+def short_iri(text: str) -> str:
+    """An IRI as a prefixed name where one of our prefixes fits, else in ``<>``.
+
+    >>> short_iri("http://www.w3.org/2001/XMLSchema#integer"), short_iri("http://ex/a b")
+    ('xsd:integer', '<http://ex/a b>')
+    """
+    for prefix, ns in SHOWN_PREFIXES.items():
+        if text.startswith(ns) and re.fullmatch(r"[\w.-]+", text[len(ns) :]):
+            return f"{prefix}:{text[len(ns) :]}"
+    return f"<{text}>"

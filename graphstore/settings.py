@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from .backend_settings import check_backend
 from .errors import SettingsError
 from .namespaces import DEFAULT_BASE_IRI
-from .nesting import DEFAULT_MAX_DEPTH
+from .rdfio.nesting import DEFAULT_MAX_DEPTH
+from .store.backend_settings import check_backend
 
 LicenceListName = Literal["spdx", "mot"]
 BackendName = Literal["embedded", "oxigraph", "virtuoso", "sparql"]

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mofkg.graphstore.backend_settings import Endpoints
-from mofkg.graphstore.remote_store import RemoteStore
+from mofkg.graphstore.store.backend_settings import Endpoints
+from mofkg.graphstore.store.remote import RemoteStore
 
 HERE = Path(__file__).parent / "backends"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore.cli import main
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.cli.main import main
+from mofkg.graphstore.store.embedded import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hf"
 

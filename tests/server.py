@@ -29,7 +29,7 @@ from werkzeug.serving import make_server
 
 from mofkg.api.app import close_app, create_app
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,9 @@ import pyoxigraph as ox
 import pytest
 
 from mofkg.graphstore import assessment, assessment_rdf
-from mofkg.graphstore.assessment import (
+from mofkg.graphstore.catalogue.licences import build_licence_graph
+from mofkg.graphstore.errors import MofkgError
+from mofkg.graphstore.frameworks.assessment import (
     ModelAssessment,
     assess_and_write,
     assess_models,
@@ -19,13 +21,11 @@ from mofkg.graphstore.assessment import (
     derived_graph,
     write_assessments,
 )
-from mofkg.graphstore.assessment_rdf import BulkLoader, bulk_load_pieces, has_assessments
-from mofkg.graphstore.errors import MofkgError
-from mofkg.graphstore.licences import build_licence_graph
+from mofkg.graphstore.frameworks.definition import load_framework
+from mofkg.graphstore.frameworks.writing import BulkLoader, bulk_load_pieces, has_assessments
 from mofkg.graphstore.namespaces import GRAPH, LICENCE_GRAPH, MOF, ONTOLOGY_GRAPH
-from mofkg.graphstore.requirements import load_framework
 from mofkg.graphstore.resources import ontology_path
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from mofkg.graphstore.synthetic import synthetic_ntriples
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

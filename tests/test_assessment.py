@@ -13,7 +13,9 @@ import pytest
 from rdflib import URIRef
 
 from mofkg.graphstore import assessment, assessment_rdf
-from mofkg.graphstore.assessment import (
+from mofkg.graphstore.catalogue.licences import build_licence_graph
+from mofkg.graphstore.errors import MofkgError, NotFoundError, ReadOnlyError
+from mofkg.graphstore.frameworks.assessment import (
     ModelAssessment,
     assess_models,
     derive,
@@ -21,9 +23,8 @@ from mofkg.graphstore.assessment import (
     json_lines,
     write_assessments,
 )
-from mofkg.graphstore.errors import MofkgError, NotFoundError, ReadOnlyError
-from mofkg.graphstore.explain import explain_model
-from mofkg.graphstore.licences import build_licence_graph
+from mofkg.graphstore.frameworks.definition import load_framework
+from mofkg.graphstore.frameworks.explain import explain_model
 from mofkg.graphstore.namespaces import (
     DEMO_GRAPH,
     LICENCE_GRAPH,
@@ -31,9 +32,8 @@ from mofkg.graphstore.namespaces import (
     ONTOLOGY_GRAPH,
     assessment_graph,
 )
-from mofkg.graphstore.requirements import load_framework
 from mofkg.graphstore.resources import ontology_path
-from mofkg.graphstore.store import STAGING_PREFIX, Store
+from mofkg.graphstore.store.embedded import STAGING_PREFIX, Store
 from mofkg.graphstore.synthetic import synthetic_ntriples
 
 ID = "https://w3id.org/mofkg/id/model/"

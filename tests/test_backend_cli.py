@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rdflib import BNode, Graph
 
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 from .backend_servers import Engine, remote
 
@@ -37,7 +37,7 @@ def remote_env(
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    from mofkg.graphstore.cli import main
+    from mofkg.graphstore.cli.main import main
 
     status = main(argv)
     out, err = capsys.readouterr()
@@ -50,8 +50,8 @@ def test_init_load_query_graphs_export(
     status, out, _ = run(["init", "--demo"], capsys)
     assert status == 0 and "store ready at" in out and remote_env.url in out
     embedded = Store()
-    from mofkg.graphstore.bootstrap import initialise
     from mofkg.graphstore.settings import load_settings
+    from mofkg.graphstore.store.bootstrap import initialise
 
     initialise(embedded, load_settings(environ={}), demo=True)
     assert remote(remote_env).graph_sizes() == embedded.graph_sizes()

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
-from mofkg.graphstore.backend_settings import Endpoints
-from mofkg.graphstore.commit import STAGING_PREFIX
 from mofkg.graphstore.errors import MofkgError, NotFoundError, RdfSyntaxError
-from mofkg.graphstore.remote_store import BackendError, BackendUnsupported, RemoteStore
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.backend_settings import Endpoints
+from mofkg.graphstore.store.commit import STAGING_PREFIX
+from mofkg.graphstore.store.embedded import Store
+from mofkg.graphstore.store.remote import BackendError, BackendUnsupported, RemoteStore
 
 from .backend_servers import Engine, engine_absent, remote
 
@@ -300,7 +300,7 @@ def test_sigterm_mid_load_leaves_no_graph(
             [
                 sys.executable,
                 "-m",
-                "mofkg.graphstore.cli",
+                "mofkg.graphstore.cli.main",
                 "load",
                 str(data),
                 "--graph",

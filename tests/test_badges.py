@@ -9,9 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from mofkg.api.web.badges import Badge
-from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 
 from .test_pages import demo_store, make_app  # noqa: F401  (the fixture is shared)
 

@@ -20,7 +20,7 @@ from mofkg.api.server.bounded import (
 from mofkg.api.server.queries import QueryJob, run_job
 from mofkg.api.server.state import EXTENSION, Endpoint
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.server import Server, get, running_server
 
 EX = "http://example.org/"

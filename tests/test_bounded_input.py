@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore import cli
-from mofkg.graphstore.bounded_input import BrokenGzipError, Budget, read_bounded
+from mofkg.graphstore.cli import main as cli
 from mofkg.graphstore.errors import TooLargeError, UnsafeInputError, UnsupportedFormatError
 from mofkg.graphstore.namespaces import source_graph
+from mofkg.graphstore.rdfio.bounded_input import BrokenGzipError, Budget, read_bounded
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.server import Reply, Server, post, put, running_server
 
 TOKEN = "bounded-token"
@@ -446,7 +446,7 @@ def test_the_scan_finds_the_same_place_whatever_the_pieces(
 ) -> None:
     """Tokens cut anywhere by the pieces the reader inflates (strings, IRIs, comments, tags)
     wait for the rest: the refusal names the same place as when the input comes whole."""
-    from mofkg.graphstore import nesting
+    from mofkg.graphstore.rdfio import nesting
 
     monkeypatch.setattr(nesting, "SCAN_BYTES", 1)
     fmt = {"deep.rdf": "rdfxml", "deep.jsonld": "jsonld", "deep.ttl": "turtle"}.get(name, "trig")
@@ -459,7 +459,7 @@ def test_the_scan_finds_the_same_place_whatever_the_pieces(
 
 
 def test_strings_iris_and_comments_do_not_count_in_turtle() -> None:
-    from mofkg.graphstore.nesting import NestingScan
+    from mofkg.graphstore.rdfio.nesting import NestingScan
 
     text = (
         b"@prefix ex: <http://example.org/\\u0041[[[> . # [[[[\n"
@@ -523,7 +523,7 @@ def _peak_rss_of_validate(dump: Path, **env: str) -> tuple[int, int, str]:
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
 
-    code = "import sys; from mofkg.graphstore.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from mofkg.graphstore.cli.main import main; sys.exit(main(sys.argv[1:]))"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "validate", str(dump)],
         stdout=subprocess.DEVNULL,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore.cli import main
+from mofkg.graphstore.cli.main import main
 from mofkg.graphstore.namespaces import DEMO_GRAPH, LICENCE_GRAPH, ONTOLOGY_GRAPH, source_graph
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 NT = b'<https://example.org/m> <http://schema.org/name> "M" .\n'
 
@@ -205,7 +205,7 @@ def test_every_command_takes_the_global_options_after_its_name(
     command another package registers."""
     import argparse
 
-    from mofkg.graphstore import cli
+    from mofkg.graphstore.cli import main as cli
     from mofkg.graphstore.settings import Settings
 
     def where(args: argparse.Namespace, settings: Settings) -> int:

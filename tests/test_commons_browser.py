@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from mofkg.graphstore.assessment import assess_models, write_assessments
-from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.frameworks.assessment import assess_models, write_assessments
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 from tests.server import running_production_server
 from tests.test_browser import Site, browser  # noqa: F401  (fixture)
 

@@ -7,13 +7,14 @@ import gzip
 import re
 from pathlib import Path
 
-from mofkg.graphstore.bootstrap import initialise, prepare_for_serving
-from mofkg.graphstore.cli import main
-from mofkg.graphstore.commons_demo import SOURCES_GRAPH, build, commons_path
+from mofkg.graphstore.cli.build_demo import build
+from mofkg.graphstore.cli.main import main
+from mofkg.graphstore.importers.commons_demo import SOURCES_GRAPH, commons_path
 from mofkg.graphstore.namespaces import DEMO_GRAPH, GRAPH
 from mofkg.graphstore.resources import _package_file
 from mofkg.graphstore.settings import Settings, load_settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise, prepare_for_serving
+from mofkg.graphstore.store.embedded import Store
 
 LANDSCAPE = str(GRAPH["source/landscape/landscape.yml"])
 INDEX = str(GRAPH["source/osai-index"])

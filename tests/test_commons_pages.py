@@ -12,10 +12,10 @@ from html import unescape
 import pytest
 from flask.testing import FlaskClient
 
-from mofkg.graphstore.assessment import assess_models, write_assessments
-from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.frameworks.assessment import assess_models, write_assessments
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 from tests.test_pages import make_app, text_of
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from mofkg.api.web.commons_queries import commons_queries
-from mofkg.graphstore.assessment import assess_models, write_assessments
-from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.frameworks.assessment import assess_models, write_assessments
 from mofkg.graphstore.namespaces import Ids
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 QUERIES = {q.key: q for q in commons_queries(Ids())}

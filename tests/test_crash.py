@@ -25,13 +25,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from mofkg.graphstore.bootstrap import initialise
-from mofkg.graphstore.commit import CLEAN_MARK
 from mofkg.graphstore.importers.mot import import_mot
 from mofkg.graphstore.namespaces import MOF, source_graph
-from mofkg.graphstore.pending import MARKER, PendingGraphs
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import STAGING_PREFIX, Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.commit import CLEAN_MARK
+from mofkg.graphstore.store.embedded import STAGING_PREFIX, Store
+from mofkg.graphstore.store.pending import MARKER, PendingGraphs
 from tests.server import fetch, free_port, wait_until_up
 
 SEED = 20261207

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from mofkg.graphstore.namespaces import DEFAULT_IDS, SCHEMA
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.test_pages import make_app, parse
 
 DEEP = DEFAULT_IDS.dataset("Deep")

@@ -10,13 +10,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import ORG, RDF, RDFS, XSD
 
-from mofkg.graphstore.assessment import assess_models
-from mofkg.graphstore.bootstrap import initialise
-from mofkg.graphstore.licences import build_licence_graph
+from mofkg.graphstore.catalogue.licences import build_licence_graph
+from mofkg.graphstore.frameworks.assessment import assess_models
 from mofkg.graphstore.namespaces import DCT, DEFAULT_IDS, MOF, SCHEMA, slug
 from mofkg.graphstore.resources import demo_catalogue_path
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 
 REPO = Path(__file__).resolve().parents[1]
 VOCABULARY = (REPO / "docs" / "vocabulary.md").read_text("utf-8")

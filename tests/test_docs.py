@@ -7,7 +7,7 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from mofkg.graphstore.cli import build_parser
+from mofkg.graphstore.cli.main import build_parser
 from mofkg.graphstore.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.server import Server, get, post, running_server
 from tests.test_pages import BROWSER_ACCEPT, assessed_demo, make_app
 

@@ -11,12 +11,12 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, SKOS
 
-from mofkg.graphstore.bootstrap import initialise
-from mofkg.graphstore.cli import main
+from mofkg.graphstore.cli.main import main
 from mofkg.graphstore.exports.catalogue import PROFILES, catalogue_triples, query_text
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
-from mofkg.graphstore.terms import to_rdflib
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
+from mofkg.graphstore.store.terms import to_rdflib
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 IT6 = Namespace("http://data.europa.eu/it6/")

@@ -13,12 +13,12 @@ from urllib.parse import quote
 import pytest
 from rdflib import Dataset, Graph, URIRef
 
-from mofkg.graphstore.bootstrap import initialise
-from mofkg.graphstore.cli import main
+from mofkg.graphstore.cli.main import main
 from mofkg.graphstore.exports import dumps
 from mofkg.graphstore.namespaces import DEMO_GRAPH, LICENCE_GRAPH
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 
 from .server import Server, fetch, get, running_production_server, running_server
 

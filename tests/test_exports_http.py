@@ -10,9 +10,9 @@ import pytest
 from rdflib import Graph, Namespace
 from rdflib.namespace import RDF
 
-from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 
 from .server import Server, fetch, get, running_server
 

@@ -12,10 +12,10 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.namespaces import DEMO_GRAPH
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 
 from .server import Server, fetch, get, running_server
 

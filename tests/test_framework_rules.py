@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, Namespace
 
-from mofkg.graphstore.framework_rules import FrameworkFileError, run_rules
+from mofkg.graphstore.frameworks.grading_rules import FrameworkFileError, run_rules
 
 EX = Namespace("http://example.org/")
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore.assessment import assess_all, assess_models
-from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.errors import MofkgError, NotFoundError
-from mofkg.graphstore.explain import explain_model
+from mofkg.graphstore.frameworks.assessment import assess_all, assess_models
+from mofkg.graphstore.frameworks.explain import explain_model
 from mofkg.graphstore.frameworks.registry import find_framework, framework_keys
 from mofkg.graphstore.frameworks.rules import RuleError, read_rules
 from mofkg.graphstore.namespaces import MOF
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -193,7 +193,7 @@ def test_open_licences_are_data_with_their_sources() -> None:
     from rdflib import Literal
     from rdflib.namespace import DCTERMS, RDF
 
-    from mofkg.graphstore.licences import build_licence_graph
+    from mofkg.graphstore.catalogue.licences import build_licence_graph
     from mofkg.graphstore.namespaces import SPDX_LICENCE
 
     graph = build_licence_graph()

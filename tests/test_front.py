@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 
 from mofkg.api.server.front import STREAM_AT
-from mofkg.graphstore.assessment import assess_models, write_assessments
-from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.frameworks.assessment import assess_models, write_assessments
 from mofkg.graphstore.namespaces import DEFAULT_IDS
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 from tests.server import (
     REPO,
     Server,

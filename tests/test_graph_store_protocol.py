@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.server import Server, delete, fetch, get, post, put, running_server
 
 EX = "http://example.org/"

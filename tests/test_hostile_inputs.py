@@ -47,9 +47,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from mofkg.graphstore.cli import main
+from mofkg.graphstore.cli.main import main
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.conftest import SHARED_DATA
 from tests.hostile_grammar import EX, Doc, doctype_docs, has_doctype, rdf_docs
 from tests.hostile_http import (

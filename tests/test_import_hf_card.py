@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
+from mofkg.graphstore.catalogue.licences import build_licence_graph, licence_index
 from mofkg.graphstore.importers.hf_card import CardsResult, import_cards, read_crosswalk
 from mofkg.graphstore.importers.located_yaml import InputError
-from mofkg.graphstore.licences import build_licence_graph, licence_index
 from mofkg.graphstore.namespaces import DCT, FAIR4ML, MOF, SCHEMA, spdx_licence_iri
 from tests.commons_helpers import FIXTURES, initialised_store, make_template, quads, run
 from tests.conftest import Listener

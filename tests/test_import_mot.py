@@ -11,6 +11,7 @@ import yaml
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from mofkg.graphstore.catalogue.licences import build_licence_graph, licence_index
 from mofkg.graphstore.errors import NotFoundError, RecordError
 from mofkg.graphstore.importers.mot import (
     ImportErrors,
@@ -21,9 +22,8 @@ from mofkg.graphstore.importers.mot import (
     mot_component_types,
     spdx_exact,
 )
-from mofkg.graphstore.licences import build_licence_graph, licence_index
 from mofkg.graphstore.namespaces import DCT, DEFAULT_IDS, MOF, SCHEMA, spdx_licence_iri
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 SHIPPED_SCHEMA = Path(__file__).resolve().parents[1] / "graphstore" / "data"
 
@@ -434,7 +434,7 @@ def test_export_of_an_unknown_model_is_not_found() -> None:
 
 
 def test_every_term_the_importer_writes_is_in_the_ontology(shared_data: Path) -> None:
-    from mofkg.graphstore.owl import load_ontology_graph
+    from mofkg.graphstore.catalogue.owl import load_ontology_graph
 
     ontology = load_ontology_graph()
     declared = set(ontology.subjects(RDF.type, None))

@@ -18,17 +18,18 @@ MAX_LINES = 500
 #: Modules over MAX_LINES that are yet to be split, each a debt to pay off: remove an entry
 #: when its module is split (the test fails on an entry that is no longer needed).
 TOO_LONG_FOR_NOW = {
-    "mofkg.graphstore.assessment",
-    "mofkg.graphstore.assessment_rdf",
-    "mofkg.graphstore.cli",
-    "mofkg.graphstore.shacl",
+    "mofkg.graphstore.frameworks.writing",
 }
 #: Import cycles yet to be broken, each as the sorted modules of the cycle: the same rule.
 CYCLES_FOR_NOW: set[tuple[str, ...]] = {
-    ("mofkg.graphstore.assessment", "mofkg.graphstore.assessment_rdf"),
-    ("mofkg.graphstore.cli", "mofkg.graphstore.reports", "mofkg.graphstore.validation"),
-    # pending.py imports Store inside a function to type its argument.
-    ("mofkg.graphstore.pending", "mofkg.graphstore.store"),
+    # reading.py reads parameters through the component table, whose entries use reading's
+    # shape model; the shape model wants a module of its own.
+    (
+        "mofkg.graphstore.shacl.components",
+        "mofkg.graphstore.shacl.reading",
+        "mofkg.graphstore.shacl.sparql",
+        "mofkg.graphstore.shacl.wellformed",
+    ),
 }
 
 

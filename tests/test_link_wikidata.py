@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore.bootstrap import initialise
-from mofkg.graphstore.cli import main
+from mofkg.graphstore.cli.main import main
 from mofkg.graphstore.namespaces import WIKIDATA_LINKS_GRAPH
 from mofkg.graphstore.settings import load_settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 from tests.wikidata_servers import answer, forward, hang, misbehaving_server, wikidata_fixture
 
 ID = "https://w3id.org/mofkg/id/"

@@ -9,8 +9,8 @@ import pyoxigraph
 import pytest
 
 from mofkg.graphstore.errors import RdfSyntaxError, UnsafeInputError, UnsupportedFormatError
-from mofkg.graphstore.formats import FORMATS, format_by_name
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.rdfio.formats import FORMATS, format_by_name
+from mofkg.graphstore.store.embedded import Store
 from tests.conftest import Listener
 
 G = "https://example.org/graph/one"
@@ -127,7 +127,7 @@ def test_error_in_the_last_line_of_a_large_file_writes_nothing(store: Store) -> 
 
 
 def test_one_bad_file_among_several_writes_none(store: Store, tmp_path: Path) -> None:
-    from mofkg.graphstore.loading import open_rdf_input
+    from mofkg.graphstore.rdfio.loading import open_rdf_input
 
     before = snapshot(store)
     good = tmp_path / "good.nt"
@@ -247,8 +247,8 @@ def test_json_ld_nested_too_deeply_is_refused(store: Store) -> None:
 
 
 def test_a_dump_with_a_token_too_long_is_a_syntax_error_in_validation() -> None:
-    from mofkg.graphstore.dumps import stage_rdf
-    from mofkg.graphstore.loading import open_rdf_input
+    from mofkg.graphstore.rdfio.loading import open_rdf_input
+    from mofkg.graphstore.validation.dumps import stage_rdf
 
     literal = "x" * (17 * 1024 * 1024)
     data = f'<http://e/s> <http://e/p> "{literal}" .\n'.encode()

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 
 from .test_pages import demo_store, make_app  # noqa: F401  (the fixture is shared)
 
@@ -194,9 +194,9 @@ def test_records_from_the_triple_index_are_those_from_an_rdflib_graph(
     import pyoxigraph as ox
     from rdflib import URIRef
 
-    from mofkg.graphstore import catalogue
+    from mofkg.graphstore.catalogue import views as catalogue
     from mofkg.graphstore.importers.mot_rdf import export_record
-    from mofkg.graphstore.terms import triples_to_graph
+    from mofkg.graphstore.store.terms import triples_to_graph
 
     models = catalogue.model_iris(demo_store)
     index = catalogue.release_triples(demo_store, models)

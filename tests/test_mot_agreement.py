@@ -17,12 +17,16 @@ import pytest
 import yaml
 from rdflib import URIRef
 
-from mofkg.graphstore.assessment import ModelAssessment, assess_models
+from mofkg.graphstore.catalogue.licences import (
+    build_licence_graph,
+    licence_index,
+    resolve_licence,
+)
+from mofkg.graphstore.frameworks.assessment import ModelAssessment, assess_models
 from mofkg.graphstore.importers.mot import import_mot
-from mofkg.graphstore.licences import build_licence_graph, licence_index, resolve_licence
 from mofkg.graphstore.namespaces import LICENCE_GRAPH, ONTOLOGY_GRAPH
 from mofkg.graphstore.resources import ontology_path
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mot"
 
@@ -129,13 +133,13 @@ def test_both_licence_lists_agree_on_the_records(shared_data: Path) -> None:
     """The default (current SPDX) list and MOT's pinned list classify the records alike."""
     from rdflib import Literal
 
-    from mofkg.graphstore.assessment import assess_models
-    from mofkg.graphstore.bootstrap import initialise
+    from mofkg.graphstore.catalogue.licences import licence_index
+    from mofkg.graphstore.frameworks.assessment import assess_models
     from mofkg.graphstore.importers.mot import import_mot
-    from mofkg.graphstore.licences import licence_index
     from mofkg.graphstore.namespaces import LICENCE_GRAPH, MOF
     from mofkg.graphstore.settings import Settings
-    from mofkg.graphstore.store import Store
+    from mofkg.graphstore.store.bootstrap import initialise
+    from mofkg.graphstore.store.embedded import Store
 
     mot = shared_data / "mot"
     results = {}

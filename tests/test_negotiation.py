@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 
 from mofkg.graphstore.namespaces import DEFAULT_IDS
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.server import Server, fetch, get, running_server
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

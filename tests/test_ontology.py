@@ -14,9 +14,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from mofkg.graphstore.licences import build_licence_graph
+from mofkg.graphstore.catalogue.licences import build_licence_graph
+from mofkg.graphstore.catalogue.owl import ReasonerError, check_ontology, load_ontology_graph
 from mofkg.graphstore.namespaces import FAIR4ML, MLS, MOF, ONTOLOGY_IRI, PREFIXES, SCHEMA
-from mofkg.graphstore.owl import ReasonerError, check_ontology, load_ontology_graph
 from mofkg.graphstore.resources import ontology_path
 
 VOCABULARY_DOC = Path(__file__).resolve().parents[1] / "docs" / "vocabulary.md"

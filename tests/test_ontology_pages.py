@@ -14,9 +14,9 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
+from mofkg.graphstore.catalogue.owl import load_ontology_graph
 from mofkg.graphstore.namespaces import MOF, ONTOLOGY_GRAPH, ONTOLOGY_IRI
-from mofkg.graphstore.owl import load_ontology_graph
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.test_pages import BROWSER_ACCEPT, assessed_demo, make_app, parse
 
 KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)

@@ -12,9 +12,8 @@ import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
-from mofkg.graphstore.bootstrap import initialise
-from mofkg.graphstore.cli import main
-from mofkg.graphstore.framework_rules import FrameworkFileError, run_rules
+from mofkg.graphstore.cli.main import main
+from mofkg.graphstore.frameworks.grading_rules import FrameworkFileError, run_rules
 from mofkg.graphstore.importers.osai import IndexErrors
 from mofkg.graphstore.importers.osai_rdf import (
     ASSESSMENT_GRAPH,
@@ -25,7 +24,8 @@ from mofkg.graphstore.importers.osai_rdf import (
 from mofkg.graphstore.namespaces import DQV, MOF, SCHEMA, Ids
 from mofkg.graphstore.resources import shapes_path
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 
 IDS = Ids()
 MODEL = "https://w3id.org/mofkg/id/osai-index/model/"
@@ -327,7 +327,7 @@ def test_hermit_finds_the_index_graph_consistent_with_the_ontology(
 ) -> None:
     import os
 
-    from mofkg.graphstore.owl import check_ontology
+    from mofkg.graphstore.catalogue.owl import check_ontology
 
     if shutil.which("java") is None:
         message = "no `java` on the PATH: HermiT needs a Java runtime (default-jre-headless)"

@@ -54,14 +54,14 @@ def test_every_package_folder_is_listed_and_found(setuptools_table: dict[str, An
 
 def test_the_commands_name_the_namespace() -> None:
     data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    assert data["project"]["scripts"] == {"mofkg": "mofkg.graphstore.cli:main"}
+    assert data["project"]["scripts"] == {"mofkg": "mofkg.graphstore.cli.main:main"}
     assert data["project"]["entry-points"]["mofkg.commands"] == {
         "serve": "mofkg.api.commands:register"
     }
 
 
 def test_the_package_imports_as_mofkg() -> None:
-    cli = importlib.import_module("mofkg.graphstore.cli")
+    cli = importlib.import_module("mofkg.graphstore.cli.main")
     app = importlib.import_module("mofkg.api.app")
-    assert Path(cli.__file__ or "").resolve() == REPO / "graphstore" / "cli.py"
+    assert Path(cli.__file__ or "").resolve() == REPO / "graphstore" / "cli" / "main.py"
     assert Path(app.__file__ or "").resolve() == REPO / "api" / "app.py"

@@ -21,14 +21,14 @@ from mofkg.api.errors import register_error_handlers
 from mofkg.api.server.state import EXTENSION
 from mofkg.api.web import badges, models_api, ontology, pages
 from mofkg.api.web.views import Catalogue
-from mofkg.graphstore import catalogue
-from mofkg.graphstore.assessment import assess_all, assess_models, write_assessments
-from mofkg.graphstore.bootstrap import initialise
-from mofkg.graphstore.formats import format_for_suffix
+from mofkg.graphstore.catalogue import views as catalogue
+from mofkg.graphstore.frameworks.assessment import assess_all, assess_models, write_assessments
 from mofkg.graphstore.namespaces import DEFAULT_IDS, MOF, SCHEMA, SPDX_LICENCE
+from mofkg.graphstore.rdfio.formats import format_for_suffix
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
-from mofkg.graphstore.terms import triples_to_graph
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
+from mofkg.graphstore.store.terms import triples_to_graph
 
 OLMO = DEFAULT_IDS.model("OLMo-7B")
 OLMO_INSTRUCT = DEFAULT_IDS.model("OLMo-7B-Instruct")
@@ -589,7 +589,7 @@ def test_one_rounded_figure_in_explain_pages_badges_and_json(
     client: FlaskClient, demo_store: Store
 ) -> None:
     """explain said 85%, the page 85%, the badge 85% and assess 84.6%: now 84.6% in all."""
-    from mofkg.graphstore.explain import explain_model
+    from mofkg.graphstore.frameworks.explain import explain_model
 
     assert "Class I Open Science Model: 84.6%" in explain_model(demo_store, str(OLMO_INSTRUCT))
     html = client.get("/doc/model/OLMo-7B-Instruct.html").get_data(as_text=True)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from mofkg.graphstore.assessment import assess_models, write_assessments
-from mofkg.graphstore.bootstrap import initialise
+from mofkg.graphstore.frameworks.assessment import assess_models, write_assessments
 from mofkg.graphstore.namespaces import DEFAULT_IDS, SCHEMA
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 from tests.server import Server, get, running_server
 
 SCRIPT = Path(__file__).resolve().parents[1] / "api" / "static" / "query.js"

@@ -15,7 +15,7 @@ from mofkg.api.server.frames import ClientGone
 from mofkg.api.server.pool import GRACE, RESENDS, QueryPool, _Slot
 from mofkg.api.server.queries import QueryJob, QueryOutcome
 from mofkg.graphstore.errors import QueryError, QueryTimeoutError
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 EX = "http://example.org/"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

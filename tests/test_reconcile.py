@@ -19,7 +19,7 @@ from mofkg.graphstore.namespaces import Ids
 from mofkg.graphstore.reconcile import RECONCILIATION_GRAPH, reconcile_store
 from mofkg.graphstore.reconcile.mapping_graph import SSSOM
 from mofkg.graphstore.reconcile.sssom_tsv import sssom_warnings_quiet, write_mappings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.commons_helpers import FIXTURES, quads, run
 
 ID = "https://w3id.org/mofkg/id/"

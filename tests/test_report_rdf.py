@@ -14,11 +14,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SH, XSD
 
-from mofkg.graphstore import cli
+from mofkg.graphstore.cli import main as cli
 from mofkg.graphstore.namespaces import DEFAULT_IDS
-from mofkg.graphstore.reports import render, report_rdf, report_triples, write_turtle
 from mofkg.graphstore.shacl import ValidationOutcome
 from mofkg.graphstore.shacl import ValidationResultRecord as Result
+from mofkg.graphstore.validation.reports import render, report_rdf, report_triples, write_turtle
 
 MODEL = DEFAULT_IDS.model("tiny")
 GOOD = f"""@prefix mof: <https://w3id.org/mofkg/ontology#> .
@@ -127,7 +127,7 @@ def test_a_turtle_report_leaves_out_the_assessments_but_keeps_require_class(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from mofkg.graphstore.settings import Settings
-    from mofkg.graphstore.validation import read_dump, read_shapes_files, validate_dumps
+    from mofkg.graphstore.validation.pipeline import read_dump, read_shapes_files, validate_dumps
 
     dump = tmp_path / "good.ttl"
     dump.write_text(GOOD)

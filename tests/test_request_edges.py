@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.server import Server, running_production_server, running_server
 
 TOKEN = "edges-token"

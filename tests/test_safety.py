@@ -19,7 +19,7 @@ from mofkg.api.app import create_app
 from mofkg.api.server.state import EXTENSION, Endpoint
 from mofkg.graphstore.errors import SettingsError
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.conftest import Listener
 from tests.server import Reply, Server, delete, get, post, put, running_server
 

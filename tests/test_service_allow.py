@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.settings import load_settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 from tests.server import get, running_server
 from tests.wikidata_servers import hang, misbehaving_server, wikidata_fixture
 

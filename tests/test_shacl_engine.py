@@ -12,7 +12,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from mofkg.graphstore.shacl import ShapesError, ValidationOutcome, validate_store
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from mofkg.graphstore.synthetic import synthetic_ntriples
 
 SHAPES_DIR = Path(__file__).resolve().parents[1] / "shapes"

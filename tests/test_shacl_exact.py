@@ -16,8 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
-from mofkg.graphstore import cli
-from mofkg.graphstore.terms import triples_to_graph
+from mofkg.graphstore.cli import main as cli
+from mofkg.graphstore.store.terms import triples_to_graph
 
 PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .

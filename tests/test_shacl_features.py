@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore import cli
+from mofkg.graphstore.cli import main as cli
 
 PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix ex: <http://ex/> .

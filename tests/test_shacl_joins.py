@@ -8,7 +8,7 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from mofkg.graphstore.shacl import validate_store
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore import cli
+from mofkg.graphstore.cli import main as cli
 
 DUMP = """<http://ex/a> <http://www.w3.org/2000/01/rdf-schema#label> "A" .
 <http://ex/b> <http://www.w3.org/2000/01/rdf-schema#label> "B" ; <http://ex/p> "x" .

@@ -16,13 +16,13 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from mofkg.graphstore.assessment import ValidationResult, assess_with, derived_triples
+from mofkg.graphstore.catalogue.licences import build_licence_graph
+from mofkg.graphstore.frameworks.assessment import ValidationResult, assess_with, derived_triples
+from mofkg.graphstore.frameworks.definition import load_framework
 from mofkg.graphstore.importers.mot import import_mot
-from mofkg.graphstore.licences import build_licence_graph
 from mofkg.graphstore.namespaces import DEMO_GRAPH, LICENCE_GRAPH, MOF, ONTOLOGY_GRAPH
-from mofkg.graphstore.requirements import load_framework
 from mofkg.graphstore.resources import ontology_path, shapes_path
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from mofkg.graphstore.synthetic import synthetic_ntriples
 
 MODELS = 150

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from mofkg.api.server.shared import OPEN_ATTEMPTS
-from mofkg.graphstore.generation import StoreGeneration
 from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store.generation import StoreGeneration
 from tests.server import (
     Server,
     delete,
@@ -87,7 +87,7 @@ def test_writers_in_two_processes_take_turns(two: tuple[Server, Server]) -> None
 
 HOLD_THE_STORE = """
 import sys
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 store = Store(sys.argv[1])
 print("open", flush=True)
 sys.stdin.read()
@@ -241,7 +241,7 @@ def test_a_mofkg_load_is_seen_by_the_running_server(
         [
             sys.executable,
             "-m",
-            "mofkg.graphstore.cli",
+            "mofkg.graphstore.cli.main",
             "--store",
             str(tmp_path / "store"),
             "load",

@@ -33,9 +33,9 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 
-from mofkg.graphstore.formats import format_for_media_type
+from mofkg.graphstore.rdfio.formats import format_for_media_type
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.server import Server, fetch, get, running_production_server, running_server
 
 EX = "http://example.org/"

@@ -19,9 +19,9 @@ from rdflib import Graph, URIRef
 from mofkg.api.protocol.service_description import MAX_KEPT
 from mofkg.api.server.state import EXTENSION
 from mofkg.api.server.wsgi import only_query
-from mofkg.graphstore.formats import format_for_media_type
+from mofkg.graphstore.rdfio.formats import format_for_media_type
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.server import Server, fetch, get, post, running_server
 
 EX = "http://example.org/"

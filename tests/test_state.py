@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from mofkg.api.server.state import Endpoint
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 
 class EmptiedBetweenLookups(dict[str, Any]):

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from mofkg.graphstore.errors import NotFoundError, QueryError, ReadOnlyError
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 EX = "https://example.org/"
 

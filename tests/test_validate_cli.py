@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore import cli
+from mofkg.graphstore.cli import main as cli
 from mofkg.graphstore.namespaces import DEFAULT_IDS, DEMO_GRAPH, source_graph
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 MODEL = DEFAULT_IDS.model("tiny")
 ORG = DEFAULT_IDS.organisation("acme")

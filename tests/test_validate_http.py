@@ -22,9 +22,9 @@ from mofkg.api.errors import register_error_handlers
 from mofkg.api.server.state import EXTENSION
 from mofkg.api.web import pages, validate
 from mofkg.api.web.views import Catalogue
-from mofkg.graphstore.bootstrap import initialise
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 from tests.test_validate_cli import BAD, GOOD, MODEL
 
 MAX_BODY = 2_000_000

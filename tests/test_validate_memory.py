@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from mofkg.graphstore import assessment, validation
-from mofkg.graphstore.assessment import assess_with, derived_graph
-from mofkg.graphstore.reports import render
-from mofkg.graphstore.requirements import load_framework
+from mofkg.graphstore import assessment
+from mofkg.graphstore.frameworks.assessment import assess_with, derived_graph
+from mofkg.graphstore.frameworks.definition import load_framework
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.synthetic import synthetic_ntriples
-from mofkg.graphstore.validation import (
+from mofkg.graphstore.validation import pipeline as validation
+from mofkg.graphstore.validation.pipeline import (
     FRAMEWORK,
     Summaries,
     ValidationReport,
@@ -21,6 +21,7 @@ from mofkg.graphstore.validation import (
     read_shapes_files,
     validate_dumps,
 )
+from mofkg.graphstore.validation.reports import render
 
 MODELS = 300
 

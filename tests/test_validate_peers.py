@@ -28,12 +28,12 @@ import pyshacl
 import pytest
 from rdflib import Graph
 
-from mofkg.graphstore.assessment import assess_with
-from mofkg.graphstore.reports import write_turtle
-from mofkg.graphstore.requirements import load_framework
+from mofkg.graphstore.frameworks.assessment import assess_with
+from mofkg.graphstore.frameworks.definition import load_framework
 from mofkg.graphstore.resources import shapes_path
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.validation import read_dump, read_shapes_files, validate_dumps
+from mofkg.graphstore.validation.pipeline import read_dump, read_shapes_files, validate_dumps
+from mofkg.graphstore.validation.reports import write_turtle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from peers import differences, jena_missing, result_counts, run_jena  # noqa: E402

@@ -13,20 +13,20 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from mofkg.graphstore import cli
-from mofkg.graphstore.bootstrap import licence_graph
-from mofkg.graphstore.formats import format_by_name
-from mofkg.graphstore.reports import _scan, render, summary
+from mofkg.graphstore.cli import main as cli
+from mofkg.graphstore.rdfio.formats import format_by_name
 from mofkg.graphstore.resources import ontology_path
 from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store.bootstrap import licence_graph
+from mofkg.graphstore.store.terms import triples_to_graph
 from mofkg.graphstore.synthetic import synthetic_ntriples
-from mofkg.graphstore.terms import triples_to_graph
-from mofkg.graphstore.validation import (
+from mofkg.graphstore.validation.pipeline import (
     ValidationReport,
     read_dump,
     read_shapes_files,
     validate_dumps,
 )
+from mofkg.graphstore.validation.reports import _scan, render, summary
 from tests.test_validate_cli import BAD, GOOD
 
 #: The issue's size; pySHACL takes about 10 s on it with the metadata shapes here.
@@ -178,7 +178,7 @@ def test_blank_node_labels_are_located() -> None:
 
 def test_a_streamed_ntriples_file_is_located_like_bytes(tmp_path: Path) -> None:
     """A large N-Triples file stays on disk; its lines, read in pieces, are those of the bytes."""
-    from mofkg.graphstore.focus_lines import file_chunks, scan_lines
+    from mofkg.graphstore.validation.focus_lines import file_chunks, scan_lines
 
     text = synthetic_ntriples(30, seed=5).encode()
     path = tmp_path / "dump.nt"
@@ -206,7 +206,7 @@ def test_a_streamed_ntriples_file_is_located_like_bytes(tmp_path: Path) -> None:
 
 def test_streamed_file_errors_name_the_file(tmp_path: Path) -> None:
     from mofkg.graphstore.errors import RdfSyntaxError
-    from mofkg.graphstore.validation import DumpError
+    from mofkg.graphstore.validation.pipeline import DumpError
 
     bad = tmp_path / "bad.nt"
     bad.write_bytes(b'<http://ex/a> <http://ex/p> "x" .\n<http://ex/a> <http://ex/p> .\n')

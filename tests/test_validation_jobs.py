@@ -22,15 +22,15 @@ from mofkg.api.errors import BusyError, status_for
 from mofkg.api.web.validate import REPORT_TYPES
 from mofkg.api.web.validation_jobs import JOBS_FOLDER, JobFolder, RenderedReport
 from mofkg.graphstore.errors import NotFoundError, QueryError
-from mofkg.graphstore.reports import render_text
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
-from mofkg.graphstore.validation import (
+from mofkg.graphstore.store.embedded import Store
+from mofkg.graphstore.validation.pipeline import (
     ValidationReport,
     read_dump,
     read_shapes_files,
     validate_dumps,
 )
+from mofkg.graphstore.validation.reports import render_text
 from tests.test_validate_cli import BAD
 from tests.test_validate_http import validate_app, wait_for_job
 

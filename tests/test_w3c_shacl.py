@@ -25,8 +25,8 @@ from rdflib.term import Node
 from mofkg.graphstore.namespaces import SH
 from mofkg.graphstore.shacl import ShapesError, ValidationOutcome, compile_path, validate_store
 from mofkg.graphstore.shacl.literals import stage_graph
-from mofkg.graphstore.store import Store
-from mofkg.graphstore.terms import triples_to_graph
+from mofkg.graphstore.store.embedded import Store
+from mofkg.graphstore.store.terms import triples_to_graph
 
 SUITE = Path(__file__).resolve().parents[2] / "shared" / "data" / "w3c" / "shacl"
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"

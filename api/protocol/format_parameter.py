@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mofkg.graphstore.formats import bare_media_type
+from mofkg.graphstore.rdfio.formats import bare_media_type
 
 from ..errors import BadRequestError
 from .negotiation import RESULT_FORMATS, ResultFormat, graph_format_for_media_type

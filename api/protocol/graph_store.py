@@ -8,7 +8,7 @@
 - ``GET`` / ``HEAD`` read (404 for a graph the store lacks); ``PUT`` replaces, ``POST``
   appends (a body or ``multipart/form-data`` files), ``DELETE`` drops. Writes need the
   bearer token, and are all-or-nothing: every part is parsed first, and only when all
-  parse is the target changed, in one transaction (:mod:`mofkg.graphstore.commit`).
+  parse is the target changed, in one transaction (:mod:`mofkg.graphstore.store.commit`).
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from mofkg.graphstore.bounded_input import Budget
 from mofkg.graphstore.errors import NotFoundError, QueryError, UnsupportedFormatError
-from mofkg.graphstore.formats import (
+from mofkg.graphstore.rdfio.bounded_input import Budget
+from mofkg.graphstore.rdfio.formats import (
     RdfFormat,
     bare_media_type,
     format_for_media_type,
     format_for_suffix,
 )
-from mofkg.graphstore.loading import RdfInput, open_rdf_input
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.rdfio.loading import RdfInput, open_rdf_input
+from mofkg.graphstore.store.embedded import Store
 
 from ..errors import BadRequestError, NotAcceptableError
 from ..server.bodies import is_gzip_coding, require_utf8

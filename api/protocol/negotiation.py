@@ -27,7 +27,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from mofkg.graphstore.errors import UnsupportedFormatError
-from mofkg.graphstore.formats import RdfFormat, bare_media_type, format_by_name
+from mofkg.graphstore.rdfio.formats import RdfFormat, bare_media_type, format_by_name
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 

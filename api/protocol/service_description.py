@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from mofkg.graphstore.formats import RdfFormat
 from mofkg.graphstore.namespaces import PREFIXES, SD
+from mofkg.graphstore.rdfio.formats import RdfFormat
 
 from ..server.state import Endpoint
 from .negotiation import GRAPH_FORMAT_IRIS, RESULT_FORMATS

@@ -29,7 +29,7 @@ from functools import lru_cache
 from flask import Blueprint, Response, make_response, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from mofkg.graphstore.formats import format_by_name
+from mofkg.graphstore.rdfio.formats import format_by_name
 
 from ..errors import BadRequestError, NotAcceptableError
 from ..server.bounded import run_inline

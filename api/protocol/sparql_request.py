@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 from flask import request
 
 from mofkg.graphstore.errors import ReadOnlyError, UnsupportedFormatError
-from mofkg.graphstore.formats import bare_media_type
+from mofkg.graphstore.rdfio.formats import bare_media_type
 
 from ..errors import BadRequestError
 from ..server.bodies import decoded, require_utf8

@@ -3,7 +3,8 @@
 SPARQL operations (``/sparql``), graphs (``/store``) and dumps (``/validate``) may come
 gzipped, named by ``Content-Encoding: gzip`` or recognised by gzip's magic bytes (a client
 that uploads a ``.gz`` file as it is). Bodies are read by the one bounded reader,
-:func:`mofkg.graphstore.bounded_input.read_bounded`: every gzip member is inflated, gzip inside gzip
+:func:`mofkg.graphstore.rdfio.bounded_input.read_bounded`: every gzip member is inflated, gzip
+inside gzip
 is refused, inflation stops one piece past the limit (413), and a stream that breaks off before
 its end and checksum is refused: its first lines alone would otherwise be taken for the whole
 body.
@@ -11,8 +12,8 @@ body.
 
 from __future__ import annotations
 
-from mofkg.graphstore.bounded_input import Budget, Raw, read_bounded
 from mofkg.graphstore.errors import UnsupportedFormatError
+from mofkg.graphstore.rdfio.bounded_input import Budget, Raw, read_bounded
 
 #: Content codings a body may come in (``identity`` is the body as it is).
 GZIP_CODINGS = ("gzip", "x-gzip")
@@ -44,9 +45,10 @@ def decoded(
     >>> decoded(gzip.compress(b"ASK {}"), encoding=None, limit=100, source="body")
     b'ASK {}'
     >>> decoded(gzip.compress(b"ASK {}")[:-8], encoding="gzip", limit=100, source="body")
+    ... # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     ...
-    mofkg.graphstore.bounded_input.BrokenGzipError: body: broken gzip data (the stream is truncated)
+    BrokenGzipError: body: broken gzip data (the stream is truncated)
     """
     gzip = is_gzip_coding(encoding, source=source)
     return read_bounded(data, source=source, budget=Budget(limit), gzip=gzip).data

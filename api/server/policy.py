@@ -1,9 +1,9 @@
-"""The SERVICE / LOAD / FROM policy of the endpoint: :mod:`mofkg.graphstore.query_policy`.
+"""The SERVICE / LOAD / FROM policy of the endpoint: :mod:`mofkg.graphstore.query.policy`.
 
 It lives in :mod:`graphstore` so that ``mofkg query`` applies the same allow-list.
 """
 
-from mofkg.graphstore.query_policy import (
+from mofkg.graphstore.query.policy import (
     MAX_NESTING,
     MAX_OPERATORS,
     Policy,

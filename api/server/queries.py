@@ -17,8 +17,8 @@ from typing import IO, Any, cast
 import pyoxigraph as ox
 
 from mofkg.graphstore.errors import MofkgError, QueryError
-from mofkg.graphstore.formats import format_by_name
 from mofkg.graphstore.namespaces import PREFIXES
+from mofkg.graphstore.rdfio.formats import format_by_name
 
 from ..errors import BusyError, NotAcceptableError, OutOfMemoryError
 from ..protocol.negotiation import result_format_by_name

@@ -10,7 +10,7 @@ read-only open, and a write goes like this:
 2. open the store for writing, write, flush and close it (about 35 ms in all); when it
    cannot be opened, another program holds it (a ``mofkg load``, say): 503, try again;
 3. add one to the *generation*, a counter kept in the same file
-   (:class:`mofkg.graphstore.generation.StoreGeneration`), and release the lock. The ``mofkg``
+   (:class:`mofkg.graphstore.store.generation.StoreGeneration`), and release the lock. The ``mofkg``
    commands that write add one when they end, so a ``mofkg load`` shows too.
 
 Before each request a process compares the generation with the one its open has seen
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from mofkg.graphstore.errors import MofkgError
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 from ..errors import BusyError
 

@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 from flask import current_app, request
 
 from mofkg.graphstore.errors import MofkgError, ReadOnlyError
-from mofkg.graphstore.generation import StoreGeneration
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
+from mofkg.graphstore.store.generation import StoreGeneration
 
 from ..errors import BusyError, MissingTokenError
 from .policy import Policy, VerdictCache

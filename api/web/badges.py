@@ -1,7 +1,8 @@
 """SVG badges of a model's openness, to embed in a README, as the reference tool has them.
 
 - ``/badge/<model-key>/class-<I|II|III>.svg``: "Qualified" when the class is reached,
-  "In progress (N%)" on the way (N as :func:`mofkg.graphstore.openness.percent_text` rounds
+  "In progress (N%)" on the way (N as
+  :func:`mofkg.graphstore.catalogue.openness.percent_text` rounds
   it), "Not met" at 0%.
 - ``/badge/<model-key>.svg``: the class reached ("Class II - Open Tooling Model",
   "Unclassified", or "Not assessed").
@@ -19,10 +20,10 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from mofkg.graphstore import catalogue
-from mofkg.graphstore.catalogue import ModelRow
+from mofkg.graphstore.catalogue import views as catalogue
+from mofkg.graphstore.catalogue.openness import percent_text
+from mofkg.graphstore.catalogue.views import ModelRow
 from mofkg.graphstore.errors import NotFoundError
-from mofkg.graphstore.openness import percent_text
 
 from . import TEMPLATES
 from .views import ids, state

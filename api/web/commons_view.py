@@ -14,7 +14,7 @@ from typing import Any
 
 from mofkg.graphstore.importers.osai_rdf import IndexGrades, index_grades
 from mofkg.graphstore.namespaces import MOF, PREFIXES
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 _PREFIXES = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in PREFIXES)
 

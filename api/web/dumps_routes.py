@@ -7,7 +7,7 @@ they changed.
 
 Each answer is written as the store is read (:mod:`mofkg.graphstore.exports.dumps`) and carries
 ``Last-Modified`` (when the store's generation last moved,
-:class:`mofkg.graphstore.generation.StoreGeneration`) and an ``ETag``: the generation for the
+:class:`mofkg.graphstore.store.generation.StoreGeneration`) and an ``ETag``: the generation for the
 whole store, the hash of its content for one graph (computed once per write), so a graph that
 a write left alone keeps its ETag. ``If-None-Match`` and ``If-Modified-Since`` answer 304;
 HEAD answers the headers alone.

@@ -31,15 +31,15 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from rdflib import URIRef
 
-from mofkg.graphstore import catalogue
-from mofkg.graphstore.catalogue import ModelRow
+from mofkg.graphstore.catalogue import views as catalogue
+from mofkg.graphstore.catalogue.openness import held_back_json, percent_texts
+from mofkg.graphstore.catalogue.views import ModelRow
 from mofkg.graphstore.errors import NotFoundError
+from mofkg.graphstore.frameworks.definition import Framework
 from mofkg.graphstore.frameworks.explain import framework_summaries
 from mofkg.graphstore.frameworks.registry import all_frameworks
 from mofkg.graphstore.importers.mot_rdf import export_record, mot_component_types
 from mofkg.graphstore.importers.osai_rdf import index_grades
-from mofkg.graphstore.openness import held_back_json, percent_texts
-from mofkg.graphstore.requirements import Framework
 
 from .views import ids, positive_argument, state
 

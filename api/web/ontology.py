@@ -15,10 +15,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, url_for
 from rdflib import Graph
 
+from mofkg.graphstore.catalogue.ontology_terms import ontology_document
 from mofkg.graphstore.errors import NotFoundError
 from mofkg.graphstore.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES
-from mofkg.graphstore.ontology_terms import ontology_document
-from mofkg.graphstore.serialising import serialise
+from mofkg.graphstore.rdfio.serialising import serialise
 
 from ..protocol.negotiation import (
     DocumentFormat,

@@ -30,16 +30,16 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from werkzeug.wrappers import Response as BaseResponse
 
-from mofkg.graphstore import catalogue
-from mofkg.graphstore.assessment_view import assessment_view
+from mofkg.graphstore.catalogue import views as catalogue
+from mofkg.graphstore.catalogue.assessment_view import assessment_view
+from mofkg.graphstore.catalogue.labels import labels, local_name
+from mofkg.graphstore.catalogue.openness import percent_text
+from mofkg.graphstore.catalogue.referrers import Referrers, referrer_groups
 from mofkg.graphstore.errors import NotFoundError
 from mofkg.graphstore.frameworks.explain import framework_summaries
 from mofkg.graphstore.frameworks.registry import all_frameworks
-from mofkg.graphstore.labels import labels, local_name
 from mofkg.graphstore.namespaces import MOF, ONTOLOGY_IRI, SPDX_LICENCE
-from mofkg.graphstore.openness import percent_text
-from mofkg.graphstore.referrers import Referrers, referrer_groups
-from mofkg.graphstore.serialising import serialise
+from mofkg.graphstore.rdfio.serialising import serialise
 
 from ..errors import NotAcceptableError
 from ..protocol.negotiation import (

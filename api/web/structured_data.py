@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, request
 from markupsafe import Markup
 
-from mofkg.graphstore import catalogue
+from mofkg.graphstore.catalogue import views as catalogue
 from mofkg.graphstore.exports.structured import dataset_jsonld, model_jsonld, script_text
 from mofkg.graphstore.namespaces import MOF
 

@@ -30,10 +30,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from mofkg.graphstore.dumps import Dump
 from mofkg.graphstore.errors import MofkgError
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.validation import (
+from mofkg.graphstore.validation.dumps import Dump
+from mofkg.graphstore.validation.pipeline import (
     ShapesSet,
     ValidationReport,
     read_dump,

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from mofkg.graphstore.dumps import Dump
 from mofkg.graphstore.errors import TooLargeError
 from mofkg.graphstore.namespaces import MOF
+from mofkg.graphstore.validation.dumps import Dump
 
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _MODEL = ox.NamedNode(str(MOF.Model))
@@ -25,7 +25,7 @@ def check_bounds(dump: Dump, *, max_triples: int, max_models: int) -> None:
     """Raise :class:`TooLargeError` when the RDF ``dump`` holds more than ``max_triples``
     statements or ``max_models`` models (``a mof:Model``); MOT records are not counted here.
 
-    >>> from mofkg.graphstore.dumps import read_dump
+    >>> from mofkg.graphstore.validation.dumps import read_dump
     >>> dump = read_dump(b"_:a a <https://w3id.org/mofkg/ontology#Model> . _:b a "
     ...                  b"<https://w3id.org/mofkg/ontology#Model> .", media_type="text/turtle",
     ...                  source_name="upload")

@@ -40,8 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from mofkg.graphstore.errors import MofkgError, NotFoundError
-from mofkg.graphstore.reports import render, render_html_body, report_rdf, report_triples
-from mofkg.graphstore.validation import ValidationReport
+from mofkg.graphstore.validation.outcome import ValidationReport
+from mofkg.graphstore.validation.reports import (
+    render,
+    render_html_body,
+    report_rdf,
+    report_triples,
+)
 
 from ..errors import BusyError, status_for
 
@@ -52,7 +57,8 @@ JOBS_FOLDER = "mofkg-validation-jobs"
 MAX_KEPT = 256
 JOB_TTL = 3600.0
 _ID = re.compile(r"[0-9a-f]{32}")
-#: The kinds of report a finished job keeps: those of :func:`mofkg.graphstore.reports.render`,
+#: The kinds of report a finished job keeps: those of
+#: :func:`mofkg.graphstore.validation.reports.render`,
 #: except that ``html`` is the body of the page only (the site's layout goes around it).
 REPORT_KINDS = ("json", "html", "turtle", "jsonld", "text")
 UNREADABLE = (

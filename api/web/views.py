@@ -2,9 +2,9 @@
 
 Each of those blueprints reads the catalogue from ``flask.current_app.extensions["mofkg"]``
 (:data:`mofkg.api.server.state.EXTENSION`): any object with ``.store`` (a
-:class:`mofkg.graphstore.store.Store`) and ``.settings`` (a
+:class:`mofkg.graphstore.store.embedded.Store`) and ``.settings`` (a
 :class:`mofkg.graphstore.settings.Settings`), which :class:`mofkg.api.server.state.Endpoint` is.
-Read queries are :mod:`mofkg.graphstore.catalogue`.
+Read queries are :mod:`mofkg.graphstore.catalogue.views`.
 
 >>> local_path("https://w3id.org/mofkg/id/model/OLMo-7B", "https://w3id.org/mofkg/")
 '/id/model/OLMo-7B'
@@ -28,10 +28,10 @@ from typing import Protocol, TypeVar
 
 from flask import current_app, request
 
+from mofkg.graphstore.catalogue.ontology_terms import short_name
 from mofkg.graphstore.namespaces import MOF, ONTOLOGY_IRI, SPDX_LICENCE, Ids
-from mofkg.graphstore.ontology_terms import short_name
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 from ..errors import BadRequestError
 from ..server.state import EXTENSION

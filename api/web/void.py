@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from mofkg.graphstore.exports.catalogue import catalog_iri
 from mofkg.graphstore.exports.void import VOID_PREFIXES, Site, count_links, void_triples
-from mofkg.graphstore.formats import format_by_name
+from mofkg.graphstore.rdfio.formats import format_by_name
 
 from ..errors import NotAcceptableError
 from ..protocol.negotiation import content_type, negotiate_rdf

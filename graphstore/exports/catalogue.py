@@ -5,7 +5,7 @@ union of the store's graphs; the export is the union of their triples. The queri
 catalogue's IRI, its publisher, the base IRI and the time through variable substitution
 (no text is pasted into them).
 
->>> from mofkg.graphstore.store import Store
+>>> from mofkg.graphstore.store.embedded import Store
 >>> store = Store()
 >>> store.update('INSERT DATA { <https://e.org/id/model/m> a mof:Model ; schema:name "m" }')
 >>> triples = catalogue_triples(store, "mldcat-ap", base_iri="https://e.org/")
@@ -24,8 +24,8 @@ from typing import IO
 import pyoxigraph as ox
 
 from ..errors import MofkgError
-from ..formats import RdfFormat
-from ..store import Store
+from ..rdfio.formats import RdfFormat
+from ..store.embedded import Store
 
 #: MLDCAT-AP's namespace (its terms are not under the MLDCAT-AP site's IRI).
 MLDCAT = "http://data.europa.eu/it6/"

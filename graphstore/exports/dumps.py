@@ -9,7 +9,7 @@ a slow client slows the dump instead of filling memory, and a client that goes a
 always gives the same bytes: a graph's *fingerprint* (a hash of its N-Triples, in the store's
 own order) names its content, and serves as its ETag.
 
->>> from mofkg.graphstore.store import Store
+>>> from mofkg.graphstore.store.embedded import Store
 >>> import gzip
 >>> store = Store()
 >>> store.update('INSERT DATA { GRAPH <https://e.org/g> { <https://e.org/a> a <https://e.org/T> }}')
@@ -32,7 +32,7 @@ from typing import IO, Any, cast
 import pyoxigraph as ox
 
 from ..errors import MofkgError, NotFoundError
-from ..store import Store
+from ..store.embedded import Store
 
 #: Bytes handed from the dumping thread at a time, and how many may wait.
 PIECE = 256 * 1024

@@ -11,7 +11,7 @@ The context is written inline, in Croissant's way (``@vocab`` ``https://schema.o
 namespace search engines use), so no reader has to fetch one; IRI-valued terms are typed
 ``@id`` so that the JSON-LD reads back as the same links.
 
->>> from mofkg.graphstore.store import Store
+>>> from mofkg.graphstore.store.embedded import Store
 >>> store = Store()
 >>> store.update('INSERT DATA { <https://e.org/id/dataset/d> a mof:Dataset ; schema:name "D" }')
 >>> dataset_jsonld(store, "https://e.org/id/dataset/d", page="https://e.org/doc/dataset/d")["name"]
@@ -26,7 +26,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..namespaces import MOF
-from ..store import Store
+from ..store.embedded import Store
 
 CROISSANT = "http://mlcommons.org/croissant/"
 CROISSANT_1_0 = "http://mlcommons.org/croissant/1.0"

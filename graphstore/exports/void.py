@@ -6,7 +6,7 @@ its size and licence, and one ``void:subset`` per named graph (its size and its 
 Links are counted by the namespace of their object, per predicate: each (target, predicate)
 pair is a ``void:Linkset`` with its ``void:triples``.
 
->>> from mofkg.graphstore.store import Store
+>>> from mofkg.graphstore.store.embedded import Store
 >>> store = Store()
 >>> store.update('INSERT DATA { GRAPH <https://e.org/g> { '
 ...              '<https://e.org/m> <https://e.org/page> <https://huggingface.co/m> } }')
@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from ..namespaces import SPDX_LICENCE, WD
-from ..store import Store
+from ..store.embedded import Store
 
 VOID = "http://rdfs.org/ns/void#"
 DCT = "http://purl.org/dc/terms/"

@@ -22,25 +22,14 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from ..namespaces import GRAPH, MOF, slug
-from ..pending import PendingGraphs
-from ..store import Store
+from ..store.embedded import Store
+from ..store.pending import PendingGraphs
 from .copies import components_of, whole_copy, working_copy
 from .definition import Framework, load_framework
 from .evaluate import assess_copy
 from .registry import all_frameworks
-from .results import (
-    ComponentState,
-    LicenceWarning,
-    ModelAssessment,
-    Outcome,
-    ValidationResult,
-)
-from .writing import (
-    AssessmentWriter,
-    has_assessments,
-    replace_by_difference,
-    write_assessments,
-)
+from .results import ComponentState, LicenceWarning, ModelAssessment, Outcome, ValidationResult
+from .writing import AssessmentWriter, has_assessments, replace_by_difference, write_assessments
 
 
 def derived_graph(framework: str) -> URIRef:
@@ -123,7 +112,8 @@ def assess_and_write(
 
     On an on-disk store holding no assessment of the framework yet (the first assessment),
     each batch's assessments are bulk-loaded on a worker thread while the next batch is
-    assessed (:class:`~mofkg.graphstore.assessment_rdf.AssessmentWriter`): Oxigraph's on-disk bulk
+    assessed (:class:`~mofkg.graphstore.frameworks.writing.AssessmentWriter`): Oxigraph's on-disk
+    bulk
     load is most of the time of a run, and it runs without the GIL. If anything fails, the
     graphs begun are dropped. Otherwise (in memory, or a re-assessment, which replaces by
     difference in one transaction) it is exactly the two calls.

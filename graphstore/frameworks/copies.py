@@ -15,7 +15,7 @@ from itertools import chain
 import pyoxigraph as ox
 
 from ..namespaces import GRAPH, MOF
-from ..store import Store
+from ..store.embedded import Store
 
 _SKIPPED_GRAPHS = (str(GRAPH["assessment/"]), str(GRAPH["derived/"]))
 HAS_COMPONENT = ox.NamedNode(str(MOF.hasComponent))

@@ -27,15 +27,9 @@ from rdflib.namespace import SH
 
 from ..errors import MofkgError
 from ..shacl import validate_store
-from ..store import Store
+from ..store.embedded import Store
 from .definition import Framework, OpennessClass
-from .results import (
-    UNCLASSIFIED,
-    ComponentState,
-    LicenceWarning,
-    ModelAssessment,
-    Outcome,
-)
+from .results import UNCLASSIFIED, ComponentState, LicenceWarning, ModelAssessment, Outcome
 from .rules import run_rules
 
 _OUTCOMES = """

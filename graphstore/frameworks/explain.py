@@ -18,10 +18,10 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
+from ..catalogue.openness import held_back, licence_source_phrase, percent_text
 from ..errors import NotFoundError
 from ..namespaces import EARL, MOF
-from ..openness import held_back, licence_source_phrase, percent_text
-from ..store import Store
+from ..store.embedded import Store
 from .definition import Framework, OpennessClass, load_framework
 from .registry import find_framework
 from .results import (
@@ -180,7 +180,7 @@ def _fix(label: str, outcome: Outcome) -> str:
 
 def type_labels(store: Store, framework: Framework) -> dict[URIRef, str]:
     """The names of the framework's component types (the one table: the ontology's labels,
-    :func:`mofkg.graphstore.catalogue.component_types`)."""
+    :func:`mofkg.graphstore.catalogue.views.component_types`)."""
     return {t.iri: t.label for t in component_types(framework, store)}
 
 

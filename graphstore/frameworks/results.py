@@ -12,8 +12,8 @@ from typing import Any
 
 from rdflib import URIRef
 
-from ..openness import percent_texts
-from ..store import Store
+from ..catalogue.openness import percent_texts
+from ..store.embedded import Store
 from .definition import Framework, Requirement
 
 UNCLASSIFIED = "Unclassified"

@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from ..errors import MofkgError
 from ..namespaces import MOF
-from ..store import Store
+from ..store.embedded import Store
 
 _THIS = re.compile(r"\$this\b")
 _CONSTRUCT = re.compile(r"\bCONSTRUCT\b", re.IGNORECASE)

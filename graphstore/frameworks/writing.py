@@ -8,7 +8,7 @@ run's graphs as follows (docs/assessment.md, "Writing assessments"):
   go straight into it with Oxigraph's bulk loader, in bounded pieces loaded on a worker
   thread (:class:`BulkLoader`; :class:`AssessmentWriter` for batches as they are assessed);
   nothing is replaced, and a failure drops the graphs it had begun, as does the next opening
-  of the store for writing after a kill (:class:`~mofkg.graphstore.pending.PendingGraphs`);
+  of the store for writing after a kill (:class:`~mofkg.graphstore.store.pending.PendingGraphs`);
 - when a target graph exists (a re-assessment): ONE SPARQL update (one transaction) deletes
   the quads that went and inserts those that came (:func:`replace_by_difference`), so readers
   see the old assessments or the new ones, never a mix, and a failure before it leaves the
@@ -29,12 +29,12 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SH, XSD
 
-from ..commit import difference
 from ..errors import MofkgError, ReadOnlyError
 from ..namespaces import DEFAULT_IDS, DQV, EARL, GRAPH, MOF, Ids, assessment_graph, slug
-from ..pending import PendingGraphs
-from ..store import Store
-from ..terms import triples_to_graph
+from ..store.commit import difference
+from ..store.embedded import Store
+from ..store.pending import PendingGraphs
+from ..store.terms import triples_to_graph
 from .definition import Framework, load_framework
 from .results import ModelAssessment
 
@@ -330,7 +330,8 @@ def write_assessments(
     settings add), else from ``shapes``, else the shipped file of each assessment's key.
 
     When none of the graphs exists yet they are bulk-loaded (:func:`bulk_load_pieces`), and
-    rolled back if that is cut short (:class:`~mofkg.graphstore.pending.PendingGraphs`); otherwise
+    rolled back if that is cut short (:class:`~mofkg.graphstore.store.pending.PendingGraphs`);
+    otherwise
     all are replaced by difference in one update (see the module).
     """
     if store.read_only:
@@ -447,7 +448,7 @@ class AssessmentWriter:
 
     def begin(self, graphs: Iterable[str]) -> None:
         """Name new graphs before their quads are loaded, so that they are rolled back if
-        the write fails or is cut short (:class:`~mofkg.graphstore.pending.PendingGraphs`)."""
+        the write fails or is cut short (:class:`~mofkg.graphstore.store.pending.PendingGraphs`)."""
         self._pending.begin(graphs)
 
     def __enter__(self) -> AssessmentWriter:

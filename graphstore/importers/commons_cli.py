@@ -19,7 +19,7 @@ from .located_yaml import InputError
 
 if TYPE_CHECKING:
     from ..settings import Settings
-    from ..store import Store
+    from ..store.embedded import Store
 
 #: import kinds this module runs, and the options only they take.
 KINDS = ("landscape", "hf-card")
@@ -70,7 +70,7 @@ def refuse_foreign_options(args: argparse.Namespace) -> str | None:
 
 def run_import(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     """Run ``import landscape`` or ``import hf-card``; an :class:`InputError` propagates."""
-    from ..licences import licence_index
+    from ..catalogue.licences import licence_index
 
     licences = store.to_rdflib(str(LICENCE_GRAPH))
     if not len(licences):

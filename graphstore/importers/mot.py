@@ -116,7 +116,7 @@ class ImportResult:
         return [f"{r.path.name}: {w}" for r in self.records for w in r.warnings]
 
     def graphs(self) -> dict[str, Graph]:
-        """Named graph IRI → graph, as :meth:`mofkg.graphstore.store.Store.replace_graphs`
+        """Named graph IRI → graph, as :meth:`mofkg.graphstore.store.embedded.Store.replace_graphs`
         takes it."""
         return {str(r.graph_iri): r.graph for r in self.records}
 

@@ -51,11 +51,11 @@ import yaml
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from mofkg.graphstore.catalogue.licences import suggest_spdx_id
 from mofkg.graphstore.errors import MofkgError, NotFoundError
-from mofkg.graphstore.licences import suggest_spdx_id
 from mofkg.graphstore.namespaces import DCT, DEFAULT_IDS, MOF, SCHEMA, SPDX_LICENCE, Ids
 from mofkg.graphstore.resources import ontology_path
-from mofkg.graphstore.terms import TripleLookup
+from mofkg.graphstore.store.terms import TripleLookup
 
 FRAMEWORK_NAME = "Model Openness Framework"
 
@@ -337,7 +337,7 @@ def _put(target: dict[str, Any], key: str, value: Node | str | None) -> None:
 
 def export_record(graph: TripleLookup, model: URIRef) -> dict[str, Any]:
     """The MOT record of one model, from a graph holding its triples (any union of graphs):
-    an rdflib graph or a :class:`mofkg.graphstore.terms.TripleIndex`."""
+    an rdflib graph or a :class:`mofkg.graphstore.store.terms.TripleIndex`."""
     name = _one(graph, model, SCHEMA.name)
     if name is None:
         raise NotFoundError(f"no model <{model}> with a schema:name in this graph")

@@ -41,7 +41,7 @@ from mofkg.graphstore.importers.osai import (
     read_index,
 )
 from mofkg.graphstore.namespaces import DQV, GRAPH, MOF, SCHEMA, Ids, slug, source_graph
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 
 INDEX_GRAPH = source_graph("osai-index")
 GRADE_IRIS = {"open": MOF.GradeOpen, "partial": MOF.GradePartial, "closed": MOF.GradeClosed}
@@ -319,14 +319,15 @@ class IndexImport:
     assessments: Graph
 
     def graphs(self) -> dict[str, Graph]:
-        """Named graph IRI -> graph, for :meth:`mofkg.graphstore.store.Store.replace_graphs`."""
+        """Named graph IRI -> graph, for
+        :meth:`mofkg.graphstore.store.embedded.Store.replace_graphs`."""
         return {str(INDEX_GRAPH): self.graph, str(ASSESSMENT_GRAPH): self.assessments}
 
 
 def import_index(path: Path | str, *, ids: Ids, framework: Path | None = None) -> IndexImport:
     """Read and check the Index at ``path``, make its graph and run the framework file
     (``shapes/osai-index.ttl`` unless ``framework``) over it; nothing is written."""
-    from mofkg.graphstore.framework_rules import run_rules
+    from mofkg.graphstore.frameworks.grading_rules import run_rules
     from mofkg.graphstore.resources import shapes_path
 
     release = read_index(path)

@@ -13,7 +13,7 @@ from .. import __version__
 from ..errors import MofkgError, SourceError
 from ..namespaces import LINK_CURATION_GRAPH, WIKIDATA_LINKS_GRAPH
 from ..settings import Settings
-from ..store import Store
+from ..store.embedded import Store
 from .client import WikidataClient, user_agent
 from .links import Curation, RunRecord, curation_graph, links_graph, read_curations
 from .matching import ask_wikidata, catalogue_entities, score_matches
@@ -39,7 +39,8 @@ def register(sub: Any) -> None:
 def _run_link(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
-    from ..cli import UsageError, open_store
+    from ..errors import UsageError
+    from ..store.opening import open_store
 
     overrides = {
         "link_endpoint": args.endpoint,
@@ -84,7 +85,7 @@ def _rejections(path: Path | None) -> list[Curation]:
 
 def _curator_file(text: str, source: str) -> list[Curation]:
     """A curator's SSSOM TSV: bad input is a usage error (exit status 2), naming file:line."""
-    from ..cli import UsageError
+    from ..errors import UsageError
 
     try:
         check_with_sssom(text, source=source)
@@ -148,7 +149,7 @@ def link_wikidata(
 
 def export_link_mappings(settings: Settings, output: str | None) -> int:
     """``mofkg export mappings``: the links as SSSOM TSV, checked with sssom's parser."""
-    from ..cli import open_store
+    from ..store.opening import open_store
 
     store = open_store(settings, read_only=True)
     text = write_links_tsv(store, base_iri=settings.base_iri)
@@ -162,7 +163,8 @@ def export_link_mappings(settings: Settings, output: str | None) -> int:
 
 def import_link_mappings(settings: Settings, paths: list[Path]) -> int:
     """``mofkg import mappings FILE``: a curator's decisions, kept and applied at once."""
-    from ..cli import UsageError, open_store
+    from ..errors import UsageError
+    from ..store.opening import open_store
 
     if len(paths) != 1:
         raise UsageError("import mappings takes one SSSOM TSV file")

@@ -31,7 +31,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, SKOS, XSD
 
 from .. import __version__
 from ..namespaces import LINK_CURATION_GRAPH, SEMAPV, SSSOM, WIKIDATA_LINKS_GRAPH
-from ..store import Store
+from ..store.embedded import Store
 from .client import PROJECT_URL
 from .matching import Match
 

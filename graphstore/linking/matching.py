@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from rdflib.namespace import OWL, RDFS
 
 from ..namespaces import LICENCE_GRAPH, MOF, SCHEMA, SPDX, WD
-from ..store import Store
+from ..store.embedded import Store
 from .client import WikidataClient
 
 Kind = Literal["model", "organisation", "dataset", "licence"]

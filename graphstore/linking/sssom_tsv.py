@@ -30,7 +30,7 @@ from ..namespaces import (
     WD,
     WIKIDATA_LINKS_GRAPH,
 )
-from ..store import Store
+from ..store.embedded import Store
 from .links import Curation, Decision, mapping_iri
 
 COLUMNS = (

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from ..errors import MofkgError
 from ..namespaces import Ids
-from ..store import Store
+from ..store.embedded import Store
 from .entities import ENTITY_QUERY, Entity, collect
 from .mapping_graph import RECONCILIATION_GRAPH, mapping_ntriples
 from .matching import THRESHOLD, Outcome, reconcile_entities

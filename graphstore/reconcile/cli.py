@@ -36,8 +36,9 @@ def register(sub: Any) -> None:
 
 def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     """Bad overrides are a usage error (exit 2), refused before the store is opened."""
-    from ..cli import UsageError, open_store
+    from ..errors import UsageError
     from ..importers.located_yaml import InputError
+    from ..store.opening import open_store
     from . import THRESHOLD, reconcile_store
     from .sssom_tsv import read_overrides
 
@@ -72,7 +73,7 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_export_mappings(args: argparse.Namespace, settings: Settings) -> int:
-    from ..cli import open_store
+    from ..store.opening import open_store
     from .sssom_tsv import write_mappings
 
     store = open_store(settings, read_only=True)

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from ..errors import MofkgError
 from ..importers.located_yaml import InputError
 from ..namespaces import GRAPH, MOF, SCHEMA, Ids
-from ..store import Store
+from ..store.embedded import Store
 from .mapping_graph import MAPPING_LICENCE, RECONCILIATION_GRAPH, SSSOM
 from .matching import MANUAL
 

@@ -7,7 +7,7 @@ combines the sets in Python. Shapes using features the compiler does not handle 
 constraints, blank-node constants, recursion) are validated by pySHACL, and the outcome says so.
 
 >>> from rdflib import Graph
->>> from mofkg.graphstore.store import Store
+>>> from mofkg.graphstore.store.embedded import Store
 >>> store = Store()
 >>> _ = store.load(b'<http://ex/a> a <http://ex/C> .', graph="http://g", format="ttl")
 >>> shapes = Graph().parse(data='''@prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -34,8 +34,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from ..store import Store
-from ..terms import to_oxigraph, to_rdflib
+from ..store.embedded import Store
+from ..store.terms import to_oxigraph, to_rdflib
 from .components import COMPONENTS
 from .literals import decode_rdflib, value_sql
 from .reading import (

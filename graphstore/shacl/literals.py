@@ -106,7 +106,7 @@ def decode_rdflib(term: Node) -> Node:
 def exact_graph(store: ox.Store, graphs: list[str] | None) -> Graph:
     """The named ``graphs`` of a validation store (all of them: None) as one rdflib graph,
     its literals as written."""
-    from ..terms import triples_to_graph
+    from ..store.terms import triples_to_graph
 
     if graphs is None:
         return triples_to_graph((_decoded(q) for q in store), exact=True)
@@ -149,7 +149,7 @@ def value_sql(var: str) -> str:
 
 def stage_graph(store: ox.Store, graph: Graph, name: str) -> None:
     """Write an rdflib graph into the named graph ``name`` of a validation store, exactly."""
-    from ..terms import graph_to_quads
+    from ..store.terms import graph_to_quads
 
     store.extend(exact_quads(graph_to_quads(graph, name)))
 

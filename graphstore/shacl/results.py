@@ -25,7 +25,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..store.embedded import Store
     from .reading import ShapesModel
 
 __all__ = [
@@ -203,7 +203,7 @@ def counted_values(
     values it is about, read from the data that was validated (the store's union graph).
     Blank focus nodes cannot be named in a query and are left out.
     """
-    from ..terms import to_rdflib
+    from ..store.terms import to_rdflib
     from .literals import decode_rdflib
     from .reading import ShapesError, compile_path
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from rdflib import Graph
 
-from ..store import Store
+from ..store.embedded import Store
 from .engine import validate_store
 from .results import ValidationOutcome
 

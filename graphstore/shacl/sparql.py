@@ -22,7 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SH
 from rdflib.term import Node
 
-from ..terms import graph_to_quads, to_oxigraph
+from ..store.terms import graph_to_quads, to_oxigraph
 from .literals import decode
 
 __all__ = ["SparqlConstraint", "needs_native", "prefix_declarations", "read_constraint"]
@@ -154,7 +154,7 @@ def _written(query: str, name: str, iri: str) -> str:
 
 
 def _term(term: object) -> Node | None:
-    from ..terms import to_rdflib
+    from ..store.terms import to_rdflib
 
     if term is None:
         return None

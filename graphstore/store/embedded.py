@@ -1,0 +1,351 @@
+"""The RDF store: embedded Oxigraph, on disk in a folder or in memory, one named graph per source.
+
+Writes are all or nothing, also across a kill: each is one transaction (:mod:`.commit`), so a
+load that fails or is cut short anywhere leaves the store as it was.
+
+>>> store = Store()
+>>> result = store.load(b'<http://a> <http://b> "c" .', graph="http://g", format="nt")
+>>> result.triples, store.graph_sizes()
+(1, {'http://g': 1})
+>>> store.select("SELECT ?o WHERE { ?s ?p ?o }")[0]["o"]
+rdflib.term.Literal('c')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.term import Node
+
+from ..errors import MofkgError, NotFoundError, QueryError, ReadOnlyError
+from ..namespaces import PREFIXES
+from ..rdfio.formats import RdfFormat, format_by_name
+from ..rdfio.loading import (
+    RdfInput,
+    Source,
+    check_syntax,
+    open_rdf_input,
+    syntax_error_from,
+    token_too_long,
+)
+from .commit import STAGING_PREFIX, GraphName, commit, remove_leftovers
+from .pending import roll_back_pending
+from .terms import graph_to_quads, to_rdflib, triples_to_graph
+
+__all__ = ["STAGING_PREFIX", "LoadResult", "Store"]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load wrote: the graph and how many triples it now holds."""
+
+    graph: str
+    triples: int
+    source: str
+
+
+class Store:
+    """A mofkg store over embedded Oxigraph.
+
+    ``Store()`` is in memory; ``Store(path)`` opens (or creates) the store in a folder.
+    Queries see the union of all named graphs by default.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+                remove_leftovers(self._store, self.path)
+                roll_back_pending(self._store, self.path)
+        except (OSError, RuntimeError) as exc:  # RocksDB's errors come as either
+            raise MofkgError(f"{self.path}: cannot open the store: {exc}") from exc
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The underlying pyoxigraph store, for code that needs its full API."""
+        return self._store
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError("this store is open read-only")
+
+    # -- reading -----------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union: bool = True,
+        default_graph: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+    ) -> Any:
+        """Run a SPARQL query and return pyoxigraph's result (solutions, triples or bool)."""
+        kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        if default_graph is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
+        else:
+            kwargs["use_default_graph_as_union"] = union
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            return self._store.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed query: {exc.msg or exc}") from exc
+        except (ValueError, OSError) as exc:
+            raise QueryError(f"query failed: {exc}") from exc
+
+    def select(self, sparql: str, **kwargs: Any) -> list[dict[str, Node]]:
+        """A SELECT query's solutions as dicts of rdflib terms (unbound variables left out)."""
+        result = self.query(sparql, **kwargs)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("select() needs a SELECT query")
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row: dict[str, Node] = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = to_rdflib(value)
+            rows.append(row)
+        return rows
+
+    def ask(self, sparql: str, **kwargs: Any) -> bool:
+        result = self.query(sparql, **kwargs)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError("ask() needs an ASK query")
+        return bool(result)
+
+    def construct(self, sparql: str, **kwargs: Any) -> Graph:
+        """A CONSTRUCT or DESCRIBE query's triples as an rdflib graph."""
+        result = self.query(sparql, **kwargs)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
+        return triples_to_graph(result)
+
+    def graph_sizes(self) -> dict[str, int]:
+        """Each named graph and how many triples it holds, by graph IRI."""
+        sizes: dict[str, int] = {}
+        for solution in self._solutions(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        ):
+            if isinstance(solution["g"], ox.NamedNode):  # no IRI names a blank node's graph
+                sizes[solution["g"].value] = int(solution["n"].value)
+        for g in self._store.named_graphs():
+            if isinstance(g, ox.NamedNode):
+                sizes.setdefault(g.value, 0)
+        return dict(sorted(sizes.items()))
+
+    def graph_size(self, graph: str) -> int:
+        result = self._solutions(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        )
+        return int(next(iter(result))["n"].value)
+
+    def _solutions(self, sparql: str) -> ox.QuerySolutions:
+        result = self._store.query(sparql)
+        assert isinstance(result, ox.QuerySolutions)
+        return result
+
+    def has_graph(self, graph: str) -> bool:
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def to_rdflib(self, graph: str | None = None) -> Graph:
+        """One named graph, or the union of all, as an rdflib graph."""
+        name = ox.NamedNode(graph) if graph is not None else None
+        return triples_to_graph(self._store.quads_for_pattern(None, None, None, name))
+
+    # -- writing -----------------------------------------------------------------------
+
+    def load(
+        self,
+        source: Source | RdfInput,
+        *,
+        graph: str,
+        format: str | RdfFormat | None = None,
+        media_type: str | None = None,
+        replace: bool = False,
+        base_iri: str | None = None,
+        source_name: str | None = None,
+    ) -> LoadResult:
+        """Load RDF into the named graph ``graph``, appending, or replacing it with ``replace``.
+
+        Either the whole source is written or nothing is: a syntax error anywhere raises
+        :class:`~mofkg.graphstore.errors.RdfSyntaxError` (source, line, column) and the store is
+        left exactly as it was. Quads of named graphs in TriG / N-Quads / JSON-LD keep their
+        graph; their default graph goes to ``graph``.
+        """
+        rdf = (
+            source
+            if isinstance(source, RdfInput)
+            else open_rdf_input(
+                source, format=format, media_type=media_type, source_name=source_name
+            )
+        )
+        return self.load_all([(rdf, graph)], replace=replace, base_iri=base_iri)[0]
+
+    def load_all(
+        self,
+        inputs: Sequence[tuple[RdfInput, str]],
+        *,
+        replace: bool = False,
+        base_iri: str | None = None,
+    ) -> list[LoadResult]:
+        """Load several inputs, each into its graph, in ONE transaction (all or nothing, also
+        when the process is killed); every input is parsed before the write.
+
+        A syntax error in any of them writes nothing. With ``replace`` the inputs' graphs are
+        dropped in the same transaction, so readers see the old graphs or the new ones.
+        """
+        self.write_inputs(inputs, replace=replace, base_iri=base_iri)
+        return [
+            LoadResult(graph=graph, triples=self.graph_size(graph), source=rdf.source)
+            for rdf, graph in inputs
+        ]
+
+    def write_inputs(
+        self,
+        inputs: Sequence[tuple[RdfInput, GraphName]],
+        *,
+        replace: bool = False,
+        create: Sequence[str] = (),
+        base_iri: str | None = None,
+        target_only: bool = False,
+    ) -> None:
+        """Write inputs, each into its graph (``None``: the store's default graph), in ONE
+        transaction after parsing each in full; ``replace`` empties their graphs in it too,
+        and the ``create`` graphs exist afterwards even if empty. ``target_only`` refuses an
+        input that names graphs of its own (JSON-LD ``@graph`` with an ``@id``), as a Graph
+        Store write into one graph must."""
+        self._writable()
+        for rdf, _ in inputs:
+            check_syntax(rdf, base_iri=base_iri)
+        quads: Iterator[ox.Quad] = (
+            q for rdf, graph in inputs for q in _quads_into(rdf, graph, base_iri)
+        )
+        if target_only:
+            quads = _into_their_targets(quads, {g for _, g in inputs})
+        commit(self._store, quads, replace=[g for _, g in inputs] if replace else [], create=create)
+
+    def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
+        """Replace several named graphs by rdflib graphs, all in one transaction."""
+        self._writable()
+        quads = (q for name, g in graphs.items() for q in graph_to_quads(g, name))
+        commit(self._store, quads, replace=list(graphs))
+
+    def add_graph(self, graph: Graph, name: str, *, replace: bool = True) -> None:
+        """Write an rdflib graph into the named graph ``name`` (replacing it by default)."""
+        if replace:
+            self.replace_graphs({name: graph})
+        else:
+            self._writable()
+            commit(self._store, graph_to_quads(graph, name))
+
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
+        """Remove named graphs, all in one commit (absent ones are ignored)."""
+        self._writable()
+        names = list(graphs)
+        if names:
+            self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in names))
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update in one transaction."""
+        self._writable()
+        try:
+            self._store.update(sparql, prefixes=PREFIXES)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed update: {exc.msg or exc}") from exc
+        except (ValueError, OSError) as exc:
+            raise QueryError(f"update failed: {exc}") from exc
+
+    def clear(self) -> None:
+        self._writable()
+        self._store.clear()
+
+    def flush(self) -> None:
+        if self.path is not None and not self.read_only:
+            self._store.flush()
+
+    def close(self) -> None:
+        """Flush and close the store now, so another process may open it for writing.
+
+        RocksDB closes when the last reference to the pyoxigraph store goes; this drops
+        ours, and the store cannot be used afterwards.
+        """
+        self.flush()
+        del self._store
+
+    # -- exporting ---------------------------------------------------------------------
+
+    def export(
+        self, output: IO[bytes] | Path | None, format: str | RdfFormat, *, graph: str | None = None
+    ) -> bytes | None:
+        """Serialise one graph, or the whole store, in ``format``.
+
+        A whole store in a format without named graphs (Turtle, N-Triples, RDF/XML) is the
+        union of its graphs; in TriG, N-Quads or JSON-LD it keeps its graphs.
+        """
+        fmt = format if isinstance(format, RdfFormat) else format_by_name(format)
+        prefixes = PREFIXES if fmt.name in ("turtle", "trig", "rdfxml") else None
+        out: Any = str(output) if isinstance(output, Path) else output
+        if graph is not None:
+            if not self.has_graph(graph):
+                raise NotFoundError(f"no graph {graph} in the store")
+            return self._store.dump(
+                out, format=fmt.oxigraph, from_graph=ox.NamedNode(graph), prefixes=prefixes
+            )
+        if fmt.is_dataset:
+            return self._store.dump(out, format=fmt.oxigraph, prefixes=prefixes)
+        triples = self._store.query(
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
+        )
+        assert isinstance(triples, ox.QueryTriples)
+        return ox.serialize(triples, out, format=fmt.oxigraph, prefixes=prefixes)
+
+
+def _into_their_targets(
+    quads: Iterable[ox.Quad], targets: set[GraphName]
+) -> Iterator[ox.Quad]:
+    """The quads, refusing any outside the ``targets`` graphs (None: the default graph)."""
+    for q in quads:
+        graph = q.graph_name
+        name = graph.value if isinstance(graph, ox.NamedNode) else None
+        if name not in targets or isinstance(graph, ox.BlankNode):
+            raise MofkgError(
+                f"the content names a graph of its own ({graph}); a Graph Store write goes "
+                "into its target graph only"
+            )
+        yield q
+
+
+def _quads_into(rdf: RdfInput, graph: GraphName, base_iri: str | None) -> Iterator[ox.Quad]:
+    """The input's quads, its default graph's put into ``graph``; blank nodes are fresh per
+    input, as in ``Store.load``."""
+    target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+    try:
+        for q in ox.parse(
+            rdf.data, format=rdf.format.oxigraph, base_iri=base_iri, rename_blank_nodes=True
+        ):
+            if isinstance(q.graph_name, ox.DefaultGraph) and graph is not None:
+                yield ox.Quad(q.subject, q.predicate, q.object, target)
+            else:
+                yield q
+    except (SyntaxError, ValueError) as exc:
+        raise syntax_error_from(exc, rdf.source) from exc
+    except MemoryError as exc:
+        raise token_too_long(exc, rdf.source) from exc
