@@ -10,9 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from mofkg.graphstore import assessment, assessment_rdf
 from mofkg.graphstore.catalogue.licences import build_licence_graph
 from mofkg.graphstore.errors import MofkgError
+from mofkg.graphstore.frameworks import assessment
+from mofkg.graphstore.frameworks import writing as assessment_rdf
 from mofkg.graphstore.frameworks.assessment import (
     ModelAssessment,
     assess_and_write,

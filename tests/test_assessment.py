@@ -12,9 +12,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
-from mofkg.graphstore import assessment, assessment_rdf
 from mofkg.graphstore.catalogue.licences import build_licence_graph
 from mofkg.graphstore.errors import MofkgError, NotFoundError, ReadOnlyError
+from mofkg.graphstore.frameworks import assessment
+from mofkg.graphstore.frameworks import writing as assessment_rdf
 from mofkg.graphstore.frameworks.assessment import (
     ModelAssessment,
     assess_models,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from mofkg.graphstore import assessment
+from mofkg.graphstore.frameworks import assessment
 from mofkg.graphstore.frameworks.assessment import assess_with, derived_graph
 from mofkg.graphstore.frameworks.definition import load_framework
 from mofkg.graphstore.settings import Settings
