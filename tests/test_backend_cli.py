@@ -53,7 +53,7 @@ def test_init_load_query_graphs_export(
     from mofkg.graphstore.settings import load_settings
     from mofkg.graphstore.store.bootstrap import initialise
 
-    initialise(embedded, load_settings(environ={}), demo=True)
+    initialise(embedded, load_settings(environ={}), demo=True, commons=True)  # as `init --demo`
     assert remote(remote_env).graph_sizes() == embedded.graph_sizes()
 
     data = tmp_path / "extra.ttl"

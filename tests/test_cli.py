@@ -370,11 +370,17 @@ def test_assess_and_explain_the_demo(capsys: pytest.CaptureFixture[str], store_d
     code, out, _ = run(capsys, "--store", str(store_dir), "assess")
     assert code == 0
     # the hand-made models and the shipped Commons (MOT's records, the Index's)
-    assert out.splitlines()[-1].startswith("371 models assessed under mof-1.0: 15 Class I")
+    # one line per framework, MOF 1.0 first
+    summary = [line for line in out.splitlines() if " models assessed under " in line]
+    assert summary[0].startswith("371 models assessed under mof-1.0: 15 Class I")
+    assert summary[1].startswith("371 models assessed under osaid-1.0: ")
     sizes = graph_sizes(store_dir)
     assert sum(1 for g in sizes if "/graph/assessment/mof-1.0/" in g) == 371
     code, out, _ = run(capsys, "--store", str(store_dir), "assess", "--json", "--model", OLMO)
-    record = json.loads(out)
+    # JSON Lines: one record per framework, each naming its framework
+    records = {r["framework"]: r for r in map(json.loads, out.splitlines())}
+    assert sorted(records) == ["mof-1.0", "osaid-1.0"]
+    record = records["mof-1.0"]
     assert record["classification"] == {
         "class": 1,
         "label": "Class I - Open Science Model",

@@ -180,7 +180,7 @@ def test_cli_assesses_every_framework_and_explains_one(tmp_path: Path, toy_folde
     for key in ("mof-1.0", "osaid-1.0", "toy-0.1"):
         assert re.search(rf"^\d+ models assessed under {re.escape(key)}: ", out.stdout, re.M)
     explained = subprocess.run(
-        [*run, "explain", "OLMo-7B", "--framework", "osaid-1.0"],
+        [*run, "explain", "https://w3id.org/mofkg/id/model/OLMo-7B", "--framework", "osaid-1.0"],
         env=env,
         capture_output=True,
         text=True,
@@ -203,7 +203,7 @@ def test_open_licences_are_data_with_their_sources() -> None:
         assert list(graph.objects(listed, DCTERMS.source)), listed
     assert (SPDX_LICENCE["CC-BY-4.0"], MOF.isOpenLicence, Literal(True)) in graph
     # the licence code holds neither a list nor the rule
-    code = (ROOT / "graphstore" / "licences.py").read_text(encoding="utf-8")
+    code = (ROOT / "graphstore" / "catalogue" / "licences.py").read_text(encoding="utf-8")
     assert "OGL-UK-3.0" not in code and "ODC-By-1.0" not in code and "osi_approved or" not in code
 
 

@@ -11,6 +11,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from mofkg.graphstore.frameworks.rules import without_rules
 from mofkg.graphstore.shacl import ShapesError, ValidationOutcome, validate_store
 from mofkg.graphstore.store.embedded import Store
 from mofkg.graphstore.synthetic import synthetic_ntriples
@@ -177,8 +178,14 @@ def test_conforming_data_has_no_results() -> None:
     assert _pyshacl(data, shapes) == set()
 
 
+def _mof_checks() -> Graph:
+    """MOF 1.0's shapes as the engine sees them: its SHACL-AF rules are run by the framework
+    runner (mofkg.graphstore.frameworks.rules) before, not by the engine."""
+    return without_rules(Graph().parse(SHAPES_DIR / "mof-1.0.ttl", format="turtle"))
+
+
 def test_mof_shapes_give_pyshacl_results_on_a_synthetic_catalogue() -> None:
-    shapes = Graph().parse(SHAPES_DIR / "mof-1.0.ttl", format="turtle")
+    shapes = _mof_checks()
     data = Graph().parse(data=synthetic_ntriples(25, seed=3), format="nt")
     outcome = validate_store(_store(data), shapes)
     assert len(outcome.results) > 100
@@ -210,7 +217,7 @@ def test_only_the_given_data_graphs_are_validated() -> None:
 
 
 def test_query_count_is_independent_of_the_data_size() -> None:
-    shapes = Graph().parse(SHAPES_DIR / "mof-1.0.ttl", format="turtle")
+    shapes = _mof_checks()
     small = validate_store(_store(Graph().parse(data=synthetic_ntriples(5), format="nt")), shapes)
     large = validate_store(_store(Graph().parse(data=synthetic_ntriples(300), format="nt")), shapes)
     assert small.queries == large.queries

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -324,6 +325,7 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     )
     from ..frameworks.definition import load_framework
     from ..frameworks.registry import all_frameworks, find_framework
+    from ..store.pending import PendingGraphs
 
     store = open_store(settings)
     models = [resolve_model(store, m, settings) for m in args.model] or None
@@ -333,15 +335,23 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
         frameworks = [find_framework(args.framework, settings.frameworks)]
     else:
         frameworks = all_frameworks(settings.frameworks)
-    for fw in frameworks:
-        with Progress(f"assessing under {fw.key}"):
-            if models is None:
-                # The whole store: each batch is written while the next one is assessed.
-                results = assess_and_write(store, framework=fw)
-            else:
-                results = assess_models(store, framework=fw, models=models)
-                write_assessments(store, results, frameworks=[fw])
-        store.flush()
+    # The first assessments of every framework are one write (one span of pending graphs):
+    # a run cut short leaves none of them.
+    whole = models is None
+    span = PendingGraphs(store) if whole and store.path is not None else nullcontext(None)
+    done = []
+    with span as pending:
+        for fw in frameworks:
+            with Progress(f"assessing under {fw.key}"):
+                if models is None:
+                    # The whole store: each batch is written while the next one is assessed.
+                    results = assess_and_write(store, framework=fw, pending=pending)
+                else:
+                    results = assess_models(store, framework=fw, models=models)
+                    write_assessments(store, results, frameworks=[fw])
+            done.append((fw, results))
+    store.flush()
+    for fw, results in done:
         if args.json:
             for line in json_lines(results):
                 print(line if len(frameworks) == 1 else f'{{"framework": "{fw.key}", {line[1:]}')

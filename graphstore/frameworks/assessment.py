@@ -106,6 +106,7 @@ def assess_and_write(
     framework: str | Framework = "mof-1.0",
     shapes: Path | None = None,
     now: datetime | None = None,
+    pending: PendingGraphs | None = None,
 ) -> list[ModelAssessment]:
     """:func:`assess_models` then :func:`write_assessments` over the whole store, as
     ``mofkg assess`` runs them, with the same results and the same quads.
@@ -123,7 +124,7 @@ def assess_and_write(
         results = assess_with(store, fw)
         write_assessments(store, results, now=now, frameworks=[fw])
         return results
-    with AssessmentWriter(store, fw, now=now or datetime.now(UTC)) as writer:
+    with AssessmentWriter(store, fw, now=now or datetime.now(UTC), pending=pending) as writer:
         results = _assess_in_batches(store, fw, writer=writer)
         writer.finish()
     return results
@@ -132,8 +133,20 @@ def assess_and_write(
 def assess_all(
     store: Store, *, folder: Path | None = None, now: datetime | None = None
 ) -> dict[str, list[ModelAssessment]]:
-    """:func:`assess_and_write` under every framework (:mod:`.registry`), by key."""
-    return {fw.key: assess_and_write(store, framework=fw, now=now) for fw in all_frameworks(folder)}
+    """:func:`assess_and_write` under every framework (:mod:`.registry`), by key.
+
+    The first assessments of all the frameworks are one write: the graphs every framework's
+    writer begins are named in one span of pending graphs, so a run cut short (a kill between
+    two frameworks included) leaves none of them once the store opens again.
+    """
+    frameworks = all_frameworks(folder)
+    if store.path is None or store.read_only:
+        return {fw.key: assess_and_write(store, framework=fw, now=now) for fw in frameworks}
+    with PendingGraphs(store) as pending:
+        return {
+            fw.key: assess_and_write(store, framework=fw, now=now, pending=pending)
+            for fw in frameworks
+        }
 
 
 def _framework(framework: str | Framework, shapes: Path | None) -> Framework:

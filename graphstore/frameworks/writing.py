@@ -440,11 +440,16 @@ class AssessmentWriter:
     the derived graph, when named in ``begun``) are dropped, as in :func:`write_assessments`.
     """
 
-    def __init__(self, store: Store, fw: Framework, *, now: datetime) -> None:
+    def __init__(
+        self, store: Store, fw: Framework, *, now: datetime, pending: PendingGraphs | None = None
+    ) -> None:
         self._store = store
         self._terms = _Terms.of(fw, now)
         self._loader = BulkLoader(store.oxigraph, pending=2)
-        self._pending = PendingGraphs(store)
+        # A caller's span of pending graphs (several frameworks in one write) ends with the
+        # caller's; otherwise this writer's ends with it.
+        self._own = pending is None
+        self._pending = PendingGraphs(store) if pending is None else pending
 
     def begin(self, graphs: Iterable[str]) -> None:
         """Name new graphs before their quads are loaded, so that they are rolled back if
@@ -460,7 +465,8 @@ class AssessmentWriter:
         try:
             self._loader.__exit__()
         finally:
-            self._pending.__exit__(kind, None, None)
+            if self._own:
+                self._pending.__exit__(kind, None, None)
 
     def load(self, piece: bytes) -> None:
         """Load other N-Quads (e.g. a batch's derived facts) in turn with the assessments."""

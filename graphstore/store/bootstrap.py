@@ -13,7 +13,7 @@ from ..resources import demo_catalogue_path, ontology_path
 from ..settings import Settings
 from .commit import commit
 from .embedded import Store
-from .terms import graph_to_quads
+from .terms import graph_to_quads, to_rdflib
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,15 @@ def initialise(
         names += dict.fromkeys(q.graph_name.value for q in shipped)  # type: ignore[union-attr]
         quads += shipped
     store.replace_graphs({})  # refuses a read-only store before anything is read
-    commit(store.oxigraph, quads, replace=names)
+    if isinstance(store, Store):
+        commit(store.oxigraph, quads, replace=names)
+    else:  # a remote store: the same graphs, replaced as its interface writes them
+        by_name: dict[str, Graph] = {name: Graph() for name in names}
+        for q in quads:
+            by_name[q.graph_name.value].add(
+                (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+            )
+        store.replace_graphs(by_name)
     sizes = store.graph_sizes()
     return InitResult(graphs={name: sizes.get(name, 0) for name in names})
 
