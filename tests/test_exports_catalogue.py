@@ -33,10 +33,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("store")
-    # The hand-made demo models (`init --demo` adds the shipped Commons, whose Index records
-    # carry no distribution: docs/commons-pages.md)
+    # The whole shipped demo, as `mofkg serve` loads it on an empty store: the hand-made
+    # models and the Commons (the Index's records locate no file and state no version).
     demo = Store(store)
-    initialise(demo, Settings(), demo=True)
+    initialise(demo, Settings(), demo=True, commons=True)
     demo.close()
     return store
 
@@ -60,10 +60,12 @@ def pyshacl_violations(data: Graph, shapes: Path) -> list[str]:
     return [] if conforms else [text]
 
 
-def test_the_demo_export_is_mldcat_ap(mldcat_export: Path) -> None:
+def test_the_demo_export_is_mldcat_ap(demo_dir: Path, mldcat_export: Path) -> None:
     g = Graph().parse(mldcat_export)
     models = set(g.subjects(RDF.type, IT6.MachineLearningModel))
-    assert len(models) == 17  # every model of the demo catalogue
+    stored = Store(demo_dir, read_only=True)
+    assert models == {URIRef(str(r["m"])) for r in stored.select("SELECT ?m { ?m a mof:Model }")}
+    assert len(models) > 300  # the hand-made models, MOT's and the Index's
     olmo = ID["model/OLMo-7B"]
     assert olmo in models
     assert g.value(olmo, DCTERMS.title) == Literal("OLMo-7B")
@@ -234,3 +236,23 @@ def test_links_to_other_catalogues_are_exported(mldcat_shapes: Path) -> None:
         assert (ID["model/Amber"], OWL.sameAs, wd.Q5) in g
         if profile == "mldcat-ap":
             assert pyshacl_violations(g, mldcat_shapes) == []
+
+
+def test_what_a_record_does_not_give_the_export_says_it_does_not(mldcat_export: Path) -> None:
+    """MLDCAT-AP requires a model's file and version; an Index record gives neither, and the
+    export says so rather than inventing them."""
+    g = Graph().parse(mldcat_export)
+    model = ID["osai-index/model/AMD-OLMo"]
+    assert g.value(model, DCAT.version) == Literal("not stated")
+    (file,) = g.objects(model, IT6.hasFile)
+    assert file == URIRef(str(model) + "#files")
+    assert g.value(file, IT6.url) == model  # its record, which locates none
+    assert "is located: its record locates none" in str(g.value(file, DCTERMS.title))
+    concept = g.value(file, DCTERMS.format)
+    assert concept == ID["file-format/not-stated"]
+    assert "not stated" in str(g.value(concept, SKOS.prefLabel))
+    # A model whose record locates its files and states its version keeps them alone.
+    olmo = ID["model/OLMo-7B"]
+    assert g.value(olmo, DCAT.version) == Literal("7B")
+    assert URIRef(str(olmo) + "#files") not in set(g.objects(olmo, IT6.hasFile))
+    assert len(set(g.objects(olmo, IT6.hasFile))) > 1

@@ -37,6 +37,9 @@ GENERIC_WORDS = frozenset("ai technologies technology labs lab research group ho
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")
 _PARENS = re.compile(r"\(([^)]*)\)")
+#: What joins the names of two organisations in one ("Mistral AI and NVIDIA", "A & B", "A / B").
+_JOINT = re.compile(r"\s+(?:and|&)\s+|\s*/\s*", re.IGNORECASE)
+_OF = re.compile(r"\b(?:of|for)\b", re.IGNORECASE)
 _AKA = re.compile(r"\s+(?:aka|a\.k\.a\.|also known as)\s+", re.IGNORECASE)
 _HF_HOSTS = ("huggingface.co", "hf.co")
 _HF_NOT_REPOS = {"datasets", "spaces", "collections", "papers", "docs", "blog", "models"}
@@ -78,6 +81,26 @@ def organisation_names(name: str) -> set[str]:
         if len(significant) >= 3:
             keys.add("".join(w[0] for w in significant))
     return keys
+
+
+def joint_names(name: str) -> list[str]:
+    """The organisations a joint name names ("A and B", "A & B", "A / B"), or [] when the
+    name names one (a name whose parts are the same, "Johnson & Johnson"; an ``&`` inside a
+    word, "AT&T"; a join after "of" or "for", "Institute for Ethical AI & Machine Learning").
+
+    >>> joint_names("Mistral AI and NVIDIA"), joint_names("A & B"), joint_names("A / B")
+    (['Mistral AI', 'NVIDIA'], ['A', 'B'], ['A', 'B'])
+    >>> joint_names("Johnson & Johnson"), joint_names("AT&T"), joint_names("Stability AI")
+    ([], [], [])
+    """
+    outer = _PARENS.sub(" ", name)
+    if _OF.search(_JOINT.split(outer, maxsplit=1)[0]):
+        return []  # "Academy of Information and Communications Technology": one name
+    parts = [p.strip() for p in _JOINT.split(outer)]
+    keys = {name_key(p) for p in parts}
+    if len(parts) < 2 or len(keys) < len(parts) or "" in keys:
+        return []
+    return parts
 
 
 def url_key(url: str) -> str | None:

@@ -18,7 +18,14 @@ from rdflib.namespace import RDFS
 
 from ..namespaces import MOF, SCHEMA
 from .entities import Entity
-from .keys import hugging_face_id, hugging_face_owner, name_key, organisation_names, url_key
+from .keys import (
+    hugging_face_id,
+    hugging_face_owner,
+    joint_names,
+    name_key,
+    organisation_names,
+    url_key,
+)
 
 MAX_BLOCK = 50
 #: One source listing one thing twice gives both the same name: a match within one source
@@ -62,6 +69,14 @@ KEYS_OF_KIND = {
 def entity_keys(entity: Entity, owners: dict[str, set[str]]) -> Iterable[tuple[str, str]]:
     """(key kind, key) pairs of an entity."""
     assert entity.kind is not None
+    names = entity.get("label") | entity.get("name")
+    if entity.kind == "organisation" and any(joint_names(n) for n in names):
+        # A name of two organisations ("Mistral AI and NVIDIA") is neither: its home pages and
+        # Hub owners are theirs, so it matches only an organisation of the same joint name.
+        for text in names:
+            if words := name_key(text).split():
+                yield from (("org_name", k) for k in (" ".join(words), "".join(words)))
+        return
     for kind in KEYS_OF_KIND[entity.kind]:
         if kind == "hf_id":
             texts = entity.get("hf_id") | entity.get("hf_page")
@@ -199,7 +214,7 @@ def _reconcile(
     owners = hub_owners(entities)
     blocks: dict[tuple[str, str, str], list[str]] = {}
     for iri, entity in entities.items():
-        for kind, key in set(entity_keys(entity, owners)):
+        for kind, key in sorted(set(entity_keys(entity, owners))):
             blocks.setdefault((entity.kind or "", kind, key), []).append(iri)
     notes: list[str] = []
     pairs: dict[tuple[str, str], Match] = {}
@@ -216,7 +231,8 @@ def _reconcile(
                 match = pairs.get((first.iri, second.iri))
                 if match is None:
                     match = pairs[(first.iri, second.iri)] = Match(first, second)
-                match.evidence.setdefault(kind, key)
+                if kind not in match.evidence or key < match.evidence[kind]:
+                    match.evidence[kind] = key  # the same key whatever the order of blocks
     rejected_pairs = list(rejected)
     no: dict[str, set[str]] = {}
     for a, b in rejected_pairs:
@@ -229,7 +245,8 @@ def _reconcile(
             setattr(match, flag, True)
     clusters = _Clusters(entities, no)
     ordered = sorted(
-        pairs.values(), key=lambda m: (m.rejected, not m.manual, -m.confidence, m.subject.iri)
+        pairs.values(),
+        key=lambda m: (m.rejected, not m.manual, -m.confidence, m.subject.iri, m.object.iri),
     )
     for match in ordered:
         a, b = match.subject.iri, match.object.iri
@@ -260,5 +277,7 @@ def _reconcile(
         best = min(group, key=lambda iri: entities[iri].rank)
         canonical.update({iri: best for iri in group})
     return Outcome(
-        sorted(pairs.values(), key=lambda m: (m.subject.iri, m.object.iri)), canonical, notes
+        sorted(pairs.values(), key=lambda m: (m.subject.iri, m.object.iri)),
+        dict(sorted(canonical.items())),
+        sorted(notes),
     )
