@@ -10,9 +10,9 @@ import pyshacl
 import pytest
 from rdflib import Graph, Namespace
 
-from mofkg.graphstore.bootstrap import prepare_for_serving
 from mofkg.graphstore.settings import load_settings
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.bootstrap import prepare_for_serving
+from mofkg.graphstore.store.embedded import Store
 
 from .server import Server, get, running_server
 

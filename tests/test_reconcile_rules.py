@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from mofkg.graphstore.reconcile import reconcile_store
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from tests.test_reconcile import canonical, fill
 
 ID = "https://w3id.org/mofkg/id/"
@@ -16,7 +16,7 @@ JOINT = ID + "osai-index/org/Mistral-AI-and-NVIDIA"
 #: One run in a fresh interpreter: the reconciliation graph's lines, sorted.
 RUN = """
 import sys
-from mofkg.graphstore.store import Store
+from mofkg.graphstore.store.embedded import Store
 from mofkg.graphstore.reconcile import reconcile_store
 from mofkg.graphstore.reconcile.mapping_graph import mapping_ntriples
 from mofkg.graphstore.namespaces import Ids
