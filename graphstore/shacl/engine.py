@@ -174,6 +174,7 @@ class _Engine:
         self.rows_cache: dict[str, list[list[str]]] = {}
         self.terms: dict[str, Node] = {}
         self.in_progress: set[tuple[int, str]] = set()
+        self.by_value: dict[tuple[str | None, str], dict[str, list[str]]] = {}
 
     def rows(self, sparql: str, *, keep: bool = False) -> list[list[str]]:
         """The solutions of a SELECT, each a list of terms in SPARQL TSV syntax ("" unbound).
@@ -428,7 +429,7 @@ class _Engine:
         members = c.value if isinstance(c.value, list) else [c.value]
         inner = self.value_focus(shape, focus)
         conforming = [self.conforming(m, inner) for m in members if isinstance(m, Shape)]
-        if c.parameter in (SH.node, SH["and"]):
+        if c.parameter in (SH.node, SH["and"]) and shape.path_sparql is not None:
             every = set.intersection(*conforming) if conforming else set()
             if len(every) <= MAX_VALUES and not any(t.startswith("_:") for t in every):
                 # few conforming values (a vocabulary): Oxigraph returns only the failing pairs
@@ -437,6 +438,17 @@ class _Engine:
                 unknown = f"FILTER NOT EXISTS {{ VALUES ?value {{ {known} }} }}"
                 where = f"{self.values(shape, focus)} {unknown}"
                 return self.select(shape, c, where)
+        if shape.path_sparql is None and c.parameter != SH.xone:
+            # each focus node is its own value node: the failing ones are a set difference
+            # (or intersection) of the cached candidates, with no query per constraint
+            nodes = self.candidates(focus)
+            if c.parameter == SH["not"]:
+                bad_nodes = nodes & conforming[0]
+            elif c.parameter == SH["or"]:
+                bad_nodes = nodes - set().union(*conforming)
+            else:
+                bad_nodes = nodes - set.intersection(*conforming) if conforming else nodes
+            return [_Hit(n, n, shape, c) for n in sorted(bad_nodes)]
         hits = []
         for this, value in self.pairs(shape, focus):
             ok = [value in conf for conf in conforming]
@@ -484,10 +496,18 @@ class _Engine:
         inner = self.value_focus(shape, focus)
         conforming = self.conforming(q.shape, inner)
         siblings = [self.conforming(s, inner) for s in q.siblings]
+        # the focus nodes of each value node, built once per (shape, focus) and shared by the
+        # qualified shapes on one path: a count visits only the conforming value nodes
+        index = self.by_value.get((shape.path_sparql, focus))
+        if index is None:
+            index = self.by_value[(shape.path_sparql, focus)] = {}
+            for this, value in self.pairs(shape, focus):
+                index.setdefault(value, []).append(this)
         counts: Counter[str] = Counter()
-        for this, value in self.pairs(shape, focus):
-            if value in conforming and not any(value in sib for sib in siblings):
-                counts[this] += 1
+        for value in conforming if len(conforming) < len(index) else index:
+            if value in index and value in conforming:
+                if not any(value in sib for sib in siblings):
+                    counts.update(index[value])
         hits = []
         for row in self.rows(f"SELECT ?this WHERE {{ {focus} }}", keep=True):
             n = counts[row[0]]
