@@ -175,6 +175,7 @@ class _Engine:
         self.terms: dict[str, Node] = {}
         self.in_progress: set[tuple[int, str]] = set()
         self.by_value: dict[tuple[str | None, str], dict[str, list[str]]] = {}
+        self.has_values: Counter[tuple[str | None, str]] = Counter()
 
     def rows(self, sparql: str, *, keep: bool = False) -> list[list[str]]:
         """The solutions of a SELECT, each a list of terms in SPARQL TSV syntax ("" unbound).
@@ -256,6 +257,19 @@ class _Engine:
         constraint has no positive form."""
         sets: list[set[str]] = []
         for c in shape.constraints:
+            key = (shape.path_sparql, focus)
+            if c.parameter == SH.hasValue and isinstance(c.value, URIRef) and key[0] is not None:
+                # several sh:hasValue on one path and focus (one per qualified shape): from the
+                # second on, one query for every value, indexed, instead of one query each
+                self.has_values[key] += 1
+                if self.has_values[key] > 1:
+                    index = self.by_value.get(key)
+                    if index is None:
+                        index = self.by_value[key] = {}
+                        for this, value in self.pairs(shape, focus):
+                            index.setdefault(value, []).append(this)
+                    sets.append(set(index.get(f"<{c.value}>", ())))
+                    continue
             query = self.satisfying_query(shape, c, focus)
             if query is None:
                 return None
