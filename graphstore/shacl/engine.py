@@ -459,9 +459,11 @@ class _Engine:
             if c.parameter == SH["not"]:
                 bad_nodes = nodes & conforming[0]
             elif c.parameter == SH["or"]:
-                bad_nodes = nodes - set().union(*conforming)
+                bad_nodes = nodes.difference(*conforming)
+            elif conforming:
+                bad_nodes = nodes - conforming[0].intersection(*conforming[1:])
             else:
-                bad_nodes = nodes - set.intersection(*conforming) if conforming else nodes
+                bad_nodes = set()  # sh:and ( ): every node conforms
             return [_Hit(n, n, shape, c) for n in sorted(bad_nodes)]
         hits = []
         for this, value in self.pairs(shape, focus):
