@@ -138,7 +138,7 @@ def read_assessments(
     classes: dict[URIRef, OpennessClass] = {c.iri: c for c in fw.classes}
     outcomes: dict[URIRef, dict[URIRef, Outcome]] = defaultdict(dict)
     for m, req, status, met, sub, c, ctype, lic, text, src in work.query(_OUTCOMES):
-        requirement = requirements.get(URIRef(req.value))
+        requirement = requirements.get(iri(req))  # type: ignore[arg-type]
         status_iri = iri(status)
         if requirement is None or status_iri is None:
             continue  # another framework's requirement (the copy holds one framework)
@@ -152,7 +152,7 @@ def read_assessments(
                 licence_text=None if text is None else text.value,
                 licence_source=iri(src),
             )
-        outcomes[URIRef(m.value)][requirement.shape] = Outcome(
+        outcomes[iri(m) or URIRef(m.value)][requirement.shape] = Outcome(
             requirement=requirement,
             status=status_iri,
             met=met.value == "true",
@@ -161,14 +161,14 @@ def read_assessments(
         )
     progress: dict[URIRef, dict[int, float]] = defaultdict(dict)
     for m, cls, value in work.query(_PROGRESS):
-        found = classes.get(URIRef(cls.value))
+        found = classes.get(iri(cls))  # type: ignore[arg-type]
         if found is not None:
-            progress[URIRef(m.value)][found.number] = float(value.value)
+            progress[iri(m) or URIRef(m.value)][found.number] = float(value.value)
     reached: dict[URIRef, OpennessClass] = {}
     for m, cls in work.query(_REACHED):
-        found = classes.get(URIRef(cls.value))
+        found = classes.get(iri(cls))  # type: ignore[arg-type]
         if found is not None:
-            reached[URIRef(m.value)] = found
+            reached[iri(m) or URIRef(m.value)] = found
     by_model: dict[URIRef, list[LicenceWarning]] = defaultdict(list)
     if warnings:
         owner = {URIRef(c.value): URIRef(m.value) for m, c in work.query(_HAS_COMPONENT)}
@@ -178,7 +178,7 @@ def read_assessments(
     for s in work.query(_MODELS):
         if models is not None and s["m"].value not in models:
             continue
-        model = URIRef(s["m"].value)
+        model = iri(s["m"]) or URIRef(s["m"].value)
         found_outcomes = outcomes.get(model, {})
         lacking = [r.shape for r in fw.requirements if r.shape not in found_outcomes]
         if lacking:

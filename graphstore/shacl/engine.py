@@ -174,6 +174,8 @@ class _Engine:
         self.rows_cache: dict[str, list[list[str]]] = {}
         self.terms: dict[str, Node] = {}
         self.in_progress: set[tuple[int, str]] = set()
+        self.by_value: dict[tuple[str | None, str], dict[str, list[str]]] = {}
+        self.has_values: Counter[tuple[str | None, str]] = Counter()
 
     def rows(self, sparql: str, *, keep: bool = False) -> list[list[str]]:
         """The solutions of a SELECT, each a list of terms in SPARQL TSV syntax ("" unbound).
@@ -255,6 +257,19 @@ class _Engine:
         constraint has no positive form."""
         sets: list[set[str]] = []
         for c in shape.constraints:
+            key = (shape.path_sparql, focus)
+            if c.parameter == SH.hasValue and isinstance(c.value, URIRef) and key[0] is not None:
+                # several sh:hasValue on one path and focus (one per qualified shape): from the
+                # second on, one query for every value, indexed, instead of one query each
+                self.has_values[key] += 1
+                if self.has_values[key] > 1:
+                    index = self.by_value.get(key)
+                    if index is None:
+                        index = self.by_value[key] = {}
+                        for this, value in self.pairs(shape, focus):
+                            index.setdefault(value, []).append(this)
+                    sets.append(set(index.get(f"<{c.value}>", ())))
+                    continue
             query = self.satisfying_query(shape, c, focus)
             if query is None:
                 return None
@@ -428,7 +443,7 @@ class _Engine:
         members = c.value if isinstance(c.value, list) else [c.value]
         inner = self.value_focus(shape, focus)
         conforming = [self.conforming(m, inner) for m in members if isinstance(m, Shape)]
-        if c.parameter in (SH.node, SH["and"]):
+        if c.parameter in (SH.node, SH["and"]) and shape.path_sparql is not None:
             every = set.intersection(*conforming) if conforming else set()
             if len(every) <= MAX_VALUES and not any(t.startswith("_:") for t in every):
                 # few conforming values (a vocabulary): Oxigraph returns only the failing pairs
@@ -437,6 +452,19 @@ class _Engine:
                 unknown = f"FILTER NOT EXISTS {{ VALUES ?value {{ {known} }} }}"
                 where = f"{self.values(shape, focus)} {unknown}"
                 return self.select(shape, c, where)
+        if shape.path_sparql is None and c.parameter != SH.xone:
+            # each focus node is its own value node: the failing ones are a set difference
+            # (or intersection) of the cached candidates, with no query per constraint
+            nodes = self.candidates(focus)
+            if c.parameter == SH["not"]:
+                bad_nodes = nodes & conforming[0]
+            elif c.parameter == SH["or"]:
+                bad_nodes = nodes.difference(*conforming)
+            elif conforming:
+                bad_nodes = nodes - conforming[0].intersection(*conforming[1:])
+            else:
+                bad_nodes = set()  # sh:and ( ): every node conforms
+            return [_Hit(n, n, shape, c) for n in sorted(bad_nodes)]
         hits = []
         for this, value in self.pairs(shape, focus):
             ok = [value in conf for conf in conforming]
@@ -484,10 +512,18 @@ class _Engine:
         inner = self.value_focus(shape, focus)
         conforming = self.conforming(q.shape, inner)
         siblings = [self.conforming(s, inner) for s in q.siblings]
+        # the focus nodes of each value node, built once per (shape, focus) and shared by the
+        # qualified shapes on one path: a count visits only the conforming value nodes
+        index = self.by_value.get((shape.path_sparql, focus))
+        if index is None:
+            index = self.by_value[(shape.path_sparql, focus)] = {}
+            for this, value in self.pairs(shape, focus):
+                index.setdefault(value, []).append(this)
         counts: Counter[str] = Counter()
-        for this, value in self.pairs(shape, focus):
-            if value in conforming and not any(value in sib for sib in siblings):
-                counts[this] += 1
+        for value in conforming if len(conforming) < len(index) else index:
+            if value in index and value in conforming:
+                if not any(value in sib for sib in siblings):
+                    counts.update(index[value])
         hits = []
         for row in self.rows(f"SELECT ?this WHERE {{ {focus} }}", keep=True):
             n = counts[row[0]]
