@@ -26,17 +26,17 @@ import gc
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
 from ..store.embedded import Store
 from ..store.terms import to_oxigraph, to_rdflib
 from .components import COMPONENTS
+from .hits import Hit, hit_record
 from .literals import decode_rdflib, value_sql
 from .reading import (
     TYPE_PATH,
@@ -66,17 +66,6 @@ _DISTINCT_THIS = "{ SELECT DISTINCT ?this WHERE "
 _OPS = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}
 
 
-@dataclass(slots=True)
-class _Hit:
-    """A raw result: pyoxigraph focus and value, the shape and constraint that produced it."""
-
-    focus: str
-    value: str | None
-    shape: Shape
-    constraint: Constraint
-    path: Node | None = None
-
-
 def validate_store(
     store: Store, shapes: Graph, *, data_graphs: list[str] | None = None
 ) -> ValidationOutcome:
@@ -101,7 +90,7 @@ def _validate(
 ) -> ValidationOutcome:
     engine = _Engine(store, data_graphs, shapes)
     fallback: dict[Node, str] = {}
-    hits: list[_Hit] = []
+    hits: list[Hit] = []
     compiled = 0
     for shape in model.top:
         reason = model.needs_fallback(shape)
@@ -114,7 +103,7 @@ def _validate(
             except _Fallback as exc:
                 reason = str(exc)
         fallback[shape.node] = reason or "targets only pySHACL reads"
-    results = [_record(h, engine.term) for h in hits]
+    results = [hit_record(h, engine.term) for h in hits]
     notes = [f"oxigraph-sparql: {compiled} shapes compiled to {engine.queries} queries"]
     paths = Graph()
     paths += shapes
@@ -127,38 +116,6 @@ def _validate(
     return ValidationOutcome(
         conforms=not results, results=results, engine=notes, queries=engine.queries, paths=paths
     )
-
-
-def _record(hit: _Hit, term: Callable[[str], Node]) -> ValidationResultRecord:
-    shape = hit.shape
-    value = hit.constraint.value
-    own = value.messages if isinstance(value, SparqlConstraint) else ()
-    messages = tuple(own) or tuple(shape.messages) or (Literal(_default_message(hit)),)
-    return ValidationResultRecord(
-        term(hit.focus),
-        hit.path if hit.path is not None else shape.path,
-        term(hit.value) if hit.value else None,
-        shape.node,
-        hit.constraint.component,
-        shape.severity,
-        messages,
-    )
-
-
-def _default_message(hit: _Hit) -> str:
-    c = hit.constraint
-    value = c.value
-    if isinstance(value, Shape):
-        value = value.node
-    elif isinstance(value, Qualified):
-        count = value.min_count if c.parameter == SH.qualifiedMinCount else value.max_count
-        return f"{c.kind} {count} of the values conforming to shape {value.shape.node} not met"
-    elif isinstance(value, list):
-        value = "(" + " ".join(str(getattr(v, "node", v)) for v in value) + ")"
-    elif isinstance(value, tuple):
-        value = value[0]
-    where = f" on path {hit.shape.path}" if hit.shape.path is not None else ""
-    return f"sh:{c.kind} {value} not met{where}"
 
 
 class _Engine:
@@ -212,11 +169,11 @@ class _Engine:
                 self.terms[text] = decode_rdflib(to_rdflib(triple.object, exact=True))
         return self.terms[text]
 
-    def shape_hits(self, shape: Shape, focus: str) -> list[_Hit]:
+    def shape_hits(self, shape: Shape, focus: str) -> list[Hit]:
         """Every result of ``shape`` (and its property shapes) for the focus nodes of ``focus``."""
         if shape.deactivated:
             return []
-        hits: list[_Hit] = []
+        hits: list[Hit] = []
         for constraint in shape.constraints:
             hits.extend(self.constraint_hits(shape, constraint, focus))
         for prop in shape.properties:
@@ -321,12 +278,12 @@ class _Engine:
 
     def select(
         self, shape: Shape, c: Constraint, where: str, *, value: bool = True, per: str = ""
-    ) -> list[_Hit]:
+    ) -> list[Hit]:
         """A hit for each distinct (focus, value) of ``where`` (and of ``per``, a variable
         whose each binding is a result of its own)."""
         head = ("?this ?value" if value else "?this") + (f" {per}" if per else "")
         rows = self.rows(f"SELECT DISTINCT {head} WHERE {{ {where} }}")
-        return [_Hit(r[0], r[1] if value else None, shape, c) for r in rows]
+        return [Hit(r[0], r[1] if value else None, shape, c) for r in rows]
 
     def pairs(self, shape: Shape, focus: str) -> list[list[str]]:
         where = self.values(shape, focus)
@@ -334,19 +291,19 @@ class _Engine:
 
     # -- constraints -------------------------------------------------------------------
 
-    def constraint_hits(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def constraint_hits(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         """The results of ``c``, by the method its component names (:mod:`.components`)."""
-        run: Callable[[Shape, Constraint, str], list[_Hit]]
+        run: Callable[[Shape, Constraint, str], list[Hit]]
         run = getattr(self, COMPONENTS[c.parameter].run)
         return run(shape, c, focus)
 
-    def value_test(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def value_test(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         """A component that judges each value node alone, by its FILTER."""
         test = COMPONENTS[c.parameter].test
         assert test is not None
         return self.select(shape, c, f"{self.values(shape, focus)} FILTER({test(c, shape.node)})")
 
-    def min_count(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def min_count(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         path, v = shape.path_sparql, c.value
         assert isinstance(v, int)
         if path is None or v == 0:
@@ -358,9 +315,9 @@ class _Engine:
             f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
             f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {v})"
         )
-        return [_Hit(r[0], None, shape, c) for r in rows]
+        return [Hit(r[0], None, shape, c) for r in rows]
 
-    def max_count(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def max_count(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         path, v = shape.path_sparql, c.value
         if path is None:
             return []
@@ -374,9 +331,9 @@ class _Engine:
             f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
             f"HAVING (COUNT(DISTINCT ?value) > {v})"
         )
-        return [_Hit(r[0], None, shape, c) for r in rows]
+        return [Hit(r[0], None, shape, c) for r in rows]
 
-    def has_value(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def has_value(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         term = sparql_term(c.value, shape=shape.node)  # type: ignore[arg-type]
         if shape.path_sparql is None:
             where = f"{focus} FILTER(!sameTerm(?this, {term}))"
@@ -384,12 +341,12 @@ class _Engine:
             where = f"{focus} FILTER NOT EXISTS {{ ?this {shape.path_sparql} {term} }}"
         return self.select(shape, c, where, value=False)
 
-    def class_(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def class_(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         of_class = f"?value {TYPE_PATH} {sparql_term(c.value, shape=shape.node)}"  # type: ignore[arg-type]
         where = f"{self.values(shape, focus)} FILTER NOT EXISTS {{ {of_class} }}"
         return self.select(shape, c, where)
 
-    def in_(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def in_(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         assert isinstance(c.value, list)
         members = " ".join(sparql_term(m, shape=shape.node) for m in c.value)
         values = self.values(shape, focus)
@@ -397,23 +354,23 @@ class _Engine:
             shape, c, f"{values} FILTER NOT EXISTS {{ VALUES ?value {{ {members} }} }}"
         )
 
-    def unique_lang(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def unique_lang(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         rows = self.rows(
             f"SELECT ?this WHERE {{ {self.values(shape, focus)} BIND(LCASE(LANG(?value)) AS ?l) "
             'FILTER(?l != "") } GROUP BY ?this ?l HAVING (COUNT(DISTINCT ?value) > 1)'
         )
-        return [_Hit(r[0], None, shape, c) for r in rows]
+        return [Hit(r[0], None, shape, c) for r in rows]
 
-    def closed(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def closed(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         assert isinstance(c.value, list)
         allowed = ", ".join(sparql_term(p, shape=shape.node) for p in c.value)
         rows = self.rows(
             f"SELECT DISTINCT ?this ?p ?value WHERE {{ {focus} ?this ?p ?value "
             f"FILTER(?p NOT IN ({allowed})) }}"
         )
-        return [_Hit(r[0], r[2], shape, c, self.term(r[1])) for r in rows]
+        return [Hit(r[0], r[2], shape, c, self.term(r[1])) for r in rows]
 
-    def pair_compare(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def pair_compare(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         other = sparql_term(c.value, shape=shape.node)  # type: ignore[arg-type]
         path, values = shape.path_sparql, self.values(shape, focus)
         if c.parameter == SH.disjoint:
@@ -439,7 +396,7 @@ class _Engine:
         )
         return self.select(shape, c, where, per="?_o")  # one result per pair (SHACL §4.5.3)
 
-    def logical(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def logical(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         members = c.value if isinstance(c.value, list) else [c.value]
         inner = self.value_focus(shape, focus)
         conforming = [self.conforming(m, inner) for m in members if isinstance(m, Shape)]
@@ -464,7 +421,7 @@ class _Engine:
                 bad_nodes = nodes - conforming[0].intersection(*conforming[1:])
             else:
                 bad_nodes = set()  # sh:and ( ): every node conforms
-            return [_Hit(n, n, shape, c) for n in sorted(bad_nodes)]
+            return [Hit(n, n, shape, c) for n in sorted(bad_nodes)]
         hits = []
         for this, value in self.pairs(shape, focus):
             ok = [value in conf for conf in conforming]
@@ -477,10 +434,10 @@ class _Engine:
             else:
                 bad = sum(ok) != 1
             if bad:
-                hits.append(_Hit(this, value, shape, c))
+                hits.append(Hit(this, value, shape, c))
         return hits
 
-    def sparql(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def sparql(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         """A SPARQL-based constraint run with pre-bound variables (:mod:`.sparql`)."""
         assert isinstance(c.value, SparqlConstraint)
         nodes = [self.term(r[0]) for r in self.rows(f"SELECT DISTINCT ?this WHERE {{ {focus} }}")]
@@ -497,7 +454,7 @@ class _Engine:
             if value is None and shape.path is None:
                 value = this
             keys = [self.key(this), self.key(value) if value is not None else None]
-            hits.append(_Hit(keys[0], keys[1], shape, c, path))  # type: ignore[arg-type]
+            hits.append(Hit(keys[0], keys[1], shape, c, path))  # type: ignore[arg-type]
         return hits
 
     def key(self, node: Node) -> str:
@@ -506,7 +463,7 @@ class _Engine:
         self.terms[text] = node
         return text
 
-    def qualified(self, shape: Shape, c: Constraint, focus: str) -> list[_Hit]:
+    def qualified(self, shape: Shape, c: Constraint, focus: str) -> list[Hit]:
         q = c.value
         assert isinstance(q, Qualified)
         inner = self.value_focus(shape, focus)
@@ -528,7 +485,7 @@ class _Engine:
         for row in self.rows(f"SELECT ?this WHERE {{ {focus} }}", keep=True):
             n = counts[row[0]]
             if c.parameter == SH.qualifiedMinCount and q.min_count is not None and n < q.min_count:
-                hits.append(_Hit(row[0], None, shape, c))
+                hits.append(Hit(row[0], None, shape, c))
             if c.parameter == SH.qualifiedMaxCount and q.max_count is not None and n > q.max_count:
-                hits.append(_Hit(row[0], None, shape, c))
+                hits.append(Hit(row[0], None, shape, c))
         return hits
