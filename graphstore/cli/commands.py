@@ -343,7 +343,7 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     with span as pending:
         for fw in frameworks:
             with Progress(f"assessing under {fw.key}"):
-                if models is None:
+                if whole:
                     # The whole store: each batch is written while the next one is assessed.
                     results = assess_and_write(store, framework=fw, pending=pending)
                 else:

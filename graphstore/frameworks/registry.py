@@ -47,12 +47,19 @@ def _is_catalogue_grading(graph: Graph) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _kind(path: Path, mtime: float) -> str | None:
-    """"framework", "grading" (a catalogue grading) or None (another shapes file)."""
+def _entry(path: Path, mtime: float) -> tuple[str | None, Framework | None]:
+    """A shapes file read once: its kind ("framework", "grading" for a catalogue grading, None
+    for another shapes file) and, for a framework, the framework."""
     graph = parse_shapes(path)
     if not _framework_nodes(graph):
-        return None
-    return "grading" if _is_catalogue_grading(graph) else "framework"
+        return None, None
+    if _is_catalogue_grading(graph):
+        return "grading", None
+    return "framework", framework_from_graph(path.stem, graph, path, rules=read_rules_file(path))
+
+
+def _kind(path: Path, mtime: float) -> str | None:
+    return _entry(path, mtime)[0]
 
 
 def catalogue_gradings() -> list[str]:
@@ -60,12 +67,8 @@ def catalogue_gradings() -> list[str]:
     return [p.stem for p in shapes_files() if _kind(p, p.stat().st_mtime) == "grading"]
 
 
-@lru_cache(maxsize=64)
 def _read(path: Path, mtime: float) -> Framework | None:
-    if _kind(path, mtime) != "framework":
-        return None
-    graph = parse_shapes(path)
-    return framework_from_graph(path.stem, graph, path, rules=read_rules_file(path))
+    return _entry(path, mtime)[1]
 
 
 def _folder_files(folder: Path) -> list[Path]:
