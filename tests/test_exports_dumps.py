@@ -127,6 +127,9 @@ def test_a_write_changes_what_it_wrote_and_keeps_the_rest(server: Server) -> Non
         ("/dumps/graph.nt.gz", 400, "needs ?graph=IRI"),
         ("/dumps/graph.ttl?graph=x", 400, "no download graph.ttl"),
         ("/dumps/graph.nt.gz?graph=https%3A%2F%2Fexample.org%2Fnone", 404, "no graph"),
+        # not IRIs at all: a 400 naming the parameter (they were 500s)
+        ("/dumps/graph.nt.gz?graph=not%20an%20iri", 400, "'graph' must be an absolute IRI"),
+        ("/dumps/graph.nq.gz?graph=relative", 400, "'graph' must be an absolute IRI"),
     ],
 )
 def test_bad_downloads_say_why(server: Server, path: str, status: int, words: str) -> None:

@@ -28,6 +28,7 @@ from werkzeug.http import is_resource_modified
 from mofkg.graphstore.exports.dumps import KINDS, NQUADS_GZ, check_graph, fingerprint, gzip_chunks
 
 from ..errors import BadRequestError
+from ..protocol.graph_store import absolute_iri
 from ..server.state import endpoint
 
 blueprint = Blueprint("dumps", __name__, template_folder="templates")
@@ -121,6 +122,7 @@ def graph(suffix: str) -> Response:
     name = request.args.get("graph")
     if not name:
         raise BadRequestError("a graph download needs ?graph=IRI (the graph's name)")
+    name = absolute_iri(name, "'graph'")
     state = endpoint()
     store = state.store
     check_graph(store, name)  # 404 before any byte is sent
