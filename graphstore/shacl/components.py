@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from rdflib import Literal, URIRef
 from rdflib.collection import Collection
@@ -25,7 +24,7 @@ from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
 from .literals import datatype_sql, value_sql
-from .reading import (
+from .model import (
     NODE_KINDS,
     TYPE_PATH,
     XSD_CASTABLE,
@@ -33,6 +32,7 @@ from .reading import (
     Constraint,
     Qualified,
     Shape,
+    ShapeReader,
     ShapesError,
     _Fallback,
     _is_true,
@@ -42,7 +42,7 @@ from .reading import (
 __all__ = ["COMPONENTS", "Component"]
 
 #: A shape's constraint values for one parameter: (reader, shape node, parameter) -> values.
-Read = Callable[[Any, Node, URIRef], list[object]]
+Read = Callable[[ShapeReader, Node, URIRef], list[object]]
 _MARK = '"ill-typed"^^<urn:mofkg:shacl:mark>'
 
 
@@ -78,23 +78,23 @@ def _register(
 # -- readers ---------------------------------------------------------------------------
 
 
-def _count(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _count(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     number = reader.integer(node, param)
     return [] if number is None else [number]
 
 
-def _terms(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _terms(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     return list(reader.g.objects(node, param))
 
 
-def _constants(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _constants(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     values: list[Node] = list(reader.g.objects(node, param))
     for value in values:
         sparql_term(value, shape=node)  # a blank node: pySHACL runs the shape
     return list(values)
 
 
-def _node_kinds(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _node_kinds(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     values: list[Node] = list(reader.g.objects(node, param))
     for value in values:
         if value not in NODE_KINDS:
@@ -102,7 +102,7 @@ def _node_kinds(reader: Any, node: Node, param: URIRef) -> list[object]:
     return list(values)
 
 
-def _list(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _list(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     lists = [list(Collection(reader.g, head)) for head in reader.g.objects(node, param)]
     if param == SH["in"]:
         for members in lists:
@@ -111,16 +111,16 @@ def _list(reader: Any, node: Node, param: URIRef) -> list[object]:
     return list(lists)
 
 
-def _pattern(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _pattern(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     flags = reader.g.value(node, SH.flags)
     return [(value, flags) for value in reader.g.objects(node, param)]
 
 
-def _switch(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _switch(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     return [True] if _is_true(reader.g.value(node, param)) else []
 
 
-def _closed(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _closed(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     g = reader.g
     if not _is_true(g.value(node, param)):
         return []
@@ -135,15 +135,15 @@ def _closed(reader: Any, node: Node, param: URIRef) -> list[object]:
     return [sorted(allowed, key=str)]
 
 
-def _shape(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _shape(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     return [reader.shape(value) for value in reader.g.objects(node, param)]
 
 
-def _shapes(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _shapes(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     return [reader.shape_list(node, head, param) for head in reader.g.objects(node, param)]
 
 
-def _qualified(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _qualified(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     g, found = reader.g, list[object]()
     if reader.integer(node, param) is None:
         return []
@@ -160,7 +160,7 @@ def _qualified(reader: Any, node: Node, param: URIRef) -> list[object]:
     return found
 
 
-def _none(reader: Any, node: Node, param: URIRef) -> list[object]:
+def _none(reader: ShapeReader, node: Node, param: URIRef) -> list[object]:
     return []  # read by the reader itself (SPARQL-based constraints, when run here)
 
 

@@ -38,7 +38,7 @@ from ..store.terms import to_oxigraph, to_rdflib
 from .components import COMPONENTS
 from .hits import Hit, hit_record
 from .literals import decode_rdflib, value_sql
-from .reading import (
+from .model import (
     TYPE_PATH,
     Constraint,
     Qualified,
@@ -46,9 +46,9 @@ from .reading import (
     ShapesError,
     ShapesModel,
     _Fallback,
-    read_shapes,
     sparql_term,
 )
+from .reading import read_shapes
 from .results import ValidationOutcome, ValidationResultRecord, pyshacl_results
 from .sparql import SparqlConstraint, solutions
 

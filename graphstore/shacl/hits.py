@@ -10,7 +10,7 @@ from rdflib import Literal
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from .reading import Constraint, Qualified, Shape
+from .model import Constraint, Qualified, Shape
 from .results import ValidationResultRecord
 from .sparql import SparqlConstraint
 

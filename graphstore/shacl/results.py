@@ -26,7 +26,7 @@ from rdflib.term import Node
 
 if TYPE_CHECKING:
     from ..store.embedded import Store
-    from .reading import ShapesModel
+    from .model import ShapesModel
 
 __all__ = [
     "MAX_SHOWN_VALUES",
@@ -113,7 +113,7 @@ def pyshacl_results(
     from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
 
     from .literals import exact_graph
-    from .reading import ShapesError
+    from .model import ShapesError
 
     data = exact_graph(store.oxigraph, data_graphs)
     shapes_graph = Graph()
@@ -205,7 +205,8 @@ def counted_values(
     """
     from ..store.terms import to_rdflib
     from .literals import decode_rdflib
-    from .reading import ShapesError, compile_path
+    from .model import ShapesError
+    from .reading import compile_path
 
     wanted: dict[tuple[Node, str], set[URIRef]] = defaultdict(set)
     for r in outcome.results:

@@ -24,6 +24,7 @@ from rdflib.term import Node
 
 from ..store.terms import graph_to_quads, to_oxigraph
 from .literals import decode
+from .model import ShapesError
 
 __all__ = ["SparqlConstraint", "needs_native", "prefix_declarations", "read_constraint"]
 
@@ -71,7 +72,6 @@ def prefix_declarations(g: Graph, node: Node) -> dict[str, str]:
 
 def read_constraint(g: Graph, node: Node, *, path_sparql: str | None) -> SparqlConstraint:
     """The SELECT constraint ``node``, ``$PATH`` written as ``path_sparql``."""
-    from .reading import ShapesError
 
     text = g.value(node, _SELECT)
     if not isinstance(text, Literal):
@@ -107,7 +107,6 @@ def solutions(
     data_graphs: list[str] | None,
 ) -> list[tuple[Node, Node | None, Node | None]]:
     """(focus node, ?value, ?path) for each solution of the constraint's query."""
-    from .reading import ShapesError
 
     if isinstance(shape, BNode) and "currentShape" in constraint.query:
         raise ShapesError(shape, "a blank node shape cannot be pre-bound as $currentShape")

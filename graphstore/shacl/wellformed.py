@@ -22,6 +22,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from .model import ShapesError
+
 __all__ = ["check_graph", "check_shape"]
 
 
@@ -68,7 +70,6 @@ def _name(param: URIRef) -> str:
 
 def check_shape(g: Graph, node: Node) -> None:
     """Raise :class:`ShapesError` for a shape that is not well-formed or uses a refused feature."""
-    from .reading import ShapesError
 
     for param, why in REFUSED.items():
         if (node, param, None) in g:
@@ -95,7 +96,6 @@ def check_shape(g: Graph, node: Node) -> None:
 
 
 def _check_target(g: Graph, shape: Node, target: Node) -> None:
-    from .reading import ShapesError
 
     if (target, _JS, None) in g or (target, RDF.type, _sh("JSTarget")) in g:
         raise ShapesError(shape, "a SHACL-JS target (sh:JSTarget) is not run")
@@ -111,7 +111,6 @@ def _check_target(g: Graph, shape: Node, target: Node) -> None:
 
 def check_graph(g: Graph) -> None:
     """Raise :class:`ShapesError` for JavaScript validators anywhere in the shapes graph."""
-    from .reading import ShapesError
 
     for node in g.subjects(_JS, None):
         raise ShapesError(node, "a SHACL-JS function (sh:jsFunctionName) is not run")
