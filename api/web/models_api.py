@@ -36,10 +36,10 @@ from mofkg.graphstore.catalogue.openness import held_back_json, percent_texts
 from mofkg.graphstore.catalogue.views import ModelRow
 from mofkg.graphstore.errors import NotFoundError
 from mofkg.graphstore.frameworks.definition import Framework
-from mofkg.graphstore.frameworks.explain import framework_summaries
+from mofkg.graphstore.frameworks.explain import framework_summaries_of
 from mofkg.graphstore.frameworks.registry import all_frameworks
 from mofkg.graphstore.importers.mot_rdf import export_record, mot_component_types
-from mofkg.graphstore.importers.osai_rdf import index_grades
+from mofkg.graphstore.importers.osai_rdf import index_grades_of
 
 from .views import ids, positive_argument, state
 
@@ -62,7 +62,8 @@ def _classification(row: ModelRow, fw: Framework) -> dict[str, Any] | None:
 
 
 def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
-    """The MOT-shaped JSON of several models, in the order given."""
+    """The MOT-shaped JSON of several models, in the order given, in a fixed number of
+    queries whatever the number of models (each part is read for all of them at once)."""
     store = state().store
     triples = catalogue.release_triples(store, models)
     rows = {str(r.iri): r for r in catalogue.model_rows(store, models=models)}
@@ -71,6 +72,8 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
     definitions = catalogue.component_type_definitions(store)
     fw = catalogue.framework()
     frameworks = all_frameworks(state().settings.frameworks)
+    summaries = framework_summaries_of(store, models, frameworks)
+    index = index_grades_of(store, models)
     out = []
     for iri in models:
         record = export_record(triples, URIRef(iri))
@@ -86,11 +89,9 @@ def models_json(models: Sequence[str]) -> list[dict[str, Any]]:
             "framework": record["framework"],
             "release": record["release"],
             "classification": _classification(row, fw),
-            "frameworks": {
-                f.key: f.to_json() for f in framework_summaries(store, iri, frameworks)
-            },
+            "frameworks": {f.key: f.to_json() for f in summaries[iri]},
         }
-        grades = index_grades(store, iri)
+        grades = index.get(iri)
         if grades is not None:
             entry["osai_index"] = grades.as_json()
         out.append(entry)

@@ -10,6 +10,7 @@ nothing. :func:`keeping_from` is the one answer to "what keeps this model from c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,18 +35,18 @@ from .results import (
 )
 
 _STORED = """
-SELECT ?model ?fw ?a ?n ?cls ?name ?source WHERE {
+SELECT ?model ?fw ?a ?n ?cls ?name ?source WHERE { VALUES ?model { %s }
   ?a mof:assessedModel ?model ; mof:framework ?fw ; mof:classNumber ?n .
   OPTIONAL { ?a dct:conformsTo ?cls }
   OPTIONAL { ?model schema:name ?name }
   OPTIONAL { ?model mof:sourceRecord ?source }
-} LIMIT 1"""
+}"""
 _STORED_PROGRESS = """
-SELECT ?model ?fw ?cls ?v WHERE {
+SELECT ?model ?fw ?cls ?v WHERE { VALUES ?model { %s }
   ?a mof:assessedModel ?model ; mof:framework ?fw ; dqv:hasQualityMeasurement ?q .
   ?q mof:forClass ?cls ; dqv:value ?v }"""
 _STORED_OUTCOMES = """
-SELECT ?model ?fw ?test ?st ?result ?c ?ct ?lic ?lt ?src WHERE {
+SELECT ?model ?fw ?test ?st ?result ?c ?ct ?lic ?lt ?src WHERE { VALUES ?model { %s }
   ?a mof:assessedModel ?model ; mof:framework ?fw ; mof:hasOutcome ?o .
   ?o earl:test ?test ; mof:status ?st ; earl:result/earl:outcome ?result .
   OPTIONAL { ?o mof:component ?c OPTIONAL { ?c mof:componentType ?ct } }
@@ -54,7 +55,7 @@ SELECT ?model ?fw ?test ?st ?result ?c ?ct ?lic ?lt ?src WHERE {
   OPTIONAL { ?o mof:licenceSource ?src }
   MINUS { ?o earl:subject ?any } }"""
 _STORED_WARNINGS = """
-SELECT ?model ?fw ?test ?comp ?severity WHERE {
+SELECT ?model ?fw ?test ?comp ?severity WHERE { VALUES ?model { %s }
   ?a mof:assessedModel ?model ; mof:framework ?fw ; mof:hasOutcome ?o .
   ?o earl:subject ?comp ; earl:test ?test ; earl:result/sh:resultSeverity ?severity }"""
 
@@ -65,31 +66,43 @@ def _iri(term: Any) -> URIRef | None:
 
 def stored_assessment(store: Store, model: str, fw: Framework) -> ModelAssessment | None:
     """A model's assessment under ``fw`` as ``mofkg assess`` stored it; None when there is none."""
-    bound = {"model": ox.NamedNode(model), "fw": ox.NamedNode(str(fw.iri))}
+    return stored_assessments(store, [model], fw).get(model)
+
+
+def stored_assessments(
+    store: Store, models: Sequence[str], fw: Framework
+) -> dict[str, ModelAssessment]:
+    """The stored assessments under ``fw`` of the ``models`` that have one, by model IRI.
+
+    Four queries, however many models and whatever they hold: a page of a hundred models
+    costs what one does.
+    """
+    if not models:
+        return {}
+    values = " ".join(f"<{m}>" for m in dict.fromkeys(models))
 
     def rows(sparql: str) -> Any:
         return store.oxigraph.query(
-            sparql,
+            sparql % values,
             prefixes=_prefixes(),
             use_default_graph_as_union=True,
-            substitutions={ox.Variable(k): v for k, v in bound.items()},
+            substitutions={ox.Variable("fw"): ox.NamedNode(str(fw.iri))},
         )
 
-    head = next(iter(rows(_STORED)), None)
-    if head is None:
-        return None
+    heads: dict[str, Any] = {}
+    for s in rows(_STORED):
+        heads.setdefault(s["model"].value, s)
     classes = {c.iri: c for c in fw.classes}
-    reached = classes.get(_iri(head["cls"]))  # type: ignore[arg-type]
-    progress = {c.number: 0.0 for c in fw.classes}
+    progress = {m: {c.number: 0.0 for c in fw.classes} for m in heads}
     for s in rows(_STORED_PROGRESS):
         cls = classes.get(URIRef(s["cls"].value))
-        if cls is not None:
-            progress[cls.number] = float(s["v"].value)
+        if cls is not None and s["model"].value in progress:
+            progress[s["model"].value][cls.number] = float(s["v"].value)
     requirements = {r.shape: r for r in fw.requirements}
-    outcomes: dict[URIRef, Outcome] = {}
+    outcomes: dict[str, dict[URIRef, Outcome]] = {m: {} for m in heads}
     for s in rows(_STORED_OUTCOMES):
         req = requirements.get(URIRef(s["test"].value))
-        if req is None:
+        if req is None or s["model"].value not in outcomes:
             continue
         status = URIRef(s["st"].value)
         component, ctype = _iri(s["c"]), _iri(s["ct"])
@@ -105,33 +118,39 @@ def stored_assessment(store: Store, model: str, fw: Framework) -> ModelAssessmen
             )
         substituted = ctype is not None and ctype != req.component_type
         met = s["result"].value == str(EARL.passed)
-        outcomes[req.shape] = Outcome(req, status, met, state, substituted)
+        outcomes[s["model"].value][req.shape] = Outcome(req, status, met, state, substituted)
     checks = {c.shape: c for c in fw.licence_checks}
-    warnings = []
+    warnings: dict[str, list[LicenceWarning]] = {m: [] for m in heads}
     for s in rows(_STORED_WARNINGS):
         check = checks.get(URIRef(s["test"].value))
-        if check is not None:
+        if check is not None and s["model"].value in warnings:
             component = URIRef(s["comp"].value)
             severity = URIRef(s["severity"].value)
-            warnings.append(LicenceWarning(component, check.shape, severity, check.message))
-    missing = [r for r in fw.requirements if r.shape not in outcomes]
-    if missing:
-        raise NotFoundError(
-            f"the stored assessment of {model} under {fw.key} lacks the outcome of "
-            f"{missing[0].shape}: assess the model again (mofkg assess)"
+            warnings[s["model"].value].append(
+                LicenceWarning(component, check.shape, severity, check.message)
+            )
+    found = {}
+    for model, head in heads.items():
+        missing = [r for r in fw.requirements if r.shape not in outcomes[model]]
+        if missing:
+            raise NotFoundError(
+                f"the stored assessment of {model} under {fw.key} lacks the outcome of "
+                f"{missing[0].shape}: assess the model again (mofkg assess)"
+            )
+        reached = classes.get(_iri(head["cls"]))  # type: ignore[arg-type]
+        found[model] = ModelAssessment(
+            model=URIRef(model),
+            name=None if head["name"] is None else head["name"].value,
+            source=None if head["source"] is None else head["source"].value,
+            framework=fw.key,
+            class_number=reached.number if reached else 0,
+            class_iri=reached.iri if reached else None,
+            label=reached.api_label if reached else UNCLASSIFIED,
+            progress=progress[model],
+            outcomes=tuple(outcomes[model][r.shape] for r in fw.requirements),
+            warnings=tuple(sorted(warnings[model], key=lambda w: str(w.component))),
         )
-    return ModelAssessment(
-        model=URIRef(model),
-        name=None if head["name"] is None else head["name"].value,
-        source=None if head["source"] is None else head["source"].value,
-        framework=fw.key,
-        class_number=reached.number if reached else 0,
-        class_iri=reached.iri if reached else None,
-        label=reached.api_label if reached else UNCLASSIFIED,
-        progress=progress,
-        outcomes=tuple(outcomes[r.shape] for r in fw.requirements),
-        warnings=tuple(sorted(warnings, key=lambda w: str(w.component))),
-    )
+    return found
 
 
 def _prefixes() -> dict[str, str]:
@@ -263,20 +282,34 @@ def framework_summaries(
     store: Store, model: str, frameworks: list[Framework]
 ) -> list[FrameworkSummary]:
     """The model's stored assessment under each framework, summed up."""
-    found = []
+    return framework_summaries_of(store, [model], frameworks)[model]
+
+
+def framework_summaries_of(
+    store: Store, models: Sequence[str], frameworks: list[Framework]
+) -> dict[str, list[FrameworkSummary]]:
+    """:func:`framework_summaries` of each model, in a fixed number of queries (five per
+    framework) whatever the number of models."""
+    found: dict[str, list[FrameworkSummary]] = {m: [] for m in models}
     for fw in frameworks:
         name = str(fw.shapes.value(fw.iri, SKOS.prefLabel) or fw.iri.rsplit("#", 1)[-1])
-        a = stored_assessment(store, model, fw)
-        if a is None:
-            found.append(FrameworkSummary(fw.key, name, False, 0, "Not assessed", {}, ()))
-            continue
+        assessed = stored_assessments(store, models, fw)
         labels = type_labels(store, fw)
-        lacking = tuple(
-            labels.get(o.requirement.component_type, str(o.requirement.component_type))
-            for o in keeping_from(a, fw, fw.classes[-1])
-        )
-        texts = {n: percent_text(p) for n, p in a.progress.items()}
-        found.append(FrameworkSummary(fw.key, name, True, a.class_number, a.label, texts, lacking))
+        for model in models:
+            a = assessed.get(model)
+            if a is None:
+                found[model].append(
+                    FrameworkSummary(fw.key, name, False, 0, "Not assessed", {}, ())
+                )
+                continue
+            lacking = tuple(
+                labels.get(o.requirement.component_type, str(o.requirement.component_type))
+                for o in keeping_from(a, fw, fw.classes[-1])
+            )
+            texts = {n: percent_text(p) for n, p in a.progress.items()}
+            found[model].append(
+                FrameworkSummary(fw.key, name, True, a.class_number, a.label, texts, lacking)
+            )
     return found
 
 
@@ -284,10 +317,12 @@ __all__ = [
     "FrameworkSummary",
     "explain_assessment",
     "framework_summaries",
+    "framework_summaries_of",
     "explain_model",
     "keeping_from",
     "licence_name",
     "status_sentence",
     "stored_assessment",
+    "stored_assessments",
     "type_labels",
 ]

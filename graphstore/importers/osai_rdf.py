@@ -24,6 +24,7 @@ What :func:`index_graph` writes (``idx:`` is ``<base>id/osai-index/``):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -244,64 +245,82 @@ class IndexGrades:
         }
 
 
+#: A model's grades per dimension (``%s``: a VALUES clause of models), in the Index's order.
+_GRADES = """SELECT ?model ?ref ?label ?category ?grade ?notes
+     (GROUP_CONCAT(STR(?evidence); separator="\\n") AS ?links) WHERE { %s
+  ?model mof:hasGrading ?g . ?g mof:dimension ?d .
+  ?d skos:notation ?ref ; skos:prefLabel ?label ; mof:dimensionOrder ?order .
+  OPTIONAL { ?d dqv:inCategory/skos:prefLabel ?category }
+  OPTIONAL { ?g mof:grade ?grade }
+  OPTIONAL { ?g skos:note ?notes }
+  OPTIONAL { ?g mof:evidence|mof:evidenceText ?evidence }
+} GROUP BY ?model ?ref ?label ?category ?grade ?notes ?order ORDER BY ?order"""
+#: The score, points and position of models (``%s``: as above), with how many are ranked.
+_SCORES = """SELECT ?model ?score ?points ?position ?ranked WHERE { %s
+  ?a mof:assessedModel ?model ; mof:framework mof:OSAI-Index ; mof:score ?score ;
+     mof:points ?points .
+  OPTIONAL { ?a mof:position ?position }
+  { SELECT (COUNT(?other) AS ?ranked) WHERE {
+      ?other mof:framework mof:OSAI-Index ; mof:position ?p } }
+}"""
+
+
 def index_grades(store: Store, model: str) -> IndexGrades | None:
     """The Index's grades of ``model`` (a model IRI) per dimension, in the Index's order, and
     its score and position where the framework has been run; None if the Index grades it not."""
-    this: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
-        ox.Variable("model"): ox.NamedNode(model)
-    }
+    return index_grades_of(store, [model]).get(model)
+
+
+def index_grades_of(store: Store, models: Sequence[str]) -> dict[str, IndexGrades]:
+    """:func:`index_grades` of each model the Index grades, by model IRI, in two queries
+    whatever the number of models (or what they hold)."""
+    if not models:
+        return {}
+    values = "VALUES ?model { " + " ".join(f"<{m}>" for m in dict.fromkeys(models)) + " }"
     rows = store.oxigraph.query(
-        """SELECT ?model ?ref ?label ?category ?grade ?notes
-             (GROUP_CONCAT(STR(?evidence); separator="\\n") AS ?links) WHERE {
-          ?model mof:hasGrading ?g . ?g mof:dimension ?d .
-          ?d skos:notation ?ref ; skos:prefLabel ?label ; mof:dimensionOrder ?order .
-          OPTIONAL { ?d dqv:inCategory/skos:prefLabel ?category }
-          OPTIONAL { ?g mof:grade ?grade }
-          OPTIONAL { ?g skos:note ?notes }
-          OPTIONAL { ?g mof:evidence|mof:evidenceText ?evidence }
-        } GROUP BY ?model ?ref ?label ?category ?grade ?notes ?order ORDER BY ?order""",
+        _GRADES % values,
         prefixes={"mof": str(MOF), "skos": str(SKOS), "dqv": str(DQV)},
         use_default_graph_as_union=True,
-        substitutions=this,
     )
     assert isinstance(rows, ox.QuerySolutions)
-    dims = [
-        DimensionGrade(
-            dimension=r["ref"].value,
-            label=r["label"].value,
-            category=r["category"].value if r["category"] is not None else "",
-            grade=_GRADE_NAMES.get(r["grade"].value) if r["grade"] is not None else None,
-            notes=r["notes"].value if r["notes"] is not None else None,
-            evidence=tuple(
-                u for u in (r["links"].value if r["links"] is not None else "").split("\n") if u
-            ),
+    dims: dict[str, list[DimensionGrade]] = {}
+    for r in rows:
+        dims.setdefault(r["model"].value, []).append(
+            DimensionGrade(
+                dimension=r["ref"].value,
+                label=r["label"].value,
+                category=r["category"].value if r["category"] is not None else "",
+                grade=_GRADE_NAMES.get(r["grade"].value) if r["grade"] is not None else None,
+                notes=r["notes"].value if r["notes"] is not None else None,
+                evidence=tuple(
+                    u for u in (r["links"].value if r["links"] is not None else "").split("\n") if u
+                ),
+            )
         )
-        for r in rows
-    ]
-    if not dims:
-        return None
     found = store.oxigraph.query(
-        """SELECT ?model ?score ?points ?position (COUNT(?other) AS ?ranked) WHERE {
-              ?a mof:assessedModel ?model ; mof:framework mof:OSAI-Index ; mof:score ?score ;
-                 mof:points ?points .
-              OPTIONAL { ?a mof:position ?position }
-              ?other mof:framework mof:OSAI-Index ; mof:position ?p .
-            } GROUP BY ?model ?score ?points ?position""",
+        _SCORES % values,
         prefixes={"mof": str(MOF)},
         use_default_graph_as_union=True,
-        substitutions=this,
     )
     assert isinstance(found, ox.QuerySolutions)
-    scored = list(found)
-    first = scored[0] if scored else None
-    return IndexGrades(
-        model=model,
-        dimensions=dims,
-        score=float(first["score"].value) if first else None,
-        points=float(first["points"].value) if first else None,
-        position=int(first["position"].value) if first and first["position"] is not None else None,
-        ranked=int(first["ranked"].value) if first else 0,
-    )
+    scored: dict[str, ox.QuerySolution] = {}
+    for r in found:
+        if int(r["ranked"].value):  # no model has a position: the framework has not run
+            scored.setdefault(r["model"].value, r)
+    out = {}
+    for model, grades in dims.items():
+        first = scored.get(model)
+        out[model] = IndexGrades(
+            model=model,
+            dimensions=grades,
+            score=float(first["score"].value) if first else None,
+            points=float(first["points"].value) if first else None,
+            position=(
+                int(first["position"].value) if first and first["position"] is not None else None
+            ),
+            ranked=int(first["ranked"].value) if first else 0,
+        )
+    return out
 
 
 assert set(GRADE_IRIS) == set(GRADES)
