@@ -24,7 +24,7 @@ from ..errors import NotFoundError
 from ..namespaces import EARL, MOF
 from ..store.embedded import Store
 from .definition import Framework, OpennessClass, load_framework
-from .registry import find_framework
+from .registry import catalogue_gradings, find_framework
 from .results import (
     UNCLASSIFIED,
     ComponentState,
@@ -242,7 +242,14 @@ def explain_model(
     folder: Path | None = None,
 ) -> str:
     """For a person: the class a model reaches and, per class, what is missing or wrongly
-    licensed and what would fix it, from its stored assessment (nothing is written)."""
+    licensed and what would fix it, from its stored assessment (nothing is written).
+
+    Under a catalogue grading (``osai-index``) it is the catalogue's grades of the model, its
+    score and position, as stored (:mod:`.grading_explain`)."""
+    if shapes is None and framework in catalogue_gradings():
+        from .grading_explain import explain_grades
+
+        return explain_grades(store, model)
     fw = load_framework(framework, shapes=shapes) if shapes else find_framework(framework, folder)
     found = stored_assessment(store, model, fw)
     if found is None and not store.ask(f"ASK {{ <{model}> a mof:Model }}"):
