@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mofkg.graphstore.frameworks.explain import rated
 from mofkg.graphstore.importers.osai_rdf import IndexGrades, index_grades
 from mofkg.graphstore.namespaces import MOF, PREFIXES
 from mofkg.graphstore.store.embedded import Store
@@ -23,9 +24,14 @@ SAME = (
     """{ BIND (?this AS ?same) } UNION { ?this mof:reconciledAs ?c . ?same mof:reconciledAs ?c }"""
 )
 
-#: A model's MOF class: its number and label (Unclassified without one).
-CLASS = """OPTIONAL { ?a mof:assessedModel ?model ; mof:classNumber ?n .
-    OPTIONAL { ?a dct:conformsTo/skos:prefLabel ?reached } }"""
+#: A model's MOF class: its number and label (Unclassified without one; not assessed when
+#: the catalogue lists no component of it, as for the Index's own records).
+CLASS = (
+    """OPTIONAL { ?a mof:assessedModel ?model ; mof:classNumber ?n .
+    OPTIONAL { ?a dct:conformsTo/skos:prefLabel ?reached } """
+    + rated("?model")
+    + " }"
+)
 
 KINDS = {
     str(MOF.Organisation): "organisation",
@@ -252,11 +258,11 @@ def commons_glance(store: Store) -> dict[str, Any]:
           { GRAPH ?g { ?x a mof:Model } .
             FILTER (STRSTARTS(STR(?g), STR(?this)))
             OPTIONAL { ?as mof:assessedModel ?x ; mof:classNumber ?n .
-                       OPTIONAL { ?as dct:conformsTo/skos:prefLabel ?reached } }
+                       OPTIONAL { ?as dct:conformsTo/skos:prefLabel ?reached } RATED }
             BIND (COALESCE(?reached, IF(BOUND(?n), "Unclassified", "not assessed")) AS ?a)
             BIND (REPLACE(STRAFTER(STR(?g), STR(?this)), "^source/|/.*$", "") AS ?b)
             BIND ("model" AS ?part) }
-        } GROUP BY ?part ?a ?b ?key ORDER BY ?part ?b ?a""",
+        } GROUP BY ?part ?a ?b ?key ORDER BY ?part ?b ?a""".replace("RATED", rated("?x")),
         store_graph_base(),
     )
     glance: dict[str, Any] = {"tier": [], "project": [], "model": []}

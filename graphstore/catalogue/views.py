@@ -23,7 +23,7 @@ from rdflib.namespace import RDFS, SKOS
 
 from ..errors import NotFoundError
 from ..frameworks.definition import Framework, OpennessClass, load_framework
-from ..frameworks.explain import keeping_from, stored_assessment
+from ..frameworks.explain import keeping_from, rated, stored_assessment
 from ..frameworks.results import ComponentType as ComponentType
 from ..frameworks.results import component_types as component_types
 from ..namespaces import DQV, EARL, MOF, PREFIXES, model_key
@@ -169,7 +169,8 @@ def model_rows(
         store,
         f"""SELECT ?m (SAMPLE(?n) AS ?name) (MAX(?c) AS ?cls) WHERE {{ {values}
           ?m a mof:Model . OPTIONAL {{ ?m schema:name ?n }}
-          OPTIONAL {{ ?a mof:assessedModel ?m ; mof:framework <{fw.iri}> ; mof:classNumber ?c }}
+          OPTIONAL {{ ?a mof:assessedModel ?m ; mof:framework <{fw.iri}> ; mof:classNumber ?c .
+                     {rated("?m")} }}
         }} GROUP BY ?m""",
     ):
         m = str(s["m"].value)
@@ -185,7 +186,7 @@ def model_rows(
           ?q mof:forClass ?c ; <{DQV.value}> ?v }}""",
     ):
         m, cls = str(s["m"].value), URIRef(s["c"].value)
-        if m in progress and cls in numbers:
+        if m in classes and cls in numbers:
             progress[m][numbers[cls]] = float(s["v"].value)
     by_model: dict[str, dict[URIRef, str]] = {m: {} for m in names}
     outcomes = f"""SELECT ?m ?t ?st WHERE {{ {values}
@@ -194,7 +195,7 @@ def model_rows(
     for s in _solutions(store, outcomes) if statuses else ():
         m, ctype = str(s["m"].value), URIRef(s["t"].value)
         name = STATUS_NAMES.get(URIRef(s["st"].value), "missing")
-        if m in by_model:
+        if m in by_model and m in classes:
             previous = by_model[m].get(ctype)
             if previous is None or _rank(name) < _rank(previous):
                 by_model[m][ctype] = name

@@ -34,13 +34,24 @@ from .results import (
     component_types,
 )
 
+
+def rated(model: str) -> str:
+    """The SPARQL filter true when the catalogue lists a component of ``model`` (a variable or
+    an IRI). A model it lists none of (a record of the European Open Source AI Index, which
+    grades models but describes no MOF release) is not assessed under a framework of
+    components, whatever was stored for it: pages, the JSON API and explain say so, rather
+    than place it below every class (docs/assessment.md)."""
+    return f"FILTER EXISTS {{ {model} mof:hasComponent ?_rated }}"
+
+
 _STORED = """
 SELECT ?model ?fw ?a ?n ?cls ?name ?source WHERE { VALUES ?model { %s }
   ?a mof:assessedModel ?model ; mof:framework ?fw ; mof:classNumber ?n .
   OPTIONAL { ?a dct:conformsTo ?cls }
   OPTIONAL { ?model schema:name ?name }
   OPTIONAL { ?model mof:sourceRecord ?source }
-}"""
+  RATED
+}""".replace("RATED", rated("?model"))
 _STORED_PROGRESS = """
 SELECT ?model ?fw ?cls ?v WHERE { VALUES ?model { %s }
   ?a mof:assessedModel ?model ; mof:framework ?fw ; dqv:hasQualityMeasurement ?q .
@@ -254,6 +265,12 @@ def explain_model(
     found = stored_assessment(store, model, fw)
     if found is None and not store.ask(f"ASK {{ <{model}> a mof:Model }}"):
         raise NotFoundError(f"no model {model} in the store")
+    if found is None and not store.ask(f"ASK {{ <{model}> mof:hasComponent ?c }}"):
+        raise NotFoundError(
+            f"{model} is not assessed under {fw.key}: the store lists no component of it "
+            f"(a model the European Open Source AI Index grades: mofkg explain MODEL "
+            f"--framework osai-index)"
+        )
     if found is None:
         raise NotFoundError(
             f"no assessment of {model} under {fw.key} in the store: run mofkg assess first"
@@ -328,6 +345,7 @@ __all__ = [
     "explain_model",
     "keeping_from",
     "licence_name",
+    "rated",
     "status_sentence",
     "stored_assessment",
     "stored_assessments",
