@@ -3,9 +3,9 @@
 A :class:`Shape` holds its targets as SPARQL, its path as a SPARQL property path and its
 :class:`Constraint` objects, each keyed by the main parameter of its component in
 :data:`mofkg.graphstore.shacl.components.COMPONENTS`; a :class:`ShapesModel` holds them all.
-This module imports no other module of the package but :mod:`.literals`, so that the reader,
-the component table, the SPARQL-based constraints and the well-formedness checks all depend on
-it and none on another.
+Of this package's modules it imports :mod:`.literals` only, so that the reader, the component
+table, the SPARQL-based constraints and the well-formedness checks all depend on it and none
+on another.
 
 >>> shape = Shape(node=URIRef("http://ex/S"), targets=["?this a <http://ex/C> ."])
 >>> shape.target_pattern
