@@ -65,6 +65,12 @@ SELECT ?model ?fw ?test ?st ?result ?c ?ct ?lic ?lt ?src WHERE { VALUES ?model {
   OPTIONAL { ?o mof:licenceText ?lt }
   OPTIONAL { ?o mof:licenceSource ?src }
   MINUS { ?o earl:subject ?any } }"""
+#: The outcomes alone (met or not), for a summary: no component, licence or warning.
+_STORED_RESULTS = """
+SELECT ?model ?fw ?test ?st ?result WHERE { VALUES ?model { %s }
+  ?a mof:assessedModel ?model ; mof:framework ?fw ; mof:hasOutcome ?o .
+  ?o earl:test ?test ; mof:status ?st ; earl:result/earl:outcome ?result .
+  MINUS { ?o earl:subject ?any } }"""
 _STORED_WARNINGS = """
 SELECT ?model ?fw ?test ?comp ?severity WHERE { VALUES ?model { %s }
   ?a mof:assessedModel ?model ; mof:framework ?fw ; mof:hasOutcome ?o .
@@ -81,12 +87,14 @@ def stored_assessment(store: Store, model: str, fw: Framework) -> ModelAssessmen
 
 
 def stored_assessments(
-    store: Store, models: Sequence[str], fw: Framework
+    store: Store, models: Sequence[str], fw: Framework, *, details: bool = True
 ) -> dict[str, ModelAssessment]:
     """The stored assessments under ``fw`` of the ``models`` that have one, by model IRI.
 
     Four queries, however many models and whatever they hold: a page of a hundred models
-    costs what one does.
+    costs what one does. Without ``details``, three lighter ones: each outcome says whether
+    it is met and its status, with no component state, and there are no warnings (what a
+    summary shows).
     """
     if not models:
         return {}
@@ -111,12 +119,12 @@ def stored_assessments(
             progress[s["model"].value][cls.number] = float(s["v"].value)
     requirements = {r.shape: r for r in fw.requirements}
     outcomes: dict[str, dict[URIRef, Outcome]] = {m: {} for m in heads}
-    for s in rows(_STORED_OUTCOMES):
+    for s in rows(_STORED_OUTCOMES if details else _STORED_RESULTS):
         req = requirements.get(URIRef(s["test"].value))
         if req is None or s["model"].value not in outcomes:
             continue
         status = URIRef(s["st"].value)
-        component, ctype = _iri(s["c"]), _iri(s["ct"])
+        component, ctype = (_iri(s["c"]), _iri(s["ct"])) if details else (None, None)
         state = None
         if component is not None:
             state = ComponentState(
@@ -132,7 +140,7 @@ def stored_assessments(
         outcomes[s["model"].value][req.shape] = Outcome(req, status, met, state, substituted)
     checks = {c.shape: c for c in fw.licence_checks}
     warnings: dict[str, list[LicenceWarning]] = {m: [] for m in heads}
-    for s in rows(_STORED_WARNINGS):
+    for s in rows(_STORED_WARNINGS) if details else ():
         check = checks.get(URIRef(s["test"].value))
         if check is not None and s["model"].value in warnings:
             component = URIRef(s["comp"].value)
@@ -312,12 +320,12 @@ def framework_summaries(
 def framework_summaries_of(
     store: Store, models: Sequence[str], frameworks: list[Framework]
 ) -> dict[str, list[FrameworkSummary]]:
-    """:func:`framework_summaries` of each model, in a fixed number of queries (five per
+    """:func:`framework_summaries` of each model, in a fixed number of queries (four per
     framework) whatever the number of models."""
     found: dict[str, list[FrameworkSummary]] = {m: [] for m in models}
     for fw in frameworks:
         name = str(fw.shapes.value(fw.iri, SKOS.prefLabel) or fw.iri.rsplit("#", 1)[-1])
-        assessed = stored_assessments(store, models, fw)
+        assessed = stored_assessments(store, models, fw, details=False)
         labels = type_labels(store, fw)
         for model in models:
             a = assessed.get(model)
