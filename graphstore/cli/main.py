@@ -185,7 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", help="say what class a model reaches and what would lift it")
     p.add_argument("model", help="the model's IRI or name")
-    p.add_argument("--framework", default="mof-1.0", help="framework key (default: mof-1.0)")
+    p.add_argument(
+        "--framework",
+        default="mof-1.0",
+        help="framework key (default: mof-1.0); osai-index: the Index's grades, score, position",
+    )
     p.add_argument("--shapes", type=Path, help="the framework's shapes file, if not shipped")
     p.set_defaults(run=cmd_explain)
 
