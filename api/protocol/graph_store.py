@@ -34,6 +34,7 @@ from ..errors import BadRequestError, NotAcceptableError
 from ..server.bodies import is_gzip_coding, require_utf8
 from ..server.state import endpoint
 from .negotiation import acceptable, content_type, graph_formats, negotiate_rdf
+from .parameters import check_repeats
 
 bp = Blueprint("graph_store", __name__)
 
@@ -53,10 +54,7 @@ class Target:
 
 
 def _target(direct: str | None) -> Target:
-    for name in ("graph", "default"):
-        count = len(request.args.getlist(name))
-        if count > 1:
-            raise BadRequestError(f"the request has {count} '{name}' parameters; give one")
+    check_repeats(request.args.items(multi=True), repeatable=())
     has_graph = "graph" in request.args
     has_default = "default" in request.args
     if direct is not None:

@@ -1,5 +1,7 @@
 """``/.well-known/void``: the VoID description of the store (RFC 8615's well-known place,
-as the VoID note asks), in the RDF format the Accept header prefers (Turtle by default).
+as the VoID note asks), in the RDF format ``?format=`` names (``turtle``, ``ntriples``,
+``nquads``, ``trig``, ``jsonld``, ``rdfxml``; any other value is 400) or else the one the
+Accept header prefers (Turtle by default).
 
 The counts behind it (graph sizes, links per target and predicate) take a scan of the
 store, so they are kept until the next write.
@@ -12,10 +14,11 @@ from flask import Blueprint, Response, request
 
 from mofkg.graphstore.exports.catalogue import catalog_iri
 from mofkg.graphstore.exports.void import VOID_PREFIXES, Site, count_links, void_triples
-from mofkg.graphstore.rdfio.formats import format_by_name
+from mofkg.graphstore.rdfio.formats import RdfFormat, format_by_name, format_names
 
 from ..errors import NotAcceptableError
 from ..protocol.negotiation import content_type, negotiate_rdf
+from ..protocol.parameters import one_of
 from ..server.state import endpoint
 from .dumps_routes import freshness
 
@@ -31,7 +34,14 @@ def site() -> Site:
 def description() -> Response:
     """The VoID description in the negotiated RDF format."""
     accept = request.headers.get("Accept")
-    fmt = negotiate_rdf(accept) if accept and accept.strip() else format_by_name("turtle")
+    asked = request.args.get("format")
+    fmt: RdfFormat | None
+    if asked is not None:  # named: it wins over Accept
+        fmt = format_by_name(one_of("format", asked, format_names()))
+    elif accept and accept.strip():
+        fmt = negotiate_rdf(accept)
+    else:
+        fmt = format_by_name("turtle")
     if fmt is None:
         raise NotAcceptableError(f"Accept {accept!r} matches no RDF format of the description")
     state = endpoint()
