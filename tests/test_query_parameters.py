@@ -85,3 +85,13 @@ def test_a_page_says_which_parameters_it_did_not_use(server: Server) -> None:
 def test_every_listed_resource_is_a_route(server: Server) -> None:
     assert server.app is not None
     assert set(PARAMETERS) <= {rule.endpoint for rule in server.app.url_map.iter_rules()}
+
+
+def test_one_resource_refuses_or_notes_by_what_it_answers(server: Server) -> None:
+    """/catalog negotiates: RDF for a program (400), a page for a browser (the note)."""
+    assert get(server.url + "/catalog?x=1", headers=TURTLE).status_code == 400
+    reply = get(server.url + "/catalog?x=1&profile=dcat-ap", headers=PAGE)
+    assert reply.status_code == 200
+    page = text(reply)
+    assert 'class="note ignored-parameters"' in page and "<code>x</code>" in page
+    assert f'<link rel="canonical" href="{server.url}/catalog?profile=dcat-ap">' in page
