@@ -5,6 +5,7 @@ every report kind says which engine ran them, and bad shapes are refused by name
 from __future__ import annotations
 
 import gzip
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from rdflib.namespace import RDFS, SH
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store.bootstrap import initialise
 from mofkg.graphstore.store.embedded import Store
-from tests.server import Reply, Server, post, running_server
+from tests.server import Reply, Server, get, post, running_server
 from tests.test_validate_cli import BAD, EXTRA_SHAPES, GOOD
 from tests.wikidata_servers import hang, misbehaving_server
 
@@ -241,3 +242,21 @@ def test_docs_name_every_field() -> None:
     text = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
     for name in FIELDS:
         assert f"`{name}`" in text
+
+
+def test_a_dump_that_becomes_a_job_runs_the_users_shapes(tmp_path: Path) -> None:
+    """Past validate_job_threshold the dump is a job: the job runs the shapes sent with it."""
+    settings = Settings(store=tmp_path / "store", validate_job_threshold=10)
+    store = Store(settings.store)
+    initialise(store, settings)
+    with running_server(settings, store=store) as running:
+        fields = [dump(), ("shapes", "ours.ttl", EXTRA_SHAPES, None)]
+        body, media = form(fields)
+        r = post(running.url + "/validate", data=body, headers={"Content-Type": media})
+        assert r.status_code == 202, r.text
+        location = running.url + r.headers["Location"]
+        deadline = time.monotonic() + 60
+        while (answer := get(location)).status_code == 202 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert answer.status_code == 200, answer.text
+    assert messages(answer.json()).count(OURS) == 1
