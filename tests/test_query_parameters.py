@@ -95,3 +95,13 @@ def test_one_resource_refuses_or_notes_by_what_it_answers(server: Server) -> Non
     page = text(reply)
     assert 'class="note ignored-parameters"' in page and "<code>x</code>" in page
     assert f'<link rel="canonical" href="{server.url}/catalog?profile=dcat-ap">' in page
+
+
+def test_the_graph_store_refuses_a_parameter_it_does_not_take(server: Server) -> None:
+    graph = "https://w3id.org/mofkg/graph/licences"
+    reply = get(server.url + f"/store?graph={graph}&format=nt", headers=TURTLE)
+    assert reply.status_code == 400
+    assert (
+        "the Graph Store (/store) has no parameter 'format'; it takes graph, default" in reply.text
+    )
+    assert get(server.url + f"/store?graph={graph}", headers=TURTLE).status_code == 200
