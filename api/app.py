@@ -37,6 +37,7 @@ from .web import (
     validate,
     void,
 )
+from .web.query_parameters import register_parameter_checks
 
 #: The blueprints every app has; others are passed to :func:`create_app`.
 CORE_BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -104,6 +105,7 @@ def create_app(
     app.before_request(check_host)
     app.after_request(add_cors)
     app.after_request(no_type_without_body)
+    register_parameter_checks(app)
     register_error_handlers(app)
     app.wsgi_app = BodyCap(app.wsgi_app, settings.max_body)  # type: ignore[method-assign]
     return app

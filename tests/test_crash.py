@@ -379,3 +379,35 @@ def test_a_running_server_never_sees_a_cut_short_cli_write(
             graphs = served_graphs(url)
             assert not [g for g in graphs if g.startswith(STAGING_PREFIX)], graphs
             assert graphs[GRAPH] in (trial.before.graphs[GRAPH], trial.after.graphs[GRAPH])
+
+
+#: A shapes file every synthetic model passes (the metadata shapes would refuse their licences).
+NAMED_MODELS = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+<http://example.org/shapes#Named> a sh:NodeShape ;
+    sh:targetClass <https://w3id.org/mofkg/ontology#Model> ;
+    sh:property [ sh:path <http://schema.org/name> ; sh:minCount 1 ] .
+"""
+
+
+def test_validate_load_is_one_commit_across_kills(tmp_path: Path) -> None:
+    """`mofkg validate --load` writes the dump, the derived facts and the assessments as one
+    commit. It was three: a kill after the first left the models without their assessments."""
+    from mofkg.graphstore.synthetic import synthetic_ntriples
+
+    dump = tmp_path / "models.nt"
+    dump.write_text(synthetic_ntriples(600, seed=7))
+    shapes = tmp_path / "named.ttl"
+    shapes.write_text(NAMED_MODELS)
+
+    def prepare(path: Path) -> None:
+        store = Store(path)
+        initialise(store, Settings(store=path))
+        store.close()
+
+    args = ["validate", str(dump), "--replace-shapes", "--shapes", str(shapes), "--load"]
+    trial = cli_trial(tmp_path, prepare, args)
+    assessed = [g for g in trial.after.graphs if "/assessment/" in g]
+    assert len(assessed) == 600 and str(source_graph("models.nt")) in trial.after.graphs
+    # the validation takes the first part of the run; the kills fall in the write
+    for i, delay in enumerate(moments(trial.duration, KILLS, low=0.4)):
+        kill_cli_write(trial, args, tmp_path / f"kill{i}", delay=delay, sig=kill_signal(i))

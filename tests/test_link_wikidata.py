@@ -4,9 +4,7 @@ and no links written."""
 
 from __future__ import annotations
 
-import shutil
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -14,10 +12,15 @@ import pytest
 
 from mofkg.graphstore.cli.main import main
 from mofkg.graphstore.namespaces import WIKIDATA_LINKS_GRAPH
-from mofkg.graphstore.settings import load_settings
-from mofkg.graphstore.store.bootstrap import initialise
 from mofkg.graphstore.store.embedded import Store
-from tests.wikidata_servers import answer, forward, hang, misbehaving_server, wikidata_fixture
+from tests import wikidata_servers
+from tests.wikidata_servers import answer, forward, hang, misbehaving_server
+
+#: The fixtures shared with the other linking and federation tests: the demo store (a
+#: fresh copy per test) and the Wikidata-model endpoint.
+demo_template = wikidata_servers.demo_template
+store_dir = wikidata_servers.store_dir
+endpoint = wikidata_servers.endpoint
 
 ID = "https://w3id.org/mofkg/id/"
 WD = "http://www.wikidata.org/entity/"
@@ -60,28 +63,6 @@ def expected_links() -> set[tuple[str, str]]:
     links = {(ID + e, WD + q) for e, q in EXPECTED.items()}
     links |= {(f"http://spdx.org/licenses/{e}", WD + q) for e, q in EXPECTED_LICENCES.items()}
     return links
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "kg"
-    store = Store(folder)
-    initialise(store, load_settings(environ={}), demo=True)
-    store.close()
-    return folder
-
-
-@pytest.fixture
-def store_dir(demo_template: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "kg"
-    shutil.copytree(demo_template, folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with wikidata_fixture(tmp_path_factory.mktemp("wikidata")) as url:
-        yield url
 
 
 def links_in(store_dir: Path) -> set[tuple[str, str]]:

@@ -6,20 +6,21 @@ other endpoint stays refused with a message naming it."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from mofkg.graphstore.settings import load_settings
-from mofkg.graphstore.store.bootstrap import initialise
-from mofkg.graphstore.store.embedded import Store
+from tests import wikidata_servers
 from tests.server import get, running_server
-from tests.wikidata_servers import hang, misbehaving_server, wikidata_fixture
+from tests.wikidata_servers import hang, misbehaving_server
+
+#: The fixtures shared with the other linking and federation tests: the demo store (a
+#: fresh copy per test) and the Wikidata-model endpoint.
+demo_template = wikidata_servers.demo_template
+store_dir = wikidata_servers.store_dir
+endpoint = wikidata_servers.endpoint
 
 ID = "https://w3id.org/mofkg/id/model/"
 #: The demo's models whose Hugging Face page is an item's official website in the fixture.
@@ -39,28 +40,6 @@ def join_query(endpoint: str) -> str:
       SERVICE <{endpoint}> {{
         ?item <http://www.wikidata.org/prop/direct/P856> ?page ; rdfs:label ?label }}
     }}"""
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "kg"
-    store = Store(folder)
-    initialise(store, load_settings(environ={}), demo=True)
-    store.close()
-    return folder
-
-
-@pytest.fixture
-def store_dir(demo_template: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "kg"
-    shutil.copytree(demo_template, folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with wikidata_fixture(tmp_path_factory.mktemp("wikidata")) as url:
-        yield url
 
 
 def ask(url: str, query: str) -> tuple[int, str, dict[str, str], float]:

@@ -120,7 +120,9 @@ def test_multipart_upload(client: FlaskClient) -> None:
     assert r.status_code == 200
     [node] = [n for n in r.get_json()["focusNodes"] if n["focusNode"] == str(MODEL)]
     assert node["source"] == "dump.ttl" and node["line"] == 7
-    r = client.post("/validate", data={"other": "x"}, content_type="multipart/form-data")
+    r = client.post(
+        "/validate", data={"with_catalogue": "false"}, content_type="multipart/form-data"
+    )
     assert r.status_code == 400 and "field 'file'" in r.get_data(as_text=True)
 
 

@@ -1,5 +1,7 @@
 """Loopback servers for the linking tests: Wikidata's RDF model under ``oxigraph serve``, and
-small HTTP servers that misbehave in one way each."""
+small HTTP servers that misbehave in one way each; and the fixtures the linking and federation
+tests share (a demo store, the fixture's endpoint). A test module takes the fixtures by
+importing them."""
 
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from mofkg.graphstore.settings import load_settings
+from mofkg.graphstore.store.bootstrap import initialise
+from mofkg.graphstore.store.embedded import Store
 from tests.server import free_port, wait_until_up
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "wikidata" / "wikidata-fixture.ttl"
@@ -138,3 +143,31 @@ def answer(handler: BaseHTTPRequestHandler, status: int, body: bytes, **headers:
 
 def hang(handler: BaseHTTPRequestHandler, n: int) -> None:
     time.sleep(20)
+
+
+# -- fixtures shared by the linking and federation tests ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the demo catalogue, made once per module (copied by :func:`store_dir`)."""
+    folder = tmp_path_factory.mktemp("demo") / "kg"
+    store = Store(folder)
+    initialise(store, load_settings(environ={}), demo=True)
+    store.close()
+    return folder
+
+
+@pytest.fixture
+def store_dir(demo_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo store for one test."""
+    folder = tmp_path / "kg"
+    shutil.copytree(demo_template, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The query URL of the Wikidata-model fixture under ``oxigraph serve``."""
+    with wikidata_fixture(tmp_path_factory.mktemp("wikidata")) as url:
+        yield url

@@ -34,6 +34,7 @@ from ..errors import BadRequestError, NotAcceptableError
 from ..server.bodies import is_gzip_coding, require_utf8
 from ..server.state import endpoint
 from .negotiation import acceptable, content_type, graph_formats, negotiate_rdf
+from .parameters import check_repeats, unknown_error, unknown_parameters
 
 bp = Blueprint("graph_store", __name__)
 
@@ -52,11 +53,16 @@ class Target:
         return "the default graph" if self.iri is None else f"graph <{self.iri}>"
 
 
+#: The parameters of the Graph Store Protocol; any other is 400, never ignored.
+PARAMETERS = ("graph", "default")
+
+
 def _target(direct: str | None) -> Target:
-    for name in ("graph", "default"):
-        count = len(request.args.getlist(name))
-        if count > 1:
-            raise BadRequestError(f"the request has {count} '{name}' parameters; give one")
+    params = list(request.args.items(multi=True))
+    check_repeats(params, repeatable=())
+    unknown = unknown_parameters(params, known=PARAMETERS)
+    if unknown:
+        raise unknown_error(unknown, known=PARAMETERS, where="the Graph Store (/store)")
     has_graph = "graph" in request.args
     has_default = "default" in request.args
     if direct is not None:

@@ -30,6 +30,7 @@ from ..server.bodies import decoded, require_utf8
 from ..server.state import endpoint
 from .format_parameter import PARAMETERS as FORMAT_PARAMETERS
 from .format_parameter import format_request
+from .parameters import check_repeats
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -73,12 +74,7 @@ def _url_params() -> list[tuple[str, str]]:
 
 
 def _check_repeats(params: list[tuple[str, str]]) -> None:
-    seen: dict[str, int] = {}
-    for key, _ in params:
-        seen[key] = seen.get(key, 0) + 1
-    for key, count in seen.items():
-        if count > 1 and key not in REPEATABLE:
-            raise BadRequestError(f"the request has {count} '{key}' parameters; give one")
+    check_repeats(params, repeatable=REPEATABLE)
 
 
 def _check_direct(params: list[tuple[str, str]], operation: str) -> None:

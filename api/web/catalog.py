@@ -4,7 +4,8 @@
 what the catalogue holds and links to each download); ``/catalog.<ext>`` picks the format by
 extension (``ttl``, ``nt``, ``jsonld``, ``rdf``). ``?profile=dcat-ap`` asks for DCAT-AP 3;
 MLDCAT-AP 3.1 is the default. The triples come from
-:func:`mofkg.graphstore.exports.catalogue.catalogue_triples` and are kept until the next write.
+:func:`mofkg.graphstore.exports.catalogue.catalogue_triples` and are worked out once per store
+generation, for every server process (:mod:`mofkg.api.web.generation_cache`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..protocol.negotiation import (
     negotiate_document,
 )
 from .dumps_routes import freshness
+from .generation_cache import per_generation
 from .views import local_path, state
 
 blueprint = Blueprint("catalog", __name__, template_folder="templates")
@@ -72,15 +74,26 @@ def _profile() -> str:
 def _triples(profile: str) -> list[ox.Triple]:
     catalogue = state()
     settings = catalogue.settings
-    return catalogue.remember(
-        f"catalog:{profile}",
+    return per_generation(
+        catalogue,
+        f"catalog-{profile}",
         lambda: catalogue_triples(
             catalogue.store,
             profile,
             base_iri=settings.base_iri,
             data_licence=settings.data_licence_iri,
         ),
+        encode=_ntriples,
+        decode=_triples_of,
     )
+
+
+def _ntriples(triples: list[ox.Triple]) -> bytes:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def _triples_of(data: bytes) -> list[ox.Triple]:
+    return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
 
 
 def _answer(fmt: DocumentFormat) -> Response:

@@ -24,30 +24,27 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from mofkg.graphstore.errors import MofkgError
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.validation.dumps import Dump
 from mofkg.graphstore.validation.pipeline import (
     ShapesSet,
     ValidationReport,
     read_dump,
-    read_shapes_files,
     validate_dumps,
 )
 
 from ..errors import NotAcceptableError, OutOfMemoryError
 from ..protocol.negotiation import best_match, content_type
-from ..server.bodies import decoded, require_utf8
 from ..server.limits import describe_bytes
 from ..server.state import EXTENSION
 from . import TEMPLATES
 from .validation_bounds import check_bounds
+from .validation_form import Upload, read_request
 from .validation_jobs import (
     JOBS_FOLDER,
     UNREADABLE,
@@ -98,32 +95,6 @@ def _settings_of(app: Flask) -> Settings:
 
 def _settings() -> Settings:
     return _settings_of(current_app)
-
-
-@dataclass(frozen=True)
-class Upload:
-    data: bytes
-    source: str
-    media_type: str | None
-
-
-def _upload(settings: Settings) -> Upload:
-    """The dump sent, as its sender meant it: read from the request as it comes, gzip
-    inflated on the way, all within ``max_body`` (413), as every other body is."""
-    if request.mimetype == "multipart/form-data":
-        upload = request.files.get("file")
-        if upload is None:
-            raise MofkgError("a multipart upload needs the dump in the field 'file'")
-        name = upload.filename or "upload"
-        require_utf8(dict(upload.mimetype_params), what=f"the part {name}")
-        media = upload.mimetype if upload.mimetype not in ("", "application/octet-stream") else None
-        sent, encoding = upload.stream, None
-    else:
-        name, media = "upload", request.mimetype or None
-        require_utf8(dict(request.mimetype_params), what="the request body")
-        sent, encoding = request.stream, request.headers.get("Content-Encoding")
-    data = decoded(sent, encoding=encoding, limit=settings.max_body, source=name)
-    return Upload(data=data, source=name, media_type=media)
 
 
 def _dump(upload: Upload, settings: Settings) -> Dump:
@@ -211,9 +182,9 @@ def _validate(settings: Settings) -> Response:
     if length is None or length > settings.validate_job_threshold:
         # It may well be a job: refused (503) before it is read if no job can start.
         _jobs(current_app).check_room()
-    upload = _upload(settings)
+    sent = read_request(settings)
+    upload, shapes = sent.dump, sent.shapes
     dump = _dump(upload, settings)
-    shapes = read_shapes_files([])
     if len(upload.data) <= settings.validate_job_threshold:
         report = _run(dump, settings, shapes)
         body = report_body(report, REPORT_TYPES[media_type])

@@ -21,10 +21,16 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from ..errors import MofkgError, RdfSyntaxError, SourceError
+from ..errors import (
+    MofkgError,
+    RdfSyntaxError,
+    SourceError,
+    TooLargeError,
+    UnsupportedFormatError,
+)
 from ..namespaces import source_graph
 from ..rdfio.bounded_input import GZIP_MAGIC, IN_PIECE, Budget
-from ..rdfio.formats import RdfFormat
+from ..rdfio.formats import RdfFormat, format_for_suffix
 from ..rdfio.loading import (
     RdfInput,
     Source,
@@ -227,10 +233,31 @@ def read_shapes_files(
 ) -> ShapesSet:
     """The conformance shapes: the metadata shapes (unless ``replace``) and ``files`` (which
     validate the dump alone, unless ``with_catalogue``)."""
+    return read_shapes_sources(
+        [ShapesSource(str(path), path) for path in files],
+        replace=replace,
+        with_catalogue=with_catalogue,
+    )
+
+
+@dataclass(frozen=True)
+class ShapesSource:
+    """A user's shapes: a file, or the bytes of an upload (its format from ``media_type``,
+    else from the suffix of ``name``, else Turtle)."""
+
+    name: str
+    source: Path | bytes
+    media_type: str | None = None
+
+
+def read_shapes_sources(
+    sources: Sequence[ShapesSource], *, replace: bool = False, with_catalogue: bool = False
+) -> ShapesSet:
+    """:func:`read_shapes_files` for files or uploads."""
     graphs: list[tuple[str, Graph]] = []
     if not replace:
         graphs.extend(default_shapes())
-    user = [(str(path), _read_shapes_file(path)) for path in files]
+    user = [(s.name, _read_shapes(s.source, s.name, s.media_type)) for s in sources]
     return ShapesSet.from_graphs(graphs, user=user, with_catalogue=with_catalogue)
 
 
@@ -246,12 +273,24 @@ def default_shapes() -> list[tuple[str, Graph]]:
 
 
 def _read_shapes_file(path: Path) -> Graph:
+    return _read_shapes(path, str(path), None)
+
+
+def _read_shapes(source: Path | bytes, path: str, media_type: str | None) -> Graph:
     from ..shacl import read_shapes
 
+    format = None
+    if isinstance(source, bytes) and media_type is None:
+        try:
+            format_for_suffix(path)
+        except UnsupportedFormatError:
+            format = "turtle"  # an upload that names no format: Turtle, as shapes mostly are
     try:
-        rdf = open_rdf_input(path, source_name=str(path))
+        rdf = open_rdf_input(source, format=format, media_type=media_type, source_name=path)
     except RdfSyntaxError as exc:
         raise ShapesFileError(str(path), f"not readable RDF: {exc.message}") from exc
+    except (TooLargeError, UnsupportedFormatError):
+        raise  # 413 / 415 over HTTP, named by the source already
     except MofkgError as exc:
         raise ShapesFileError(str(path), str(exc).removeprefix(f"{path}: ")) from exc
     graph = Graph()
@@ -358,9 +397,11 @@ __all__ = [
     "DumpError",
     "ShapesFileError",
     "ShapesSet",
+    "ShapesSource",
     "is_mot",
     "read_dump",
     "read_shapes_files",
+    "read_shapes_sources",
     "stage_dump",
     "stage_rdf",
     "target_graph",

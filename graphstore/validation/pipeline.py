@@ -301,35 +301,20 @@ def _named_graph_quads(store: Store, *, exclude: set[str]) -> int:
 
 
 def load_staged(staged: Staged, store: Store) -> list[str]:
-    """Write a validated dump into ``store`` (each graph replaced) and store its assessments.
+    """Write a validated dump into ``store`` (each graph replaced) with its models'
+    assessments and the derived facts, in ONE commit (:mod:`.committing`): a kill leaves the
+    store as it was or with all of it."""
+    from .committing import load_in_one_commit
 
-    RDF dumps go through :meth:`Store.load_all` (parsed in full before any write), MOT
-    records through :meth:`Store.replace_graphs` (one commit); then the models are assessed
-    in the catalogue and their assessments written.
-    """
-    from ..frameworks.assessment import write_assessments
-
-    written: list[str] = []
-    if staged.rdf_graphs:
-        inputs = [(dump.rdf_input(), name) for dump, name in staged.rdf_graphs]
-        results = store.load_all(inputs, replace=True)
-        written += [r.graph for r in results]
-    if staged.mot_graphs:
-        store.replace_graphs(staged.mot_graphs)
-        written += list(staged.mot_graphs)
+    rdf = [(dump.rdf_input(), name) for dump, name in staged.rdf_graphs]
     models = [str(a.model) for a in staged.report.assessments]
-    if models:
-        framework = load_framework(FRAMEWORK)
-        write_assessments(store, assess_with(store, framework, models=models))
-    store.flush()
-    return written
+    return load_in_one_commit(store, rdf, staged.mot_graphs, models)
 
 
 # -- the command -----------------------------------------------------------------------
 
 ReportKind = Literal["text", "json", "turtle", "jsonld", "html"]
 REPORT_KINDS: tuple[ReportKind, ...] = ("text", "json", "turtle", "jsonld", "html")
-
 
 
 __all__ = [
