@@ -22,6 +22,7 @@ from mofkg.graphstore.store.generation import StoreGeneration
 
 from .errors import register_error_handlers
 from .protocol import graph_store, sparql
+from .server.engine import EnginePool
 from .server.pool import QueryPool
 from .server.shared import open_store
 from .server.state import EXTENSION, Endpoint
@@ -88,13 +89,22 @@ def create_app(
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
     # One worker process whose threads share its open of the store (and RocksDB's caches).
     workers = settings.workers
-    pool = QueryPool(
-        store.path,
-        size=workers,
-        timeout=settings.query_timeout,
-        threads=workers,
-        memory_limit=settings.memory_limit,
-    )
+    pool: QueryPool | EnginePool
+    if settings.query_workers == "engine":
+        pool = EnginePool(
+            store.path,
+            size=workers,
+            timeout=settings.query_timeout,
+            memory_limit=settings.memory_limit,
+        )
+    else:
+        pool = QueryPool(
+            store.path,
+            size=workers,
+            timeout=settings.query_timeout,
+            threads=workers,
+            memory_limit=settings.memory_limit,
+        )
     atexit.register(pool.close)
     state = Endpoint(settings=settings, store=store, pool=pool, shared=shared, seen=seen)
     app.extensions[EXTENSION] = state

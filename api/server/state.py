@@ -28,6 +28,7 @@ from mofkg.graphstore.store.embedded import Store
 from mofkg.graphstore.store.generation import StoreGeneration
 
 from ..errors import BusyError, MissingTokenError
+from .engine import EnginePool
 from .policy import Policy, VerdictCache
 from .pool import QueryPool
 from .shared import open_store, open_writer
@@ -44,7 +45,7 @@ class Endpoint:
 
     settings: Settings
     store: Store
-    pool: QueryPool
+    pool: QueryPool | EnginePool
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     verdicts: VerdictCache = field(default_factory=VerdictCache)
     #: Serialised service descriptions by (endpoint URL, format name), until the next write.
