@@ -58,12 +58,13 @@ START_TIMEOUT = 30.0
 KEEP_IDLE = 16
 
 
-def engine_command() -> str:
-    """The ``oxigraph`` command: beside this Python's executable (a venv), else on PATH."""
+def engine_command(*, path: str | None = None) -> str:
+    """The ``oxigraph`` command: beside this Python's executable (a venv), else on PATH
+    (``path`` instead of PATH, and nothing beside, when given)."""
     beside = Path(sys.executable).parent / "oxigraph"
-    if beside.is_file():
+    if path is None and beside.is_file():
         return str(beside)
-    found = shutil.which("oxigraph")
+    found = shutil.which("oxigraph", path=path)
     if found is None:
         raise SettingsError(
             "query_workers = 'engine' needs the `oxigraph` command (pip install oxigraph); "
