@@ -71,9 +71,9 @@ JOBS = [
     QueryJob("SELECT ?s { ?s <q> ?o } ORDER BY ?s", base_iri=EX),  # relative to the base
     QueryJob("SELECT ?c { ?c a mof:Model }"),  # the store's prefixes
     QueryJob("PREFIX mof: <http://example.org/> SELECT ?o { mof:a mof:q ?o }"),  # theirs win
-    QueryJob(f"SELECT ?s {{ ?s ?p ?o }} ORDER BY ?s", default_graphs=(EX + "h",), named_graphs=()),
+    QueryJob("SELECT ?s { ?s ?p ?o } ORDER BY ?s", default_graphs=(EX + "h",), named_graphs=()),
     QueryJob(
-        f"SELECT ?g ?s {{ GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?s",
+        "SELECT ?g ?s { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s",
         default_graphs=(),
         named_graphs=(EX + "h",),
     ),
