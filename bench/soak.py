@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/soak.py [--models 1000] [--duration 120] [--requests 20000]
                                    [--threads 6] [--baseline 10] [--query-timeout 5]
+                                   [--query-workers process|engine]
 
 Builds a synthetic catalogue (``bench/http_bench.py``'s ``build_store``: mofkg.graphstore.synthetic
 models, lineage, assessments), starts `mofkg serve` on it with an update token, and first
@@ -361,6 +362,12 @@ def main() -> int:
         "--query-timeout", type=float, default=5, help="the server's query_timeout (s)"
     )
     parser.add_argument(
+        "--query-workers",
+        choices=("process", "engine"),
+        default="process",
+        help="the server's kind of query worker (setting query_workers)",
+    )
+    parser.add_argument(
         "--store", type=Path, help="keep the built store here and reuse it (default: temporary)"
     )
     parser.add_argument(
@@ -391,8 +398,16 @@ def soak(args: argparse.Namespace) -> int:
         if not (built / "CURRENT").exists():
             build_store(built, args.models)
         port = free_port()
-        env = {"MOFKG_UPDATE_TOKEN": TOKEN, "MOFKG_QUERY_TIMEOUT": str(args.query_timeout)}
-        print(f"mofkg serve on port {port}, query_timeout {args.query_timeout} s", flush=True)
+        env = {
+            "MOFKG_UPDATE_TOKEN": TOKEN,
+            "MOFKG_QUERY_TIMEOUT": str(args.query_timeout),
+            "MOFKG_QUERY_WORKERS": args.query_workers,
+        }
+        print(
+            f"mofkg serve on port {port}, query_timeout {args.query_timeout} s, query workers: "
+            f"{args.query_workers}",
+            flush=True,
+        )
         process = run_server(
             [str(BIN / "mofkg"), "serve", "--store", str(built), "--port", str(port)],
             f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
