@@ -23,6 +23,7 @@ from mofkg.graphstore.store.generation import StoreGeneration
 from .errors import register_error_handlers
 from .protocol import graph_store, sparql
 from .server.engine import EnginePool
+from .server.lanes import Lane
 from .server.pool import QueryPool
 from .server.shared import open_store
 from .server.state import EXTENSION, Endpoint
@@ -106,7 +107,14 @@ def create_app(
             memory_limit=settings.memory_limit,
         )
     atexit.register(pool.close)
-    state = Endpoint(settings=settings, store=store, pool=pool, shared=shared, seen=seen)
+    state = Endpoint(
+        settings=settings,
+        store=store,
+        pool=pool,
+        lane=Lane(settings.request_lanes),
+        shared=shared,
+        seen=seen,
+    )
     app.extensions[EXTENSION] = state
     for bp in (*CORE_BLUEPRINTS, *blueprints):
         app.register_blueprint(bp)

@@ -233,6 +233,14 @@ class Settings:
             "and reopened after writes; faster on heavy queries). See docs/endpoint.md."
         },
     )
+    request_lanes: int = field(
+        default=1,
+        metadata={
+            "doc": "Request threads of each `mofkg serve` process that run Python at once "
+            "(pages, the JSON API, validations, writes); the others wait without taking the "
+            "GIL from the lookups answered on the process's event loop, or from each other."
+        },
+    )
     processes: int = field(
         default=2,
         metadata={
@@ -307,6 +315,7 @@ class Settings:
             "max_input_depth",
             "port",
             "workers",
+            "request_lanes",
             "processes",
             "validate_job_threshold",
             "memory_limit",
