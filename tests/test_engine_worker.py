@@ -20,7 +20,7 @@ from mofkg.api.server.engine import EnginePool, engine_command
 from mofkg.api.server.frames import ClientGone
 from mofkg.api.server.pool import GRACE, QueryPool
 from mofkg.api.server.queries import QueryJob, QueryOutcome
-from mofkg.graphstore.errors import QueryTimeoutError, SettingsError
+from mofkg.graphstore.errors import MofkgError, QueryTimeoutError, SettingsError
 from mofkg.graphstore.store.embedded import Store
 from tests.server import Reply, get, running_production_server
 
@@ -262,6 +262,13 @@ def test_without_the_oxigraph_command_it_says_so(tmp_path: Path) -> None:
     _store(tmp_path)
     with pytest.raises(SettingsError, match="needs the `oxigraph` command"):
         engine_command(path=str(tmp_path))
+
+
+def test_an_engine_that_cannot_start_says_why(tmp_path: Path) -> None:
+    not_a_store = tmp_path / "file"
+    not_a_store.write_text("not a store")
+    with pytest.raises(MofkgError, match=r"file: the query engine \(oxigraph serve-read-only\)"):
+        EnginePool(not_a_store, size=1, timeout=TIMEOUT)
 
 
 def _engines_of(server_pid: int) -> list[int]:

@@ -139,7 +139,11 @@ class EnginePool:
         self._starter = ThreadPoolExecutor(1, thread_name_prefix="mofkg-engine-start")
         self._waiters = ThreadPoolExecutor(max(size, 2), thread_name_prefix="mofkg-engine-wait")
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._starter.submit(self._current).result()
+        try:
+            self._starter.submit(self._current).result()
+        except BusyError as exc:
+            self.close()
+            raise MofkgError(str(exc.__cause__ or exc)) from exc
 
     # -- engines ---------------------------------------------------------------------------
 
@@ -206,7 +210,11 @@ class EnginePool:
             generation = self.generation
         if engine is not None and not engine.dead and engine.generation == generation:
             return engine
-        fresh = self._start(generation)
+        try:
+            fresh = self._start(generation)
+        except MofkgError as exc:  # the server's condition, not the request's: 503
+            log.error("%s", exc)
+            raise BusyError("the query engine could not be started; try again later") from exc
         with self._lock:
             old, self._engine = self._engine, fresh
             closed = self._closed
