@@ -267,7 +267,9 @@ def test_without_the_oxigraph_command_it_says_so(tmp_path: Path) -> None:
 def test_an_engine_that_cannot_start_says_why(tmp_path: Path) -> None:
     not_a_store = tmp_path / "file"
     not_a_store.write_text("not a store")
-    with pytest.raises(MofkgError, match=r"file: the query engine \(oxigraph serve-read-only\)"):
+    with pytest.raises(
+        MofkgError, match=r"file: the query engine \(oxigraph serve-read-only\) failed: .*CURRENT"
+    ):
         EnginePool(not_a_store, size=1, timeout=TIMEOUT)
 
 

@@ -179,7 +179,8 @@ class EnginePool:
             popen.kill()
             popen.wait()
             errors.seek(0)
-            said = errors.read().decode("utf-8", "replace").strip()[-300:]
+            # Its first line says what went wrong (a backtrace may follow).
+            said = errors.read().decode("utf-8", "replace").strip().split("\n")[0][:300]
             errors.close()
             last = said or f"exit status {popen.returncode}"
             if time.monotonic() >= deadline:
