@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -182,6 +183,28 @@ def test_an_engine_killed_between_queries_is_started_again(engine: EnginePool) -
     time.sleep(0.2)
     assert engine.run(QueryJob("ASK { ?s ?p ?o }")).body == b'{"head":{},"boolean":true}'
     assert _pid(engine) != before
+
+
+def test_a_kept_connection_the_engine_answered_unasked_is_not_used(engine: EnginePool) -> None:
+    """Oxigraph's server ends a connection left idle with a 408 of its own: a kept connection
+    with anything waiting on it (here from a listener that does just that) is closed, not
+    read as the next query's answer (which was a 400 "query failed")."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stale = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    accepted.sendall(b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n")
+    time.sleep(0.1)
+    stale.setblocking(False)
+    assert engine._engine is not None
+    engine._engine.idle.append((stale, time.monotonic()))
+    try:
+        outcome = engine.run(QueryJob("ASK { ?s ?p ?o }"))
+        assert outcome.error_kind is None, outcome.error
+        assert outcome.body == b'{"head":{},"boolean":true}'
+        assert stale.fileno() == -1  # closed
+    finally:
+        accepted.close()
+        listener.close()
 
 
 def test_a_write_is_seen_by_the_next_query_and_the_old_engine_ends(tmp_path: Path) -> None:

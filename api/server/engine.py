@@ -43,7 +43,7 @@ from typing import Any
 from mofkg.graphstore.errors import MofkgError, QueryTimeoutError, SettingsError
 
 from ..errors import BusyError, OutOfMemoryError
-from .engine_http import EngineGone, exchange, outcome, request_bytes
+from .engine_http import EngineGone, close_when_done, exchange, outcome, quiet, request_bytes
 from .frames import GONE_CHECK, ClientGone
 from .limits import OUT_OF_MEMORY_STATUSES
 from .pool import GRACE, RESENDS, STOP_AFTER, STOPPED, Gone, _run_loop, _stop_loop
@@ -54,8 +54,10 @@ log = logging.getLogger(__name__)
 
 #: Seconds an engine may take to start listening.
 START_TIMEOUT = 30.0
-#: Idle connections kept open to an engine.
+#: Idle connections kept open to an engine, and for how many seconds at most: Oxigraph's
+#: server ends an idle connection after a while, answering it 408 as it does.
 KEEP_IDLE = 16
+KEEP_FOR = 5.0
 
 
 def engine_command(*, path: str | None = None) -> str:
@@ -92,7 +94,8 @@ class Engine:
     stopped: bool = False
     #: A newer engine has taken its place: it ends when its last query has.
     retired: bool = False
-    idle: list[socket.socket] = field(default_factory=list)
+    #: Kept connections, each with the time it was last used.
+    idle: list[tuple[socket.socket, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -105,7 +108,19 @@ class Engine:
         self.popen.wait()
         with self.lock:
             idle, self.idle = self.idle, []
-        for sock in idle:
+        for sock, _ in idle:
+            sock.close()
+
+    def kept(self) -> socket.socket | None:
+        """A kept connection that is fresh and has nothing waiting on it, if there is one
+        (the others are closed)."""
+        while True:
+            with self.lock:
+                if not self.idle:
+                    return None
+                sock, since = self.idle.pop()
+            if time.monotonic() - since < KEEP_FOR and quiet(sock):
+                return sock
             sock.close()
 
 
@@ -349,7 +364,7 @@ class EnginePool:
         """One exchange with ``engine``, watched for the deadline and the client going away."""
         with engine.lock:
             engine.running += 1
-            sock = engine.idle.pop() if engine.idle else None
+        sock = engine.kept()
         sent = time.monotonic()
         task: asyncio.Task[tuple[QueryOutcome, bool]] | None = None
         try:
@@ -381,7 +396,7 @@ class EnginePool:
             if task is not None and not task.done():
                 # The socket is closed once the task has let go of it.
                 task.cancel()
-                task.add_done_callback(partial(_close, sock))
+                task.add_done_callback(partial(close_when_done, sock))
             elif sock is not None:
                 sock.close()
             with engine.lock:
@@ -426,13 +441,13 @@ class EnginePool:
     def _drop_idle(engine: Engine) -> None:
         with engine.lock:
             idle, engine.idle = engine.idle, []
-        for sock in idle:
+        for sock, _ in idle:
             sock.close()
 
     def _keep(self, engine: Engine, sock: socket.socket) -> None:
         with engine.lock:
             if not engine.dead and len(engine.idle) < KEEP_IDLE:
-                engine.idle.append(sock)
+                engine.idle.append((sock, time.monotonic()))
                 return
         sock.close()
 
@@ -459,11 +474,6 @@ class EnginePool:
         for old in [engine, *retired]:
             if old is not None:
                 old.close()
-
-
-def _close(sock: socket.socket | None, _: object) -> None:
-    if sock is not None:
-        sock.close()
 
 
 def _running(popen: subprocess.Popen[bytes]) -> bool:

@@ -229,3 +229,21 @@ def error_message(answer: EngineAnswer) -> str:
         return f"query failed: {text}"
     line = int(found.group(1)) - 1
     return f"malformed query: error at {line}:{found.group(2)}{text[found.end() :]}"
+
+
+def quiet(sock: socket.socket) -> bool:
+    """Whether a kept connection has nothing to read: the engine has neither closed it nor
+    sent anything on it unasked (an answer to no request, such as a 408)."""
+    try:
+        sock.recv(1, socket.MSG_PEEK)  # b"" (closed) or unasked bytes: not to be used
+    except BlockingIOError:
+        return True
+    except OSError:
+        pass
+    return False
+
+
+def close_when_done(sock: socket.socket | None, _: object) -> None:
+    """A done-callback that closes ``sock`` once the task reading it has ended."""
+    if sock is not None:
+        sock.close()
