@@ -22,6 +22,8 @@ from mofkg.graphstore.store.generation import StoreGeneration
 
 from .errors import register_error_handlers
 from .protocol import graph_store, sparql
+from .server.engine import EnginePool
+from .server.lanes import Lane
 from .server.pool import QueryPool
 from .server.shared import open_store
 from .server.state import EXTENSION, Endpoint
@@ -89,15 +91,31 @@ def create_app(
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
     # One worker process whose threads share its open of the store (and RocksDB's caches).
     workers = settings.workers
-    pool = QueryPool(
-        store.path,
-        size=workers,
-        timeout=settings.query_timeout,
-        threads=workers,
-        memory_limit=settings.memory_limit,
-    )
+    pool: QueryPool | EnginePool
+    if settings.query_workers == "engine":
+        pool = EnginePool(
+            store.path,
+            size=workers,
+            timeout=settings.query_timeout,
+            memory_limit=settings.memory_limit,
+        )
+    else:
+        pool = QueryPool(
+            store.path,
+            size=workers,
+            timeout=settings.query_timeout,
+            threads=workers,
+            memory_limit=settings.memory_limit,
+        )
     atexit.register(pool.close)
-    state = Endpoint(settings=settings, store=store, pool=pool, shared=shared, seen=seen)
+    state = Endpoint(
+        settings=settings,
+        store=store,
+        pool=pool,
+        lane=Lane(settings.request_lanes),
+        shared=shared,
+        seen=seen,
+    )
     app.extensions[EXTENSION] = state
     for bp in (*CORE_BLUEPRINTS, *blueprints):
         app.register_blueprint(bp)

@@ -7,17 +7,20 @@ bench/http.py would shadow the standard library's http package for every script 
 
 Builds a synthetic catalogue (mofkg.graphstore.synthetic, plus lineage: fine-tuned-from and
 trained-on links), assesses it, then copies the store folder so that each server reads the
-same Oxigraph database: `mofkg serve` (Granian, query worker processes, policy checks, row
-cap) and `oxigraph serve-read-only --union-default-graph` (the PyPI package `oxigraph`). A
+same Oxigraph database: `mofkg serve` (Granian, policy checks, row cap) once per kind of
+query worker (setting query_workers: `process`, Python worker processes, and `engine`, a
+read-only `oxigraph serve` behind the front; `--query-workers` picks) and
+`oxigraph serve-read-only --union-default-graph` (the PyPI package `oxigraph`). A
 third server, a bare Flask + pyoxigraph app under Granian (`bench/bare_app.py`, none of the
 safety machinery; `--no-bare` leaves it out), shows how much of the gap is the engine and a
 Python HTTP stack, and how much is mofkg's own. The servers run at once (an idle one costs
 nothing). Each of four queries is driven by `wrk` (Debian's package) on loopback with a
-bounded number of connections, after a warm-up, in alternating rounds: mofkg, oxigraph,
-bare, mofkg, oxigraph, bare (a shared VM's speed drifts; measuring one server after the
-other biased the ratios by up to 30% here). Prints requests/s and p50/p99 latency for each
-and the ratios, with the targets: at least 0.8x of oxigraph's throughput on the three
-heavier queries, 0.4x on the one-model lookup, and a p99 within 2x.
+bounded number of connections, after a warm-up, in alternating rounds: mofkg,
+mofkg-engine, oxigraph, bare, mofkg, ... (a shared VM's speed drifts; measuring one server
+after the other biased the ratios by up to 30% here). Prints requests/s and p50/p99 latency
+for each and the ratios, one table per kind of query worker, with the targets: at least
+0.8x of oxigraph's throughput on the three heavier queries, 0.4x on the one-model lookup,
+and a p99 within 2x.
 """
 
 from __future__ import annotations
@@ -286,6 +289,37 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def _label(kind: str) -> str:
+    """A mofkg server's name in the tables: by its kind of query worker."""
+    return "mofkg" if kind == "process" else f"mofkg-{kind}"
+
+
+def report_against(
+    label: str, mine: dict[str, Run], base: dict[str, Run], queries: dict[str, str]
+) -> None:
+    """The table of one mofkg server against `oxigraph serve`, with the targets."""
+    print()
+    header = (
+        f"{label + ' vs oxigraph':<22}{'req/s':>12}{'oxigraph':>10}{'ratio':>8}{'target':>8}"
+        f"{'p50 ms':>9}{'(oxi)':>8}{'p99 ms':>9}{'(oxi)':>8}{'p99 x':>7}  verdict"
+    )
+    print(header)
+    failed = 0
+    for name in queries:
+        a, b = mine[name], base[name]
+        ratio = _ratio(a.requests_per_s, b.requests_per_s)
+        p99 = _ratio(a.p99_ms, b.p99_ms)
+        ok = ratio >= TARGETS[name] and p99 <= P99_TARGET and not a.errors and not b.errors
+        failed += not ok
+        print(
+            f"{name:<22}{a.requests_per_s:>12.1f}{b.requests_per_s:>10.1f}{ratio:>8.2f}"
+            f"{TARGETS[name]:>8.1f}{a.p50_ms:>9.2f}{b.p50_ms:>8.2f}{a.p99_ms:>9.2f}"
+            f"{b.p99_ms:>8.2f}{p99:>7.2f}  {'met' if ok else 'NOT met'}"
+            + (f" ({a.errors} errors)" if a.errors else "")
+        )
+    print(f"{label}: targets met on {len(queries) - failed} of {len(queries)} queries")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, default=10_000)
@@ -319,7 +353,19 @@ def main() -> int:
         "--queries",
         help=f"comma-separated names of the queries to run (default: all: {', '.join(QUERIES)})",
     )
+    parser.add_argument(
+        "--query-workers",
+        default="process,engine",
+        help="comma-separated kinds of query worker of mofkg serve to measure, each its own "
+        "server (setting query_workers; default: process,engine)",
+    )
     args = parser.parse_args()
+    kinds = [k.strip() for k in args.query_workers.split(",") if k.strip()]
+    if not kinds or any(k not in ("process", "engine") for k in kinds):
+        print(
+            f"--query-workers: {args.query_workers!r}: name process and/or engine", file=sys.stderr
+        )
+        return 2
     chosen = [q.strip() for q in args.queries.split(",")] if args.queries else list(QUERIES)
     unknown = [q for q in chosen if q not in QUERIES]
     if unknown:
@@ -333,9 +379,10 @@ def main() -> int:
         if not (built / "CURRENT").exists():
             build_store(built, args.models)
         # Each server gets its own copy: a run never changes the built store.
-        ours_dir, theirs_dir = Path(tmp) / "mofkg", Path(tmp) / "oxigraph"
-        bare_dir = Path(tmp) / "bare"
-        shutil.copytree(built, ours_dir)
+        ours_dirs = {kind: Path(tmp) / f"mofkg-{kind}" for kind in kinds}
+        theirs_dir, bare_dir = Path(tmp) / "oxigraph", Path(tmp) / "bare"
+        for folder in ours_dirs.values():
+            shutil.copytree(built, folder)
         shutil.copytree(built, theirs_dir)
         if args.bare:
             shutil.copytree(built, bare_dir)
@@ -345,15 +392,33 @@ def main() -> int:
         }
         queries = {name: QUERIES[name] % fill for name in chosen}
 
-        port = free_port()
         workers = os.environ.get("MOFKG_WORKERS", "4")
-        print(f"mofkg serve (Granian, {workers} query workers) on port {port}", flush=True)
-        ours = run_server(
-            [str(BIN / "mofkg"), "serve", "--store", str(ours_dir), "--port", str(port)],
-            f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
-            {"MOFKG_WORKERS": workers, "MOFKG_MAX_ROWS": "100000"},
-        )
-        try:
+        bases: dict[str, str] = {}
+        with ExitStack() as servers:
+            for kind in kinds:
+                port = free_port()
+                print(
+                    f"mofkg serve (Granian, {workers} query workers: {kind}) on port {port}",
+                    flush=True,
+                )
+                ours = run_server(
+                    [
+                        str(BIN / "mofkg"),
+                        "serve",
+                        "--store",
+                        str(ours_dirs[kind]),
+                        "--port",
+                        str(port),
+                    ],
+                    f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
+                    {
+                        "MOFKG_WORKERS": workers,
+                        "MOFKG_MAX_ROWS": "100000",
+                        "MOFKG_QUERY_WORKERS": kind,
+                    },
+                )
+                servers.callback(stop, ours)
+                bases[_label(kind)] = f"http://127.0.0.1:{port}/sparql"
             other = free_port()
             print(f"oxigraph serve-read-only --union-default-graph on port {other}", flush=True)
             theirs = run_server(
@@ -369,49 +434,24 @@ def main() -> int:
                 f"http://127.0.0.1:{other}/query?query=ASK%7B%7D",
                 {},
             )
-            try:
-                bases = {
-                    "mofkg": f"http://127.0.0.1:{port}/sparql",
-                    "oxigraph": f"http://127.0.0.1:{other}/query",
-                }
-                with ExitStack() as servers:
-                    if args.bare:
-                        bare = free_port()
-                        print(f"bare Flask + pyoxigraph app (Granian WSGI) on port {bare}")
-                        servers.callback(stop, run_bare(bare, bare_dir))
-                        bases["bare"] = f"http://127.0.0.1:{bare}/sparql"
-                    measured = measure(bases, queries, args)
-            finally:
-                stop(theirs)
-        finally:
-            stop(ours)
-    mine, base = measured["mofkg"], measured["oxigraph"]
-
+            servers.callback(stop, theirs)
+            bases["oxigraph"] = f"http://127.0.0.1:{other}/query"
+            if args.bare:
+                bare = free_port()
+                print(f"bare Flask + pyoxigraph app (Granian WSGI) on port {bare}")
+                servers.callback(stop, run_bare(bare, bare_dir))
+                bases["bare"] = f"http://127.0.0.1:{bare}/sparql"
+            measured = measure(bases, queries, args)
+    base = measured["oxigraph"]
     print()
     print(
         f"{args.models:,} models, wrk -c{args.connections}, {args.duration} s per query and "
         f"server ({args.slow_duration} s under {SLOW_RATE} req/s) in {args.rounds} alternating "
         f"rounds"
     )
-    header = (
-        f"{'query':<22}{'mofkg req/s':>12}{'oxigraph':>10}{'ratio':>8}{'target':>8}"
-        f"{'p50 ms':>9}{'(oxi)':>8}{'p99 ms':>9}{'(oxi)':>8}{'p99 x':>7}  verdict"
-    )
-    print(header)
-    failed = 0
-    for name in queries:
-        a, b = mine[name], base[name]
-        ratio = _ratio(a.requests_per_s, b.requests_per_s)
-        p99 = _ratio(a.p99_ms, b.p99_ms)
-        ok = ratio >= TARGETS[name] and p99 <= P99_TARGET and not a.errors and not b.errors
-        failed += not ok
-        print(
-            f"{name:<22}{a.requests_per_s:>12.1f}{b.requests_per_s:>10.1f}{ratio:>8.2f}"
-            f"{TARGETS[name]:>8.1f}{a.p50_ms:>9.2f}{b.p50_ms:>8.2f}{a.p99_ms:>9.2f}"
-            f"{b.p99_ms:>8.2f}{p99:>7.2f}  {'met' if ok else 'NOT met'}"
-            + (f" ({a.errors} errors)" if a.errors else "")
-        )
-    print(f"targets met on {len(queries) - failed} of {len(queries)} queries")
+    for kind in kinds:
+        label = _label(kind)
+        report_against(label, measured[label], base, queries)
     if "bare" in measured:
         print()
         print(
@@ -419,8 +459,10 @@ def main() -> int:
             "worker), same rounds"
         )
         print(f"{'query':<22}{'bare req/s':>12}{'x oxigraph':>12}{'mofkg x bare':>14}{'p99 ms':>9}")
+        print(f"(mofkg: {_label(kinds[0])})")
         for name in queries:
-            c, a, b = measured["bare"][name], mine[name], base[name]
+            c, b = measured["bare"][name], base[name]
+            a = measured[_label(kinds[0])][name]
             print(
                 f"{name:<22}{c.requests_per_s:>12.1f}"
                 f"{_ratio(c.requests_per_s, b.requests_per_s):>12.2f}"

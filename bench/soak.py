@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/soak.py [--models 1000] [--duration 120] [--requests 20000]
                                    [--threads 6] [--baseline 10] [--query-timeout 5]
+                                   [--query-workers process|engine]
 
 Builds a synthetic catalogue (``bench/http_bench.py``'s ``build_store``: mofkg.graphstore.synthetic
 models, lineage, assessments), starts `mofkg serve` on it with an update token, and first
@@ -115,8 +116,11 @@ class Client:
 class Soak:
     """The shared state of a run: budget, tallies, what was written."""
 
-    def __init__(self, port: int, models: int, requests: int, deadline: float) -> None:
+    def __init__(
+        self, port: int, models: int, requests: int, deadline: float, mix: dict[str, int] = MIX
+    ) -> None:
         self.port = port
+        self.mix = mix
         self.models = models
         self.left = requests
         self.deadline = deadline
@@ -203,14 +207,17 @@ def write(soak: Soak, client: Client, rng: random.Random, name: str) -> int:
 def worker(soak: Soak, index: int, only: str | None) -> None:
     rng = random.Random(index)
     client = Client(soak.port)
-    kinds, weights = list(MIX), list(MIX.values())
+    kinds, weights = list(soak.mix), list(soak.mix.values())
     name = f"t{index}"
     try:
         while soak.take():
             kind = only or rng.choices(kinds, weights)[0]
             if kind == "runaway":
                 if not soak.runaway.acquire(blocking=False):
-                    kind = "lookup"
+                    kind = "lookup" if "lookup" in soak.mix else kind
+                    if kind == "runaway":
+                        time.sleep(0.05)  # one runaway at a time: this thread waits its turn
+                        continue
                 else:
                     try:
                         one_request(soak, client, kind, rng, name)
@@ -347,6 +354,25 @@ def report(soak: Soak, idle: list[float], elapsed: float, memory: MemoryWatch) -
     return 1 if errors or lost or soak.read_back_failures else 0
 
 
+def _mix(text: str) -> dict[str, int]:
+    """``--mix``: ``lookup=50,runaway=2`` as shares by kind (each kind known, shares >= 0).
+
+    >>> _mix("lookup=5, page=1")
+    {'lookup': 5, 'page': 1}
+    """
+    shares: dict[str, int] = {}
+    for part in text.split(","):
+        kind, _, share = part.strip().partition("=")
+        if kind not in MIX or not share.strip().isdigit():
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r}: give KIND=SHARE with KIND one of {', '.join(MIX)}"
+            )
+        shares[kind] = int(share)
+    if not any(shares.values()):
+        raise argparse.ArgumentTypeError("at least one kind needs a share above 0")
+    return shares
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, default=1000, help="synthetic models in the store")
@@ -359,6 +385,20 @@ def main() -> int:
     parser.add_argument("--baseline", type=float, default=10, help="seconds of idle lookups")
     parser.add_argument(
         "--query-timeout", type=float, default=5, help="the server's query_timeout (s)"
+    )
+    parser.add_argument(
+        "--mix",
+        type=_mix,
+        default=MIX,
+        help="the kinds of request and their shares, as KIND=SHARE,... (default: "
+        + ",".join(f"{k}={v}" for k, v in MIX.items())
+        + "); a kind left out is not sent",
+    )
+    parser.add_argument(
+        "--query-workers",
+        choices=("process", "engine"),
+        default="process",
+        help="the server's kind of query worker (setting query_workers)",
     )
     parser.add_argument(
         "--store", type=Path, help="keep the built store here and reuse it (default: temporary)"
@@ -391,8 +431,16 @@ def soak(args: argparse.Namespace) -> int:
         if not (built / "CURRENT").exists():
             build_store(built, args.models)
         port = free_port()
-        env = {"MOFKG_UPDATE_TOKEN": TOKEN, "MOFKG_QUERY_TIMEOUT": str(args.query_timeout)}
-        print(f"mofkg serve on port {port}, query_timeout {args.query_timeout} s", flush=True)
+        env = {
+            "MOFKG_UPDATE_TOKEN": TOKEN,
+            "MOFKG_QUERY_TIMEOUT": str(args.query_timeout),
+            "MOFKG_QUERY_WORKERS": args.query_workers,
+        }
+        print(
+            f"mofkg serve on port {port}, query_timeout {args.query_timeout} s, query workers: "
+            f"{args.query_workers}",
+            flush=True,
+        )
         process = run_server(
             [str(BIN / "mofkg"), "serve", "--store", str(built), "--port", str(port)],
             f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
@@ -410,7 +458,7 @@ def soak(args: argparse.Namespace) -> int:
                 flush=True,
             )
             started = time.monotonic()
-            soak = Soak(port, args.models, args.requests, started + args.duration)
+            soak = Soak(port, args.models, args.requests, started + args.duration, args.mix)
             only = [None] * args.threads + ["lookup"] * args.lookup_threads
             threads = [
                 threading.Thread(target=worker, args=(soak, i, kind), daemon=True)

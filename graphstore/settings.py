@@ -24,6 +24,7 @@ from .store.backend_settings import check_backend
 
 LicenceListName = Literal["spdx", "mot"]
 BackendName = Literal["embedded", "oxigraph", "virtuoso", "sparql"]
+QueryWorkersName = Literal["process", "engine"]
 ENV_PREFIX = "MOFKG_"
 
 
@@ -223,6 +224,23 @@ class Settings:
             "process of that many threads."
         },
     )
+    query_workers: QueryWorkersName = field(
+        default="process",
+        metadata={
+            "doc": "What runs the queries that need a worker under `mofkg serve`: 'process' "
+            "(a Python worker process with pyoxigraph, killed on timeout) or 'engine' (a "
+            "read-only `oxigraph serve` bound to 127.0.0.1, killed and restarted on timeout "
+            "and reopened after writes; faster on heavy queries). See docs/endpoint.md."
+        },
+    )
+    request_lanes: int = field(
+        default=1,
+        metadata={
+            "doc": "Request threads of each `mofkg serve` process that run Python at once "
+            "(pages, the JSON API, validations, writes); the others wait without taking the "
+            "GIL from the lookups answered on the process's event loop, or from each other."
+        },
+    )
     processes: int = field(
         default=2,
         metadata={
@@ -283,6 +301,10 @@ class Settings:
 
     def __post_init__(self) -> None:
         check_backend(self)
+        if self.query_workers not in get_args(QueryWorkersName):
+            raise SettingsError(
+                f"query_workers must be 'process' or 'engine', not {self.query_workers!r}"
+            )
         if self.licence_list not in get_args(LicenceListName):
             raise SettingsError(f"licence_list must be 'spdx' or 'mot', not {self.licence_list!r}")
         if self.licence_list == "mot" and self.mot_licences is None:
@@ -293,6 +315,7 @@ class Settings:
             "max_input_depth",
             "port",
             "workers",
+            "request_lanes",
             "processes",
             "validate_job_threshold",
             "memory_limit",

@@ -29,8 +29,16 @@ TOKEN = "protocol-token"
 SELECT = f"SELECT ?s ?o WHERE {{ ?s <{EX}p> ?o }} ORDER BY ?s"
 
 
+@pytest.fixture(scope="module", params=["process", "engine"])
+def query_workers(request: pytest.FixtureRequest) -> str:
+    """Every test of the protocol runs with both kinds of query worker (setting
+    query_workers): worker processes and a read-only `oxigraph serve`."""
+    kind: str = request.param
+    return kind
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, query_workers: str) -> Iterator[Server]:
     path = tmp_path_factory.mktemp("protocol")
     store = Store(path)
     store.load(
@@ -39,7 +47,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         format="turtle",
     )
     store.load(f"<{EX}c> <{EX}p> <{EX}d> .".encode(), graph=EX + "g2", format="turtle")
-    with running_server(Settings(store=path, update_token=TOKEN), store=store) as srv:
+    settings = Settings(store=path, update_token=TOKEN, query_workers=query_workers)
+    with running_server(settings, store=store) as srv:
         yield srv
 
 
@@ -224,6 +233,7 @@ def test_service_description_follows_writes(server: Server) -> None:
 def test_protocol_errors(
     server: Server, kwargs: dict[str, object], status: int, message: str
 ) -> None:
+    kwargs = dict(kwargs)  # the parameters' own dict serves each kind of query worker
     method = "POST" if "data" in kwargs else "GET"
     if isinstance(kwargs.get("params"), list):
         import urllib.parse

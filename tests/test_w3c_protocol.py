@@ -70,16 +70,23 @@ PROTOCOL = _manifest_tests(W3C / "protocol" / "manifest.ttl")
 GRAPH_STORE = _manifest_tests(W3C / "graph-store-protocol" / "manifest.ttl")
 
 
-@pytest.fixture(scope="module", params=["werkzeug", "granian"])
+@pytest.fixture(scope="module", params=["werkzeug", "granian", "granian-engine"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shared_data: Path
 ) -> Iterator[Server]:
     """The app under werkzeug in a thread, and under `mofkg serve`'s own server (Granian, in a
-    subprocess): the suites run against both, so the production server's HTTP is tested too."""
+    subprocess): the suites run against both, so the production server's HTTP is tested too;
+    and under `mofkg serve` with a read-only `oxigraph serve` as its query worker
+    (query_workers = "engine")."""
     folder = tmp_path_factory.mktemp("w3c-store")
-    if request.param == "granian":
+    if request.param.startswith("granian"):
+        workers = "engine" if request.param == "granian-engine" else "process"
         with running_production_server(
-            folder, MOFKG_UPDATE_TOKEN=TOKEN, MOFKG_QUERY_TIMEOUT="10", MOFKG_WORKERS="2"
+            folder,
+            MOFKG_UPDATE_TOKEN=TOKEN,
+            MOFKG_QUERY_TIMEOUT="10",
+            MOFKG_WORKERS="2",
+            MOFKG_QUERY_WORKERS=workers,
         ) as srv:
             yield srv
         return

@@ -183,7 +183,8 @@ def answer_query(state: Endpoint, job: QueryJob, *, gone: Gone | None = None) ->
     away, :data:`mofkg.api.server.wsgi.CLIENT_GONE`)."""
     outcome = run_inline(state.store.oxigraph, job)
     if outcome is None:
-        outcome = state.pool.run(job, gone=gone)
+        with state.lane.waiting():  # the worker runs it: other requests may run Python
+            outcome = state.pool.run(job, gone=gone)
     return query_answer(state, outcome)
 
 

@@ -36,6 +36,7 @@ from flask import Flask, Response
 from ..errors import BodyTimeoutError, BusyError, error_response
 from ..protocol import sparql
 from .frames import ClientGone
+from .lanes import Lane
 from .state import EXTENSION, Endpoint
 from .wsgi import (
     CLIENT_GONE,
@@ -140,7 +141,9 @@ class Front:
             if query is not None:
                 await self._query(scope, proto, query)
                 return
-        exchange = _Exchange(asyncio.get_running_loop(), proto, self.body_timeout)
+        exchange = _Exchange(
+            asyncio.get_running_loop(), proto, self.body_timeout, lane=self.state.lane
+        )
         if not _has_body(scope.headers.items()):
             await exchange.run(self.threads, self.wsgi, scope)
             return
@@ -317,9 +320,16 @@ class _Exchange:
     on the event loop, at the thread's call."""
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, proto: HTTPProtocol, body_timeout: float = 30.0
+        self,
+        loop: asyncio.AbstractEventLoop,
+        proto: HTTPProtocol,
+        body_timeout: float = 30.0,
+        *,
+        lane: Lane | None = None,
     ) -> None:
         self.loop = loop
+        #: Held while the thread runs the app, given up while it waits on the event loop.
+        self.lane = lane or Lane(1)
         self.proto = proto
         self.body_timeout = body_timeout
         #: The body did not come in time: whatever the app makes of that, the answer is 408.
@@ -332,8 +342,10 @@ class _Exchange:
         self.wrote = False  # write() was given data: the status is settled (PEP 3333)
 
     def call(self, step: Coroutine[Any, Any, T]) -> T:
-        """Run a step on the event loop and wait for it (from the thread)."""
-        return asyncio.run_coroutine_threadsafe(step, self.loop).result()
+        """Run a step on the event loop and wait for it (from the thread), the lane given up
+        meanwhile."""
+        with self.lane.waiting():
+            return asyncio.run_coroutine_threadsafe(step, self.loop).result()
 
     async def run(self, threads: ThreadPoolExecutor, app: WsgiApp, scope: Scope) -> None:
         reader = _Body(self, self.proto.__aiter__())
@@ -393,6 +405,10 @@ class _Exchange:
 
     def _serve(self, app: WsgiApp, environ: dict[str, Any]) -> None:
         """In a thread: run the app; send a short answer whole, a long one as it comes."""
+        with self.lane.held():
+            self._serve_laned(app, environ)
+
+    def _serve_laned(self, app: WsgiApp, environ: dict[str, Any]) -> None:
         result = app(environ, self._start_response)
         try:
             chunks: list[bytes] = []

@@ -149,14 +149,23 @@ def _serialised(
         triples = list(islice(result, job.max_rows + 1))
         truncated = len(triples) > job.max_rows
         triples = triples[: job.max_rows]
-        body = ox.serialize(triples, format=fmt.oxigraph, prefixes=_prefixes_for(fmt.name))
+        body = ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes_for(fmt.name))
         return QueryOutcome(body or b"", fmt.media_type, truncated, len(triples))
+    if isinstance(result, ox.QueryBoolean):
+        return solutions_outcome(bool(result), job)
+    if job.result_format is None:
+        raise NotAcceptableError("the client accepts no SPARQL results format")
+    return solutions_outcome(capped_tsv(result, job.max_rows), job)
+
+
+def solutions_outcome(capped: CappedResults | bool, job: QueryJob) -> QueryOutcome:
+    """Solutions cut at the row cap (as SPARQL TSV), or a boolean, in the job's results
+    format: what a worker answers, also from an engine's TSV (:mod:`.engine_http`)."""
     if job.result_format is None:
         raise NotAcceptableError("the client accepts no SPARQL results format")
     rfmt = result_format_by_name(job.result_format)
-    if isinstance(result, ox.QueryBoolean):
-        return QueryOutcome(serialize_boolean(bool(result), rfmt.name), rfmt.media_type)
-    capped = capped_tsv(result, job.max_rows)
+    if isinstance(capped, bool):
+        return QueryOutcome(serialize_boolean(capped, rfmt.name), rfmt.media_type)
     body = capped.tsv
     if rfmt.name != "tsv":
         parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
@@ -236,5 +245,5 @@ def capped_tsv(result: ox.QuerySolutions, max_rows: int) -> CappedResults:
     return CappedResults(b"".join(sink.parts), max(sink.seen - 1, 0), truncated)
 
 
-def _prefixes_for(name: str) -> dict[str, str] | None:
+def prefixes_for(name: str) -> dict[str, str] | None:
     return dict(PREFIXES) if name in ("turtle", "rdfxml") else None

@@ -16,7 +16,7 @@ import hmac
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -28,6 +28,8 @@ from mofkg.graphstore.store.embedded import Store
 from mofkg.graphstore.store.generation import StoreGeneration
 
 from ..errors import BusyError, MissingTokenError
+from .engine import EnginePool
+from .lanes import Lane
 from .policy import Policy, VerdictCache
 from .pool import QueryPool
 from .shared import open_store, open_writer
@@ -44,7 +46,10 @@ class Endpoint:
 
     settings: Settings
     store: Store
-    pool: QueryPool
+    pool: QueryPool | EnginePool
+    #: Which request threads run Python now (:mod:`mofkg.api.server.lanes`); only the RSGI
+    #: front takes it, so under another server it is never held.
+    lane: Lane = field(default_factory=lambda: Lane(1))
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     verdicts: VerdictCache = field(default_factory=VerdictCache)
     #: Serialised service descriptions by (endpoint URL, format name), until the next write.
@@ -146,9 +151,15 @@ class Endpoint:
 
     @contextmanager
     def writing(self) -> Iterator[Store]:
-        """Hold the write lock around a write; every process and worker sees it afterwards."""
+        """Hold the write lock around a write; every process and worker sees it afterwards.
+
+        The locks are waited for with the lane given up (:mod:`mofkg.api.server.lanes`): a
+        writer that holds them may wait for the lane, never the other way round.
+        """
         self.check_token()
-        with self.write_lock:
+        with ExitStack() as held:
+            with self.lane.waiting():
+                held.enter_context(self.write_lock)
             if self.shared is None:
                 try:
                     yield self.store
@@ -156,17 +167,18 @@ class Endpoint:
                     self._forget()
                 return
             assert self.store.path is not None
-            with self.shared.exclusive():
-                writer = open_writer(self.store.path)
-                try:
-                    yield writer
-                finally:
-                    writer.close()
-                    generation = self.shared.bump()
-                    with self.reopen_lock, suppress(BusyError):
-                        # The write is done whatever happens here: a failed reopen is left to
-                        # the next request's refresh, which sees the new generation.
-                        self._reopen(generation)
+            with self.lane.waiting():
+                held.enter_context(self.shared.exclusive())
+            writer = open_writer(self.store.path)
+            try:
+                yield writer
+            finally:
+                writer.close()
+                generation = self.shared.bump()
+                with self.reopen_lock, suppress(BusyError):
+                    # The write is done whatever happens here: a failed reopen is left to
+                    # the next request's refresh, which sees the new generation.
+                    self._reopen(generation)
 
     def write(self, action: Callable[[Store], T]) -> T:
         with self.writing() as store:
