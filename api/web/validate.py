@@ -30,23 +30,17 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
 from mofkg.graphstore.settings import Settings
-from mofkg.graphstore.validation.dumps import Dump
-from mofkg.graphstore.validation.pipeline import (
-    ShapesSet,
-    ValidationReport,
-    read_dump,
-    validate_dumps,
-)
 
 from ..errors import NotAcceptableError, OutOfMemoryError
 from ..protocol.negotiation import best_match, content_type
 from ..server.limits import describe_bytes
-from ..server.state import EXTENSION
+from ..server.state import EXTENSION, endpoint
 from . import TEMPLATES
-from .validation_bounds import check_bounds
-from .validation_form import Upload, read_request
+from .validation_child import dump_of, run_validation, validate_in_child
+from .validation_form import read_request
 from .validation_jobs import (
     JOBS_FOLDER,
+    REPORT_KINDS,
     UNREADABLE,
     JobFolder,
     RenderedReport,
@@ -60,7 +54,6 @@ bp = Blueprint("validate", __name__, template_folder=TEMPLATES)
 #: Where an app keeps its :class:`JobFolder`.
 JOBS_EXTENSION = "mofkg.validate_jobs"
 
-MOT_MEDIA_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 #: Report media types, the default (for no Accept or */*) first, and the report each gives
 #: (one of :data:`mofkg.api.web.validation_jobs.REPORT_KINDS`).
@@ -95,33 +88,6 @@ def _settings_of(app: Flask) -> Settings:
 
 def _settings() -> Settings:
     return _settings_of(current_app)
-
-
-def _dump(upload: Upload, settings: Settings) -> Dump:
-    """The upload read as a dump, within the bounds of :mod:`mofkg.api.web.validation_bounds`
-    (413)."""
-    mot = upload.media_type in MOT_MEDIA_TYPES or (
-        upload.media_type is None and upload.source.lower().endswith((".yml", ".yaml"))
-    )
-    dump = read_dump(
-        upload.data,
-        format="mot" if mot else None,
-        media_type=None if mot else upload.media_type,
-        source_name=upload.source,
-        max_depth=settings.max_input_depth,
-    )
-    check_bounds(
-        dump,
-        max_triples=settings.validate_max_triples,
-        max_models=settings.validate_max_models,
-    )
-    return dump
-
-
-def _run(dump: Dump, settings: Settings, shapes: ShapesSet) -> ValidationReport:
-    report = validate_dumps([dump], shapes=shapes, settings=settings).report
-    report.max_results = settings.validate_max_results
-    return report
 
 
 def _report_kind() -> str:
@@ -184,11 +150,17 @@ def _validate(settings: Settings) -> Response:
         _jobs(current_app).check_room()
     sent = read_request(settings)
     upload, shapes = sent.dump, sent.shapes
-    dump = _dump(upload, settings)
+    dump = dump_of(upload, settings)
+    # The user's own shapes run in a process of their own, stopped at the query timeout.
+    in_child = len(shapes.user) > 0
     if len(upload.data) <= settings.validate_job_threshold:
-        report = _run(dump, settings, shapes)
-        body = report_body(report, REPORT_TYPES[media_type])
-        return _report_response(report.conforms, body, media_type)
+        kind = REPORT_TYPES[media_type]
+        if in_child:
+            with endpoint().lane.waiting():  # the child runs it: other requests may run Python
+                conforms, bodies = validate_in_child(upload, shapes, settings, (kind,))
+            return _report_response(conforms, bodies[kind], media_type)
+        report = run_validation(dump, settings, shapes)
+        return _report_response(report.conforms, report_body(report, kind), media_type)
     jobs = _jobs(current_app)
     job_id = jobs.add()
 
@@ -196,7 +168,12 @@ def _validate(settings: Settings) -> Response:
         rendered: RenderedReport | None = None
         error: Exception | None = None
         try:
-            rendered = RenderedReport.of(_run(dump, settings, shapes))
+            if in_child:
+                rendered = RenderedReport(
+                    *validate_in_child(upload, shapes, settings, REPORT_KINDS)
+                )
+            else:
+                rendered = RenderedReport.of(run_validation(dump, settings, shapes))
         except MemoryError:
             error = _out_of_memory(settings)
         except Exception as exc:  # noqa: BLE001 - kept for the status URL to answer

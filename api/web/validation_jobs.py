@@ -33,7 +33,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,14 +86,19 @@ class RenderedReport:
     def of(cls, report: ValidationReport) -> RenderedReport:
         """Render ``report`` in every kind a client may ask for (both RDF forms from one
         build of the report's graph, which is most of their cost)."""
-        triples = report_triples(report)
-        bodies = {
-            kind: report_rdf(report, kind, triples).decode("utf-8")
-            if kind in ("turtle", "jsonld")
-            else report_body(report, kind)
-            for kind in REPORT_KINDS
-        }
-        return cls(report.conforms, bodies)
+        return cls(report.conforms, rendered_bodies(report, REPORT_KINDS))
+
+
+def rendered_bodies(report: ValidationReport, kinds: Sequence[str]) -> dict[str, str]:
+    """``report`` in each of ``kinds`` (of :data:`REPORT_KINDS`), both RDF forms from one
+    build of the report's graph."""
+    triples = report_triples(report) if {"turtle", "jsonld"} & set(kinds) else None
+    return {
+        kind: report_rdf(report, kind, triples).decode("utf-8")
+        if kind in ("turtle", "jsonld")
+        else report_body(report, kind)
+        for kind in kinds
+    }
 
 
 @dataclass(frozen=True)
