@@ -29,7 +29,13 @@ from .definition import Framework, load_framework
 from .evaluate import assess_copy
 from .registry import all_frameworks
 from .results import ComponentState, LicenceWarning, ModelAssessment, Outcome, ValidationResult
-from .writing import AssessmentWriter, has_assessments, replace_by_difference, write_assessments
+from .writing import (
+    AssessmentWriter,
+    Reassessment,
+    has_assessments,
+    replace_by_difference,
+    write_assessments,
+)
 
 
 def derived_graph(framework: str) -> URIRef:
@@ -82,6 +88,7 @@ def assess_with(
     *,
     models: Sequence[str] | None = None,
     write_derived: bool = True,
+    reassessment: Reassessment | None = None,
 ) -> list[ModelAssessment]:
     """:func:`assess_models` with a framework already loaded.
 
@@ -89,7 +96,9 @@ def assess_with(
     copy of what the rules and shapes read (:mod:`.copies`): the framework's rules write
     their inferences there, never into ``store``. With ``write_derived`` (the default) the
     derived facts (effective licences) of the whole store are written to
-    :func:`derived_graph`; ``write_derived=False`` writes nothing into ``store``.
+    :func:`derived_graph`; ``write_derived=False`` writes nothing into ``store``. With a
+    ``reassessment``, the derived facts are not written but added to it (committed with the
+    assessments, in one update).
     """
     if models is not None:
         if not write_derived:
@@ -97,7 +106,7 @@ def assess_with(
         if write_derived:
             derive(store, fw)
         return _assess_in_batches(store, fw, write_derived=False, only=models)
-    return _assess_in_batches(store, fw, write_derived=write_derived)
+    return _assess_in_batches(store, fw, write_derived=write_derived, reassessment=reassessment)
 
 
 def assess_and_write(
@@ -107,6 +116,7 @@ def assess_and_write(
     shapes: Path | None = None,
     now: datetime | None = None,
     pending: PendingGraphs | None = None,
+    reassessment: Reassessment | None = None,
 ) -> list[ModelAssessment]:
     """:func:`assess_models` then :func:`write_assessments` over the whole store, as
     ``mofkg assess`` runs them, with the same results and the same quads.
@@ -117,12 +127,17 @@ def assess_and_write(
     bulk
     load is most of the time of a run, and it runs without the GIL. If anything fails, the
     graphs begun are dropped. Otherwise (in memory, or a re-assessment, which replaces by
-    difference in one transaction) it is exactly the two calls.
+    difference) it is the two calls, whose changes (derived facts and assessments) are one
+    update: committed at the end, or added to ``reassessment`` for the caller to commit with
+    other frameworks' (:class:`~mofkg.graphstore.frameworks.writing.Reassessment`).
     """
     fw = _framework(framework, shapes)
     if store.path is None or store.read_only or has_assessments(store, fw.key):
-        results = assess_with(store, fw)
-        write_assessments(store, results, now=now, frameworks=[fw])
+        changes = Reassessment() if reassessment is None else reassessment
+        results = assess_with(store, fw, reassessment=changes)
+        write_assessments(store, results, now=now, frameworks=[fw], reassessment=changes)
+        if reassessment is None:
+            changes.commit(store)
         return results
     with AssessmentWriter(store, fw, now=now or datetime.now(UTC), pending=pending) as writer:
         results = _assess_in_batches(store, fw, writer=writer)
@@ -137,16 +152,27 @@ def assess_all(
 
     The first assessments of all the frameworks are one write: the graphs every framework's
     writer begins are named in one span of pending graphs, so a run cut short (a kill between
-    two frameworks included) leaves none of them once the store opens again.
+    two frameworks included) leaves none of them once the store opens again. A
+    re-assessment's changes, of every framework, are one update (:class:`Reassessment`).
     """
     frameworks = all_frameworks(folder)
+    changes = Reassessment()
     if store.path is None or store.read_only:
-        return {fw.key: assess_and_write(store, framework=fw, now=now) for fw in frameworks}
-    with PendingGraphs(store) as pending:
-        return {
-            fw.key: assess_and_write(store, framework=fw, now=now, pending=pending)
+        found = {
+            fw.key: assess_and_write(store, framework=fw, now=now, reassessment=changes)
             for fw in frameworks
         }
+        changes.commit(store)
+        return found
+    with PendingGraphs(store) as pending:
+        found = {
+            fw.key: assess_and_write(
+                store, framework=fw, now=now, pending=pending, reassessment=changes
+            )
+            for fw in frameworks
+        }
+        changes.commit(store)  # then the span ends (docs/assessment.md)
+        return found
 
 
 def _framework(framework: str | Framework, shapes: Path | None) -> Framework:
@@ -174,6 +200,7 @@ def _assess_in_batches(
     write_derived: bool = True,
     writer: AssessmentWriter | None = None,
     only: Sequence[str] | None = None,
+    reassessment: Reassessment | None = None,
 ) -> list[ModelAssessment]:
     """Derive and assess every model of the store, batch by batch on in-memory working
     copies; the derived facts are written to the store as in :func:`derive` (unless
@@ -225,7 +252,12 @@ def _assess_in_batches(
     if not write_derived:
         pass
     elif fw.rules is None:
-        store.drop_graphs([target])
+        if reassessment is not None:
+            reassessment.drop([target])
+        else:
+            store.drop_graphs([target])
+    elif reassessment is not None:
+        reassessment.add(store, [(target, derived)])
     elif replacing:
         replace_by_difference(store, [(target, derived)])
     results.sort(key=lambda a: str(a.model))

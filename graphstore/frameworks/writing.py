@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from ..errors import MofkgError, ReadOnlyError
 from ..namespaces import GRAPH, assessment_graph, slug
-from ..store.commit import difference
+from ..store.commit import Difference, difference
 from ..store.embedded import Store
 from ..store.pending import PendingGraphs
 from .definition import Framework
@@ -53,6 +53,7 @@ def write_assessments(
     now: datetime | None = None,
     shapes: Path | None = None,
     frameworks: Sequence[Framework] = (),
+    reassessment: Reassessment | None = None,
 ) -> list[str]:
     """Replace each model's assessment graph (per framework); return the graphs written.
 
@@ -75,7 +76,11 @@ def write_assessments(
     try:
         if len(fresh) < len(planned):
             # A re-assessment: ONE update for every graph, the new ones inserted whole.
-            replace_by_difference(store, ((p.target, planned_quads(p)) for p in planned))
+            graphs = ((p.target, planned_quads(p)) for p in planned)
+            if reassessment is not None:
+                reassessment.add(store, graphs)  # committed with the rest of the run
+            else:
+                replace_by_difference(store, graphs)
         else:
             with PendingGraphs(store, targets):
                 bulk_load_pieces(store.oxigraph, nquads_pieces(fresh, size=PIECE_QUADS))
@@ -228,6 +233,46 @@ def has_assessments(store: Store, framework: str) -> bool:
     )
 
 
+class Reassessment:
+    """The changes of a re-assessment, gathered so that they reach the store as ONE update
+    (one transaction): the derived facts and the assessments of every framework of a run.
+
+    Each :meth:`add` computes what turns graphs into their new contents against the store as
+    it is (few quads change between runs, so what is held stays small); :meth:`commit` writes
+    it all, or nothing if it fails or the process dies first (readers see the previous
+    assessments or the new ones, never a mix).
+    """
+
+    def __init__(self) -> None:
+        self._diff = Difference()
+
+    def add(self, store: Store, graphs: Iterable[tuple[str, set[ox.Quad]]]) -> None:
+        """Replace these named graphs by their new contents at the commit."""
+        found = difference(store.oxigraph, graphs)
+        self._diff.drops += found.drops
+        self._diff.deletes += found.deletes
+        self._diff.inserts += found.inserts
+        self._diff.changed += found.changed
+
+    def drop(self, graphs: Iterable[str]) -> None:
+        """Drop these named graphs at the commit (e.g. a framework's derived facts, once its
+        file has no derivation rules any more)."""
+        self._diff.drops += [f"DROP SILENT GRAPH <{g}>" for g in graphs]
+
+    def commit(self, store: Store) -> int:
+        """Write every change gathered in one update; return how many quads changed."""
+        if store.read_only:
+            raise ReadOnlyError("this store is open read-only")
+        update = self._diff.update()
+        if update:
+            try:
+                store.update(update)
+            except OSError as exc:
+                raise MofkgError(f"cannot write the assessments to the store: {exc}") from exc
+        changed, self._diff = self._diff.changed, Difference()
+        return changed
+
+
 def replace_by_difference(store: Store, graphs: Iterable[tuple[str, set[ox.Quad]]]) -> int:
     """Replace named graphs by new contents with ONE update (one transaction) that deletes
     the quads that went and inserts those that came; return how many quads changed.
@@ -246,6 +291,7 @@ def replace_by_difference(store: Store, graphs: Iterable[tuple[str, set[ox.Quad]
 __all__ = [
     "BULK_CHUNK",
     "AssessmentWriter",
+    "Reassessment",
     "BulkLoader",
     "assessment_nquads",
     "assessment_quads",
