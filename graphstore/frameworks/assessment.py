@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from ..namespaces import GRAPH, MOF, slug
+from ..namespaces import GRAPH, MOF, PREFIXES, slug
 from ..store.embedded import Store
 from ..store.pending import PendingGraphs
 from .copies import components_of, whole_copy, working_copy
@@ -232,18 +232,20 @@ def _assess_in_batches(
             work = working_copy(oxi, batch_models, components, around)
             chosen = {m.value for m in batch_models}
         if fw.rules is not None:
-            triples = [ox.Quad(t.subject, t.predicate, t.object) for t in work.query(fw.rules)]
-            work.oxigraph.bulk_extend(triples)
-            quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in triples)
-            if not write_derived:
+            # As N-Triples written and read by Oxigraph: no Python object per derived triple.
+            found = work.oxigraph.query(fw.rules, prefixes=PREFIXES)
+            assert isinstance(found, ox.QueryTriples)  # the rules are a CONSTRUCT
+            piece = found.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+            if piece:
+                work.oxigraph.bulk_load(piece, format=ox.RdfFormat.N_TRIPLES)
+            if not write_derived or not piece:
                 pass
             elif replacing:
-                derived.update(quads)
+                parsed = ox.parse(piece, format=ox.RdfFormat.N_TRIPLES)
+                derived.update(ox.Quad(t.subject, t.predicate, t.object, graph) for t in parsed)
             else:
                 assert writer is not None  # (replacing otherwise)
-                piece = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-                assert piece is not None  # no output given: the bytes are returned
-                writer.load(piece)
+                writer.load(piece, graph=target)
         batch = _assess_in(work, fw, chosen)
         del work
         if writer is not None:

@@ -117,9 +117,15 @@ class BulkLoader:
             self._tasks.pop(0).result()
         self._tasks.append(self._worker.submit(task))
 
-    def load(self, piece: bytes) -> None:
-        """Bulk-load ``piece`` (N-Quads) after the tasks before it."""
-        self.submit(partial(self.store.bulk_load, piece, format=ox.RdfFormat.N_QUADS))
+    def load(self, piece: bytes, *, graph: str | None = None) -> None:
+        """Bulk-load ``piece`` after the tasks before it: N-Quads, or N-Triples into the
+        named ``graph``."""
+        if graph is None:
+            self.submit(partial(self.store.bulk_load, piece, format=ox.RdfFormat.N_QUADS))
+        else:
+            into = ox.NamedNode(graph)
+            load = partial(self.store.bulk_load, format=ox.RdfFormat.N_TRIPLES, to_graph=into)
+            self.submit(partial(load, piece))
 
     def finish(self) -> None:
         """Wait until every task has run (raises the first error, if any)."""
@@ -195,9 +201,10 @@ class AssessmentWriter:
             if self._own:
                 self._pending.__exit__(kind, None, None)
 
-    def load(self, piece: bytes) -> None:
-        """Load other N-Quads (e.g. a batch's derived facts) in turn with the assessments."""
-        self._loader.load(piece)
+    def load(self, piece: bytes, *, graph: str | None = None) -> None:
+        """Load other N-Quads, or N-Triples into the named ``graph`` (e.g. a batch's derived
+        facts), in turn with the assessments."""
+        self._loader.load(piece, graph=graph)
 
     def write(self, assessments: Iterable[ModelAssessment], *, last: bool = False) -> None:
         """Queue the assessments' quads: they are built and loaded while the caller goes on
