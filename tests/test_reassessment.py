@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from mofkg.graphstore.frameworks.assessment import assess_all, assess_and_write, derived_graph
+from mofkg.graphstore.frameworks.assessment import (
+    assess_all,
+    assess_and_write,
+    assess_models,
+    derived_graph,
+    write_assessments,
+)
+from mofkg.graphstore.frameworks.writing import Reassessment
 from mofkg.graphstore.namespaces import GRAPH
 from mofkg.graphstore.settings import Settings
 from mofkg.graphstore.store.bootstrap import initialise
@@ -76,3 +83,25 @@ def test_a_reassessment_of_one_framework_is_one_update(
     changed = changed_graphs(before, store.graph_sizes())
     assert str(derived_graph("mof-1.0")) in changed
     assert any(g.startswith(str(GRAPH["assessment/mof-1.0/"])) for g in changed)
+
+
+def test_a_reassessment_of_some_models_is_one_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `mofkg assess --model ...` runs it: the derived facts and the models' assessments."""
+    store = assessed(tmp_path / "kg")
+    before = store.graph_sizes()
+    updates = updates_of(store, monkeypatch)
+    changes = Reassessment()
+    models = [f"https://w3id.org/mofkg/id/model/synthetic-00000{i}" for i in range(3)]
+    results = assess_models(store, framework="mof-1.0", models=models, reassessment=changes)
+    assert [str(a.model) for a in results] == models
+    write_assessments(store, results, reassessment=changes)
+    assert updates == []  # nothing written before the commit
+    changes.commit(store)
+    assert len(updates) == 1
+    changed = changed_graphs(before, store.graph_sizes())
+    assert str(derived_graph("mof-1.0")) in changed
+    assert {g for g in changed if g.startswith(str(GRAPH["assessment/"]))} == {
+        str(GRAPH[f"assessment/mof-1.0/synthetic-00000{i}"]) for i in range(3)
+    }

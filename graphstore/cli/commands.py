@@ -351,11 +351,12 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
                         store, framework=fw, pending=pending, reassessment=changes
                     )
                 else:
-                    results = assess_models(store, framework=fw, models=models)
-                    write_assessments(store, results, frameworks=[fw])
+                    results = assess_models(
+                        store, framework=fw, models=models, reassessment=changes
+                    )
+                    write_assessments(store, results, frameworks=[fw], reassessment=changes)
             done.append((fw, results))
-        if whole:
-            changes.commit(store)
+        changes.commit(store)
     store.flush()
     for fw, results in done:
         if args.json:

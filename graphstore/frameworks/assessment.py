@@ -43,14 +43,24 @@ def derived_graph(framework: str) -> URIRef:
     return GRAPH[f"derived/{slug(framework)}"]
 
 
-def derive(store: Store, framework: Framework) -> int:
-    """Run the framework's rules over the store into :func:`derived_graph`; return its size."""
+def derive(store: Store, framework: Framework, reassessment: Reassessment | None = None) -> int:
+    """Run the framework's rules over the store into :func:`derived_graph`; return its size.
+
+    With a ``reassessment``, a derived graph that exists is replaced (or dropped) at its
+    commit, with the assessments."""
     target = str(derived_graph(framework.key))
     if framework.rules is None:
-        store.drop_graphs([target])
+        if reassessment is not None:
+            reassessment.drop([target])
+        else:
+            store.drop_graphs([target])
         return 0
     graph = ox.NamedNode(target)
     quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in store.query(framework.rules))
+    if store.has_graph(target) and reassessment is not None:
+        found = set(quads)
+        reassessment.add(store, [(target, found)])
+        return len(found)
     if store.has_graph(target):
         replace_by_difference(store, [(target, set(quads))])
     else:
@@ -73,13 +83,16 @@ def assess_models(
     models: list[str] | None = None,
     shapes: Path | None = None,
     now: datetime | None = None,
+    reassessment: Reassessment | None = None,
 ) -> list[ModelAssessment]:
     """Assess every model in the store (or those given) under a framework's shapes.
 
-    Writes the derived facts (effective licences) into ``graph:derived/<framework>``;
-    the assessments themselves are only returned: store them with :func:`write_assessments`.
+    Writes the derived facts (effective licences) into ``graph:derived/<framework>`` (with a
+    ``reassessment``: at its commit); the assessments themselves are only returned: store
+    them with :func:`write_assessments`.
     """
-    return assess_with(store, _framework(framework, shapes), models=models)
+    fw = _framework(framework, shapes)
+    return assess_with(store, fw, models=models, reassessment=reassessment)
 
 
 def assess_with(
@@ -104,7 +117,7 @@ def assess_with(
         if not write_derived:
             raise ValueError("write_derived=False assesses the whole store (models=None)")
         if write_derived:
-            derive(store, fw)
+            derive(store, fw, reassessment)
         return _assess_in_batches(store, fw, write_derived=False, only=models)
     return _assess_in_batches(store, fw, write_derived=write_derived, reassessment=reassessment)
 
