@@ -423,7 +423,7 @@ def test_a_reassessment_changes_only_what_changed(store: Store) -> None:
     [three] = assess_models(store, models=[ID + "Three"])
     [graph] = write_assessments(store, [three], now=NOW)
     framework = load_framework("mof-1.0")
-    terms = assessment_rdf._Terms.of(framework, datetime(2026, 2, 3, tzinfo=UTC))
+    terms = assessment_rdf.Terms.of(framework, datetime(2026, 2, 3, tzinfo=UTC))
     new = set(assessment_rdf.assessment_quads(three, terms, ox.NamedNode(graph)))
     # the same assessment at another time: two times go, two come
     assert assessment_rdf.replace_by_difference(store, [(graph, new)]) == 4

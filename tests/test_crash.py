@@ -25,6 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from mofkg.graphstore.frameworks.assessment import assess_all
 from mofkg.graphstore.importers.mot import import_mot
 from mofkg.graphstore.namespaces import MOF, source_graph
 from mofkg.graphstore.settings import Settings
@@ -221,6 +222,22 @@ def test_assess_survives_kills(tmp_path: Path, shared_data: Path) -> None:
         store.close()
 
     cli_write_survives_kills(tmp_path, prepare, ["assess"], low=0.4)
+
+
+def test_reassessment_after_a_change_survives_kills(tmp_path: Path, shared_data: Path) -> None:
+    """A re-assessment once the catalogue changed: the derived facts and the assessments of
+    every framework change, in one commit (tests/test_reassessment.py counts the updates)."""
+
+    def prepare(path: Path) -> None:
+        store = Store(path)
+        initialise(store, Settings(store=path))
+        store.replace_graphs(import_mot([shared_data / "mot" / "models"]).graphs())
+        assess_all(store)
+        # No component states its own licence any more: licence sources and statuses change.
+        store.update("DELETE WHERE { GRAPH ?g { ?c <http://purl.org/dc/terms/license> ?l } }")
+        store.close()
+
+    cli_write_survives_kills(tmp_path, prepare, ["assess"], low=0.3)
 
 
 def test_a_bulk_write_cut_short_is_rolled_back_when_the_store_opens(tmp_path: Path) -> None:

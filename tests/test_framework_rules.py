@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, Namespace
 
-from mofkg.graphstore.frameworks.grading_rules import FrameworkFileError, run_rules
+from mofkg.graphstore.frameworks.rules import RuleError, read_rules, run_rules, run_rules_file
+from mofkg.graphstore.store.embedded import Store
 
 EX = Namespace("http://example.org/")
 
@@ -59,7 +61,7 @@ def data() -> Graph:
 def test_rules_run_in_order_over_their_focus_nodes(tmp_path: Path) -> None:
     toy = tmp_path / "toy.ttl"
     toy.write_text(TOY, "utf-8")
-    inferred = run_rules(toy, data())
+    inferred = run_rules_file(toy, data())
     assert inferred.value(EX.a, EX.double) == Literal(4)
     assert inferred.value(EX.b, EX.double) == Literal(8)  # a Thing through rdfs:subClassOf
     assert (EX.c, EX.double, None) not in inferred  # not a focus node
@@ -88,19 +90,40 @@ def test_what_the_runner_does_not_carry_out_is_refused_by_name(
     assert change[0] in TOY
     toy = tmp_path / "toy.ttl"
     toy.write_text(TOY.replace(change[0], change[1], 1), "utf-8")
-    with pytest.raises(FrameworkFileError, match=message):
-        run_rules(toy, data())
+    with pytest.raises(RuleError, match=message):
+        run_rules_file(toy, data())
 
 
 def test_a_rule_that_does_not_parse_names_the_file(tmp_path: Path) -> None:
     toy = tmp_path / "toy.ttl"
     toy.write_text(TOY.replace("BIND(?n * ?f AS ?d)", "BIND(?n * AS ?d)"), "utf-8")
-    with pytest.raises(FrameworkFileError, match=r"toy\.ttl: the rule"):
-        run_rules(toy, data())
+    with pytest.raises(RuleError, match=r"toy\.ttl: the rule"):
+        run_rules_file(toy, data())
 
 
 def test_a_shape_that_is_a_class_targets_its_instances(tmp_path: Path) -> None:
     toy = tmp_path / "implicit.ttl"
     toy.write_text(IMPLICIT, "utf-8")
-    inferred = run_rules(toy, data())
+    inferred = run_rules_file(toy, data())
     assert set(inferred.subjects(EX.seen, Literal(True))) == {EX.b}
+
+
+def test_assessment_and_the_index_import_share_one_runner(tmp_path: Path) -> None:
+    """The rules `mofkg assess` reads from a framework file (deactivated ones skipped, a shape
+    that is a class targeting its instances) infer, run set-based on a store, what the Index
+    import's run of the same file infers."""
+    toy = tmp_path / "toy.ttl"
+    toy.write_text(TOY + IMPLICIT, "utf-8")
+    shapes = Graph().parse(toy, format="turtle")
+    rules = read_rules(shapes, source=str(toy))
+    assert len(rules) == 3  # the deactivated one is skipped, not refused
+    store = Store()
+    store.oxigraph.bulk_load(
+        (data() + shapes).serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES
+    )
+    run_rules(store, rules)
+    inferred = run_rules_file(toy, data())
+    assert set(inferred.subjects(EX.seen, Literal(True))) == {EX.b}
+    assert len(inferred) == 4  # ex:a and ex:b doubled, ex:b big and seen
+    assert set(inferred) <= set(store.to_rdflib())
+    assert not store.ask("ASK { ?x <http://example.org/never> true }")  # deactivated

@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from mofkg.graphstore.cli.main import main
-from mofkg.graphstore.frameworks.grading_rules import FrameworkFileError, run_rules
+from mofkg.graphstore.frameworks.rules import RuleError, run_rules_file
 from mofkg.graphstore.importers.osai import IndexErrors
 from mofkg.graphstore.importers.osai_rdf import (
     ASSESSMENT_GRAPH,
@@ -154,7 +154,7 @@ def test_the_framework_file_decides_the_points(imported, tmp_path: Path) -> None
     text = shapes_path("osai-index.ttl").read_text("utf-8")
     changed = tmp_path / "osai-index.ttl"
     changed.write_text(text.replace("mof:points 0.5 ]", "mof:points 0.0 ]"), "utf-8")
-    assessments = run_rules(changed, imported.graph)
+    assessments = run_rules_file(changed, imported.graph)
     model = URIRef(MODEL + "Apertus")
     assessment = assessments.value(None, MOF.assessedModel, model)
     before = imported.assessments.value(
@@ -174,8 +174,8 @@ def test_a_rule_kind_the_runner_does_not_carry_out_is_refused(tmp_path: Path) ->
     rule = 'a sh:SPARQLRule ;\n    rdfs:label "position'
     assert rule in text
     bad.write_text(text.replace(rule, rule.replace("SPARQLRule", "TripleRule")), "utf-8")
-    with pytest.raises(FrameworkFileError, match=r"TripleRule is not carried out"):
-        run_rules(bad, Graph())
+    with pytest.raises(RuleError, match=r"TripleRule is not carried out"):
+        run_rules_file(bad, Graph())
 
 
 def test_index_grades_for_a_page(tmp_path: Path, index_folder: Path) -> None:

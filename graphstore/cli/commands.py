@@ -325,6 +325,7 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     )
     from ..frameworks.definition import load_framework
     from ..frameworks.registry import all_frameworks, find_framework
+    from ..frameworks.writing import Reassessment
     from ..store.pending import PendingGraphs
 
     store = open_store(settings)
@@ -336,8 +337,9 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     else:
         frameworks = all_frameworks(settings.frameworks)
     # The first assessments of every framework are one write (one span of pending graphs):
-    # a run cut short leaves none of them.
+    # a run cut short leaves none of them. A re-assessment's changes are one update.
     whole = models is None
+    changes = Reassessment()
     span = PendingGraphs(store) if whole and store.path is not None else nullcontext(None)
     done = []
     with span as pending:
@@ -345,11 +347,16 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
             with Progress(f"assessing under {fw.key}"):
                 if whole:
                     # The whole store: each batch is written while the next one is assessed.
-                    results = assess_and_write(store, framework=fw, pending=pending)
+                    results = assess_and_write(
+                        store, framework=fw, pending=pending, reassessment=changes
+                    )
                 else:
-                    results = assess_models(store, framework=fw, models=models)
-                    write_assessments(store, results, frameworks=[fw])
+                    results = assess_models(
+                        store, framework=fw, models=models, reassessment=changes
+                    )
+                    write_assessments(store, results, frameworks=[fw], reassessment=changes)
             done.append((fw, results))
+        changes.commit(store)
     store.flush()
     for fw, results in done:
         if args.json:

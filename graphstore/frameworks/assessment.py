@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from ..namespaces import GRAPH, MOF, slug
+from ..namespaces import GRAPH, MOF, PREFIXES, slug
 from ..store.embedded import Store
 from ..store.pending import PendingGraphs
 from .copies import components_of, whole_copy, working_copy
@@ -29,7 +29,13 @@ from .definition import Framework, load_framework
 from .evaluate import assess_copy
 from .registry import all_frameworks
 from .results import ComponentState, LicenceWarning, ModelAssessment, Outcome, ValidationResult
-from .writing import AssessmentWriter, has_assessments, replace_by_difference, write_assessments
+from .writing import (
+    AssessmentWriter,
+    Reassessment,
+    has_assessments,
+    replace_by_difference,
+    write_assessments,
+)
 
 
 def derived_graph(framework: str) -> URIRef:
@@ -37,14 +43,24 @@ def derived_graph(framework: str) -> URIRef:
     return GRAPH[f"derived/{slug(framework)}"]
 
 
-def derive(store: Store, framework: Framework) -> int:
-    """Run the framework's rules over the store into :func:`derived_graph`; return its size."""
+def derive(store: Store, framework: Framework, reassessment: Reassessment | None = None) -> int:
+    """Run the framework's rules over the store into :func:`derived_graph`; return its size.
+
+    With a ``reassessment``, a derived graph that exists is replaced (or dropped) at its
+    commit, with the assessments."""
     target = str(derived_graph(framework.key))
     if framework.rules is None:
-        store.drop_graphs([target])
+        if reassessment is not None:
+            reassessment.drop([target])
+        else:
+            store.drop_graphs([target])
         return 0
     graph = ox.NamedNode(target)
     quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in store.query(framework.rules))
+    if store.has_graph(target) and reassessment is not None:
+        found = set(quads)
+        reassessment.add(store, [(target, found)])
+        return len(found)
     if store.has_graph(target):
         replace_by_difference(store, [(target, set(quads))])
     else:
@@ -67,13 +83,16 @@ def assess_models(
     models: list[str] | None = None,
     shapes: Path | None = None,
     now: datetime | None = None,
+    reassessment: Reassessment | None = None,
 ) -> list[ModelAssessment]:
     """Assess every model in the store (or those given) under a framework's shapes.
 
-    Writes the derived facts (effective licences) into ``graph:derived/<framework>``;
-    the assessments themselves are only returned: store them with :func:`write_assessments`.
+    Writes the derived facts (effective licences) into ``graph:derived/<framework>`` (with a
+    ``reassessment``: at its commit); the assessments themselves are only returned: store
+    them with :func:`write_assessments`.
     """
-    return assess_with(store, _framework(framework, shapes), models=models)
+    fw = _framework(framework, shapes)
+    return assess_with(store, fw, models=models, reassessment=reassessment)
 
 
 def assess_with(
@@ -82,6 +101,7 @@ def assess_with(
     *,
     models: Sequence[str] | None = None,
     write_derived: bool = True,
+    reassessment: Reassessment | None = None,
 ) -> list[ModelAssessment]:
     """:func:`assess_models` with a framework already loaded.
 
@@ -89,15 +109,17 @@ def assess_with(
     copy of what the rules and shapes read (:mod:`.copies`): the framework's rules write
     their inferences there, never into ``store``. With ``write_derived`` (the default) the
     derived facts (effective licences) of the whole store are written to
-    :func:`derived_graph`; ``write_derived=False`` writes nothing into ``store``.
+    :func:`derived_graph`; ``write_derived=False`` writes nothing into ``store``. With a
+    ``reassessment``, the derived facts are not written but added to it (committed with the
+    assessments, in one update).
     """
     if models is not None:
         if not write_derived:
             raise ValueError("write_derived=False assesses the whole store (models=None)")
         if write_derived:
-            derive(store, fw)
+            derive(store, fw, reassessment)
         return _assess_in_batches(store, fw, write_derived=False, only=models)
-    return _assess_in_batches(store, fw, write_derived=write_derived)
+    return _assess_in_batches(store, fw, write_derived=write_derived, reassessment=reassessment)
 
 
 def assess_and_write(
@@ -107,6 +129,7 @@ def assess_and_write(
     shapes: Path | None = None,
     now: datetime | None = None,
     pending: PendingGraphs | None = None,
+    reassessment: Reassessment | None = None,
 ) -> list[ModelAssessment]:
     """:func:`assess_models` then :func:`write_assessments` over the whole store, as
     ``mofkg assess`` runs them, with the same results and the same quads.
@@ -117,12 +140,17 @@ def assess_and_write(
     bulk
     load is most of the time of a run, and it runs without the GIL. If anything fails, the
     graphs begun are dropped. Otherwise (in memory, or a re-assessment, which replaces by
-    difference in one transaction) it is exactly the two calls.
+    difference) it is the two calls, whose changes (derived facts and assessments) are one
+    update: committed at the end, or added to ``reassessment`` for the caller to commit with
+    other frameworks' (:class:`~mofkg.graphstore.frameworks.writing.Reassessment`).
     """
     fw = _framework(framework, shapes)
     if store.path is None or store.read_only or has_assessments(store, fw.key):
-        results = assess_with(store, fw)
-        write_assessments(store, results, now=now, frameworks=[fw])
+        changes = Reassessment() if reassessment is None else reassessment
+        results = assess_with(store, fw, reassessment=changes)
+        write_assessments(store, results, now=now, frameworks=[fw], reassessment=changes)
+        if reassessment is None:
+            changes.commit(store)
         return results
     with AssessmentWriter(store, fw, now=now or datetime.now(UTC), pending=pending) as writer:
         results = _assess_in_batches(store, fw, writer=writer)
@@ -137,16 +165,27 @@ def assess_all(
 
     The first assessments of all the frameworks are one write: the graphs every framework's
     writer begins are named in one span of pending graphs, so a run cut short (a kill between
-    two frameworks included) leaves none of them once the store opens again.
+    two frameworks included) leaves none of them once the store opens again. A
+    re-assessment's changes, of every framework, are one update (:class:`Reassessment`).
     """
     frameworks = all_frameworks(folder)
+    changes = Reassessment()
     if store.path is None or store.read_only:
-        return {fw.key: assess_and_write(store, framework=fw, now=now) for fw in frameworks}
-    with PendingGraphs(store) as pending:
-        return {
-            fw.key: assess_and_write(store, framework=fw, now=now, pending=pending)
+        found = {
+            fw.key: assess_and_write(store, framework=fw, now=now, reassessment=changes)
             for fw in frameworks
         }
+        changes.commit(store)
+        return found
+    with PendingGraphs(store) as pending:
+        found = {
+            fw.key: assess_and_write(
+                store, framework=fw, now=now, pending=pending, reassessment=changes
+            )
+            for fw in frameworks
+        }
+        changes.commit(store)  # then the span ends (docs/assessment.md)
+        return found
 
 
 def _framework(framework: str | Framework, shapes: Path | None) -> Framework:
@@ -174,6 +213,7 @@ def _assess_in_batches(
     write_derived: bool = True,
     writer: AssessmentWriter | None = None,
     only: Sequence[str] | None = None,
+    reassessment: Reassessment | None = None,
 ) -> list[ModelAssessment]:
     """Derive and assess every model of the store, batch by batch on in-memory working
     copies; the derived facts are written to the store as in :func:`derive` (unless
@@ -205,18 +245,20 @@ def _assess_in_batches(
             work = working_copy(oxi, batch_models, components, around)
             chosen = {m.value for m in batch_models}
         if fw.rules is not None:
-            triples = [ox.Quad(t.subject, t.predicate, t.object) for t in work.query(fw.rules)]
-            work.oxigraph.bulk_extend(triples)
-            quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in triples)
-            if not write_derived:
+            # As N-Triples written and read by Oxigraph: no Python object per derived triple.
+            found = work.oxigraph.query(fw.rules, prefixes=PREFIXES)
+            assert isinstance(found, ox.QueryTriples)  # the rules are a CONSTRUCT
+            piece = found.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+            if piece:
+                work.oxigraph.bulk_load(piece, format=ox.RdfFormat.N_TRIPLES)
+            if not write_derived or not piece:
                 pass
             elif replacing:
-                derived.update(quads)
+                parsed = ox.parse(piece, format=ox.RdfFormat.N_TRIPLES)
+                derived.update(ox.Quad(t.subject, t.predicate, t.object, graph) for t in parsed)
             else:
                 assert writer is not None  # (replacing otherwise)
-                piece = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-                assert piece is not None  # no output given: the bytes are returned
-                writer.load(piece)
+                writer.load(piece, graph=target)
         batch = _assess_in(work, fw, chosen)
         del work
         if writer is not None:
@@ -225,7 +267,12 @@ def _assess_in_batches(
     if not write_derived:
         pass
     elif fw.rules is None:
-        store.drop_graphs([target])
+        if reassessment is not None:
+            reassessment.drop([target])
+        else:
+            store.drop_graphs([target])
+    elif reassessment is not None:
+        reassessment.add(store, [(target, derived)])
     elif replacing:
         replace_by_difference(store, [(target, derived)])
     results.sort(key=lambda a: str(a.model))

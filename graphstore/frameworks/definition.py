@@ -291,7 +291,7 @@ def framework_from_graph(
         requirements=tuple(requirements),
         licence_checks=tuple(checks),
         rules=rules,
-        shacl_rules=read_rules(graph),
+        shacl_rules=read_rules(graph, source=str(path)),
         checks=without_rules(graph),
     )
 

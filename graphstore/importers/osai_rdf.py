@@ -346,10 +346,10 @@ class IndexImport:
 def import_index(path: Path | str, *, ids: Ids, framework: Path | None = None) -> IndexImport:
     """Read and check the Index at ``path``, make its graph and run the framework file
     (``shapes/osai-index.ttl`` unless ``framework``) over it; nothing is written."""
-    from mofkg.graphstore.frameworks.grading_rules import run_rules
+    from mofkg.graphstore.frameworks.rules import run_rules_file
     from mofkg.graphstore.resources import shapes_path
 
     release = read_index(path)
     graph = index_graph(release, ids=ids)
-    assessments = run_rules(framework or shapes_path("osai-index.ttl"), graph)
+    assessments = run_rules_file(framework or shapes_path("osai-index.ttl"), graph)
     return IndexImport(release, graph, assessments)
