@@ -332,11 +332,12 @@ def measure(e: Engine, row: Row, data: Path, work: Path, args: argparse.Namespac
     """Run the steps of one engine at one size into ``row``."""
     limit = args.limit
 
-    def step(name: str, command: list[str]) -> Outcome | None:
+    def step(name: str, command: list[str], *, column: str = "") -> Outcome | None:
         o = run(command, env=e.env, limit=limit, folder=work)
         row.peak = max(row.peak, o.peak)
         if o.stopped:
-            row.cells[name] = f"> {limit:g} s, stopped"
+            row.cells[column or name] = f"> {limit:g} s, stopped"
+            row.notes.append(f"{name} stopped after {limit:g} s")
             row.stopped = True
             return None
         return o
@@ -345,9 +346,8 @@ def measure(e: Engine, row: Row, data: Path, work: Path, args: argparse.Namespac
         tail = (o.stderr.strip().splitlines() or ["(no message)"])[-1]
         raise SystemExit(f"{e.kind} {row.models:,}: {name} failed ({o.code}): {tail}")
 
-    o = step("init", [MOFKG, "init"])
+    o = step("init", [MOFKG, "init"], column="load")  # init is not in the table: its column
     if o is None:
-        row.cells["load"] = "-"
         return
     if o.code:
         failed("init", o)
@@ -427,7 +427,7 @@ def line(r: Row) -> str:
         **{q: r.cells.get(q, "-") for q in ("lookup", "per class", "missing II", "lineage")},
         "disk MiB": f"{r.disk / MIB:.0f}",
         "mofkg RSS MiB": f"{r.peak / MIB:.0f}",
-        "engine RSS MiB": f"{r.engine_peak / MIB:.0f}" if r.engine_peak else "(in mofkg)",
+        "engine RSS MiB": f"{r.engine_peak / MIB:.0f}" if r.engine_peak else "in-process",
         "B/model": f"{r.disk / r.models:.0f}",
         "load ms/model": per_model(r.load),
         "assess ms/model": per_model(r.assess),
