@@ -73,6 +73,10 @@ SELECT ?model ?base WHERE {
 } ORDER BY ?model""",
 }
 ASSESSMENT_QUERIES = ("per class", "missing II")
+#: What `mofkg assess` says where it does not run on a remote backend (exit 2).
+REFUSED = "not available on a remote backend"
+#: The machine's 1-minute load average at the end of each step.
+LOADS: list[float] = []
 
 
 # -- the catalogue -----------------------------------------------------------------------------
@@ -170,9 +174,11 @@ STEPS = {"bulk-load": step_bulk_load, "query": step_query}
 
 @dataclass
 class Outcome:
-    """A step's wall time, peak RSS, exit code and output; ``stopped`` past the limit."""
+    """A step's wall time, CPU time (user + system), peak RSS, exit code and output;
+    ``stopped`` past the limit."""
 
     seconds: float
+    cpu: float
     peak: int
     code: int
     stdout: str
@@ -211,6 +217,7 @@ def run(command: list[str], *, env: dict[str, str], limit: float, folder: Path) 
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4
     return Outcome(
         seconds,
+        usage.ru_utime + usage.ru_stime,
         usage.ru_maxrss * 1024,
         process.returncode,
         out_path.read_text(errors="replace"),
@@ -245,10 +252,17 @@ class Engine:
                 return int(line.split()[1]) * 1024
         return None
 
+    def cpu(self) -> float:
+        """The engine process's CPU time so far (user + system), 0 on the embedded store."""
+        if self.pid is None:
+            return 0.0
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def _servers() -> Any:
     sys.path.insert(0, str(ROOT / "tests"))
-    import backend_servers  # the tests' engines: the same binaries and settings
+    import backend_servers  # type: ignore[import-not-found]  # tests/, put on the path above
 
     return backend_servers
 
@@ -312,6 +326,7 @@ class Row:
     cells: dict[str, str] = field(default_factory=dict)
     load: float | None = None
     assess: float | None = None
+    cpu: dict[str, float] = field(default_factory=dict)
     disk: int = 0
     peak: int = 0
     engine_peak: int | None = None
@@ -333,60 +348,52 @@ def measure(e: Engine, row: Row, data: Path, work: Path, args: argparse.Namespac
     limit = args.limit
 
     def step(name: str, command: list[str], *, column: str = "") -> Outcome | None:
+        """Run a step; None (and the row's cell says why) if it was stopped or failed."""
+        before = e.cpu()
         o = run(command, env=e.env, limit=limit, folder=work)
         row.peak = max(row.peak, o.peak)
+        row.cpu[name] = o.cpu + e.cpu() - before
+        LOADS.append(os.getloadavg()[0])
         if o.stopped:
             row.cells[column or name] = f"> {limit:g} s, stopped"
-            row.notes.append(f"{name} stopped after {limit:g} s")
+            row.notes.append(f"{name} stopped after {limit:g} s ({row.cpu[name]:.0f} CPU s)")
+            row.stopped = True
+            return None
+        if o.code and not (name == "assess" and o.code == 2 and REFUSED in o.stderr):
+            tail = (o.stderr.strip().splitlines() or ["(no message)"])[-1]
+            row.cells[column or name] = f"failed ({o.code})"
+            row.notes.append(f"{name} failed ({o.code}): {tail}")
             row.stopped = True
             return None
         return o
 
-    def failed(name: str, o: Outcome) -> None:
-        tail = (o.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise SystemExit(f"{e.kind} {row.models:,}: {name} failed ({o.code}): {tail}")
-
-    o = step("init", [MOFKG, "init"], column="load")  # init is not in the table: its column
-    if o is None:
+    if step("init", [MOFKG, "init"], column="load") is None:  # init: not a column of its own
         return
-    if o.code:
-        failed("init", o)
-    files = [str(data / name) for name in FILES]
     if e.kind == "embedded" and args.embedded_load == "bulk":
         o = step("load", library_step("bulk-load", {"store": str(e.folder), "folder": str(data)}))
-        if o is not None and not o.code:
-            row.load = json.loads(o.stdout.strip().splitlines()[-1])["seconds"]
+        row.load = None if o is None else json.loads(o.stdout.splitlines()[-1])["seconds"]
     else:
-        o = step("load", [MOFKG, "load", *files])
-        row.load = o.seconds if o is not None else None
+        o = step("load", [MOFKG, "load", *(str(data / name) for name in FILES)])
+        row.load = None if o is None else o.seconds
     if o is None:
         return
-    if o.code:
-        failed("load", o)
     o = step("assess", [MOFKG, "assess", "--framework", args.framework])
-    assessed = False
-    if o is not None and o.code == 2 and "not available on a remote backend" in o.stderr:
-        row.cells["assess"] = "not available"
+    assessed = o is not None and not o.code
+    if assessed and o is not None:
+        row.assess = o.seconds
     elif o is not None:
-        if o.code:
-            failed("assess", o)
-        row.assess, assessed = o.seconds, True
-    if row.stopped:
+        row.cells["assess"] = "not available"
+    # after a stopped assessment (rolled back) the queries still run: the others need none
+    parameters = {"settings": e.settings, "parameters": query_parameters(row.models)}
+    o = step("query", library_step("query", {**parameters, "runs": args.runs}), column="lookup")
+    if o is None:
         return
-    command = library_step(
-        "query",
-        {"settings": e.settings, "parameters": query_parameters(row.models), "runs": args.runs},
-    )
-    o = step("query", command)
-    if o is not None:
-        if o.code:
-            failed("query", o)
-        for name, result in json.loads(o.stdout.strip().splitlines()[-1]).items():
-            if name in ASSESSMENT_QUERIES and not assessed:
-                row.cells[name] = "-"
-                continue
-            row.cells[name] = f"{result['seconds']:.3f}"
-            row.notes.append(f"{name}: {result['rows']} rows")
+    for name, result in json.loads(o.stdout.splitlines()[-1]).items():
+        if name in ASSESSMENT_QUERIES and not assessed:
+            row.cells[name] = "-"
+            continue
+        row.cells[name] = f"{result['seconds']:.3f}"
+        row.notes.append(f"{name}: {result['rows']} rows")
 
 
 # -- the table ----------------------------------------------------------------------------------
@@ -397,6 +404,8 @@ COLUMNS = (
     ("triples", 10),
     ("load s", 8),
     ("assess s", 13),
+    ("load CPU s", 10),
+    ("assess CPU s", 12),
     ("lookup", 6),
     ("per class", 9),
     ("missing II", 10),
@@ -424,6 +433,8 @@ def line(r: Row) -> str:
         "triples": f"{r.triples:,}",
         "load s": f"{r.load:.1f}" if r.load is not None else r.cells.get("load", "-"),
         "assess s": f"{r.assess:.1f}" if r.assess is not None else r.cells.get("assess", "-"),
+        "load CPU s": f"{r.cpu['load']:.1f}" if "load" in r.cpu else "-",
+        "assess CPU s": f"{r.cpu['assess']:.1f}" if r.assess is not None else "-",
         **{q: r.cells.get(q, "-") for q in ("lookup", "per class", "missing II", "lineage")},
         "disk MiB": f"{r.disk / MIB:.0f}",
         "mofkg RSS MiB": f"{r.peak / MIB:.0f}",
@@ -504,8 +515,14 @@ def measure_all(sizes: list[int], engines: list[str], work: Path, args: argparse
         + ("bulk loader" if args.embedded_load == "bulk" else "`mofkg load`, one transaction")
         + f"; remote: `mofkg load`); assess = `mofkg assess --framework {args.framework}`;"
         f" queries: median of {args.runs} runs, s; disk = the store's folder at the end;"
-        " RSS = peak resident memory of the mofkg steps / of the engine process"
+        " RSS = peak resident memory of the mofkg steps / of the engine process;"
+        " CPU s = user + system time of the step's process and the engine's"
     )
+    if LOADS:
+        print(
+            f"machine load average (1 min) at the steps' ends: {statistics.mean(LOADS):.1f} mean,"
+            f" {max(LOADS):.1f} max, on {os.cpu_count()} CPUs"
+        )
     sys.stdout.flush()
     return 0
 
