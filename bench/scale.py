@@ -89,15 +89,9 @@ def write_catalogue(models: int, folder: Path) -> int:
 
     count = 0
     with (folder / "catalogue.nt").open("w", encoding="utf-8") as out:
-        lines = []
-        for s, p, o in synthetic_triples(models, seed=0):
-            lines.append(f"{s.n3()} {p.n3()} {o.n3()} .\n")
-            if len(lines) == 100_000:
-                out.writelines(lines)
-                count += len(lines)
-                lines.clear()
-        out.writelines(lines)
-        count += len(lines)
+        for s, p, o in synthetic_triples(models, seed=0):  # synthetic_ntriples, streamed
+            out.write(f"{s.n3()} {p.n3()} {o.n3()} .\n")
+            count += 1
     rng = random.Random(7)  # trained-on one of 50 datasets; 30% fine-tuned from an earlier model
     with (folder / "lineage.nt").open("w", encoding="utf-8") as out:
         for i in range(models):
@@ -305,9 +299,8 @@ def virtuoso(servers: Any, folder: Path, *, buffers: int) -> Iterator[Any]:
     local = folder / "template"
     local.mkdir()
     (local / "virtuoso.ini").write_text(text)
+    shutil.copy(template.parent / "virtuoso-grants.sql", local / "virtuoso-grants.sql")
     saved, servers.HERE = servers.HERE, local
-    local_sql = local / "virtuoso-grants.sql"
-    shutil.copy(template.parent / "virtuoso-grants.sql", local_sql)
     try:
         with servers.virtuoso(folder) as e:
             yield e
