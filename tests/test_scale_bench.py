@@ -5,9 +5,11 @@ The real runs (10,000 to 500,000 models) are in docs/scale.md; these keep the sc
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,35 @@ def test_a_tiny_run_on_oxigraph_serve(tmp_path: Path) -> None:
     else:
         assert "per class: 0 rows" not in done.stderr
     assert int(text.split()[-4]) > 0  # engine RSS MiB
+
+
+def test_the_query_step_ends_at_its_limit_with_what_it_has(tmp_path: Path) -> None:
+    """A query that runs past the step's limit cannot be interrupted: the step prints the
+    queries it finished and ends, rather than being killed with nothing to show."""
+    from mofkg.graphstore.settings import Settings
+    from mofkg.graphstore.store.bootstrap import initialise
+    from mofkg.graphstore.store.embedded import Store
+
+    store = Store(tmp_path / "store")
+    initialise(store, Settings(store=tmp_path / "store"))
+    store.close()
+    args = {
+        "settings": {"store": str(tmp_path / "store")},
+        "parameters": {"model": "https://example.org/m", "dataset": "https://example.org/d"},
+        "runs": 1_000_000,
+        "budget": 1_000_000,
+        "limit": 1.5,
+    }
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "scale.py"), "--step", "query", json.dumps(args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert time.perf_counter() - started < 60
+    results = json.loads(done.stdout.splitlines()[-1])
+    assert "missing II" not in results  # the last query never ended its million runs
+    assert set(results) <= {"lookup", "lineage", "per class"}
