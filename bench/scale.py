@@ -40,6 +40,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
+import resource  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import statistics  # noqa: E402
@@ -256,7 +257,8 @@ class Engine:
         """The engine process's peak RSS so far (VmHWM), or None (embedded: the step's own)."""
         if self.pid is None:
             return None
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+        status = Path(f"/proc/{self.pid}/status")
+        for line in status.read_text().splitlines() if status.exists() else ():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
         return None
@@ -265,7 +267,10 @@ class Engine:
         """The engine process's CPU time so far (user + system), 0 on the embedded store."""
         if self.pid is None:
             return 0.0
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        stat = Path(f"/proc/{self.pid}/stat")
+        if not stat.exists():
+            return 0.0
+        fields = stat.read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -277,8 +282,9 @@ def _servers() -> Any:
 
 
 @contextmanager
-def engine(kind: str, folder: Path, *, virtuoso_buffers: int) -> Iterator[Engine]:
-    """The engine ``kind`` on an empty store in ``folder``."""
+def engine(kind: str, folder: Path, *, virtuoso_buffers: int, memory: int) -> Iterator[Engine]:
+    """The engine ``kind`` on an empty store in ``folder``; a remote engine's heap is capped at
+    ``memory`` bytes (RLIMIT_DATA): past it, it fails rather than starve the machine."""
     if kind == "embedded":
         store = folder / "store"
         yield Engine(kind, store, {"MOFKG_STORE": str(store)}, {"store": str(store)})
@@ -289,9 +295,11 @@ def engine(kind: str, folder: Path, *, virtuoso_buffers: int) -> Iterator[Engine
         raise SystemExit(f"{kind}: {why}")
     if kind == "oxigraph":
         with servers.oxigraph_serve(folder) as e:
+            resource.prlimit(e.process.pid, resource.RLIMIT_DATA, (memory, memory))
             yield _remote(e, folder / "db")
     else:
         with virtuoso(servers, folder, buffers=virtuoso_buffers) as e:
+            resource.prlimit(e.process.pid, resource.RLIMIT_DATA, (memory, memory))
             yield _remote(e, folder)
 
 
@@ -470,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--framework", default="mof-1.0", help="the framework assessed")
     parser.add_argument("--embedded-load", choices=("bulk", "transaction"), default="bulk")
+    parser.add_argument(
+        "--engine-memory", type=float, default=4, help="GiB of heap a remote engine may use"
+    )
     parser.add_argument("--virtuoso-buffers", type=int, default=170_000, help="8 KiB pages")
     parser.add_argument("--work", type=Path, help="folder for the stores (default: a temporary)")
     parser.add_argument("--step", nargs=2, metavar=("STEP", "JSON"), help=argparse.SUPPRESS)
@@ -512,7 +523,12 @@ def measure_all(sizes: list[int], engines: list[str], work: Path, args: argparse
                 continue
             folder = work / f"{kind}-{models}"
             folder.mkdir()
-            with engine(kind, folder, virtuoso_buffers=args.virtuoso_buffers) as e:
+            with engine(
+                kind,
+                folder,
+                virtuoso_buffers=args.virtuoso_buffers,
+                memory=int(args.engine_memory * 2**30),
+            ) as e:
                 measure(e, row, data, work, args)
                 row.engine_peak = e.peak()
             row.disk = disk_usage(e.folder)
