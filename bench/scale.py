@@ -393,13 +393,18 @@ def measure(e: Engine, row: Row, data: Path, work: Path, args: argparse.Namespac
         row.load = None if o is None else o.seconds
     if o is None:
         return
-    o = step("assess", [MOFKG, "assess", "--framework", args.framework])
+    o = None
+    if args.no_assess:
+        row.cells["assess"] = "not run"
+    else:
+        o = step("assess", [MOFKG, "assess", "--framework", args.framework])
     assessed = o is not None and not o.code
     if assessed and o is not None:
         row.assess = o.seconds
     elif o is not None:
         row.cells["assess"] = "not available"
-    # after a stopped assessment (rolled back) the queries still run: the others need none
+    if row.stopped and "stopped" not in row.cells.get("assess", ""):
+        return  # a failed assessment; after a stopped one (rolled back) the queries still run
     parameters = {"settings": e.settings, "parameters": query_parameters(row.models)}
     budget = {"runs": args.runs, "budget": args.query_budget, "limit": max(limit - 30, 1)}
     o = step("query", library_step("query", {**parameters, **budget}), column="lookup")
@@ -483,6 +488,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--virtuoso-buffers", type=int, default=170_000, help="8 KiB pages")
     parser.add_argument("--work", type=Path, help="folder for the stores (default: a temporary)")
+    parser.add_argument(
+        "--data", type=Path, help="catalogue.nt and lineage.nt of ONE size, written earlier"
+    )
+    parser.add_argument("--no-assess", action="store_true", help="load and query only")
     parser.add_argument("--step", nargs=2, metavar=("STEP", "JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step:
@@ -496,10 +505,17 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [k for k in engines if k not in ENGINES]
     if unknown or not engines or not sizes or min(sizes) < 2:
         parser.error(f"--engines of {', '.join(ENGINES)}; --sizes of 2 or more ({unknown})")
+    if args.data and (len(sizes) != 1 or not all((args.data / f).is_file() for f in FILES)):
+        parser.error(f"--data: a folder with {' and '.join(FILES)}, and one size in --sizes")
     if args.limit <= 0 or args.runs < 1:
         parser.error("--limit must be positive and --runs at least 1")
     with tempfile.TemporaryDirectory(prefix="mofkg-scale-", dir=args.work) as tmp:
         return measure_all(sizes, engines, Path(tmp), args)
+
+
+def lines(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
 
 
 def measure_all(sizes: list[int], engines: list[str], work: Path, args: argparse.Namespace) -> int:
@@ -507,12 +523,15 @@ def measure_all(sizes: list[int], engines: list[str], work: Path, args: argparse
     rows: list[Row] = []
     given_up: set[str] = set()
     for models in sizes:
-        data = work / f"data-{models}"
-        data.mkdir()
+        data = args.data or work / f"data-{models}"
         started = time.perf_counter()
-        triples = write_catalogue(models, data)
+        if args.data:
+            triples = sum(lines(data / name) for name in FILES)
+        else:
+            data.mkdir()
+            triples = write_catalogue(models, data)
         print(
-            f"... {models:,} models: {triples:,} triples written in "
+            f"... {models:,} models: {triples:,} triples in {data}, "
             f"{time.perf_counter() - started:.0f} s",
             file=sys.stderr,
             flush=True,
@@ -538,7 +557,8 @@ def measure_all(sizes: list[int], engines: list[str], work: Path, args: argparse
             rows.append(row)
             if row.stopped:
                 given_up.add(kind)
-        shutil.rmtree(data)
+        if not args.data:
+            shutil.rmtree(data)
     skipped = [k for k in engines if k in given_up]
     if skipped:
         print(f"larger sizes skipped after a stopped step: {', '.join(skipped)}")

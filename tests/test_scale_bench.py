@@ -96,6 +96,8 @@ def test_a_step_past_the_limit_is_stopped_and_larger_sizes_skipped(tmp_path: Pat
         (["--sizes", "ten"], "--sizes"),
         (["--sizes", "1"], "--sizes"),
         (["--limit", "0"], "--limit"),
+        (["--sizes", "100,200", "--data", "."], "--data"),
+        (["--sizes", "100", "--data", "nowhere"], "--data"),
     ],
 )
 def test_bad_arguments_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
@@ -152,3 +154,16 @@ def test_the_query_step_ends_at_its_limit_with_what_it_has(tmp_path: Path) -> No
     results = json.loads(done.stdout.splitlines()[-1])
     assert "missing II" not in results  # the last query never ended its million runs
     assert set(results) <= {"lookup", "lineage", "per class"}
+
+
+def test_a_catalogue_written_earlier_is_loaded_and_queried(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    written = write_catalogue(150, data)
+    done = bench(tmp_path, "--sizes", "150", "--engines", "embedded", "--runs", "1",
+                 "--data", str(data), "--no-assess")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text = next(x for x in done.stdout.splitlines() if x.lstrip().startswith("embedded"))
+    assert f"{written:,}" in text and "not run" in text
+    assert "lookup: " in done.stderr and "per class" not in done.stderr
+    assert sorted(p.name for p in data.iterdir()) == ["catalogue.nt", "lineage.nt"]  # kept
