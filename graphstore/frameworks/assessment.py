@@ -29,7 +29,13 @@ from .definition import Framework, load_framework
 from .evaluate import assess_copy
 from .registry import all_frameworks
 from .results import ComponentState, LicenceWarning, ModelAssessment, Outcome, ValidationResult
-from .writing import AssessmentWriter, has_assessments, replace_by_difference, write_assessments
+from .writing import (
+    AssessmentWriter,
+    assessment_quads_of,
+    has_assessments,
+    replace_by_difference,
+    write_assessments,
+)
 
 
 def derived_graph(framework: str) -> URIRef:
@@ -91,6 +97,8 @@ def assess_with(
     derived facts (effective licences) of the whole store are written to
     :func:`derived_graph`; ``write_derived=False`` writes nothing into ``store``.
     """
+    if not isinstance(store, Store):  # a remote store: copies fetched by queries
+        return _assess_remote(store, fw, only=models, write_derived=write_derived)
     if models is not None:
         if not write_derived:
             raise ValueError("write_derived=False assesses the whole store (models=None)")
@@ -120,6 +128,8 @@ def assess_and_write(
     difference in one transaction) it is exactly the two calls.
     """
     fw = _framework(framework, shapes)
+    if not isinstance(store, Store):  # a remote store: one all-or-nothing write
+        return _assess_remote(store, fw, write=now or datetime.now(UTC))
     if store.path is None or store.read_only or has_assessments(store, fw.key):
         results = assess_with(store, fw)
         write_assessments(store, results, now=now, frameworks=[fw])
@@ -147,6 +157,34 @@ def assess_all(
             fw.key: assess_and_write(store, framework=fw, now=now, pending=pending)
             for fw in frameworks
         }
+
+
+def _assess_remote(
+    store: Store,
+    fw: Framework,
+    *,
+    only: Sequence[str] | None = None,
+    write_derived: bool = True,
+    write: datetime | None = None,
+) -> list[ModelAssessment]:
+    """:func:`_assess_in_batches` on a remote store (:mod:`..store.remote_assess`): each
+    batch's working copy is fetched by CONSTRUCT queries; the derived facts (and, with
+    ``write``, the assessments made at that time) are written in one all-or-nothing write."""
+    from ..store.remote_assess import assess_remote
+
+    def quads(batch: list[ModelAssessment]) -> Iterator[ox.Quad]:
+        assert write is not None
+        return assessment_quads_of(batch, write, [fw])
+
+    return assess_remote(
+        store,  # type: ignore[arg-type]  # a RemoteStore
+        rules=fw.rules,
+        derived=str(derived_graph(fw.key)),
+        assess=lambda work, chosen: _assess_in(work, fw, chosen),
+        quads_of=quads if write is not None else None,
+        only=only,
+        write_derived=write_derived,
+    )
 
 
 def _framework(framework: str | Framework, shapes: Path | None) -> Framework:

@@ -68,12 +68,7 @@ def stored_assessment(store: Store, model: str, fw: Framework) -> ModelAssessmen
     bound = {"model": ox.NamedNode(model), "fw": ox.NamedNode(str(fw.iri))}
 
     def rows(sparql: str) -> Any:
-        return store.oxigraph.query(
-            sparql,
-            prefixes=_prefixes(),
-            use_default_graph_as_union=True,
-            substitutions={ox.Variable(k): v for k, v in bound.items()},
-        )
+        return store.query(sparql, substitutions=bound)
 
     head = next(iter(rows(_STORED)), None)
     if head is None:
@@ -132,12 +127,6 @@ def stored_assessment(store: Store, model: str, fw: Framework) -> ModelAssessmen
         outcomes=tuple(outcomes[r.shape] for r in fw.requirements),
         warnings=tuple(sorted(warnings, key=lambda w: str(w.component))),
     )
-
-
-def _prefixes() -> dict[str, str]:
-    from ..namespaces import PREFIXES
-
-    return dict(PREFIXES)
 
 
 def keeping_from(a: ModelAssessment, fw: Framework, cls: OpennessClass) -> list[Outcome]:

@@ -340,6 +340,9 @@ def write_assessments(
     if not planned:
         return []
     targets = [p.target for p in planned]
+    if not isinstance(store, Store):  # a remote store: one all-or-nothing write
+        store.write_quads(_quads_of(planned), replace=targets)
+        return sorted(targets)
     existing = {g.value for g in store.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
     fresh = [p for p in planned if p.target not in existing]
     try:
@@ -352,6 +355,19 @@ def write_assessments(
     except OSError as exc:
         raise MofkgError(f"cannot write the assessments to the store: {exc}") from exc
     return sorted(targets)
+
+
+def assessment_quads_of(
+    assessments: Sequence[ModelAssessment], now: datetime, frameworks: Sequence[Framework]
+) -> Iterator[ox.Quad]:
+    """The assessments' quads, each in its assessment graph, as :func:`write_assessments`
+    writes them."""
+    return _quads_of(_plan(assessments, now, None, frameworks))
+
+
+def _quads_of(planned: Iterable[_Planned]) -> Iterator[ox.Quad]:
+    for p in planned:
+        yield from ox.parse("".join(_lines(p)), format=ox.RdfFormat.N_QUADS)
 
 
 def _parsed(p: _Planned) -> set[ox.Quad]:
@@ -526,6 +542,7 @@ __all__ = [
     "BulkLoader",
     "assessment_nquads",
     "assessment_quads",
+    "assessment_quads_of",
     "bulk_load_pieces",
     "has_assessments",
     "assessment_rdf",

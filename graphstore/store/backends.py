@@ -11,7 +11,16 @@ from .remote import RemoteStore
 from .remote_http import BackendUnsupported
 
 #: Commands that run on a remote backend; ``import`` of the kinds listed.
-REMOTE_COMMANDS = {"init", "load", "query", "graphs", "export", "check-ontology"}
+REMOTE_COMMANDS = {
+    "init",
+    "load",
+    "query",
+    "graphs",
+    "export",
+    "check-ontology",
+    "assess",
+    "explain",
+}
 REMOTE_IMPORTS = {"mot"}
 
 

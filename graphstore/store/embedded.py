@@ -90,9 +90,13 @@ class Store:
         union: bool = True,
         default_graph: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> Any:
-        """Run a SPARQL query and return pyoxigraph's result (solutions, triples or bool)."""
+        """Run a SPARQL query and return pyoxigraph's result (solutions, triples or bool);
+        ``substitutions`` binds variables beforehand (by name)."""
         kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        if substitutions:
+            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         if default_graph is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
         else:
@@ -256,6 +260,13 @@ class Store:
             self._writable()
             commit(self._store, graph_to_quads(graph, name))
 
+    def write_quads(self, quads: Iterable[ox.Quad], *, replace: Sequence[str]) -> None:
+        """Write quads into their graphs in one transaction, replacing the ``replace`` graphs
+        (read once every quad is: the quads may name them as they come)."""
+        self._writable()
+        items = list(quads)
+        commit(self._store, iter(items), replace=list(replace))
+
     def drop_graphs(self, graphs: Iterable[str]) -> None:
         """Remove named graphs, all in one commit (absent ones are ignored)."""
         self._writable()
@@ -318,9 +329,7 @@ class Store:
         return ox.serialize(triples, out, format=fmt.oxigraph, prefixes=prefixes)
 
 
-def _into_their_targets(
-    quads: Iterable[ox.Quad], targets: set[GraphName]
-) -> Iterator[ox.Quad]:
+def _into_their_targets(quads: Iterable[ox.Quad], targets: set[GraphName]) -> Iterator[ox.Quad]:
     """The quads, refusing any outside the ``targets`` graphs (None: the default graph)."""
     for q in quads:
         graph = q.graph_name

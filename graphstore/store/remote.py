@@ -114,14 +114,20 @@ class RemoteStore:
         union: bool = True,
         default_graph: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> Any:
         """Run a query; solutions and booleans come as pyoxigraph's results, triples as a
-        list of ``ox.Triple``."""
+        list of ``ox.Triple``. ``substitutions`` binds variables beforehand (sent as a
+        trailing VALUES clause, so only for queries without aggregates over them)."""
         if default_graph is None and not union:
             raise BackendUnsupported(
                 "a query of the default graph alone is not available on a remote backend yet "
                 "(its default graph is the union of its named graphs)"
             )
+        if substitutions:
+            names = " ".join(f"?{k}" for k in substitutions)
+            terms = " ".join(str(v) for v in substitutions.values())
+            sparql = f"{sparql}\nVALUES ({names}) {{ ({terms}) }}"
         params = [("default-graph-uri", g) for g in default_graph or ()]
         params += [("named-graph-uri", g) for g in named_graphs or ()]
         # As a form (Virtuoso 7.2 never answers a query POSTed as application/sparql-query).
@@ -294,6 +300,13 @@ class RemoteStore:
     def add_graph(self, graph: Graph, name: str, *, replace: bool = True) -> None:
         self._writable()
         self._write(graph_to_quads(graph, name), [name], replace=replace)
+
+    def write_quads(self, quads: Iterable[ox.Quad], *, replace: Sequence[str]) -> None:
+        """Write quads into their named graphs, all or nothing, replacing the ``replace``
+        graphs (emptied if no quad goes to them). The quads may be produced as they are sent,
+        and ``replace`` may grow meanwhile: it is read when all are staged."""
+        self._writable()
+        self._write(iter(quads), replace, replace=True)
 
     def _write(
         self,
