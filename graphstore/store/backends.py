@@ -49,9 +49,7 @@ def check_command(args: argparse.Namespace) -> None:
         name = f"export --profile {args.profile}"
     elif name == "export" and getattr(args, "what", None) == ["mappings"]:
         name = "export mappings"
-    elif name == "validate" and getattr(args, "load", False):
-        name = "validate --load"
-    elif name in REMOTE_COMMANDS or name == "validate":  # validate alone uses no store
+    elif name in REMOTE_COMMANDS or name == "validate":  # validated locally, then loaded
         return
     raise BackendUnsupported(
         f"`mofkg {name}` is not available on a remote backend yet; it runs on the embedded "
