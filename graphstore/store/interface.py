@@ -19,7 +19,8 @@ from rdflib.term import Node
 from ..rdfio.formats import RdfFormat
 from ..rdfio.loading import RdfInput, Source
 from .commit import GraphName
-from .embedded import LoadResult, Store
+from .embedded import Store
+from .loads import LoadResult
 from .remote import RemoteStore
 
 

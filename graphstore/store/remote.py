@@ -24,10 +24,10 @@ from rdflib.term import Node
 from ..errors import MofkgError, NotFoundError, QueryError
 from ..namespaces import PREFIXES
 from ..rdfio.formats import RdfFormat, format_by_name
-from ..rdfio.loading import RdfInput, Source, check_syntax, open_rdf_input
+from ..rdfio.loading import RdfInput
 from .backend_settings import Endpoints
 from .commit import STAGING_PREFIX, GraphName
-from .embedded import LoadResult, _quads_into
+from .loads import Loads, input_quads
 from .remote_http import BackendError, BackendUnsupported, Client, accept_for, with_prefixes
 from .terms import graph_to_quads, to_rdflib, triples_to_graph
 
@@ -57,7 +57,7 @@ SYSTEM_GRAPHS: dict[str, tuple[str, ...]] = {
 BLANK_NODE_SLACK = 8
 
 
-class RemoteStore:
+class RemoteStore(Loads):
     """The store's methods over a remote SPARQL 1.1 store."""
 
     path: Path | None = None
@@ -233,39 +233,6 @@ class RemoteStore:
 
     # -- writing -----------------------------------------------------------------------
 
-    def load(
-        self,
-        source: Source | RdfInput,
-        *,
-        graph: str,
-        format: str | RdfFormat | None = None,
-        media_type: str | None = None,
-        replace: bool = False,
-        base_iri: str | None = None,
-        source_name: str | None = None,
-    ) -> LoadResult:
-        rdf = (
-            source
-            if isinstance(source, RdfInput)
-            else open_rdf_input(
-                source, format=format, media_type=media_type, source_name=source_name
-            )
-        )
-        return self.load_all([(rdf, graph)], replace=replace, base_iri=base_iri)[0]
-
-    def load_all(
-        self,
-        inputs: Sequence[tuple[RdfInput, str]],
-        *,
-        replace: bool = False,
-        base_iri: str | None = None,
-    ) -> list[LoadResult]:
-        self.write_inputs(inputs, replace=replace, base_iri=base_iri)
-        return [
-            LoadResult(graph=graph, triples=self.graph_size(graph), source=rdf.source)
-            for rdf, graph in inputs
-        ]
-
     def write_inputs(
         self,
         inputs: Sequence[tuple[RdfInput, GraphName]],
@@ -287,9 +254,7 @@ class RemoteStore:
             raise BackendUnsupported(
                 "writing the default graph is not available on a remote backend yet"
             )
-        for rdf, _ in inputs:
-            check_syntax(rdf, base_iri=base_iri)
-        quads = (q for rdf, graph in inputs for q in _quads_into(rdf, graph, base_iri))
+        quads = input_quads(inputs, base_iri)
         self._write(quads, [t for t in targets if t], replace=replace, create=create)
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
