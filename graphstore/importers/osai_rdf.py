@@ -247,10 +247,8 @@ class IndexGrades:
 def index_grades(store: Store, model: str) -> IndexGrades | None:
     """The Index's grades of ``model`` (a model IRI) per dimension, in the Index's order, and
     its score and position where the framework has been run; None if the Index grades it not."""
-    this: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
-        ox.Variable("model"): ox.NamedNode(model)
-    }
-    rows = store.oxigraph.query(
+    this = {"model": ox.NamedNode(model)}  # a join variable: bound alike on a remote store
+    rows = store.query(
         """SELECT ?model ?ref ?label ?category ?grade ?notes
              (GROUP_CONCAT(STR(?evidence); separator="\\n") AS ?links) WHERE {
           ?model mof:hasGrading ?g . ?g mof:dimension ?d .
@@ -260,8 +258,6 @@ def index_grades(store: Store, model: str) -> IndexGrades | None:
           OPTIONAL { ?g skos:note ?notes }
           OPTIONAL { ?g mof:evidence|mof:evidenceText ?evidence }
         } GROUP BY ?model ?ref ?label ?category ?grade ?notes ?order ORDER BY ?order""",
-        prefixes={"mof": str(MOF), "skos": str(SKOS), "dqv": str(DQV)},
-        use_default_graph_as_union=True,
         substitutions=this,
     )
     assert isinstance(rows, ox.QuerySolutions)
@@ -280,15 +276,13 @@ def index_grades(store: Store, model: str) -> IndexGrades | None:
     ]
     if not dims:
         return None
-    found = store.oxigraph.query(
+    found = store.query(
         """SELECT ?model ?score ?points ?position (COUNT(?other) AS ?ranked) WHERE {
               ?a mof:assessedModel ?model ; mof:framework mof:OSAI-Index ; mof:score ?score ;
                  mof:points ?points .
               OPTIONAL { ?a mof:position ?position }
               ?other mof:framework mof:OSAI-Index ; mof:position ?p .
             } GROUP BY ?model ?score ?points ?position""",
-        prefixes={"mof": str(MOF)},
-        use_default_graph_as_union=True,
         substitutions=this,
     )
     assert isinstance(found, ox.QuerySolutions)

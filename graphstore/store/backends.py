@@ -20,6 +20,7 @@ REMOTE_COMMANDS = {
     "check-ontology",
     "assess",
     "explain",
+    "serve",
 }
 REMOTE_IMPORTS = {"mot"}
 

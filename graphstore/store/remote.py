@@ -116,8 +116,8 @@ class RemoteStore(Loads):
         named_graphs: Iterable[str] | None = None,
         substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> Any:
-        """Run a query; solutions and booleans come as pyoxigraph's results, triples as a
-        list of ``ox.Triple``. ``substitutions`` binds variables beforehand (sent as a
+        """Run a query and return pyoxigraph's result (solutions, triples or boolean), as the
+        embedded store does. ``substitutions`` binds variables beforehand (sent as a
         trailing VALUES clause, so only for queries without aggregates over them)."""
         if default_graph is None and not union:
             raise BackendUnsupported(
@@ -151,7 +151,10 @@ class RemoteStore(Loads):
             except (SyntaxError, ValueError) as exc:
                 raise _malformed(self.endpoints.query, exc) from exc
         if answer.media_type in _GRAPH_TYPES:
-            return self._triples(answer.body, _GRAPH_TYPES[answer.media_type], "query")
+            triples = self._triples(answer.body, _GRAPH_TYPES[answer.media_type], "query")
+            mem = ox.Store()  # as pyoxigraph's own result (blank nodes kept)
+            mem.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+            return mem.query("CONSTRUCT WHERE { ?s ?p ?o }")
         raise BackendError(
             f"the remote store answered the query at {self.endpoints.query} with "
             f"{answer.media_type or 'no media type'}, not SPARQL results or RDF"
@@ -178,7 +181,7 @@ class RemoteStore(Loads):
 
     def construct(self, sparql: str, **kwargs: Any) -> Graph:
         result = self.query(sparql, **kwargs)
-        if not isinstance(result, list):
+        if not isinstance(result, ox.QueryTriples):
             raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
         return triples_to_graph(result)
 
@@ -209,12 +212,12 @@ class RemoteStore(Loads):
 
     def _graph_triples(self, graph: str | None) -> list[ox.Triple]:
         if graph is None:
-            union: list[ox.Triple] = self.query(
+            union = self.query(
                 "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
                 + self._not_system("?g")
                 + " }"
             )
-            return union
+            return list(union)
         answer = self._http.request(
             "GET",
             self.endpoints.gsp,
@@ -244,17 +247,12 @@ class RemoteStore(Loads):
     ) -> None:
         """Write inputs, each into its graph, all or nothing, each parsed in full first."""
         self._writable()
-        if target_only:
-            raise BackendUnsupported(
-                "Graph Store Protocol writes through mofkg are not available on a remote "
-                "backend yet"
-            )
         targets = [g for _, g in inputs]
         if None in targets:
             raise BackendUnsupported(
                 "writing the default graph is not available on a remote backend yet"
             )
-        quads = input_quads(inputs, base_iri)
+        quads = input_quads(inputs, base_iri, target_only=target_only)
         self._write(quads, [t for t in targets if t], replace=replace, create=create)
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
@@ -324,7 +322,7 @@ class RemoteStore(Loads):
         if not graphs:
             return
         try:
-            self._update_text(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+            self._update_text(_drops(graphs))
         except MofkgError as exc:
             note = (
                 f"; its staging graphs could not be dropped ({exc}): drop the graphs "
@@ -337,7 +335,7 @@ class RemoteStore(Loads):
         self._writable()
         names = list(graphs)
         if names:
-            self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in names))
+            self.update(_drops(names))
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update (one request)."""
@@ -435,10 +433,17 @@ def _ntriples(q: ox.Quad) -> tuple[str, set[str]]:
     return f"{q.subject} {q.predicate} {q.object} .\n", blanks
 
 
+#: Graphs past which the final update moves them all with three patterns, not three
+#: operations each (Virtuoso refuses an update of a thousand operations: "Query too large").
+MANY_GRAPHS = 64
+
+
 def _final_update(
     staging: Mapping[str, str], targets: Sequence[str], *, replace: bool, create: Sequence[str]
 ) -> str:
     ops = [f"CREATE SILENT GRAPH <{g}>" for g in create]
+    if len(staging) > MANY_GRAPHS:
+        return " ;\n".join([*ops, *_moves_by_pattern(staging, targets, replace=replace)])
     for target in dict.fromkeys([*targets, *staging]):
         stage = staging.get(target)
         if stage is None:
@@ -452,6 +457,43 @@ def _final_update(
             ops.append(f"ADD SILENT <{stage}> TO <{target}>")
             ops.append(f"DROP SILENT GRAPH <{stage}>")
     return " ;\n".join(ops) or "CLEAR SILENT GRAPH <urn:mofkg:nothing>"
+
+
+def _drops(graphs: Sequence[str]) -> str:
+    """One update dropping the graphs (past :data:`MANY_GRAPHS`, as one pattern)."""
+    if len(graphs) <= MANY_GRAPHS:
+        return " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
+    names = " ".join(f"<{g}>" for g in graphs)
+    return (
+        "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { "
+        f"VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+    )
+
+
+def _moves_by_pattern(
+    staging: Mapping[str, str], targets: Sequence[str], *, replace: bool
+) -> list[str]:
+    """The moves of :func:`_final_update` as three operations over all the graphs: empty the
+    targets replaced, copy each staging graph into its target, empty the staging graphs
+    (blank nodes bound to variables stay the same nodes)."""
+    emptied = " ".join(f"<{t}>" for t in dict.fromkeys(targets)) if replace else ""
+    pairs = " ".join(f"(<{st}> <{t}>)" for t, st in staging.items())
+    stages = " ".join(f"<{st}>" for st in staging.values())
+    ops = []
+    if emptied:
+        ops.append(
+            "DELETE { GRAPH ?t { ?s ?p ?o } } WHERE { "
+            f"VALUES ?t {{ {emptied} }} GRAPH ?t {{ ?s ?p ?o }} }}"
+        )
+    ops.append(
+        "INSERT { GRAPH ?t { ?s ?p ?o } } WHERE { "
+        f"VALUES (?st ?t) {{ {pairs} }} GRAPH ?st {{ ?s ?p ?o }} }}"
+    )
+    ops.append(
+        "DELETE { GRAPH ?st { ?s ?p ?o } } WHERE { "
+        f"VALUES ?st {{ {stages} }} GRAPH ?st {{ ?s ?p ?o }} }}"
+    )
+    return ops
 
 
 def _malformed(where: str, exc: Exception) -> BackendError:
