@@ -63,9 +63,20 @@ def fill_with_mot(store: Any, shared_data: Path) -> None:
     store.replace_graphs(imported.graphs())
 
 
+#: The OSAI Index's own assessments, imported by `init --demo`, not made by `mofkg assess`:
+#: Virtuoso keeps 15 significant digits of their 18-digit xsd:decimal scores
+#: (docs/backends.md).
+IMPORTED = "https://w3id.org/mofkg/graph/assessment/osai-index"
+
+
 def stored(store: Any, prefixes: tuple[str, ...]) -> dict[str, set[Any]]:
-    """The graphs whose names start with one of ``prefixes``, as sets of triples."""
-    return {g: set(store.to_rdflib(g)) for g in store.graph_sizes() if g.startswith(prefixes)}
+    """The graphs whose names start with one of ``prefixes`` (but :data:`IMPORTED`), as
+    sets of triples."""
+    return {
+        g: set(store.to_rdflib(g))
+        for g in store.graph_sizes()
+        if g.startswith(prefixes) and g != IMPORTED
+    }
 
 
 ASSESSED = ("https://w3id.org/mofkg/graph/assessment/", "https://w3id.org/mofkg/graph/derived/")

@@ -94,7 +94,6 @@ def test_commands_not_yet_remote_are_refused(
 ) -> None:
     for argv, name in [
         (["link", "wikidata", "--dry-run"], "mofkg link"),
-        (["serve"], "mofkg serve"),
         (["import", "osai", str(tmp_path)], "mofkg import osai"),
         (["export", "--profile", "dcat-ap"], "mofkg export --profile dcat-ap"),
     ]:
