@@ -135,7 +135,13 @@ def test_what_needs_the_embedded_engine_is_refused_clearly(
     served: tuple[Server, RemoteStore],
 ) -> None:
     server, _ = served
-    for path in ("/catalog", "/.well-known/void"):
+    demo = "https://w3id.org/mofkg/graph/ontology"
+    for path in (
+        "/catalog",
+        "/.well-known/void",
+        "/dumps/mofkg.nq.gz",
+        f"/dumps/graph.nt.gz?graph={demo}",
+    ):
         reply = fetch("GET", server.url + path, headers={"Accept": "text/turtle"})
         assert reply.status_code == 501, path
         assert "not available on a remote backend yet" in reply.text, path
