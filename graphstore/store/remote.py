@@ -29,6 +29,8 @@ from .backend_settings import Endpoints
 from .commit import STAGING_PREFIX, GraphName
 from .loads import Loads, input_quads
 from .remote_http import BackendError, BackendUnsupported, Client, accept_for, with_prefixes
+from .remote_moves import drops as _drops
+from .remote_moves import final_update as _final_update
 from .terms import graph_to_quads, to_rdflib, triples_to_graph
 
 __all__ = ["BackendError", "BackendUnsupported", "RemoteStore"]
@@ -53,6 +55,8 @@ SYSTEM_GRAPHS: dict[str, tuple[str, ...]] = {
         "http://localuriqaserver/",
     ),
 }
+#: Seconds the final update of a write is given per quad it moves, beyond ``backend_timeout``.
+FINAL_PER_QUAD = 0.002
 #: How many times ``backend_chunk`` a chunk may grow to keep a blank node's triples together.
 BLANK_NODE_SLACK = 8
 
@@ -284,6 +288,7 @@ class RemoteStore(Loads):
         run = uuid.uuid4().hex
         staging: dict[str, str] = {}
         chunks: dict[str, _Chunk] = {}
+        sent = 0
         try:
             for q in quads:
                 graph = q.graph_name
@@ -300,10 +305,16 @@ class RemoteStore(Loads):
                 if chunk.full(self.chunk, blanks):
                     self._post(staging[name], chunk.take())
                 chunk.add(line, blanks)
+                sent += 1
             for name, chunk in chunks.items():
                 if chunk.size:
                     self._post(staging[name], chunk.take())
-            self.update(_final_update(staging, targets, replace=replace, create=create))
+            final = _final_update(staging, targets, replace=replace, create=create)
+            self._writable()
+            # It moves every quad (Virtuoso: about 1 ms each): its time grows with them.
+            self._update_text(
+                with_prefixes(final), timeout=self._http.timeout + sent * FINAL_PER_QUAD
+            )
         except BaseException as exc:
             self._drop_staging(list(staging.values()), exc)
             raise
@@ -342,13 +353,14 @@ class RemoteStore(Loads):
         self._writable()
         self._update_text(with_prefixes(sparql))
 
-    def _update_text(self, sparql: str) -> None:
+    def _update_text(self, sparql: str, *, timeout: float | None = None) -> None:
         self._http.request(
             "POST",
             self.endpoints.update,
             body=sparql.encode("utf-8"),
             content_type="application/sparql-update",
             what="update",
+            timeout=timeout,
         )
 
     def clear(self) -> None:
@@ -431,69 +443,6 @@ def _ntriples(q: ox.Quad) -> tuple[str, set[str]]:
     terms = (q.subject, q.predicate, q.object)
     blanks = {t.value for t in terms if isinstance(t, ox.BlankNode)}
     return f"{q.subject} {q.predicate} {q.object} .\n", blanks
-
-
-#: Graphs past which the final update moves them all with three patterns, not three
-#: operations each (Virtuoso refuses an update of a thousand operations: "Query too large").
-MANY_GRAPHS = 64
-
-
-def _final_update(
-    staging: Mapping[str, str], targets: Sequence[str], *, replace: bool, create: Sequence[str]
-) -> str:
-    ops = [f"CREATE SILENT GRAPH <{g}>" for g in create]
-    if len(staging) > MANY_GRAPHS:
-        return " ;\n".join([*ops, *_moves_by_pattern(staging, targets, replace=replace)])
-    for target in dict.fromkeys([*targets, *staging]):
-        stage = staging.get(target)
-        if stage is None:
-            if replace and target in targets:
-                ops.append(f"DROP SILENT GRAPH <{target}>")
-        elif replace and target in targets:
-            ops.append(f"DROP SILENT GRAPH <{target}>")
-            ops.append(f"ADD SILENT <{stage}> TO <{target}>")
-            ops.append(f"DROP SILENT GRAPH <{stage}>")
-        else:
-            ops.append(f"ADD SILENT <{stage}> TO <{target}>")
-            ops.append(f"DROP SILENT GRAPH <{stage}>")
-    return " ;\n".join(ops) or "CLEAR SILENT GRAPH <urn:mofkg:nothing>"
-
-
-def _drops(graphs: Sequence[str]) -> str:
-    """One update dropping the graphs (past :data:`MANY_GRAPHS`, as one pattern)."""
-    if len(graphs) <= MANY_GRAPHS:
-        return " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
-    names = " ".join(f"<{g}>" for g in graphs)
-    return (
-        "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { "
-        f"VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-    )
-
-
-def _moves_by_pattern(
-    staging: Mapping[str, str], targets: Sequence[str], *, replace: bool
-) -> list[str]:
-    """The moves of :func:`_final_update` as three operations over all the graphs: empty the
-    targets replaced, copy each staging graph into its target, empty the staging graphs
-    (blank nodes bound to variables stay the same nodes)."""
-    emptied = " ".join(f"<{t}>" for t in dict.fromkeys(targets)) if replace else ""
-    pairs = " ".join(f"(<{st}> <{t}>)" for t, st in staging.items())
-    stages = " ".join(f"<{st}>" for st in staging.values())
-    ops = []
-    if emptied:
-        ops.append(
-            "DELETE { GRAPH ?t { ?s ?p ?o } } WHERE { "
-            f"VALUES ?t {{ {emptied} }} GRAPH ?t {{ ?s ?p ?o }} }}"
-        )
-    ops.append(
-        "INSERT { GRAPH ?t { ?s ?p ?o } } WHERE { "
-        f"VALUES (?st ?t) {{ {pairs} }} GRAPH ?st {{ ?s ?p ?o }} }}"
-    )
-    ops.append(
-        "DELETE { GRAPH ?st { ?s ?p ?o } } WHERE { "
-        f"VALUES ?st {{ {stages} }} GRAPH ?st {{ ?s ?p ?o }} }}"
-    )
-    return ops
 
 
 def _malformed(where: str, exc: Exception) -> BackendError:
