@@ -14,6 +14,7 @@ the store for all of its triples at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -129,11 +130,11 @@ def assess_remote(
     *,
     rules: str | None,
     derived: str,
-    assess: Callable[[Store, set[str]], list],  # type: ignore[type-arg]
-    quads_of: Callable[[list], Iterable[ox.Quad]] | None,  # type: ignore[type-arg]
+    assess: Callable[[Store, set[str]], list[Any]],
+    quads_of: Callable[[list[Any]], Iterable[ox.Quad]] | None,
     only: Sequence[str] | None = None,
     write_derived: bool = True,
-) -> list:  # type: ignore[type-arg]
+) -> list[Any]:
     """Derive and assess every model of the remote store batch by batch; with
     ``write_derived``, write the derived facts (replacing the ``derived`` graph) and, with
     ``quads_of``, each batch's assessments (replacing their graphs), all in one write.
@@ -143,7 +144,7 @@ def assess_remote(
     copies = RemoteCopies(store)
     models = model_iris(store)
     wanted = None if only is None else set(only)
-    results: list = []  # type: ignore[type-arg]
+    results: list[Any] = []  # the framework's ModelAssessment
     targets: list[str] = [derived] if write_derived else []
     graph = ox.NamedNode(derived)
 
