@@ -264,3 +264,38 @@ def test_an_assessment_cut_short_writes_nothing(
     assert proxy.writes == 3
     assert kv.graph_sizes() == before
     kv.clear()
+
+
+def test_an_assessment_asks_for_no_whole_store(
+    engines: dict[str, Engine], shared_data: Path
+) -> None:
+    """Every CONSTRUCT of a remote assessment names its subjects (VALUES), and the only whole
+    graphs read are the ontology and the licences."""
+    import urllib.parse
+
+    from mofkg.graphstore.namespaces import LICENCE_GRAPH, ONTOLOGY_GRAPH
+
+    engine = engines["oxigraph"]
+    kv = remote(engine)
+    kv.clear()
+    fill_with_mot(kv, shared_data)
+    proxy = CuttingProxy(engine.url)
+    try:
+        watched = remote(Engine(engine.kind, proxy.url, engine.process, engine.folder))
+        assert len(assess_models(watched, framework="mof-1.0")) == 188
+    finally:
+        proxy.close()
+    queries = [
+        urllib.parse.parse_qs(body.decode())["query"][0]
+        for method, path, body in proxy.requests
+        if method == "POST" and path.startswith("/query")
+    ]
+    constructs = [q for q in queries if "CONSTRUCT" in q]
+    assert constructs and all("VALUES ?s" in q for q in constructs)
+    read = {
+        urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["graph"][0]
+        for method, path, _ in proxy.requests
+        if method == "GET" and path.startswith("/store")
+    }
+    assert read == {str(ONTOLOGY_GRAPH), str(LICENCE_GRAPH)}
+    kv.clear()
