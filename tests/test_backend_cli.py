@@ -187,7 +187,7 @@ def test_assess_and_explain_agree_with_the_embedded_store(
         ["init"],
         ["import", "mot", *map(str, records)],
         ["assess", "--json"],
-        ["assess", "--framework", "mof-1.0", name],
+        ["assess", "--framework", "mof-1.0", "--model", name],
         ["explain", name],
     )
     far = []
