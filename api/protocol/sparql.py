@@ -246,7 +246,7 @@ def _run_update(asked: SparqlRequest, update: str) -> Response:
     with state.writing() as store:
         if state.remote:  # the remote store runs it as one request (docs/backends.md)
             check_update(text, base)
-            store.update(f"BASE <{base}>\n{text}")
+            store.update(text, base_iri=base)
         else:
             execute_update(store.oxigraph, text, base_iri=base)
     return Response(status=204)

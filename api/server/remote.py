@@ -52,13 +52,12 @@ class RemoteEngine:
         # embedded store, not the remote store's (its answers are errors of the backend).
         with sparql_errors("query"):
             ox.Store().query(text, prefixes=dict(prefixes or {}), base_iri=base_iri)
-        if base_iri:
-            text = f"BASE <{base_iri}>\n{text}"
         return self.store.query(
             text,
             default_graph=None if default_graph is None else [g.value for g in default_graph],
             named_graphs=None if named_graphs is None else [g.value for g in named_graphs],
             substitutions={v.value: t for v, t in (substitutions or {}).items()},
+            base_iri=base_iri,
         )
 
 

@@ -208,11 +208,11 @@ class Store(Loads):
         if names:
             self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in names))
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update in one transaction."""
         self._writable()
         try:
-            self._store.update(sparql, prefixes=PREFIXES)
+            self._store.update(sparql, prefixes=PREFIXES, base_iri=base_iri)
         except SyntaxError as exc:
             raise QueryError(f"malformed update: {exc.msg or exc}") from exc
         except (ValueError, OSError) as exc:

@@ -119,6 +119,7 @@ class RemoteStore(Loads):
         default_graph: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
         substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        base_iri: str | None = None,
     ) -> Any:
         """Run a query and return pyoxigraph's result (solutions, triples or boolean), as the
         embedded store does. ``substitutions`` binds variables beforehand (sent as a
@@ -135,7 +136,7 @@ class RemoteStore(Loads):
         params = [("default-graph-uri", g) for g in default_graph or ()]
         params += [("named-graph-uri", g) for g in named_graphs or ()]
         # As a form (Virtuoso 7.2 never answers a query POSTed as application/sparql-query).
-        form = urllib.parse.urlencode([("query", with_prefixes(sparql)), *params])
+        form = urllib.parse.urlencode([("query", with_prefixes(sparql, base_iri)), *params])
         answer = self._http.request(
             "POST",
             self.endpoints.query,
@@ -348,10 +349,10 @@ class RemoteStore(Loads):
         if names:
             self.update(_drops(names))
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update (one request)."""
         self._writable()
-        self._update_text(with_prefixes(sparql))
+        self._update_text(with_prefixes(sparql, base_iri))
 
     def _update_text(self, sparql: str, *, timeout: float | None = None) -> None:
         self._http.request(

@@ -157,8 +157,10 @@ def accept_for(sparql: str) -> str:
 _DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 
 
-def with_prefixes(sparql: str) -> str:
-    """The query with mofkg's prefixes declared before it, but those it declares itself."""
+def with_prefixes(sparql: str, base_iri: str | None = None) -> str:
+    """The query with mofkg's prefixes declared before it, but those it declares itself, and
+    ``base_iri`` as its BASE, first (Virtuoso refuses a BASE after a PREFIX)."""
     own = {m.group(1) or "" for m in _DECLARED.finditer(sparql)}
     head = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in own)
-    return head + sparql
+    base = f"BASE <{base_iri}>\n" if base_iri else ""
+    return base + head + sparql
