@@ -11,6 +11,8 @@ engines differ and what this module does about it.
 
 from __future__ import annotations
 
+import json
+import re
 import urllib.parse
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -147,12 +149,15 @@ class RemoteStore(Loads):
         )
         if answer.media_type in _RESULT_TYPES:
             fmt = _RESULT_TYPES[answer.media_type]
+            body = answer.body
+            if fmt == ox.QueryResultsFormat.JSON and b'"bnode"' in body:
+                body = blank_labels(body)
             try:  # read it all once, so that a malformed answer fails here, not midway
-                parsed = ox.parse_query_results(answer.body, format=fmt)
+                parsed = ox.parse_query_results(body, format=fmt)
                 if isinstance(parsed, ox.QuerySolutions):
                     for _ in parsed:
                         pass
-                return ox.parse_query_results(answer.body, format=fmt)
+                return ox.parse_query_results(body, format=fmt)
             except (SyntaxError, ValueError) as exc:
                 raise _malformed(self.endpoints.query, exc) from exc
         if answer.media_type in _GRAPH_TYPES:
@@ -444,6 +449,24 @@ def _ntriples(q: ox.Quad) -> tuple[str, set[str]]:
     terms = (q.subject, q.predicate, q.object)
     blanks = {t.value for t in terms if isinstance(t, ox.BlankNode)}
     return f"{q.subject} {q.predicate} {q.object} .\n", blanks
+
+
+def blank_labels(body: bytes) -> bytes:
+    """SPARQL JSON results whose blank nodes have labels pyoxigraph reads: Virtuoso names
+    them ``nodeID://b10001``; each becomes ``nodeID___b10001`` (one label per node still).
+    A body that is not JSON is left for the parser to refuse."""
+    try:
+        results = json.loads(body)
+        for row in results.get("results", {}).get("bindings", ()):
+            for value in row.values():
+                if value.get("type") == "bnode":
+                    value["value"] = _LABEL.sub("_", str(value["value"]))
+    except (ValueError, AttributeError):
+        return body
+    return json.dumps(results).encode()
+
+
+_LABEL = re.compile(r"[^A-Za-z0-9_]")
 
 
 def _malformed(where: str, exc: Exception) -> BackendError:
