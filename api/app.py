@@ -73,6 +73,8 @@ def create_app(
     """
     shared: StoreGeneration | None = None
     seen = 0
+    if store is None and settings.backend != "embedded":
+        return _remote_app(settings, blueprints)
     if store is None:
         settings.store.mkdir(parents=True, exist_ok=True)
         shared = StoreGeneration(settings.store)
@@ -87,8 +89,6 @@ def create_app(
             "give Store(path)"
         )
     app = Flask("mofkg.api")
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body + 1  # BodyCap raises on that byte
-    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
     # One worker process whose threads share its open of the store (and RocksDB's caches).
     workers = settings.workers
     pool: QueryPool | EnginePool
@@ -116,6 +116,32 @@ def create_app(
         shared=shared,
         seen=seen,
     )
+    return _finish(app, state, blueprints)
+
+
+def _remote_app(settings: Settings, blueprints: Iterable[Blueprint]) -> Flask:
+    """The app over the remote store the settings name (docs/backends.md): its queries are
+    forwarded to it (:mod:`mofkg.api.server.remote`), its writes go through its all-or-nothing
+    write, under the same token."""
+    from mofkg.graphstore.store.backends import open_remote
+
+    from .server.remote import RemotePool
+
+    store = open_remote(settings)
+    app = Flask("mofkg.api")
+    state = Endpoint(
+        settings=settings,
+        store=store,  # type: ignore[arg-type]
+        pool=RemotePool(store),  # type: ignore[arg-type]
+        lane=Lane(settings.request_lanes),
+    )
+    return _finish(app, state, blueprints)
+
+
+def _finish(app: Flask, state: Endpoint, blueprints: Iterable[Blueprint]) -> Flask:
+    settings = state.settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body + 1  # BodyCap raises on that byte
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
     app.extensions[EXTENSION] = state
     for bp in (*CORE_BLUEPRINTS, *blueprints):
         app.register_blueprint(bp)

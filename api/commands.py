@@ -10,6 +10,7 @@ from typing import Any
 
 from mofkg.graphstore.errors import MofkgError
 from mofkg.graphstore.settings import Settings
+from mofkg.graphstore.store.backends import open_remote
 from mofkg.graphstore.store.bootstrap import prepare_for_serving
 from mofkg.graphstore.store.embedded import Store
 
@@ -18,7 +19,9 @@ def _prepare(settings: Settings) -> None:
     """Open the store, load and assess the demo catalogue if it is empty, close it; exit 1
     with the error's message when that fails."""
     try:
-        store = Store(settings.store)
+        store: Any = (
+            Store(settings.store) if settings.backend == "embedded" else open_remote(settings)
+        )
         if prepare_for_serving(store, settings):
             print(
                 f"mofkg: the store was empty: loaded and assessed the demo catalogue "
@@ -62,8 +65,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return status  # the preparing process has said why
     from .app import serve
 
+    where = settings.store if settings.backend == "embedded" else settings.backend_url
     print(
-        f"mofkg: serving {settings.store} at http://{settings.host}:{settings.port}/",
+        f"mofkg: serving {where or 'the ' + settings.backend + ' store'} at http://{settings.host}:{settings.port}/",
         file=sys.stderr,
     )
     serve(settings)

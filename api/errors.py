@@ -36,6 +36,7 @@ from mofkg.graphstore.errors import (
     UnsafeInputError,
     UnsupportedFormatError,
 )
+from mofkg.graphstore.store.remote_http import BackendError, BackendUnsupported
 
 from .protocol.negotiation import best_match
 from .server.frames import ClientGone
@@ -97,6 +98,8 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (TooLargeError, 413),
     (UnsupportedFormatError, 415),
     (ReadOnlyError, 403),
+    (BackendUnsupported, 501),
+    (BackendError, 502),
     (NotFoundError, 404),
     (MofkgError, 400),
     (ClientGone, 400),  # nobody is left to read it: not logged as an internal error

@@ -165,6 +165,8 @@ class CuttingProxy:
 
         proxy = self
         self.writes = 0
+        #: Every request forwarded: method, path and query string, body.
+        self.requests: list[tuple[str, str, bytes]] = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
@@ -172,6 +174,7 @@ class CuttingProxy:
 
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                proxy.requests.append((self.command, self.path, body))
                 if self.command == "POST" and "graph=" in self.path:
                     proxy.writes += 1
                     if proxy.writes == cut_at:

@@ -93,11 +93,7 @@ def test_commands_not_yet_remote_are_refused(
     remote_env: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for argv, name in [
-        (["assess"], "mofkg assess"),
-        (["explain", "BLOOM"], "mofkg explain"),
-        (["validate", str(tmp_path / "x.ttl"), "--load"], "mofkg validate --load"),
         (["link", "wikidata", "--dry-run"], "mofkg link"),
-        (["serve"], "mofkg serve"),
         (["import", "osai", str(tmp_path)], "mofkg import osai"),
         (["export", "--profile", "dcat-ap"], "mofkg export --profile dcat-ap"),
     ]:
@@ -174,6 +170,37 @@ def test_import_mot_agrees_with_the_embedded_store(
 
 def _ground(g: Graph) -> set[Any]:
     return {t for t in g if not any(isinstance(x, BNode) for x in t)}
+
+
+def test_assess_and_explain_agree_with_the_embedded_store(
+    remote_env: Engine,
+    shared_data: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`mofkg assess` (all models, then one) and `mofkg explain` print the same on the remote
+    engine as on an embedded store holding the same records (they were refused remotely)."""
+    records = sorted((shared_data / "mot" / "models").glob("*.yml"))[:12]
+    name = records[3].stem
+    steps = (
+        ["init"],
+        ["import", "mot", *map(str, records)],
+        ["assess", "--json"],
+        ["assess", "--framework", "mof-1.0", "--model", name],
+        ["explain", name],
+    )
+    far = []
+    for argv in steps:
+        status, out, err = run(argv, capsys)
+        assert status == 0, (argv, err)
+        far.append(out)
+    assert not any(g.startswith("urn:mofkg:staging:") for g in remote(remote_env).graph_sizes())
+    monkeypatch.delenv("MOFKG_BACKEND_URL")
+    folder = ["--backend", "embedded", "--store", str(tmp_path / "embedded")]
+    near = [run([*folder, *argv], capsys)[1] for argv in steps]
+    assert far[2:] == near[2:]
+    assert len(far[2].splitlines()) == 2 * len(records) and name in far[4]
 
 
 def test_any_sparql_store_by_its_three_urls(

@@ -373,3 +373,36 @@ def test_a_slow_write_times_out_and_leaves_the_graphs_as_they_were(
         proxy.close()
     assert kv.graph_sizes() == {EX + "g1": 1, EX + "g2": 2}
     kv.clear()
+
+
+def test_many_graphs_are_replaced_and_dropped_in_one_update(store: Any) -> None:
+    """Past MANY_GRAPHS graphs a remote write moves them with patterns (Virtuoso refuses a
+    thousand operations): each graph replaced whole, its blank node kept one node, the other
+    graphs untouched; dropping as many leaves the others."""
+    import pyoxigraph as ox
+
+    from mofkg.graphstore.store.remote_moves import MANY_GRAPHS
+
+    names = [f"{EX}many/{i}" for i in range(MANY_GRAPHS + 6)]
+    store.load(f'<{EX}k> <{EX}p> "kept" .'.encode(), graph=EX + "keep", format="nt")
+    store.load(f'<{EX}a> <{EX}p> "old" .'.encode(), graph=names[0], format="nt")
+    p, node = ox.NamedNode(EX + "p"), ox.BlankNode()
+    quads = [
+        q
+        for name in names
+        for q in (
+            ox.Quad(ox.NamedNode(EX + "a"), p, node, ox.NamedNode(name)),
+            ox.Quad(node, p, ox.Literal("new"), ox.NamedNode(name)),
+        )
+    ]
+    store.write_quads(quads, replace=names)
+    sizes = store.graph_sizes()
+    assert {n: sizes.get(n) for n in names} == dict.fromkeys(names, 2)
+    assert sizes[EX + "keep"] == 1
+    rows = store.select(
+        f'SELECT ?b WHERE {{ GRAPH <{names[0]}> {{ <{EX}a> <{EX}p> ?b . ?b <{EX}p> "new" }} }}'
+    )
+    assert len(rows) == 1  # one blank node, both its triples
+    store.drop_graphs(names)
+    assert store.graph_sizes() == {EX + "keep": 1}
+    assert not [g for g in store.graph_sizes() if g.startswith(STAGING_PREFIX)]

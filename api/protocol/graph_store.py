@@ -29,6 +29,7 @@ from mofkg.graphstore.rdfio.formats import (
 )
 from mofkg.graphstore.rdfio.loading import RdfInput, open_rdf_input
 from mofkg.graphstore.store.embedded import Store
+from mofkg.graphstore.store.remote_http import BackendUnsupported
 
 from ..errors import BadRequestError, NotAcceptableError
 from ..server.bodies import is_gzip_coding, require_utf8
@@ -88,6 +89,16 @@ def absolute_iri(text: str, what: str) -> str:
     except ValueError as exc:
         raise BadRequestError(f"{what} must be an absolute IRI: {exc}") from exc
     return text
+
+
+def _named(target: Target) -> str:
+    """The target's graph on a remote store, which has no default graph of its own."""
+    if target.iri is None:
+        raise BackendUnsupported(
+            "the default graph alone is not available on a remote backend yet (its default "
+            "graph is the union of its named graphs): name a graph with ?graph="
+        )
+    return target.iri
 
 
 def _exists(store: Store, target: Target) -> bool:
@@ -169,7 +180,10 @@ def _read(target: Target) -> Response:
         raise NotFoundError(f"the store holds no {target.label}")
     prefixes: dict[str, str] | None = {} if fmt.name in ("ntriples", "jsonld") else None
     graph = ox.DefaultGraph() if target.iri is None else ox.NamedNode(target.iri)
-    body = store.oxigraph.dump(format=fmt.oxigraph, from_graph=graph, prefixes=prefixes)
+    if state.remote:  # the remote store's graph, read through its Graph Store Protocol
+        body = store.export(None, fmt, graph=_named(target))
+    else:
+        body = store.oxigraph.dump(format=fmt.oxigraph, from_graph=graph, prefixes=prefixes)
     response = Response(body or b"", content_type=content_type(fmt.media_type))
     response.headers["Vary"] = "Accept"
     return response
@@ -190,7 +204,9 @@ def graph_store(direct: str | None) -> Response:
                 raise NotFoundError(f"the store holds no {target.label}")
             graph = ox.DefaultGraph() if target.iri is None else ox.NamedNode(target.iri)
             try:
-                if target.iri is None:
+                if state.remote:
+                    store.drop_graphs([_named(target)])
+                elif target.iri is None:
                     store.oxigraph.clear_graph(graph)
                 else:
                     store.oxigraph.remove_graph(graph)

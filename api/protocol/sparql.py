@@ -36,6 +36,7 @@ from ..server.bounded import run_inline
 from ..server.policy import add_using
 from ..server.pool import Gone
 from ..server.queries import QueryJob, QueryOutcome, execute_update
+from ..server.remote import check_update
 from ..server.state import Endpoint, endpoint
 from ..server.wsgi import CLIENT_GONE
 from ..web import pages
@@ -181,7 +182,7 @@ def answer_query(state: Endpoint, job: QueryJob, *, gone: Gone | None = None) ->
     """Run a job (inline if bounded, else in a worker) and describe the answer; the view's
     way, in its thread. A job in a worker is stopped when ``gone`` is done (the client went
     away, :data:`mofkg.api.server.wsgi.CLIENT_GONE`)."""
-    outcome = run_inline(state.store.oxigraph, job)
+    outcome = None if state.remote else run_inline(state.store.oxigraph, job)
     if outcome is None:
         with state.lane.waiting():  # the worker runs it: other requests may run Python
             outcome = state.pool.run(job, gone=gone)
@@ -198,7 +199,7 @@ async def answer_query_async(
     the worker awaited: the same job, the same pool, the same answer. ``watch()`` (RSGI's
     ``client_disconnect``) is awaited only while a worker runs the job, which is stopped if
     it ends first; an inline job costs no watcher."""
-    outcome = run_inline(state.store.oxigraph, job)
+    outcome = None if state.remote else run_inline(state.store.oxigraph, job)
     if outcome is None:
         gone = asyncio.ensure_future(watch()) if watch is not None else None
         try:
@@ -244,7 +245,11 @@ def _run_update(asked: SparqlRequest, update: str) -> Response:
         using_named=_graphs(asked, "using-named-graph-uri"),
     )
     with state.writing() as store:
-        execute_update(store.oxigraph, text, base_iri=base)
+        if state.remote:  # the remote store runs it as one request (docs/backends.md)
+            check_update(text, base)
+            store.update(text, base_iri=base)
+        else:
+            execute_update(store.oxigraph, text, base_iri=base)
     return Response(status=204)
 
 

@@ -80,6 +80,11 @@ class Endpoint:
                 self.derived[key] = value
         return value
 
+    @property
+    def remote(self) -> bool:
+        """Whether the store is a remote one (docs/backends.md), not the embedded store."""
+        return not isinstance(self.store, Store)
+
     def policy(self, *, base_iri: str | None = None) -> Policy:
         """The SERVICE / LOAD / FROM policy against this store's graphs."""
         return Policy(

@@ -26,6 +26,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from werkzeug.http import is_resource_modified
 
 from mofkg.graphstore.exports.dumps import KINDS, NQUADS_GZ, check_graph, fingerprint, gzip_chunks
+from mofkg.graphstore.store.remote_http import BackendUnsupported
 
 from ..errors import BadRequestError
 from ..protocol.graph_store import absolute_iri
@@ -76,6 +77,16 @@ def _download(
     return response
 
 
+def _refuse_remote(remote: bool) -> None:
+    """A download streams from the embedded engine: refused (501) before any byte on a
+    remote store."""
+    if remote:
+        raise BackendUnsupported(
+            "the downloads under /dumps/ are not available on a remote backend yet; read a "
+            "graph with GET /store?graph=IRI (docs/backends.md)"
+        )
+
+
 @blueprint.route("/dumps/")
 def index() -> str:
     """The downloads: the whole store, and each named graph with its size."""
@@ -106,6 +117,7 @@ def index() -> str:
 def whole() -> Response:
     """Every graph of the store, as gzipped N-Quads."""
     state = endpoint()
+    _refuse_remote(state.remote)
     token, modified = freshness()
     store = state.store
     chunks = gzip_chunks(store, graph=None, quads=True)
@@ -124,6 +136,7 @@ def graph(suffix: str) -> Response:
         raise BadRequestError("a graph download needs ?graph=IRI (the graph's name)")
     name = absolute_iri(name, "'graph'")
     state = endpoint()
+    _refuse_remote(state.remote)
     store = state.store
     check_graph(store, name)  # 404 before any byte is sent
     _, modified = freshness()

@@ -336,7 +336,28 @@ def _next_class(fw: Framework, row: ModelRow) -> OpennessClass | None:
 # -- descriptions ------------------------------------------------------------------------
 
 
+#: A remote store's blank nodes are named afresh in each answer, so a description asks for
+#: the blank nodes under its subject in the same query, this many levels deep.
+_REMOTE_BLANK_DEPTH = 3
+
+
+def _remote_quads(store: Store, subject: URIRef | BNode) -> Iterable[ox.Quad]:
+    """:func:`_quads` on a remote store: the subject's triples and those of the blank nodes
+    under it (they come with it; a blank node alone has nothing more)."""
+    if isinstance(subject, BNode):
+        return ()
+    head, where, close = [f"<{subject}> ?p0 ?o0 ."], f"<{subject}> ?p0 ?o0 ", ""
+    for d in range(1, _REMOTE_BLANK_DEPTH + 1):
+        head.append(f"?o{d - 1} ?p{d} ?o{d} .")
+        where += f"OPTIONAL {{ ?o{d - 1} ?p{d} ?o{d} FILTER(isBlank(?o{d - 1})) "
+        close += "} "
+    found = store.query(f"CONSTRUCT {{ {' '.join(head)} }} WHERE {{ {where}{close}}}")
+    return (ox.Quad(t.subject, t.predicate, t.object) for t in found)
+
+
 def _quads(store: Store, subject: URIRef | BNode) -> Iterable[ox.Quad]:
+    if not isinstance(store, Store):
+        return _remote_quads(store, subject)
     term: ox.NamedNode | ox.BlankNode = (
         ox.NamedNode(str(subject)) if isinstance(subject, URIRef) else ox.BlankNode(str(subject))
     )
@@ -359,7 +380,7 @@ def describe(store: Store, iri: str, *, graph: Graph | None = None) -> Graph:
         seen.add(subject)
         for quad in _quads(store, subject):
             obj = to_rdflib(quad.object)
-            g.add((subject, to_rdflib(quad.predicate), obj))
+            g.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), obj))
             if isinstance(obj, BNode) or (
                 isinstance(obj, URIRef) and str(obj).startswith(f"{iri}#")
             ):

@@ -32,6 +32,7 @@ from .results import ComponentState, LicenceWarning, ModelAssessment, Outcome, V
 from .writing import (
     AssessmentWriter,
     Reassessment,
+    assessment_quads_of,
     has_assessments,
     replace_by_difference,
     write_assessments,
@@ -113,6 +114,8 @@ def assess_with(
     ``reassessment``, the derived facts are not written but added to it (committed with the
     assessments, in one update).
     """
+    if not isinstance(store, Store):  # a remote store: copies fetched by queries
+        return _assess_remote(store, fw, only=models, write_derived=write_derived)
     if models is not None:
         if not write_derived:
             raise ValueError("write_derived=False assesses the whole store (models=None)")
@@ -145,6 +148,8 @@ def assess_and_write(
     other frameworks' (:class:`~mofkg.graphstore.frameworks.writing.Reassessment`).
     """
     fw = _framework(framework, shapes)
+    if not isinstance(store, Store):  # a remote store: one all-or-nothing write
+        return _assess_remote(store, fw, write=now or datetime.now(UTC))
     if store.path is None or store.read_only or has_assessments(store, fw.key):
         changes = Reassessment() if reassessment is None else reassessment
         results = assess_with(store, fw, reassessment=changes)
@@ -186,6 +191,34 @@ def assess_all(
         }
         changes.commit(store)  # then the span ends (docs/assessment.md)
         return found
+
+
+def _assess_remote(
+    store: Store,
+    fw: Framework,
+    *,
+    only: Sequence[str] | None = None,
+    write_derived: bool = True,
+    write: datetime | None = None,
+) -> list[ModelAssessment]:
+    """:func:`_assess_in_batches` on a remote store (:mod:`..store.remote_assess`): each
+    batch's working copy is fetched by CONSTRUCT queries; the derived facts (and, with
+    ``write``, the assessments made at that time) are written in one all-or-nothing write."""
+    from ..store.remote_assess import assess_remote
+
+    def quads(batch: list[ModelAssessment]) -> Iterator[ox.Quad]:
+        assert write is not None
+        return assessment_quads_of(batch, write, [fw])
+
+    return assess_remote(
+        store,  # type: ignore[arg-type]  # a RemoteStore
+        rules=fw.rules,
+        derived=str(derived_graph(fw.key)),
+        assess=lambda work, chosen: _assess_in(work, fw, chosen),
+        quads_of=quads if write is not None else None,
+        only=only,
+        write_derived=write_derived,
+    )
 
 
 def _framework(framework: str | Framework, shapes: Path | None) -> Framework:

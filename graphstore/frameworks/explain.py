@@ -101,12 +101,8 @@ def stored_assessments(
     values = " ".join(f"<{m}>" for m in dict.fromkeys(models))
 
     def rows(sparql: str) -> Any:
-        return store.oxigraph.query(
-            sparql % values,
-            prefixes=_prefixes(),
-            use_default_graph_as_union=True,
-            substitutions={ox.Variable("fw"): ox.NamedNode(str(fw.iri))},
-        )
+        # The embedded store or a remote one; ?fw is a join variable (bound alike on both).
+        return store.query(sparql % values, substitutions={"fw": ox.NamedNode(str(fw.iri))})
 
     heads: dict[str, Any] = {}
     for s in rows(_STORED):
@@ -170,12 +166,6 @@ def stored_assessments(
             warnings=tuple(sorted(warnings[model], key=lambda w: str(w.component))),
         )
     return found
-
-
-def _prefixes() -> dict[str, str]:
-    from ..namespaces import PREFIXES
-
-    return dict(PREFIXES)
 
 
 def keeping_from(a: ModelAssessment, fw: Framework, cls: OpennessClass) -> list[Outcome]:

@@ -20,7 +20,6 @@ import pyoxigraph as ox
 
 from ..errors import NotFoundError
 from ..importers.osai_rdf import IndexGrades, index_grades_of
-from ..namespaces import MOF, SCHEMA
 from ..store.embedded import Store
 
 #: The Index's records that are ``model`` or one with it by the reconciliation, its own first.
@@ -52,11 +51,7 @@ def _number(value: float) -> str:
 def graded_records(store: Store, model: str) -> list[tuple[str, str | None, IndexGrades]]:
     """The Index's records that stand for ``model`` (its own, else those the reconciliation
     makes one with it), each with its name and grades; empty when the Index grades none."""
-    rows = store.oxigraph.query(
-        _GRADED.replace("$model", _iri(model)),
-        prefixes={"mof": str(MOF), "schema": str(SCHEMA)},
-        use_default_graph_as_union=True,
-    )
+    rows = store.query(_GRADED.replace("$model", _iri(model)))
     assert isinstance(rows, ox.QuerySolutions)
     found: dict[str, tuple[bool, str | None]] = {}
     for r in rows:
@@ -72,11 +67,7 @@ def explain_grades(store: Store, model: str) -> str:
     """For a person: the Index's grades of ``model`` per dimension with their notes and
     evidence, its score and its position in the Index's ranking (:class:`NotFoundError` when
     the Index grades neither it nor a model the reconciliation makes one with it)."""
-    rows = store.oxigraph.query(
-        _NAME.replace("$model", _iri(model)),
-        prefixes={"schema": str(SCHEMA)},
-        use_default_graph_as_union=True,
-    )
+    rows = store.query(_NAME.replace("$model", _iri(model)))
     assert isinstance(rows, ox.QuerySolutions)
     names = [r["name"].value for r in rows]
     title = f"{names[0]} ({model})" if names else model

@@ -301,6 +301,20 @@ def nquads_pieces(planned: Iterable[Planned], *, size: int | None = None) -> Ite
         yield "".join(lines).encode()
 
 
+def quads_of(planned: Iterable[Planned]) -> Iterator[ox.Quad]:
+    """The planned assessments' quads, one graph after the other (for a remote store)."""
+    for p in planned:
+        yield from ox.parse("".join(_lines(p)), format=ox.RdfFormat.N_QUADS)
+
+
+def assessment_quads_of(
+    assessments: Sequence[ModelAssessment], now: datetime, frameworks: Sequence[Framework]
+) -> Iterator[ox.Quad]:
+    """The assessments' quads, each in its assessment graph, as
+    :func:`~.writing.write_assessments` writes them."""
+    return quads_of(plan_writes(assessments, now, None, frameworks))
+
+
 def planned_quads(p: Planned) -> set[ox.Quad]:
     return set(ox.parse("".join(_lines(p)), format=ox.RdfFormat.N_QUADS))
 

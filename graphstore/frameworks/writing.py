@@ -38,10 +38,12 @@ from .nquads import (
     Terms,
     assessment_nquads,
     assessment_quads,
+    assessment_quads_of,
     assessment_rdf,
     nquads_pieces,
     plan_writes,
     planned_quads,
+    quads_of,
 )
 from .results import ModelAssessment
 
@@ -71,6 +73,9 @@ def write_assessments(
     if not planned:
         return []
     targets = [p.target for p in planned]
+    if not isinstance(store, Store):  # a remote store: one all-or-nothing write
+        store.write_quads(quads_of(planned), replace=targets)
+        return sorted(targets)
     existing = {g.value for g in store.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
     fresh = [p for p in planned if p.target not in existing]
     try:
@@ -302,6 +307,7 @@ __all__ = [
     "BulkLoader",
     "assessment_nquads",
     "assessment_quads",
+    "assessment_quads_of",
     "bulk_load_pieces",
     "has_assessments",
     "assessment_rdf",

@@ -277,11 +277,7 @@ def index_grades_of(store: Store, models: Sequence[str]) -> dict[str, IndexGrade
     if not models:
         return {}
     values = "VALUES ?model { " + " ".join(f"<{m}>" for m in dict.fromkeys(models)) + " }"
-    rows = store.oxigraph.query(
-        _GRADES % values,
-        prefixes={"mof": str(MOF), "skos": str(SKOS), "dqv": str(DQV)},
-        use_default_graph_as_union=True,
-    )
+    rows = store.query(_GRADES % values)  # the embedded store or a remote one
     assert isinstance(rows, ox.QuerySolutions)
     dims: dict[str, list[DimensionGrade]] = {}
     for r in rows:
@@ -297,11 +293,7 @@ def index_grades_of(store: Store, models: Sequence[str]) -> dict[str, IndexGrade
                 ),
             )
         )
-    found = store.oxigraph.query(
-        _SCORES % values,
-        prefixes={"mof": str(MOF)},
-        use_default_graph_as_union=True,
-    )
+    found = store.query(_SCORES % values)
     assert isinstance(found, ox.QuerySolutions)
     scored: dict[str, ox.QuerySolution] = {}
     for r in found:

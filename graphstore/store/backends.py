@@ -11,7 +11,17 @@ from .remote import RemoteStore
 from .remote_http import BackendUnsupported
 
 #: Commands that run on a remote backend; ``import`` of the kinds listed.
-REMOTE_COMMANDS = {"init", "load", "query", "graphs", "export", "check-ontology"}
+REMOTE_COMMANDS = {
+    "init",
+    "load",
+    "query",
+    "graphs",
+    "export",
+    "check-ontology",
+    "assess",
+    "explain",
+    "serve",
+}
 REMOTE_IMPORTS = {"mot"}
 
 
@@ -40,9 +50,7 @@ def check_command(args: argparse.Namespace) -> None:
         name = f"export --profile {args.profile}"
     elif name == "export" and getattr(args, "what", None) == ["mappings"]:
         name = "export mappings"
-    elif name == "validate" and getattr(args, "load", False):
-        name = "validate --load"
-    elif name in REMOTE_COMMANDS or name == "validate":  # validate alone uses no store
+    elif name in REMOTE_COMMANDS or name == "validate":  # validated locally, then loaded
         return
     raise BackendUnsupported(
         f"`mofkg {name}` is not available on a remote backend yet; it runs on the embedded "

@@ -13,8 +13,7 @@ rdflib.term.Literal('c')
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,29 +26,16 @@ from ..namespaces import PREFIXES
 from ..rdfio.formats import RdfFormat, format_by_name
 from ..rdfio.loading import (
     RdfInput,
-    Source,
-    check_syntax,
-    open_rdf_input,
-    syntax_error_from,
-    token_too_long,
 )
 from .commit import STAGING_PREFIX, GraphName, commit, remove_leftovers
+from .loads import LoadResult, Loads, input_quads
 from .pending import roll_back_pending
 from .terms import graph_to_quads, to_rdflib, triples_to_graph
 
 __all__ = ["STAGING_PREFIX", "LoadResult", "Store"]
 
 
-@dataclass(frozen=True)
-class LoadResult:
-    """What a load wrote: the graph and how many triples it now holds."""
-
-    graph: str
-    triples: int
-    source: str
-
-
-class Store:
+class Store(Loads):
     """A mofkg store over embedded Oxigraph.
 
     ``Store()`` is in memory; ``Store(path)`` opens (or creates) the store in a folder.
@@ -90,9 +76,13 @@ class Store:
         union: bool = True,
         default_graph: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> Any:
-        """Run a SPARQL query and return pyoxigraph's result (solutions, triples or bool)."""
+        """Run a SPARQL query and return pyoxigraph's result (solutions, triples or bool);
+        ``substitutions`` binds variables beforehand (by name)."""
         kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        if substitutions:
+            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         if default_graph is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
         else:
@@ -172,52 +162,6 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------
 
-    def load(
-        self,
-        source: Source | RdfInput,
-        *,
-        graph: str,
-        format: str | RdfFormat | None = None,
-        media_type: str | None = None,
-        replace: bool = False,
-        base_iri: str | None = None,
-        source_name: str | None = None,
-    ) -> LoadResult:
-        """Load RDF into the named graph ``graph``, appending, or replacing it with ``replace``.
-
-        Either the whole source is written or nothing is: a syntax error anywhere raises
-        :class:`~mofkg.graphstore.errors.RdfSyntaxError` (source, line, column) and the store is
-        left exactly as it was. Quads of named graphs in TriG / N-Quads / JSON-LD keep their
-        graph; their default graph goes to ``graph``.
-        """
-        rdf = (
-            source
-            if isinstance(source, RdfInput)
-            else open_rdf_input(
-                source, format=format, media_type=media_type, source_name=source_name
-            )
-        )
-        return self.load_all([(rdf, graph)], replace=replace, base_iri=base_iri)[0]
-
-    def load_all(
-        self,
-        inputs: Sequence[tuple[RdfInput, str]],
-        *,
-        replace: bool = False,
-        base_iri: str | None = None,
-    ) -> list[LoadResult]:
-        """Load several inputs, each into its graph, in ONE transaction (all or nothing, also
-        when the process is killed); every input is parsed before the write.
-
-        A syntax error in any of them writes nothing. With ``replace`` the inputs' graphs are
-        dropped in the same transaction, so readers see the old graphs or the new ones.
-        """
-        self.write_inputs(inputs, replace=replace, base_iri=base_iri)
-        return [
-            LoadResult(graph=graph, triples=self.graph_size(graph), source=rdf.source)
-            for rdf, graph in inputs
-        ]
-
     def write_inputs(
         self,
         inputs: Sequence[tuple[RdfInput, GraphName]],
@@ -233,13 +177,7 @@ class Store:
         input that names graphs of its own (JSON-LD ``@graph`` with an ``@id``), as a Graph
         Store write into one graph must."""
         self._writable()
-        for rdf, _ in inputs:
-            check_syntax(rdf, base_iri=base_iri)
-        quads: Iterator[ox.Quad] = (
-            q for rdf, graph in inputs for q in _quads_into(rdf, graph, base_iri)
-        )
-        if target_only:
-            quads = _into_their_targets(quads, {g for _, g in inputs})
+        quads = input_quads(inputs, base_iri, target_only=target_only)
         commit(self._store, quads, replace=[g for _, g in inputs] if replace else [], create=create)
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
@@ -256,6 +194,13 @@ class Store:
             self._writable()
             commit(self._store, graph_to_quads(graph, name))
 
+    def write_quads(self, quads: Iterable[ox.Quad], *, replace: Sequence[str]) -> None:
+        """Write quads into their graphs in one transaction, replacing the ``replace`` graphs
+        (read once every quad is: the quads may name them as they come)."""
+        self._writable()
+        items = list(quads)
+        commit(self._store, iter(items), replace=list(replace))
+
     def drop_graphs(self, graphs: Iterable[str]) -> None:
         """Remove named graphs, all in one commit (absent ones are ignored)."""
         self._writable()
@@ -263,11 +208,11 @@ class Store:
         if names:
             self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in names))
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update in one transaction."""
         self._writable()
         try:
-            self._store.update(sparql, prefixes=PREFIXES)
+            self._store.update(sparql, prefixes=PREFIXES, base_iri=base_iri)
         except SyntaxError as exc:
             raise QueryError(f"malformed update: {exc.msg or exc}") from exc
         except (ValueError, OSError) as exc:
@@ -316,36 +261,3 @@ class Store:
         )
         assert isinstance(triples, ox.QueryTriples)
         return ox.serialize(triples, out, format=fmt.oxigraph, prefixes=prefixes)
-
-
-def _into_their_targets(
-    quads: Iterable[ox.Quad], targets: set[GraphName]
-) -> Iterator[ox.Quad]:
-    """The quads, refusing any outside the ``targets`` graphs (None: the default graph)."""
-    for q in quads:
-        graph = q.graph_name
-        name = graph.value if isinstance(graph, ox.NamedNode) else None
-        if name not in targets or isinstance(graph, ox.BlankNode):
-            raise MofkgError(
-                f"the content names a graph of its own ({graph}); a Graph Store write goes "
-                "into its target graph only"
-            )
-        yield q
-
-
-def _quads_into(rdf: RdfInput, graph: GraphName, base_iri: str | None) -> Iterator[ox.Quad]:
-    """The input's quads, its default graph's put into ``graph``; blank nodes are fresh per
-    input, as in ``Store.load``."""
-    target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
-    try:
-        for q in ox.parse(
-            rdf.data, format=rdf.format.oxigraph, base_iri=base_iri, rename_blank_nodes=True
-        ):
-            if isinstance(q.graph_name, ox.DefaultGraph) and graph is not None:
-                yield ox.Quad(q.subject, q.predicate, q.object, target)
-            else:
-                yield q
-    except (SyntaxError, ValueError) as exc:
-        raise syntax_error_from(exc, rdf.source) from exc
-    except MemoryError as exc:
-        raise token_too_long(exc, rdf.source) from exc

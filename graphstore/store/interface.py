@@ -19,7 +19,8 @@ from rdflib.term import Node
 from ..rdfio.formats import RdfFormat
 from ..rdfio.loading import RdfInput, Source
 from .commit import GraphName
-from .embedded import LoadResult, Store
+from .embedded import Store
+from .loads import LoadResult
 from .remote import RemoteStore
 
 
@@ -35,6 +36,7 @@ class GraphStore(Protocol):
         union: bool = True,
         default_graph: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        substitutions: Mapping[str, Any] | None = None,
     ) -> Any: ...
 
     def select(self, sparql: str, **kwargs: Any) -> list[dict[str, Node]]: ...
@@ -87,9 +89,11 @@ class GraphStore(Protocol):
 
     def add_graph(self, graph: Graph, name: str, *, replace: bool = True) -> None: ...
 
+    def write_quads(self, quads: Iterable[Any], *, replace: Sequence[str]) -> None: ...
+
     def drop_graphs(self, graphs: Iterable[str]) -> None: ...
 
-    def update(self, sparql: str) -> None: ...
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None: ...
 
     def clear(self) -> None: ...
 

@@ -11,6 +11,8 @@ engines differ and what this module does about it.
 
 from __future__ import annotations
 
+import json
+import re
 import urllib.parse
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -24,11 +26,13 @@ from rdflib.term import Node
 from ..errors import MofkgError, NotFoundError, QueryError
 from ..namespaces import PREFIXES
 from ..rdfio.formats import RdfFormat, format_by_name
-from ..rdfio.loading import RdfInput, Source, check_syntax, open_rdf_input
+from ..rdfio.loading import RdfInput
 from .backend_settings import Endpoints
 from .commit import STAGING_PREFIX, GraphName
-from .embedded import LoadResult, _quads_into
+from .loads import Loads, input_quads
 from .remote_http import BackendError, BackendUnsupported, Client, accept_for, with_prefixes
+from .remote_moves import drops as _drops
+from .remote_moves import final_update as _final_update
 from .terms import graph_to_quads, to_rdflib, triples_to_graph
 
 __all__ = ["BackendError", "BackendUnsupported", "RemoteStore"]
@@ -53,11 +57,13 @@ SYSTEM_GRAPHS: dict[str, tuple[str, ...]] = {
         "http://localuriqaserver/",
     ),
 }
+#: Seconds the final update of a write is given per quad it moves, beyond ``backend_timeout``.
+FINAL_PER_QUAD = 0.002
 #: How many times ``backend_chunk`` a chunk may grow to keep a blank node's triples together.
 BLANK_NODE_SLACK = 8
 
 
-class RemoteStore:
+class RemoteStore(Loads):
     """The store's methods over a remote SPARQL 1.1 store."""
 
     path: Path | None = None
@@ -114,18 +120,25 @@ class RemoteStore:
         union: bool = True,
         default_graph: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        base_iri: str | None = None,
     ) -> Any:
-        """Run a query; solutions and booleans come as pyoxigraph's results, triples as a
-        list of ``ox.Triple``."""
+        """Run a query and return pyoxigraph's result (solutions, triples or boolean), as the
+        embedded store does. ``substitutions`` binds variables beforehand (sent as a
+        trailing VALUES clause, so only for queries without aggregates over them)."""
         if default_graph is None and not union:
             raise BackendUnsupported(
                 "a query of the default graph alone is not available on a remote backend yet "
                 "(its default graph is the union of its named graphs)"
             )
+        if substitutions:
+            names = " ".join(f"?{k}" for k in substitutions)
+            terms = " ".join(str(v) for v in substitutions.values())
+            sparql = f"{sparql}\nVALUES ({names}) {{ ({terms}) }}"
         params = [("default-graph-uri", g) for g in default_graph or ()]
         params += [("named-graph-uri", g) for g in named_graphs or ()]
         # As a form (Virtuoso 7.2 never answers a query POSTed as application/sparql-query).
-        form = urllib.parse.urlencode([("query", with_prefixes(sparql)), *params])
+        form = urllib.parse.urlencode([("query", with_prefixes(sparql, base_iri)), *params])
         answer = self._http.request(
             "POST",
             self.endpoints.query,
@@ -136,16 +149,22 @@ class RemoteStore:
         )
         if answer.media_type in _RESULT_TYPES:
             fmt = _RESULT_TYPES[answer.media_type]
+            body = answer.body
+            if fmt == ox.QueryResultsFormat.JSON and b'"bnode"' in body:
+                body = blank_labels(body)
             try:  # read it all once, so that a malformed answer fails here, not midway
-                parsed = ox.parse_query_results(answer.body, format=fmt)
+                parsed = ox.parse_query_results(body, format=fmt)
                 if isinstance(parsed, ox.QuerySolutions):
                     for _ in parsed:
                         pass
-                return ox.parse_query_results(answer.body, format=fmt)
+                return ox.parse_query_results(body, format=fmt)
             except (SyntaxError, ValueError) as exc:
                 raise _malformed(self.endpoints.query, exc) from exc
         if answer.media_type in _GRAPH_TYPES:
-            return self._triples(answer.body, _GRAPH_TYPES[answer.media_type], "query")
+            triples = self._triples(answer.body, _GRAPH_TYPES[answer.media_type], "query")
+            mem = ox.Store()  # as pyoxigraph's own result (blank nodes kept)
+            mem.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+            return mem.query("CONSTRUCT WHERE { ?s ?p ?o }")
         raise BackendError(
             f"the remote store answered the query at {self.endpoints.query} with "
             f"{answer.media_type or 'no media type'}, not SPARQL results or RDF"
@@ -172,7 +191,7 @@ class RemoteStore:
 
     def construct(self, sparql: str, **kwargs: Any) -> Graph:
         result = self.query(sparql, **kwargs)
-        if not isinstance(result, list):
+        if not isinstance(result, ox.QueryTriples):
             raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
         return triples_to_graph(result)
 
@@ -203,12 +222,12 @@ class RemoteStore:
 
     def _graph_triples(self, graph: str | None) -> list[ox.Triple]:
         if graph is None:
-            union: list[ox.Triple] = self.query(
+            union = self.query(
                 "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
                 + self._not_system("?g")
                 + " }"
             )
-            return union
+            return list(union)
         answer = self._http.request(
             "GET",
             self.endpoints.gsp,
@@ -227,39 +246,6 @@ class RemoteStore:
 
     # -- writing -----------------------------------------------------------------------
 
-    def load(
-        self,
-        source: Source | RdfInput,
-        *,
-        graph: str,
-        format: str | RdfFormat | None = None,
-        media_type: str | None = None,
-        replace: bool = False,
-        base_iri: str | None = None,
-        source_name: str | None = None,
-    ) -> LoadResult:
-        rdf = (
-            source
-            if isinstance(source, RdfInput)
-            else open_rdf_input(
-                source, format=format, media_type=media_type, source_name=source_name
-            )
-        )
-        return self.load_all([(rdf, graph)], replace=replace, base_iri=base_iri)[0]
-
-    def load_all(
-        self,
-        inputs: Sequence[tuple[RdfInput, str]],
-        *,
-        replace: bool = False,
-        base_iri: str | None = None,
-    ) -> list[LoadResult]:
-        self.write_inputs(inputs, replace=replace, base_iri=base_iri)
-        return [
-            LoadResult(graph=graph, triples=self.graph_size(graph), source=rdf.source)
-            for rdf, graph in inputs
-        ]
-
     def write_inputs(
         self,
         inputs: Sequence[tuple[RdfInput, GraphName]],
@@ -271,19 +257,12 @@ class RemoteStore:
     ) -> None:
         """Write inputs, each into its graph, all or nothing, each parsed in full first."""
         self._writable()
-        if target_only:
-            raise BackendUnsupported(
-                "Graph Store Protocol writes through mofkg are not available on a remote "
-                "backend yet"
-            )
         targets = [g for _, g in inputs]
         if None in targets:
             raise BackendUnsupported(
                 "writing the default graph is not available on a remote backend yet"
             )
-        for rdf, _ in inputs:
-            check_syntax(rdf, base_iri=base_iri)
-        quads = (q for rdf, graph in inputs for q in _quads_into(rdf, graph, base_iri))
+        quads = input_quads(inputs, base_iri, target_only=target_only)
         self._write(quads, [t for t in targets if t], replace=replace, create=create)
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
@@ -294,6 +273,13 @@ class RemoteStore:
     def add_graph(self, graph: Graph, name: str, *, replace: bool = True) -> None:
         self._writable()
         self._write(graph_to_quads(graph, name), [name], replace=replace)
+
+    def write_quads(self, quads: Iterable[ox.Quad], *, replace: Sequence[str]) -> None:
+        """Write quads into their named graphs, all or nothing, replacing the ``replace``
+        graphs (emptied if no quad goes to them). The quads may be produced as they are sent,
+        and ``replace`` may grow meanwhile: it is read when all are staged."""
+        self._writable()
+        self._write(iter(quads), replace, replace=True)
 
     def _write(
         self,
@@ -308,6 +294,7 @@ class RemoteStore:
         run = uuid.uuid4().hex
         staging: dict[str, str] = {}
         chunks: dict[str, _Chunk] = {}
+        sent = 0
         try:
             for q in quads:
                 graph = q.graph_name
@@ -324,10 +311,16 @@ class RemoteStore:
                 if chunk.full(self.chunk, blanks):
                     self._post(staging[name], chunk.take())
                 chunk.add(line, blanks)
+                sent += 1
             for name, chunk in chunks.items():
                 if chunk.size:
                     self._post(staging[name], chunk.take())
-            self.update(_final_update(staging, targets, replace=replace, create=create))
+            final = _final_update(staging, targets, replace=replace, create=create)
+            self._writable()
+            # It moves every quad (Virtuoso: about 1 ms each): its time grows with them.
+            self._update_text(
+                with_prefixes(final), timeout=self._http.timeout + sent * FINAL_PER_QUAD
+            )
         except BaseException as exc:
             self._drop_staging(list(staging.values()), exc)
             raise
@@ -346,7 +339,7 @@ class RemoteStore:
         if not graphs:
             return
         try:
-            self._update_text(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+            self._update_text(_drops(graphs))
         except MofkgError as exc:
             note = (
                 f"; its staging graphs could not be dropped ({exc}): drop the graphs "
@@ -359,20 +352,21 @@ class RemoteStore:
         self._writable()
         names = list(graphs)
         if names:
-            self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in names))
+            self.update(_drops(names))
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL Update (one request)."""
         self._writable()
-        self._update_text(with_prefixes(sparql))
+        self._update_text(with_prefixes(sparql, base_iri))
 
-    def _update_text(self, sparql: str) -> None:
+    def _update_text(self, sparql: str, *, timeout: float | None = None) -> None:
         self._http.request(
             "POST",
             self.endpoints.update,
             body=sparql.encode("utf-8"),
             content_type="application/sparql-update",
             what="update",
+            timeout=timeout,
         )
 
     def clear(self) -> None:
@@ -457,23 +451,22 @@ def _ntriples(q: ox.Quad) -> tuple[str, set[str]]:
     return f"{q.subject} {q.predicate} {q.object} .\n", blanks
 
 
-def _final_update(
-    staging: Mapping[str, str], targets: Sequence[str], *, replace: bool, create: Sequence[str]
-) -> str:
-    ops = [f"CREATE SILENT GRAPH <{g}>" for g in create]
-    for target in dict.fromkeys([*targets, *staging]):
-        stage = staging.get(target)
-        if stage is None:
-            if replace and target in targets:
-                ops.append(f"DROP SILENT GRAPH <{target}>")
-        elif replace and target in targets:
-            ops.append(f"DROP SILENT GRAPH <{target}>")
-            ops.append(f"ADD SILENT <{stage}> TO <{target}>")
-            ops.append(f"DROP SILENT GRAPH <{stage}>")
-        else:
-            ops.append(f"ADD SILENT <{stage}> TO <{target}>")
-            ops.append(f"DROP SILENT GRAPH <{stage}>")
-    return " ;\n".join(ops) or "CLEAR SILENT GRAPH <urn:mofkg:nothing>"
+def blank_labels(body: bytes) -> bytes:
+    """SPARQL JSON results whose blank nodes have labels pyoxigraph reads: Virtuoso names
+    them ``nodeID://b10001``; each becomes ``nodeID___b10001`` (one label per node still).
+    A body that is not JSON is left for the parser to refuse."""
+    try:
+        results = json.loads(body)
+        for row in results.get("results", {}).get("bindings", ()):
+            for value in row.values():
+                if value.get("type") == "bnode":
+                    value["value"] = _LABEL.sub("_", str(value["value"]))
+    except (ValueError, AttributeError):
+        return body
+    return json.dumps(results).encode()
+
+
+_LABEL = re.compile(r"[^A-Za-z0-9_]")
 
 
 def _malformed(where: str, exc: Exception) -> BackendError:

@@ -72,9 +72,12 @@ class Client:
         accept: str | None = None,
         what: str = "request",
         ok_missing: bool = False,
+        timeout: float | None = None,
     ) -> Answer:
         """Send one request; an answer outside 2xx (404 too, unless ``ok_missing``) raises
-        :class:`BackendError` naming ``what``, the URL and the store's own message."""
+        :class:`BackendError` naming ``what``, the URL and the store's own message.
+        ``timeout`` (seconds) replaces the client's for this request."""
+        seconds = self.timeout if timeout is None else timeout
         if params:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
         req = urllib.request.Request(url, data=body, method=method)
@@ -83,7 +86,7 @@ class Client:
         if accept:
             req.add_header("Accept", accept)
         try:
-            with self._opener.open(req, timeout=self.timeout) as response:
+            with self._opener.open(req, timeout=seconds) as response:
                 data = response.read()
                 return Answer(response.status, _media_type(response.headers), data)
         except urllib.error.HTTPError as exc:
@@ -97,12 +100,12 @@ class Client:
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, (TimeoutError, socket.timeout)):
-                raise _timeout(what, url, self.timeout) from exc
+                raise _timeout(what, url, seconds) from exc
             raise BackendError(
                 f"cannot reach the remote store for the {what} at {_plain(url)}: {reason}"
             ) from exc
         except TimeoutError as exc:
-            raise _timeout(what, url, self.timeout) from exc
+            raise _timeout(what, url, seconds) from exc
         except (http.client.HTTPException, ConnectionError, OSError) as exc:
             raise BackendError(
                 f"the connection to the remote store broke during the {what} at "
@@ -154,8 +157,10 @@ def accept_for(sparql: str) -> str:
 _DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 
 
-def with_prefixes(sparql: str) -> str:
-    """The query with mofkg's prefixes declared before it, but those it declares itself."""
+def with_prefixes(sparql: str, base_iri: str | None = None) -> str:
+    """The query with mofkg's prefixes declared before it, but those it declares itself, and
+    ``base_iri`` as its BASE, first (Virtuoso refuses a BASE after a PREFIX)."""
     own = {m.group(1) or "" for m in _DECLARED.finditer(sparql)}
     head = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in own)
-    return head + sparql
+    base = f"BASE <{base_iri}>\n" if base_iri else ""
+    return base + head + sparql
