@@ -41,6 +41,7 @@ from ..settings import Settings
 from ..shacl import ShapesError, counted_values
 from ..shacl.literals import stage_graph
 from ..shacl.scoped import validate_scoped
+from ..shacl.threads import WORKERS as SHACL_WORKERS
 from ..store.embedded import Store
 from .dumps import (
     MAX_BAD_LINES,
@@ -276,6 +277,7 @@ def _validate_dumps(
             shapes.user,
             catalogue=(str(ONTOLOGY_GRAPH), str(LICENCE_GRAPH)),
             with_catalogue=shapes.with_catalogue,
+            workers=SHACL_WORKERS,
         )
     except ShapesError as exc:  # found only as the shapes run (a SHACL-SPARQL query pySHACL reads)
         raise ShapesFileError(", ".join(shapes.files), str(exc)) from exc
