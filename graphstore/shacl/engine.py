@@ -51,7 +51,7 @@ from .reading import (
 )
 from .results import ValidationOutcome, ValidationResultRecord, pyshacl_results
 from .sparql import SparqlConstraint, solutions
-from .threads import top_hits
+from .threads import top_hits, with_workers
 
 __all__ = ["ShapesError", "ValidationOutcome", "ValidationResultRecord", "validate_store"]
 
@@ -91,13 +91,11 @@ def _validate(
     store: Store, model: ShapesModel, shapes: Graph, data_graphs: list[str] | None, workers: int
 ) -> ValidationOutcome:
     engine = _Engine(store, data_graphs, shapes)
-    engines = [engine] + [
-        _Engine(store, data_graphs, shapes, shared=engine) for _ in range(workers - 1)
-    ]
+    engines = with_workers(engine, workers)
     hits, fallback = top_hits(model, engines)
-    compiled = len(model.top) - len(fallback)
     results = [hit_record(h, engine.term) for h in hits]
     queries = sum(e.queries for e in engines)
+    compiled = len(model.top) - len(fallback)
     notes = [f"oxigraph-sparql: {compiled} shapes compiled to {queries} queries"]
     paths = Graph()
     paths += shapes
@@ -135,9 +133,8 @@ class _Engine:
         self.by_value: dict[tuple[str | None, str], dict[str, list[str]]] = {}
         self.has_values: Counter[tuple[str | None, str]] = Counter()
         if shared is not None:  # another worker's: one cache, each its own recursion check
-            self.conforming_cache, self.rows_cache = shared.conforming_cache, shared.rows_cache
-            self.terms, self.by_value = shared.terms, shared.by_value
-            self.has_values = shared.has_values
+            for name in ("conforming_cache", "rows_cache", "terms", "by_value", "has_values"):
+                setattr(self, name, getattr(shared, name))
 
     def rows(self, sparql: str, *, keep: bool = False) -> list[list[str]]:
         """The solutions of a SELECT, each a list of terms in SPARQL TSV syntax ("" unbound).
@@ -291,8 +288,7 @@ class _Engine:
         return [Hit(r[0], r[1] if value else None, shape, c) for r in rows]
 
     def value_index(self, shape: Shape, focus: str) -> dict[str, list[str]]:
-        """The focus nodes of each value node of ``shape`` (cached once whole: another
-        worker may read it meanwhile)."""
+        """The focus nodes of each value node (cached when whole: another worker reads it)."""
         key = (shape.path_sparql, focus)
         index = self.by_value.get(key)
         if index is None:

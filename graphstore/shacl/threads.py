@@ -30,6 +30,15 @@ WORKERS = 2
 Job = Callable[[Any], "list[Hit]"]  # run with an engine (graphstore.shacl.engine._Engine)
 
 
+def with_workers(engine: Any, workers: int) -> list[Any]:
+    """``engine`` and the engines of ``workers - 1`` more threads, sharing its caches."""
+    more = (
+        type(engine)(engine.store, engine.data_graphs, engine.shapes, shared=engine)
+        for _ in range(workers - 1)
+    )
+    return [engine, *more]
+
+
 def shape_jobs(shape: Shape, focus: str) -> list[Job]:
     """The parts of ``engine.shape_hits(shape, focus)``, in its order."""
     if shape.deactivated:
@@ -101,4 +110,4 @@ def top_hits(model: ShapesModel, engines: Sequence[Any]) -> tuple[list[Hit], dic
     return hits, fallback
 
 
-__all__ = ["WORKERS", "Job", "run_jobs", "shape_jobs", "top_hits"]
+__all__ = ["WORKERS", "Job", "run_jobs", "shape_jobs", "top_hits", "with_workers"]
