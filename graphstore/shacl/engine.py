@@ -51,6 +51,7 @@ from .model import (
 from .reading import read_shapes
 from .results import ValidationOutcome, ValidationResultRecord, pyshacl_results
 from .sparql import SparqlConstraint, solutions
+from .threads import top_hits, with_workers
 
 __all__ = ["ShapesError", "ValidationOutcome", "ValidationResultRecord", "validate_store"]
 
@@ -67,9 +68,10 @@ _OPS = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExc
 
 
 def validate_store(
-    store: Store, shapes: Graph, *, data_graphs: list[str] | None = None
+    store: Store, shapes: Graph, *, data_graphs: list[str] | None = None, workers: int = 1
 ) -> ValidationOutcome:
-    """Validate the store's data (the union of its graphs, or ``data_graphs``) against ``shapes``.
+    """Validate the store's data (the union of its graphs, or ``data_graphs``) against ``shapes``,
+    the queries run by ``workers`` threads (:mod:`.threads`; the results are the same).
 
     Raises :class:`ShapesError` when ``shapes`` is not a usable SHACL shapes graph.
     """
@@ -79,32 +81,22 @@ def validate_store(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _validate(store, model, shapes, data_graphs)
+        return _validate(store, model, shapes, data_graphs, max(1, workers))
     finally:
         if collecting:
             gc.enable()
 
 
 def _validate(
-    store: Store, model: ShapesModel, shapes: Graph, data_graphs: list[str] | None
+    store: Store, model: ShapesModel, shapes: Graph, data_graphs: list[str] | None, workers: int
 ) -> ValidationOutcome:
     engine = _Engine(store, data_graphs, shapes)
-    fallback: dict[Node, str] = {}
-    hits: list[Hit] = []
-    compiled = 0
-    for shape in model.top:
-        reason = model.needs_fallback(shape)
-        pattern = shape.target_pattern
-        if reason is None and pattern is not None:
-            try:
-                hits.extend(engine.shape_hits(shape, pattern))
-                compiled += 1
-                continue
-            except _Fallback as exc:
-                reason = str(exc)
-        fallback[shape.node] = reason or "targets only pySHACL reads"
+    engines = with_workers(engine, workers)
+    hits, fallback = top_hits(model, engines)
     results = [hit_record(h, engine.term) for h in hits]
-    notes = [f"oxigraph-sparql: {compiled} shapes compiled to {engine.queries} queries"]
+    queries = sum(e.queries for e in engines)
+    compiled = len(model.top) - len(fallback)
+    notes = [f"oxigraph-sparql: {compiled} shapes compiled to {queries} queries"]
     paths = Graph()
     paths += shapes
     if fallback:
@@ -114,14 +106,21 @@ def _validate(
         for node, reason in fallback.items():
             notes.append(f"pyshacl: shape {node} ({reason})")
     return ValidationOutcome(
-        conforms=not results, results=results, engine=notes, queries=engine.queries, paths=paths
+        conforms=not results, results=results, engine=notes, queries=queries, paths=paths
     )
 
 
 class _Engine:
     """Runs compiled shapes against one store, counting queries, caching nested shapes."""
 
-    def __init__(self, store: Store, data_graphs: list[str] | None, shapes: Graph) -> None:
+    def __init__(
+        self,
+        store: Store,
+        data_graphs: list[str] | None,
+        shapes: Graph,
+        *,
+        shared: _Engine | None = None,
+    ) -> None:
         self.store = store
         self.data_graphs = data_graphs
         self.shapes = shapes
@@ -133,6 +132,9 @@ class _Engine:
         self.in_progress: set[tuple[int, str]] = set()
         self.by_value: dict[tuple[str | None, str], dict[str, list[str]]] = {}
         self.has_values: Counter[tuple[str | None, str]] = Counter()
+        if shared is not None:  # another worker's: one cache, each its own recursion check
+            for name in ("conforming_cache", "rows_cache", "terms", "by_value", "has_values"):
+                setattr(self, name, getattr(shared, name))
 
     def rows(self, sparql: str, *, keep: bool = False) -> list[list[str]]:
         """The solutions of a SELECT, each a list of terms in SPARQL TSV syntax ("" unbound).
@@ -177,13 +179,17 @@ class _Engine:
         for constraint in shape.constraints:
             hits.extend(self.constraint_hits(shape, constraint, focus))
         for prop in shape.properties:
-            nested = self.shape_hits(prop, self.value_focus(shape, focus))
-            if nested and shape.path_sparql is not None:
-                # a value node of several focus nodes is validated once for each (SHACL §4.1)
-                times = Counter(value for _, value in self.pairs(shape, focus))
-                nested = [h for h in nested for _ in range(times[h.focus])]
-            hits.extend(nested)
+            hits.extend(self.property_hits(shape, prop, focus))
         return hits
+
+    def property_hits(self, shape: Shape, prop: Shape, focus: str) -> list[Hit]:
+        """The results of ``prop``, a property shape of ``shape``, on its value nodes."""
+        nested = self.shape_hits(prop, self.value_focus(shape, focus))
+        if nested and shape.path_sparql is not None:
+            # a value node of several focus nodes is validated once for each (SHACL §4.1)
+            times = Counter(value for _, value in self.pairs(shape, focus))
+            nested = [h for h in nested for _ in range(times[h.focus])]
+        return nested
 
     def conforming(self, shape: Shape, focus: str) -> set[str]:
         """The focus nodes of ``focus`` that conform to ``shape``.
@@ -220,11 +226,7 @@ class _Engine:
                 # second on, one query for every value, indexed, instead of one query each
                 self.has_values[key] += 1
                 if self.has_values[key] > 1:
-                    index = self.by_value.get(key)
-                    if index is None:
-                        index = self.by_value[key] = {}
-                        for this, value in self.pairs(shape, focus):
-                            index.setdefault(value, []).append(this)
+                    index = self.value_index(shape, focus)
                     sets.append(set(index.get(f"<{c.value}>", ())))
                     continue
             query = self.satisfying_query(shape, c, focus)
@@ -284,6 +286,17 @@ class _Engine:
         head = ("?this ?value" if value else "?this") + (f" {per}" if per else "")
         rows = self.rows(f"SELECT DISTINCT {head} WHERE {{ {where} }}")
         return [Hit(r[0], r[1] if value else None, shape, c) for r in rows]
+
+    def value_index(self, shape: Shape, focus: str) -> dict[str, list[str]]:
+        """The focus nodes of each value node (cached when whole: another worker reads it)."""
+        key = (shape.path_sparql, focus)
+        index = self.by_value.get(key)
+        if index is None:
+            index = {}
+            for this, value in self.pairs(shape, focus):
+                index.setdefault(value, []).append(this)
+            self.by_value[key] = index
+        return index
 
     def pairs(self, shape: Shape, focus: str) -> list[list[str]]:
         where = self.values(shape, focus)
@@ -471,11 +484,7 @@ class _Engine:
         siblings = [self.conforming(s, inner) for s in q.siblings]
         # the focus nodes of each value node, built once per (shape, focus) and shared by the
         # qualified shapes on one path: a count visits only the conforming value nodes
-        index = self.by_value.get((shape.path_sparql, focus))
-        if index is None:
-            index = self.by_value[(shape.path_sparql, focus)] = {}
-            for this, value in self.pairs(shape, focus):
-                index.setdefault(value, []).append(this)
+        index = self.value_index(shape, focus)
         counts: Counter[str] = Counter()
         for value in conforming if len(conforming) < len(index) else index:
             if value in index and value in conforming:

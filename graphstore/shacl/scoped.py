@@ -27,18 +27,20 @@ def validate_scoped(
     *,
     catalogue: Iterable[str],
     with_catalogue: bool = False,
+    workers: int = 1,
 ) -> ValidationOutcome:
     """``shapes`` over every graph of ``store``; ``user`` over its graphs but ``catalogue``
-    (all of them with ``with_catalogue``). Raises :class:`ShapesError` as validate_store."""
+    (all of them with ``with_catalogue``), by ``workers`` threads. Raises
+    :class:`ShapesError` as validate_store."""
     outcomes = []
     if len(shapes):
-        outcomes.append(validate_store(store, shapes))
+        outcomes.append(validate_store(store, shapes, workers=workers))
     if len(user):
         excluded = set(catalogue)
         names = (g.value for g in store.oxigraph.named_graphs() if hasattr(g, "value"))
         dump = [g for g in names if g not in excluded]
         scope = None if with_catalogue else dump
-        outcomes.append(validate_store(store, user, data_graphs=scope))
+        outcomes.append(validate_store(store, user, data_graphs=scope, workers=workers))
     return merge(outcomes)
 
 

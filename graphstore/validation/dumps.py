@@ -329,6 +329,13 @@ def stage_dump(store: Store, dump: Dump, graph: str, *, keep_going: bool) -> lis
     if dump.rdf is not None:
         return stage_rdf(store, dump.rdf, graph, keep_going=keep_going)
     assert dump.path is not None and dump.format is not None
+    from .staging import Unstaged, stage_line_file
+
+    try:
+        stage_line_file(store.oxigraph, dump.path, dump.format.oxigraph, graph)
+        return []
+    except Unstaged:
+        pass  # staged again below, which says what does not parse and where
     target = ox.NamedNode(graph)
     try:
         quads = ox.parse(path=str(dump.path), format=dump.format.oxigraph)

@@ -21,6 +21,7 @@ what is missing. :mod:`mofkg.graphstore.validation.reports` renders the outcome.
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -40,6 +41,7 @@ from ..settings import Settings
 from ..shacl import ShapesError, counted_values
 from ..shacl.literals import stage_graph
 from ..shacl.scoped import validate_scoped
+from ..shacl.threads import WORKERS as SHACL_WORKERS
 from ..store.embedded import Store
 from .dumps import (
     MAX_BAD_LINES,
@@ -122,14 +124,48 @@ class Summaries:
 # -- staging ---------------------------------------------------------------------------
 
 
-def staging_store(settings: Settings) -> Store:
-    """An in-memory store with the ontology and the licence graph (the shapes refer to them)."""
+def staging_store(settings: Settings, store: Store | None = None) -> Store:
+    """An in-memory store (or ``store``) with the ontology and the licence graph added (the
+    shapes refer to them)."""
     from ..store.bootstrap import licence_graph
 
-    store = Store()
+    store = Store() if store is None else store
     store.load(ontology_path(), graph=str(ONTOLOGY_GRAPH))
-    store.add_graph(licence_graph(settings), str(LICENCE_GRAPH))
+    # added, not replaced: a dump may be staged into the same store meanwhile
+    store.add_graph(licence_graph(settings), str(LICENCE_GRAPH), replace=False)
     return store
+
+
+class _Staging(threading.Thread):
+    """The RDF dumps staged on a thread of their own: Oxigraph loads most of a line-based dump
+    without the GIL (:mod:`.staging`), while the calling thread builds the licence graph and
+    reads the framework, which are Python."""
+
+    def __init__(
+        self, store: Store, dumps: Sequence[Dump], graph: str | None, keep_going: bool
+    ) -> None:
+        super().__init__(name="mofkg-staging", daemon=True)
+        self.store, self.dumps, self.graph, self.keep_going = store, dumps, graph, keep_going
+        self.bad: list[BadLine] = []
+        self.rdf_graphs: list[tuple[Dump, str]] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for dump in self.dumps:
+                if dump.is_rdf:
+                    name = target_graph(dump, self.graph)
+                    self.bad += stage_dump(self.store, dump, name, keep_going=self.keep_going)
+                    self.rdf_graphs.append((dump, name))
+        except BaseException as exc:  # raised again by the calling thread, in finish()
+            self.error = exc
+
+    def finish(self) -> tuple[list[BadLine], list[tuple[Dump, str]]]:
+        """Wait for the staging; its bad lines and graphs, or its error raised here."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.bad, self.rdf_graphs
 
 
 def validate_dumps(
@@ -186,20 +222,22 @@ def _validate_dumps(
     keep_store: bool,
     assess: bool = True,
 ) -> Staged:
-    from ..catalogue.licences import licence_index
-    from ..importers.mot import import_mot
-    from ..namespaces import Ids
-
-    store = staging_store(settings)
-    bad: list[BadLine] = []
-    rdf_graphs: list[tuple[Dump, str]] = []
-    for dump in dumps:
-        if dump.is_rdf:
-            name = target_graph(dump, graph)
-            bad += stage_dump(store, dump, name, keep_going=keep_going)
-            rdf_graphs.append((dump, name))
+    store = Store()
+    staging = _Staging(store, dumps, graph, keep_going)
+    staging.start()
+    try:
+        staging_store(settings, store)
+        framework = load_framework(FRAMEWORK)
+    except BaseException:
+        staging.join()
+        raise
+    bad, rdf_graphs = staging.finish()
     mot_graphs: dict[str, Graph] = {}
     if any(not d.is_rdf for d in dumps):
+        from ..catalogue.licences import licence_index
+        from ..importers.mot import import_mot
+        from ..namespaces import Ids
+
         index = licence_index(store.to_rdflib(str(LICENCE_GRAPH)))
         with tempfile.TemporaryDirectory(prefix="mofkg-validate-") as folder:
             paths, names = [], {}
@@ -239,10 +277,10 @@ def _validate_dumps(
             shapes.user,
             catalogue=(str(ONTOLOGY_GRAPH), str(LICENCE_GRAPH)),
             with_catalogue=shapes.with_catalogue,
+            workers=SHACL_WORKERS,
         )
     except ShapesError as exc:  # found only as the shapes run (a SHACL-SPARQL query pySHACL reads)
         raise ShapesFileError(", ".join(shapes.files), str(exc)) from exc
-    framework = load_framework(FRAMEWORK)
     assessments = Summaries().add(assess_staged(store, framework)) if assess else []
     report = ValidationReport(
         sources=[d.source for d in dumps],
