@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib.term import Node
 
-from .reading import Constraint, Shape, ShapesModel, _Fallback
+from .model import Constraint, Shape, ShapesModel, _Fallback
 
 if TYPE_CHECKING:
     from .hits import Hit
