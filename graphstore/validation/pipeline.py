@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -346,7 +346,29 @@ def load_staged(staged: Staged, store: Store) -> list[str]:
 
     rdf = [(dump.rdf_input(), name) for dump, name in staged.rdf_graphs]
     models = [str(a.model) for a in staged.report.assessments]
+    if not isinstance(store, Store):
+        return _load_staged_remote(rdf, staged.mot_graphs, models, store)
     return load_in_one_commit(store, rdf, staged.mot_graphs, models)
+
+
+def _load_staged_remote(
+    rdf: list[tuple[Any, str]], mot_graphs: dict[str, Any], models: list[str], store: Any
+) -> list[str]:
+    """:func:`load_staged` on a remote store (docs/backends.md): the dump in one all-or-nothing
+    load, then its models assessed and their assessments written in a second one."""
+    from ..frameworks.assessment import write_assessments
+
+    written: list[str] = []
+    if rdf:
+        written += [r.graph for r in store.load_all(rdf, replace=True)]
+    if mot_graphs:
+        store.replace_graphs(mot_graphs)
+        written += list(mot_graphs)
+    if models:
+        framework = load_framework(FRAMEWORK)
+        write_assessments(store, assess_with(store, framework, models=models))
+    store.flush()
+    return written
 
 
 # -- the command -----------------------------------------------------------------------
