@@ -46,7 +46,7 @@ from ..errors import BusyError, OutOfMemoryError
 from .engine_http import EngineGone, close_when_done, exchange, outcome, quiet, request_bytes
 from .frames import GONE_CHECK, ClientGone
 from .limits import OUT_OF_MEMORY_STATUSES
-from .pool import GRACE, RESENDS, STOP_AFTER, STOPPED, Gone, _run_loop, _stop_loop
+from .pool import GRACE, RESENDS, STOP_AFTER, STOPPED, Gone, SyncRuns, _stop_loop
 from .queries import QueryJob, QueryOutcome
 from .worker import out_of_memory
 
@@ -124,9 +124,11 @@ class Engine:
             sock.close()
 
 
-class EnginePool:
+class EnginePool(SyncRuns):
     """Up to ``size`` queries at once on one read-only Oxigraph server; the same calls as
     :class:`mofkg.api.server.pool.QueryPool`."""
+
+    LOOP_THREAD = "mofkg-engine-pool"
 
     def __init__(
         self,
@@ -273,28 +275,6 @@ class EnginePool:
         engine.close()
 
     # -- runs ------------------------------------------------------------------------------
-
-    def run(self, job: QueryJob, *, gone: Gone | None = None) -> QueryOutcome:
-        """:meth:`run_async` for a caller in a thread, on the pool's own event loop."""
-        loop = self._event_loop()
-        running = asyncio.run_coroutine_threadsafe(self.run_async(job, gone=gone), loop)
-        try:
-            return running.result(timeout=2 * (self.timeout + GRACE) + 5)
-        except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-            running.cancel()
-            raise BusyError(STOPPED) from None
-
-    def _event_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._closed:
-                raise BusyError(STOPPED)
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                threading.Thread(
-                    target=_run_loop, args=(loop,), name="mofkg-engine-pool", daemon=True
-                ).start()
-                self._loop = loop
-            return self._loop
 
     async def run_async(self, job: QueryJob, *, gone: Gone | None = None) -> QueryOutcome:
         """Run a job on the engine within the timeout (504 past it, the engine restarted);

@@ -78,7 +78,54 @@ class _Slot:
     conn: socket.socket
 
 
-class QueryPool:
+class SyncRuns:
+    """The sync side of a pool whose runs are coroutines (:meth:`run_async`): :meth:`run`
+    waits for one on the pool's own event loop, started in a thread of its own at the first
+    call. Shared by :class:`QueryPool` and :class:`mofkg.api.server.engine.EnginePool`, which
+    set ``timeout``, ``_lock``, ``_closed`` and ``_loop``."""
+
+    #: The name of the event loop's thread.
+    LOOP_THREAD = "mofkg-query-pool"
+    timeout: float
+    _lock: threading.Lock
+    _closed: bool
+    _loop: asyncio.AbstractEventLoop | None
+
+    async def run_async(self, job: QueryJob, *, gone: Gone | None = None) -> QueryOutcome:
+        raise NotImplementedError
+
+    def run(self, job: QueryJob, *, gone: Gone | None = None) -> QueryOutcome:
+        """:meth:`run_async` for a caller in a thread (a Flask view): the job runs on the
+        pool's own event loop (:meth:`_event_loop`) and this thread waits for its outcome.
+
+        ``gone`` (a :class:`concurrent.futures.Future`, done when the client goes away) stops
+        the job as it stops :meth:`run_async`'s.
+        """
+        loop = self._event_loop()
+        running = asyncio.run_coroutine_threadsafe(self.run_async(job, gone=gone), loop)
+        try:
+            # A run ends by GRACE past the timeout, waits included; the margin covers a pool
+            # closed meanwhile, whose loop may stop before it ends the run.
+            return running.result(timeout=2 * (self.timeout + GRACE) + 5)
+        except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+            running.cancel()
+            raise BusyError(STOPPED) from None
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        """The pool's own event loop, in a thread of its own, started at the first call."""
+        with self._lock:
+            if self._closed:
+                raise BusyError(STOPPED)
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(
+                    target=_run_loop, args=(loop,), name=self.LOOP_THREAD, daemon=True
+                ).start()
+                self._loop = loop
+            return self._loop
+
+
+class QueryPool(SyncRuns):
     """``size`` query slots in worker processes of ``threads`` threads, killable on timeout.
 
     Workers are plain subprocesses (``python -m mofkg.api.server.worker``) joined by a socket pair
@@ -188,36 +235,6 @@ class QueryPool:
         """Tell the workers the store was written: they reopen it before their next query."""
         with self._lock:
             self.generation += 1
-
-    def run(self, job: QueryJob, *, gone: Gone | None = None) -> QueryOutcome:
-        """:meth:`run_async` for a caller in a thread (a Flask view): the job runs on the
-        pool's own event loop (:meth:`_event_loop`) and this thread waits for its outcome.
-
-        ``gone`` (a :class:`concurrent.futures.Future`, done when the client goes away) stops
-        the job as it stops :meth:`run_async`'s.
-        """
-        loop = self._event_loop()
-        running = asyncio.run_coroutine_threadsafe(self.run_async(job, gone=gone), loop)
-        try:
-            # A run ends by GRACE past the timeout, waits included; the margin covers a pool
-            # closed meanwhile, whose loop may stop before it ends the run.
-            return running.result(timeout=2 * (self.timeout + GRACE) + 5)
-        except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-            running.cancel()
-            raise BusyError(STOPPED) from None
-
-    def _event_loop(self) -> asyncio.AbstractEventLoop:
-        """The pool's own event loop, in a thread of its own, started at the first call."""
-        with self._lock:
-            if self._closed:
-                raise BusyError(STOPPED)
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                threading.Thread(
-                    target=_run_loop, args=(loop,), name="mofkg-query-pool", daemon=True
-                ).start()
-                self._loop = loop
-            return self._loop
 
     def _deadline(self, slot: _Slot, started: float) -> float:
         """When a job sent now on ``slot`` must have answered: its timeout, but no later than
