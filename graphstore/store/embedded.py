@@ -19,7 +19,6 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.term import Node
 
 from ..errors import MofkgError, NotFoundError, QueryError, ReadOnlyError
 from ..namespaces import PREFIXES
@@ -30,12 +29,13 @@ from ..rdfio.loading import (
 from .commit import STAGING_PREFIX, GraphName, commit, remove_leftovers
 from .loads import LoadResult, Loads, input_quads
 from .pending import roll_back_pending
-from .terms import graph_to_quads, to_rdflib, triples_to_graph
+from .reads import Reads
+from .terms import graph_to_quads, triples_to_graph
 
 __all__ = ["STAGING_PREFIX", "LoadResult", "Store"]
 
 
-class Store(Loads):
+class Store(Reads, Loads):
     """A mofkg store over embedded Oxigraph.
 
     ``Store()`` is in memory; ``Store(path)`` opens (or creates) the store in a folder.
@@ -95,35 +95,6 @@ class Store(Loads):
             raise QueryError(f"malformed query: {exc.msg or exc}") from exc
         except (ValueError, OSError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
-
-    def select(self, sparql: str, **kwargs: Any) -> list[dict[str, Node]]:
-        """A SELECT query's solutions as dicts of rdflib terms (unbound variables left out)."""
-        result = self.query(sparql, **kwargs)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("select() needs a SELECT query")
-        names = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            row: dict[str, Node] = {}
-            for name in names:
-                value = solution[name]
-                if value is not None:
-                    row[name] = to_rdflib(value)
-            rows.append(row)
-        return rows
-
-    def ask(self, sparql: str, **kwargs: Any) -> bool:
-        result = self.query(sparql, **kwargs)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryError("ask() needs an ASK query")
-        return bool(result)
-
-    def construct(self, sparql: str, **kwargs: Any) -> Graph:
-        """A CONSTRUCT or DESCRIBE query's triples as an rdflib graph."""
-        result = self.query(sparql, **kwargs)
-        if not isinstance(result, ox.QueryTriples):
-            raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
-        return triples_to_graph(result)
 
     def graph_sizes(self) -> dict[str, int]:
         """Each named graph and how many triples it holds, by graph IRI."""

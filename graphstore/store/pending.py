@@ -39,6 +39,7 @@ class BulkLoaded(Protocol):
 
     def flush(self) -> None: ...
 
+
 MARKER = "mofkg-pending-graphs"
 
 

@@ -21,19 +21,19 @@ from typing import IO, Any, NoReturn
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.term import Node
 
-from ..errors import MofkgError, NotFoundError, QueryError
+from ..errors import MofkgError, NotFoundError
 from ..namespaces import PREFIXES
 from ..rdfio.formats import RdfFormat, format_by_name
 from ..rdfio.loading import RdfInput
 from .backend_settings import Endpoints
 from .commit import STAGING_PREFIX, GraphName
 from .loads import Loads, input_quads
+from .reads import Reads
 from .remote_http import BackendError, BackendUnsupported, Client, accept_for, with_prefixes
 from .remote_moves import drops as _drops
 from .remote_moves import final_update as _final_update
-from .terms import graph_to_quads, to_rdflib, triples_to_graph
+from .terms import graph_to_quads, triples_to_graph
 
 __all__ = ["BackendError", "BackendUnsupported", "RemoteStore"]
 
@@ -63,7 +63,7 @@ FINAL_PER_QUAD = 0.002
 BLANK_NODE_SLACK = 8
 
 
-class RemoteStore(Loads):
+class RemoteStore(Reads, Loads):
     """The store's methods over a remote SPARQL 1.1 store."""
 
     path: Path | None = None
@@ -175,25 +175,6 @@ class RemoteStore(Loads):
             return [q.triple for q in ox.parse(body, format=fmt)]
         except (SyntaxError, ValueError) as exc:
             raise _malformed(what, exc) from exc
-
-    def select(self, sparql: str, **kwargs: Any) -> list[dict[str, Node]]:
-        result = self.query(sparql, **kwargs)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("select() needs a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: to_rdflib(s[n]) for n in names if s[n] is not None} for s in result]
-
-    def ask(self, sparql: str, **kwargs: Any) -> bool:
-        result = self.query(sparql, **kwargs)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryError("ask() needs an ASK query")
-        return bool(result)
-
-    def construct(self, sparql: str, **kwargs: Any) -> Graph:
-        result = self.query(sparql, **kwargs)
-        if not isinstance(result, ox.QueryTriples):
-            raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
-        return triples_to_graph(result)
 
     def graph_sizes(self) -> dict[str, int]:
         """Each named graph holding triples and how many (a remote store need not keep
